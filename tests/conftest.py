@@ -1,0 +1,131 @@
+"""Fixtures shared by the whole suite: a real emulator on a socket, real SQLite files, real Postgres databases.
+
+Postgres: the server at ``SOUNDCHARTS_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``)
+is the admin connection; each test that needs Postgres gets a database of its own, created for it and dropped
+after, so runs never see each other's rows. When the server is installed but stopped, it is started once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ADMIN_URL = os.environ.get(
+    "SOUNDCHARTS_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_reachable(url: str) -> bool:
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        return True
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _start_local_postgres() -> None:
+    """Start the Debian cluster when it is installed but stopped (a fresh machine after a reboot)."""
+    versions = Path("/etc/postgresql")
+    if not shutil.which("pg_ctlcluster") or not versions.is_dir():
+        return
+    for version in sorted(p.name for p in versions.iterdir()):
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+            check=False,
+            capture_output=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    if not _postgres_reachable(ADMIN_URL):
+        _start_local_postgres()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _postgres_reachable(ADMIN_URL):
+            time.sleep(0.5)
+    if not _postgres_reachable(ADMIN_URL):
+        pytest.fail(
+            f"PostgreSQL is not reachable at {sa.make_url(ADMIN_URL).render_as_string(hide_password=True)}; "
+            "start it or set SOUNDCHARTS_TEST_POSTGRES_URL"
+        )
+    return ADMIN_URL
+
+
+def create_postgres_database(admin_url: str, prefix: str = "sca_test") -> str:
+    """Create an empty database and return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(admin_url: str, url: str) -> None:
+    name = sa.make_url(url).database
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty Postgres database for one test."""
+    url = create_postgres_database(postgres_admin_url)
+    yield url
+    drop_postgres_database(postgres_admin_url, url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Run a test once on SQLite and once on Postgres."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+        return
+    admin = request.getfixturevalue("postgres_admin_url")
+    url = create_postgres_database(admin)
+    yield url
+    drop_postgres_database(admin, url)
+
+
+@pytest.fixture
+def emulator():
+    """A fresh emulator on a free loopback port, default knobs (no latency, no faults, no limit)."""
+    from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
+
+    with EmulatorServer(EmulatorConfig(seed=7)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def shared_emulator():
+    """One emulator for read-only tests that do not look at its counters."""
+    from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
+
+    with EmulatorServer(EmulatorConfig(seed=7)) as server:
+        yield server
