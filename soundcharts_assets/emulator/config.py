@@ -1,0 +1,122 @@
+"""Knobs of the emulator: what it serves (seed, catalogue size) and how it misbehaves (latency, limits, faults).
+
+One mutable dataclass so tests can flip a knob at runtime (``EmulatorServer.configure`` or
+``POST /__emulator/config``) without restarting the server. Knobs that shape the catalogue are fixed at
+start: changing them would silently change data a test already looked at.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from soundcharts_assets.settings import SANDBOX_API_KEY, SANDBOX_APP_ID
+
+UNLIMITED_QUOTA = 1_000_000
+"""What ``x-quota-remaining`` starts from when no quota is set: large enough to never run out in practice."""
+
+CATALOGUE_KNOBS = frozenset({"seed", "song_count", "artist_count", "ranking_editions", "today"})
+"""Fixed at start: they decide the synthetic data itself."""
+
+
+@dataclass
+class EmulatorConfig:
+    """Every knob of the emulator. Rates are probabilities per API request, in 0..1."""
+
+    seed: int = 7
+    latency_ms: float = 0.0
+    latency_jitter_ms: float = 0.0
+    rate_limit_per_minute: int | None = None
+    fault_rate: float = 0.0
+    quota: int | None = None
+    token_ttl_seconds: float = 3600.0
+    api_keys: dict[str, str] = field(default_factory=lambda: {SANDBOX_APP_ID: SANDBOX_API_KEY})
+    """Accepted ``x-app-id`` -> ``x-api-key`` pairs."""
+    oauth_clients: dict[str, tuple[str, str]] = field(
+        default_factory=lambda: {"emulator-client": ("emulator-secret", "emulator-team")}
+    )
+    """OAuth client_id -> (client_secret, team_id)."""
+    not_in_plan_platforms: set[str] = field(default_factory=set)
+    not_in_plan_charts: set[str] = field(default_factory=set)
+    reset_rate: float = 0.0
+    stall_rate: float = 0.0
+    stall_seconds: float = 30.0
+    malformed_rate: float = 0.0
+    missing_optional_rate: float = 0.0
+    missing_song_uuids: set[str] = field(default_factory=set)
+    phantom_next_page: bool = True
+    song_count: int = 3000
+    artist_count: int = 1500
+    ranking_editions: int = 45
+    today: date | None = None
+    """The server's idea of today (UTC); None = the real clock when the catalogue is built."""
+
+
+_RATES = ("fault_rate", "reset_rate", "stall_rate", "malformed_rate", "missing_optional_rate")
+_SETS = ("not_in_plan_platforms", "not_in_plan_charts", "missing_song_uuids")
+
+
+def knob_names() -> list[str]:
+    return [f.name for f in dataclasses.fields(EmulatorConfig)]
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Turn JSON values (lists, strings) into the knob's Python type and reject nonsense early."""
+    if name in _SETS:
+        return set(value or ())
+    if name in _RATES:
+        value = float(value)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name}={value} must be between 0 and 1")
+        return value
+    if name in ("rate_limit_per_minute", "quota"):
+        if value is None:
+            return None
+        value = int(value)
+        if value < 0 or (name == "rate_limit_per_minute" and value == 0):
+            raise ValueError(f"{name}={value} must be positive (or null for no limit)")
+        return value
+    if name in ("latency_ms", "latency_jitter_ms", "stall_seconds", "token_ttl_seconds"):
+        value = float(value)
+        if value < 0:
+            raise ValueError(f"{name}={value} must not be negative")
+        return value
+    if name == "oauth_clients":
+        return {str(k): (str(v[0]), str(v[1])) for k, v in dict(value).items()}
+    if name == "api_keys":
+        return {str(k): str(v) for k, v in dict(value).items()}
+    if name == "phantom_next_page":
+        return bool(value)
+    return value
+
+
+def apply_knobs(config: EmulatorConfig, knobs: dict[str, Any]) -> dict[str, Any]:
+    """Validate all knobs first, then set them, so a bad request changes nothing. Returns what was set."""
+    known = set(knob_names())
+    unknown = sorted(set(knobs) - known)
+    if unknown:
+        raise ValueError(f"unknown knob(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    fixed = sorted(set(knobs) & CATALOGUE_KNOBS)
+    if fixed:
+        raise ValueError(f"{', '.join(fixed)} shape the catalogue and can only be set at start")
+    coerced = {name: _coerce(name, value) for name, value in knobs.items()}
+    for name, value in coerced.items():
+        setattr(config, name, value)
+    return coerced
+
+
+def config_as_json(config: EmulatorConfig) -> dict[str, Any]:
+    """The knobs as JSON-friendly values (sets become sorted lists; secrets are emulator-only test data)."""
+    out: dict[str, Any] = {}
+    for name in knob_names():
+        value = getattr(config, name)
+        if isinstance(value, set):
+            value = sorted(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif name == "oauth_clients":
+            value = {k: list(v) for k, v in value.items()}
+        out[name] = value
+    return out

@@ -1,0 +1,143 @@
+"""Audience and airplay time series as pure functions of (seed, entity, platform, date).
+
+Any window gives the same values for the same day, so a client can fetch overlapping 90-day windows and
+the emulator never stores a series. Realism that clients must cope with: days are missing (~7 %), older
+days carry a ``+02:00`` offset, metrics a platform does not track are ``null``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from typing import Any
+
+from soundcharts_assets.emulator.entities import COUNTRY_NAMES, ArtistRecord, SongRecord, iso_day
+from soundcharts_assets.emulator.randomness import normal, unit
+
+SONG_AUDIENCE_PLATFORMS = ("spotify", "youtube", "shazam")
+ARTIST_AUDIENCE_PLATFORMS = ("spotify", "youtube", "instagram", "tiktok")
+LISTENING_PLATFORMS = ("spotify",)
+GAP_SHARE = 0.07
+OLD_OFFSET_AFTER_DAYS = 45
+_EPOCH = date(2015, 1, 1)
+
+# platform -> metrics it tracks (the others are null), with a scale relative to followers
+ARTIST_METRICS: dict[str, dict[str, float]] = {
+    "spotify": {"followerCount": 1.0},
+    "youtube": {"followerCount": 0.4, "viewCount": 90.0, "postCount": 0.00002},
+    "instagram": {"followerCount": 0.8, "followingCount": 0.000004, "postCount": 0.00001},
+    "tiktok": {"followerCount": 0.5, "followingCount": 0.000002, "likeCount": 12.0},
+}
+_ALL_ARTIST_METRICS = ("likeCount", "followerCount", "followingCount", "postCount", "viewCount")
+
+RADIOS: list[dict[str, Any]] = [
+    {"slug": slug, "name": name, "cityName": city, "countryCode": cc, "countryName": COUNTRY_NAMES[cc],
+     "timeZone": tz}
+    for slug, name, city, cc, tz in [
+        ("bbc-2", "BBC Radio 2", "London", "GB", "Europe/London"),
+        ("bbc-london", "BBC Radio London", "London", "GB", "Europe/London"),
+        ("capital-fm-london", "Capital FM", "London", "GB", "Europe/London"),
+        ("kiis-fm", "KIIS FM", "Los Angeles", "US", "America/Los_Angeles"),
+        ("z100", "Z100", "New York", "US", "America/New_York"),
+        ("hot-97", "Hot 97", "New York", "US", "America/New_York"),
+        ("power-106", "Power 106", "Los Angeles", "US", "America/Los_Angeles"),
+        ("nrj-paris", "NRJ", "Paris", "FR", "Europe/Paris"),
+        ("fun-radio", "Fun Radio", "Paris", "FR", "Europe/Paris"),
+        ("1live", "1LIVE", "Cologne", "DE", "Europe/Berlin"),
+        ("bayern-3", "Bayern 3", "Munich", "DE", "Europe/Berlin"),
+        ("jovem-pan", "Jovem Pan FM", "Sao Paulo", "BR", "America/Sao_Paulo"),
+        ("los-40-mx", "Los 40 Mexico", "Mexico City", "MX", "America/Mexico_City"),
+        ("los-40-es", "Los 40", "Madrid", "ES", "Europe/Madrid"),
+        ("triple-j", "triple j", "Sydney", "AU", "Australia/Sydney"),
+        ("virgin-radio-it", "Virgin Radio Italia", "Milan", "IT", "Europe/Rome"),
+        ("mix-fm-se", "Mix Megapol", "Stockholm", "SE", "Europe/Stockholm"),
+        ("cool-fm", "Cool FM", "Lagos", "NG", "Africa/Lagos"),
+    ]
+]
+
+
+def day_range(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def served_date(seed: int, day: date, today: date) -> str:
+    """Older days carry ``+02:00`` on about half of the dates, like older Soundcharts data."""
+    old = (today - day).days > OLD_OFFSET_AFTER_DAYS
+    return iso_day(day, "+02:00" if old and unit(seed, "offset", day) < 0.5 else "+00:00")
+
+
+def _present(seed: int, key: str, platform: str, day: date) -> bool:
+    return unit(seed, key, platform, "gap", day) >= GAP_SHARE
+
+
+def song_audience(seed: int, song: SongRecord, platform: str, start: date, end: date,
+                  today: date) -> list[dict[str, Any]]:
+    """Cumulative streams/views/Shazams per platform id; empty before release and after today."""
+    scale = {"spotify": 2.0e4, "youtube": 6.0e3, "shazam": 4.0e2}[platform]
+    items = []
+    for day in day_range(max(start, song.release_date), min(end, today)):
+        if not _present(seed, song.uuid, platform, day):
+            continue
+        age = (day - song.release_date).days + 1
+        plots = []
+        for rank, identifier in enumerate(song.identifiers[platform]):
+            share = 1.0 if rank == 0 else 0.03 + 0.05 * unit(seed, identifier, "share")
+            value = scale * song.popularity * share * age ** 0.85 * (1 + 0.0005 * normal(seed, identifier, day))
+            plots.append({"identifier": identifier, "value": round(value)})
+        items.append({"date": served_date(seed, day, today), "plots": plots})
+    return items
+
+
+def artist_audience(seed: int, artist: ArtistRecord, platform: str, start: date, end: date,
+                    today: date) -> list[dict[str, Any]]:
+    """Follower-style counts growing at the artist's yearly rate, with the platform's untracked metrics null."""
+    tracked = ARTIST_METRICS[platform]
+    base = 2.0e4 * artist.popularity ** 1.4
+    items = []
+    for day in day_range(start, min(end, today)):
+        if not _present(seed, artist.uuid, platform, day):
+            continue
+        trend = (1 + artist.growth) ** ((day - _EPOCH).days / 365)
+        point: dict[str, Any] = {"date": served_date(seed, day, today)}
+        for metric in _ALL_ARTIST_METRICS:
+            if metric in tracked:
+                noise = 1 + 0.002 * normal(seed, artist.uuid, platform, metric, day)
+                point[metric] = max(0, round(base * tracked[metric] * trend * noise))
+            else:
+                point[metric] = None
+        items.append(point)
+    return items
+
+
+def monthly_listeners(seed: int, artist: ArtistRecord, start: date, end: date, today: date) -> list[dict[str, Any]]:
+    """Spotify monthly listeners: a growing trend with a seasonal wave and day-to-day noise."""
+    base = 6.0e4 * artist.popularity ** 1.2
+    items = []
+    for day in day_range(start, min(end, today)):
+        if not _present(seed, artist.uuid, "listening", day):
+            continue
+        days = (day - _EPOCH).days
+        trend = (1 + artist.growth / 2) ** (days / 365) * (1 + 0.08 * math.sin(days / 58))
+        value = base * trend * (1 + 0.01 * normal(seed, artist.uuid, "listening", day))
+        items.append({"date": served_date(seed, day, today), "value": round(value)})
+    return items
+
+
+def broadcast_groups(seed: int, song: SongRecord, start: date, end: date, today: date) -> list[dict[str, Any]]:
+    """Spins per radio over the window; popular songs play on more radios, local acts on local radios."""
+    first, last = max(start, song.release_date), min(end, today)
+    days = (last - first).days + 1
+    if days <= 0:
+        return []
+    items = []
+    for radio in RADIOS:
+        local = radio["countryCode"] == song.country_code
+        reach = min(0.95, 0.04 * math.log1p(song.popularity) ** 2 + (0.25 if local else 0))
+        if unit(seed, song.uuid, radio["slug"], "rotation") >= reach:
+            continue
+        per_day = (0.5 + 3 * unit(seed, song.uuid, radio["slug"], "spins")) * (1.5 if local else 1.0)
+        count = round(per_day * days)
+        if count > 0:
+            items.append({"playCount": count, "radio": dict(radio)})
+    items.sort(key=lambda item: (-item["playCount"], item["radio"]["slug"]))
+    return items
