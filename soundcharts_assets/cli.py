@@ -1,2 +1,185 @@
-"""Run `soundcharts-assets`."""
-def main() -> None: ...
+"""`soundcharts-assets`: the command line users type.
+
+Every error a user can cause is printed as one line (``error: ...``) with a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import click
+
+from soundcharts_assets.charts import SYNC_SCHEDULES, InvalidChartSlugError, validate_chart_slug
+from soundcharts_assets.settings import SettingsError
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from soundcharts_assets.soundcharts.errors import SoundchartsError
+    from soundcharts_assets.warehouse import WarehouseError
+
+    return (SoundchartsError, WarehouseError, SettingsError, InvalidChartSlugError, RuntimeError)
+
+
+def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Print our own errors as one actionable line and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except _user_errors() as error:
+            click.echo(f"error: {str(error).splitlines()[0] if str(error) else type(error).__name__}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _slug_argument(value: str) -> str:
+    try:
+        return validate_chart_slug(value)
+    except InvalidChartSlugError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@click.group()
+def main() -> None:
+    """Soundcharts charts as a partitioned Dagster asset graph."""
+
+
+# ---------------------------------------------------------------- emulator
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--latency-ms", default=0.0, show_default=True, type=float, help="Added to every response.")
+@click.option("--latency-jitter-ms", default=0.0, show_default=True, type=float, help="Uniform +/- jitter.")
+@click.option("--rate-limit-per-minute", default=None, type=int, help="Then 429 with x-ratelimit-reset.")
+@click.option("--fault-rate", default=0.0, show_default=True, type=float, help="Share of random 5xx.")
+@click.option("--quota", default=None, type=int, help="Calls before the quota 429.")
+@click.option("--seed", default=7, show_default=True, type=int, help="Seed of the synthetic catalogue.")
+def emulator(host: str, port: int, **knobs: Any) -> None:
+    """Serve the offline Soundcharts emulator (same paths, headers and errors as the real API)."""
+    from soundcharts_assets.emulator import EmulatorConfig, run_emulator
+
+    click.echo(f"Soundcharts emulator on http://{host}:{port} (credentials soundcharts/soundcharts)")
+    run_emulator(EmulatorConfig(**knobs), host=host, port=port)
+
+
+# ---------------------------------------------------------------- charts
+@main.group()
+def charts() -> None:
+    """Register, list and remove the charts (partitions) the cascade follows."""
+
+
+@charts.command("add")
+@click.argument("slug", callback=lambda _c, _p, v: _slug_argument(v))
+@click.option("--schedule", type=click.Choice(SYNC_SCHEDULES), default="none", show_default=True)
+@one_line_errors
+def charts_add(slug: str, schedule: str) -> None:
+    """Register a chart after checking with the API that it exists (1 call)."""
+    from soundcharts_assets.registry import register_chart
+
+    latest = register_chart(slug, schedule)
+    shown = latest.date().isoformat() if latest else "none yet"
+    click.echo(f"registered {slug} (sync schedule: {schedule}; latest edition: {shown})")
+
+
+@charts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@one_line_errors
+def charts_list(as_json: bool) -> None:
+    """The registered charts with their sync schedule and latest stored edition."""
+    from soundcharts_assets.registry import list_registered_charts
+
+    rows = list_registered_charts()
+    if as_json:
+        click.echo(json.dumps(rows, default=str))
+        return
+    if not rows:
+        click.echo("no chart registered: soundcharts-assets charts add SLUG")
+    for row in rows:
+        click.echo(f"{row['slug']:<32} {row['sync_schedule']:<7} {row['platform'] or '-':<12} "
+                   f"latest stored: {row['latest_ranking_date'] or '-'}")
+
+
+@charts.command("remove")
+@click.argument("slug", callback=lambda _c, _p, v: _slug_argument(v))
+@one_line_errors
+def charts_remove(slug: str) -> None:
+    """Stop following a chart; its stored history stays in the warehouse."""
+    from soundcharts_assets.registry import unregister_chart
+
+    if not unregister_chart(slug):
+        raise RuntimeError(f"chart {slug!r} is not registered (see `soundcharts-assets charts list`)")
+    click.echo(f"removed {slug} (stored rankings kept)")
+
+
+# ---------------------------------------------------------------- cascade
+@main.command()
+@click.argument("slug", callback=lambda _c, _p, v: _slug_argument(v))
+@click.option("--wait", is_flag=True, help="Run now in this process and report the outcome.")
+@click.option("--date", "ranking_date", default=None, help="Chart edition (YYYY-MM-DD); latest when omitted.")
+@click.option("--dry-run", is_flag=True, help="Only estimate the API calls the cascade would spend now.")
+@one_line_errors
+def cascade(slug: str, wait: bool, ranking_date: str | None, dry_run: bool) -> None:
+    """Run the whole cascade for one chart, like the old "Trigger Cascade Data Fetch" button."""
+    from soundcharts_assets.registry import require_registered, stored_tracks_count
+
+    require_registered(slug)
+    if dry_run:
+        from soundcharts_assets.estimate import estimate_for_cli
+
+        click.echo(json.dumps(estimate_for_cli(slug), indent=2))
+        return
+    from soundcharts_assets.launch import LaunchOutcome, launch_cascade, run_cascade
+
+    at = _parse_date(ranking_date)
+    if wait:
+        success, run_id, failure = run_cascade(slug, at)
+        message = f"cascade for {slug} succeeded" if success else f"cascade for {slug} failed: {failure}"
+    else:
+        run_id, success = launch_cascade(slug, at), True
+        message = f"cascade for {slug} submitted; the dagster-daemon runs queued runs (make dev starts one)"
+    outcome = LaunchOutcome(success, message, run_id, stored_tracks_count(slug))
+    click.echo(outcome.as_json())
+    if not success:
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- demo and dev
+@main.command()
+@click.option("--chart", "slug", default="global-28", show_default=True)
+@one_line_errors
+def demo(slug: str) -> None:
+    """Start the emulator, register a chart, run its full cascade on SQLite and print what was stored."""
+    from soundcharts_assets.demo import run_demo
+
+    sys.exit(0 if run_demo(validate_chart_slug(slug), echo=click.echo) else 1)
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True, type=int, help="Port of the Dagster UI.")
+@one_line_errors
+def dev(port: int) -> None:
+    """The Dagster UI and daemon on 127.0.0.1, against the emulator unless real credentials are set."""
+    from soundcharts_assets.demo import run_dev
+
+    sys.exit(run_dev(port, echo=click.echo))
+
+
+if __name__ == "__main__":
+    main()

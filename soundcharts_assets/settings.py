@@ -191,3 +191,17 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir_from_env(env),
         freshness=freshness_from_env(env),
     )
+
+
+def project_root() -> Path | None:
+    """The checkout this package runs from (editable install), where dagster.yaml and workspace.yaml live."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "workspace.yaml").is_file() else None
+
+
+def dagster_home_from_env(env: Mapping[str, str] | None = None) -> Path:
+    """``DAGSTER_HOME``, or ``<data dir>/dagster_home`` for the embedded default instance."""
+    env = os.environ if env is None else env
+    if env.get("DAGSTER_HOME"):
+        return Path(env["DAGSTER_HOME"]).resolve()
+    return data_dir_from_env(env) / "dagster_home"

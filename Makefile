@@ -1,0 +1,33 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test dev benchmark clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the full cascade for global-28 against the emulator on SQLite and print what was stored.
+demo: $(STAMP)
+	$(BIN)/soundcharts-assets demo
+
+## The whole test suite: unit, integration (SQLite and PostgreSQL), Dagster runs, end-to-end.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Dagster UI + daemon on http://127.0.0.1:3000, against the emulator unless real credentials are set.
+dev: $(STAMP)
+	$(BIN)/soundcharts-assets dev
+
+benchmark: $(STAMP)
+	$(BIN)/python -m benchmarks.cascade_benchmark
+
+clean:
+	rm -rf data .pytest_cache test-artifacts

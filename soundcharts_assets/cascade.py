@@ -1,0 +1,295 @@
+"""The chart cascade as plain functions: ranking -> tracks -> artists -> artist metadata, and audiences.
+
+Each step asks the warehouse what is missing or stale, asks the client for exactly that, writes each answer
+back as soon as it arrives (so a killed run or an exhausted quota keeps everything fetched so far), and
+returns a :class:`StepReport`. Dagster assets are thin wrappers around these functions; tests call them
+directly with a real client and a real warehouse.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import TypeVar
+
+from soundcharts_assets.settings import FreshnessSettings
+from soundcharts_assets.soundcharts import SoundchartsClient
+from soundcharts_assets.soundcharts.errors import NotFoundError, PlanRestrictedError
+from soundcharts_assets.warehouse import Warehouse
+
+SONG_AUDIENCE_PLATFORMS: tuple[str, ...] = ("spotify", "youtube", "shazam")
+AIRPLAY = "airplay"
+TRACK_AUDIENCE_SOURCES: tuple[str, ...] = (*SONG_AUDIENCE_PLATFORMS, AIRPLAY)
+ARTIST_AUDIENCE_PLATFORMS: tuple[str, ...] = ("spotify", "youtube", "instagram", "tiktok")
+#: Spotify monthly listeners come from a separate endpoint, so freshness is tracked under its own source name.
+SPOTIFY_LISTENING = "spotify_listening"
+ARTIST_AUDIENCE_SOURCES: tuple[str, ...] = (*ARTIST_AUDIENCE_PLATFORMS, SPOTIFY_LISTENING)
+BATCH_SIZE = 10
+AIRPLAY_WINDOW_DAYS = 7
+
+T = TypeVar("T")
+
+
+@dataclass
+class StepReport:
+    """What one cascade step did: the figures a user sees as asset metadata."""
+
+    rows_written: int = 0
+    fetched: int = 0
+    reused: int = 0
+    not_found: int = 0
+    not_in_plan: int = 0
+    api_calls: int = 0
+    quota_remaining: int | None = None
+    ranking_date: datetime | None = None
+    gaps: list[str] = field(default_factory=list)
+
+    def add(self, other: StepReport) -> None:
+        self.rows_written += other.rows_written
+        self.fetched += other.fetched
+        self.not_found += other.not_found
+        self.not_in_plan += other.not_in_plan
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def run_concurrently(work: Iterable[T], handle: Callable[[T], None], workers: int) -> None:
+    """Run ``handle`` over ``work`` on a bounded thread pool; the first exception stops the rest and is raised.
+
+    The client bounds requests in flight and the rate; the pool only has to keep that many requests busy.
+    Pending items are cancelled on the first error (e.g. quota exhausted) so no more calls are spent.
+    """
+    items = list(work)
+    if not items:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
+        futures = [pool.submit(handle, item) for item in items]
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in pending:
+            future.cancel()
+        for future in futures:
+            if future.done() and not future.cancelled() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+
+
+class _CallMeter:
+    """Counts the calls a step spends, from the client's own counter."""
+
+    def __init__(self, client: SoundchartsClient) -> None:
+        self._client = client
+        self._start = client.calls_made
+
+    def finish(self, report: StepReport) -> StepReport:
+        report.api_calls = self._client.calls_made - self._start
+        report.quota_remaining = self._client.quota_remaining
+        return report
+
+
+def refresh_ranking(
+    client: SoundchartsClient, warehouse: Warehouse, slug: str, at: datetime | None = None
+) -> StepReport:
+    """Fetch one chart edition (the latest, or the one at ``at``) and store it; history is kept."""
+    meter = _CallMeter(client)
+    ranking = client.get_chart_ranking(slug, at)
+    report = StepReport(ranking_date=ranking.date, fetched=len(ranking.entries))
+    report.rows_written = warehouse.write_ranking(ranking)
+    return meter.finish(report)
+
+
+def refresh_tracks(
+    client: SoundchartsClient,
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime | None = None,
+    workers: int = 8,
+) -> StepReport:
+    """Fetch metadata for the ranked songs that are missing or older than the metadata freshness window."""
+    now = now or utc_now()
+    meter = _CallMeter(client)
+    uuids = warehouse.ranking_song_uuids(slug)
+    stale = warehouse.stale_song_uuids(uuids, timedelta(hours=freshness.metadata_hours), now)
+    report = StepReport(reused=len(uuids) - len(stale))
+    lock = threading.Lock()
+
+    def fetch_batch(batch: Sequence[str]) -> None:
+        songs = client.get_songs(batch)
+        missing = [u for u in batch if u not in songs]
+        written = warehouse.upsert_songs(songs.values(), fetched_at=now)
+        if missing:
+            warehouse.record_missing_songs(missing, checked_at=now)
+        with lock:
+            report.rows_written += written
+            report.fetched += len(songs)
+            report.not_found += len(missing)
+            report.gaps.extend(f"song {u}: not found (404)" for u in missing)
+
+    run_concurrently(chunked(stale, BATCH_SIZE), fetch_batch, workers)
+    return meter.finish(report)
+
+
+def link_artists(warehouse: Warehouse, slug: str) -> StepReport:
+    """Extract the credited artists of the chart's tracks into ``artists`` and ``track_artists``; no API calls."""
+    uuids = warehouse.ranking_song_uuids(slug)
+    credited = warehouse.credited_artists(uuids)
+    links = warehouse.link_track_artists(credited)
+    artists = {a.uuid for refs in credited.values() for a in refs}
+    return StepReport(rows_written=links, reused=len(artists))
+
+
+def refresh_artist_metadata(
+    client: SoundchartsClient,
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime | None = None,
+    workers: int = 8,
+) -> StepReport:
+    """Fetch metadata for the chart's artists that are stubs or older than the freshness window."""
+    now = now or utc_now()
+    meter = _CallMeter(client)
+    uuids = warehouse.chart_artist_uuids(slug)
+    stale = warehouse.stale_artist_uuids(uuids, timedelta(hours=freshness.metadata_hours), now)
+    report = StepReport(reused=len(uuids) - len(stale))
+    lock = threading.Lock()
+
+    def fetch_batch(batch: Sequence[str]) -> None:
+        artists = client.get_artists(batch)
+        written = warehouse.upsert_artists(artists.values(), fetched_at=now)
+        missing = [u for u in batch if u not in artists]
+        with lock:
+            report.rows_written += written
+            report.fetched += len(artists)
+            report.not_found += len(missing)
+            report.gaps.extend(f"artist {u}: not found (404)" for u in missing)
+
+    run_concurrently(chunked(stale, BATCH_SIZE), fetch_batch, workers)
+    return meter.finish(report)
+
+
+@dataclass(frozen=True)
+class AudienceJob:
+    entity: str
+    uuid: str
+    source: str
+
+
+class _AudienceRun:
+    """Shared state of one audience step: the report, and platforms found not to be in the plan."""
+
+    def __init__(self, warehouse: Warehouse, now: datetime) -> None:
+        self.warehouse = warehouse
+        self.now = now
+        self.report = StepReport()
+        self.lock = threading.Lock()
+        self.not_in_plan_sources: set[str] = set()
+
+    def window_start(self, job: AudienceJob, lookback_days: int) -> date:
+        """Resume after the last stored day (re-reading it, as the API revises the latest point)."""
+        today = self.now.date()
+        last = self.warehouse.last_audience_date(job.entity, job.uuid, job.source)
+        earliest = today - timedelta(days=lookback_days)
+        return max(last, earliest) if last else earliest
+
+    def run(self, job: AudienceJob, fetch_and_store: Callable[[AudienceJob], int]) -> None:
+        if job.source in self.not_in_plan_sources:
+            self._record(job, "not_in_plan")
+            return
+        try:
+            written = fetch_and_store(job)
+        except NotFoundError:
+            self._record(job, "not_found")
+        except PlanRestrictedError:
+            with self.lock:
+                self.not_in_plan_sources.add(job.source)
+            self._record(job, "not_in_plan")
+        else:
+            with self.lock:
+                self.report.rows_written += written
+                self.report.fetched += 1
+
+    def _record(self, job: AudienceJob, status: str) -> None:
+        self.warehouse.record_audience_outcome(job.entity, job.uuid, job.source, status, self.now)
+        with self.lock:
+            if status == "not_found":
+                self.report.not_found += 1
+            else:
+                self.report.not_in_plan += 1
+            self.report.gaps.append(f"{job.entity} {job.uuid} on {job.source}: {status}")
+
+
+def _stale_audience_jobs(
+    warehouse: Warehouse, entity: str, uuids: Sequence[str], sources: Sequence[str],
+    freshness: FreshnessSettings, now: datetime,
+) -> tuple[list[AudienceJob], int]:
+    stale = warehouse.stale_audience(entity, uuids, sources, timedelta(hours=freshness.audience_hours), now)
+    jobs = [AudienceJob(entity, uuid, source) for uuid, source in stale]
+    return jobs, len(uuids) * len(sources) - len(jobs)
+
+
+def refresh_track_audience(
+    client: SoundchartsClient,
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime | None = None,
+    workers: int = 8,
+) -> StepReport:
+    """Spotify, YouTube and Shazam series and Airplay spins for the chart's tracks that are not fresh."""
+    now = now or utc_now()
+    meter = _CallMeter(client)
+    uuids = warehouse.ranking_song_uuids(slug)
+    jobs, reused = _stale_audience_jobs(warehouse, "song", uuids, TRACK_AUDIENCE_SOURCES, freshness, now)
+    state = _AudienceRun(warehouse, now)
+    today = now.date()
+
+    def fetch_and_store(job: AudienceJob) -> int:
+        if job.source == AIRPLAY:
+            start = today - timedelta(days=AIRPLAY_WINDOW_DAYS - 1)
+            counts = client.get_song_airplay(job.uuid, start, today)
+            return warehouse.write_track_airplay(job.uuid, today, counts, fetched_at=now)
+        start = state.window_start(job, freshness.audience_lookback_days)
+        points = client.get_song_audience(job.uuid, job.source, start, today)
+        return warehouse.write_track_audience(job.uuid, job.source, points, fetched_at=now)
+
+    run_concurrently(jobs, lambda job: state.run(job, fetch_and_store), workers)
+    state.report.reused = reused
+    return meter.finish(state.report)
+
+
+def refresh_artist_audience(
+    client: SoundchartsClient,
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime | None = None,
+    workers: int = 8,
+) -> StepReport:
+    """Followers on Spotify, YouTube, Instagram, TikTok and Spotify monthly listeners for the chart's artists."""
+    now = now or utc_now()
+    meter = _CallMeter(client)
+    uuids = warehouse.chart_artist_uuids(slug)
+    jobs, reused = _stale_audience_jobs(warehouse, "artist", uuids, ARTIST_AUDIENCE_SOURCES, freshness, now)
+    state = _AudienceRun(warehouse, now)
+    today = now.date()
+
+    def fetch_and_store(job: AudienceJob) -> int:
+        start = state.window_start(job, freshness.audience_lookback_days)
+        if job.source == SPOTIFY_LISTENING:
+            points = client.get_artist_monthly_listeners(job.uuid, start, today)
+        else:
+            points = client.get_artist_audience(job.uuid, job.source, start, today)
+        return warehouse.write_artist_audience(job.uuid, job.source, points, fetched_at=now)
+
+    run_concurrently(jobs, lambda job: state.run(job, fetch_and_store), workers)
+    state.report.reused = reused
+    return meter.finish(state.report)

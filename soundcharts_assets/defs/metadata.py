@@ -1,0 +1,34 @@
+"""Turn cascade step reports into the MaterializeResult metadata users read in the Dagster UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from soundcharts_assets.cascade import StepReport
+from soundcharts_assets.reporting import markdown_table
+
+PREVIEW_ROWS = 10
+
+
+def report_metadata(report: StepReport, preview: pd.DataFrame | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
+        "rows_written": dg.MetadataValue.int(report.rows_written),
+        "entities_fetched": dg.MetadataValue.int(report.fetched),
+        "entities_reused": dg.MetadataValue.int(report.reused),
+        "api_calls": dg.MetadataValue.int(report.api_calls),
+    }
+    if report.quota_remaining is not None:
+        metadata["quota_remaining"] = dg.MetadataValue.int(report.quota_remaining)
+    if report.ranking_date is not None:
+        metadata["ranking_date"] = dg.MetadataValue.text(report.ranking_date.date().isoformat())
+    if report.not_found or report.not_in_plan:
+        metadata["not_found"] = dg.MetadataValue.int(report.not_found)
+        metadata["not_in_plan"] = dg.MetadataValue.int(report.not_in_plan)
+        metadata["gaps"] = dg.MetadataValue.md("\n".join(f"- {gap}" for gap in report.gaps[:50]))
+    if preview is not None:
+        rows = preview.head(PREVIEW_ROWS).to_dict("records")
+        metadata["preview"] = dg.MetadataValue.md(markdown_table(rows))
+    return metadata

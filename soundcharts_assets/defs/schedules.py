@@ -1,0 +1,50 @@
+"""Schedules: each chart on a sync schedule gets the whole cascade once per cadence.
+
+A scheduled cascade costs only what is stale: the ranking pages, new songs/artists, and one call per
+entity and platform for audience (the 24 h audience window has passed by the next day's tick).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from soundcharts_assets.defs.jobs import chart_cascade_job
+from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
+from soundcharts_assets.defs.resources import WarehouseResource
+
+CRON_BY_CADENCE = {"daily": "0 7 * * *", "weekly": "0 7 * * 6"}
+
+
+def charts_due(cadence: str, registered: list[str], schedule_by_slug: dict[str, str]) -> list[str]:
+    """Registered charts whose sync schedule is this cadence (unregistered warehouse rows are ignored)."""
+    return [slug for slug in sorted(registered) if schedule_by_slug.get(slug) == cadence]
+
+
+def _build_schedule(cadence: str) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name=f"{cadence}_charts",
+        cron_schedule=CRON_BY_CADENCE[cadence],
+        execution_timezone="UTC",
+        target=chart_cascade_job,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Full cascade for every chart whose sync schedule is '{cadence}'.",
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+        registered = context.instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME)
+        with warehouse.open() as wh:
+            schedules = {row.slug: row.sync_schedule for row in wh.list_charts()}
+        due = charts_due(cadence, registered, schedules)
+        if not due:
+            return dg.SkipReason(f"no registered chart has the '{cadence}' sync schedule")
+        tick = context.scheduled_execution_time.date().isoformat()
+        return [
+            dg.RunRequest(run_key=f"{slug}:{cadence}:{tick}", partition_key=slug,
+                          tags={"soundcharts/trigger": f"{cadence}_schedule"})
+            for slug in due
+        ]
+
+    return _schedule
+
+
+daily_charts_schedule = _build_schedule("daily")
+weekly_charts_schedule = _build_schedule("weekly")

@@ -1,0 +1,77 @@
+"""Sensors: new chart editions start the cascade; declarative automation carries it downstream.
+
+Cost: the editions sensor spends one call per registered chart per tick (``available-rankings`` with
+``limit=1``). At the default interval of one hour that is 24 calls per chart per day.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from soundcharts_assets.defs.assets import CASCADE_ASSETS, chart_rankings
+from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
+from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
+from soundcharts_assets.editions import dump_cursor, new_editions, parse_cursor
+from soundcharts_assets.soundcharts.errors import NotFoundError, QuotaExhaustedError, SoundchartsError
+
+DEFAULT_EDITIONS_INTERVAL_SECONDS = 3600
+EDITIONS_INTERVAL_SECONDS = int(
+    os.environ.get("SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS", DEFAULT_EDITIONS_INTERVAL_SECONDS)
+)
+
+
+@dg.sensor(
+    name="new_chart_editions",
+    target=[chart_rankings],
+    minimum_interval_seconds=EDITIONS_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Polls each registered chart's latest edition date (1 call per chart) and fetches new editions.",
+)
+def new_chart_editions_sensor(
+    context: dg.SensorEvaluationContext, soundcharts: SoundchartsResource, warehouse: WarehouseResource
+) -> dg.SensorResult | dg.SkipReason:
+    slugs = context.instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME)
+    if not slugs:
+        return dg.SkipReason("no chart registered: add one with `soundcharts-assets charts add SLUG`")
+    seen = parse_cursor(context.cursor)
+    latest_available = {}
+    with soundcharts.open_client() as client, warehouse.open() as wh:
+        for slug in slugs:
+            try:
+                dates = client.list_ranking_dates(slug, max_items=1)
+            except NotFoundError:
+                context.log.warning(f"chart {slug!r} is unknown to the API; remove it or check the slug")
+                continue
+            except QuotaExhaustedError as error:
+                return dg.SkipReason(str(error))
+            except SoundchartsError as error:
+                context.log.warning(f"chart {slug!r}: {error}")
+                continue
+            if dates:
+                latest_available[slug] = dates[0]
+        stored = {slug: wh.latest_ranking_date(slug) for slug in latest_available}
+    requests = new_editions(latest_available, seen, stored)
+    seen.update({slug: latest.isoformat() for slug, latest in latest_available.items()})
+    run_requests = [
+        dg.RunRequest(
+            run_key=request.run_key,
+            partition_key=request.slug,
+            run_config={"ops": {"chart_rankings": {"config": {"ranking_date": request.ranking_date.isoformat()}}}},
+            tags={"soundcharts/trigger": "new_edition"},
+        )
+        for request in requests
+    ]
+    return dg.SensorResult(run_requests=run_requests, cursor=dump_cursor(seen))
+
+
+#: Evaluates the eager conditions of the downstream assets (no API calls), so a landed ranking pulls the
+#: rest of the cascade, whoever materialized it.
+cascade_automation_sensor = dg.AutomationConditionSensorDefinition(
+    "cascade_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Runs downstream chart assets when their upstream partition updates.",
+)

@@ -1,0 +1,101 @@
+"""Launching the cascade for one chart from the command line, as the old "Trigger Cascade" button did.
+
+``launch_cascade`` submits a run through the instance's run coordinator (the daemon picks queued runs up),
+exactly as the Dagster UI would. ``run_cascade`` executes the run in this process and waits for it; the run
+is recorded in the same instance, so it shows in the UI with its logs and materializations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from soundcharts_assets.settings import dagster_home_from_env, project_root
+
+CASCADE_JOB_NAME = "chart_cascade"
+DEFINITIONS_MODULE = "soundcharts_assets.definitions"
+
+
+@dataclass(frozen=True)
+class LaunchOutcome:
+    success: bool
+    message: str
+    run_id: str
+    tracks_count: int
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self))
+
+
+def ensure_dagster_home() -> Path:
+    """Make sure DAGSTER_HOME points at an instance directory holding our dagster.yaml."""
+    home = dagster_home_from_env()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    root = project_root()
+    if not config.exists() and root is not None:
+        try:
+            config.symlink_to(root / "dagster.yaml")
+        except OSError:
+            shutil.copyfile(root / "dagster.yaml", config)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def cascade_run_config(ranking_date: datetime | None) -> dict:
+    if ranking_date is None:
+        return {}
+    return {"ops": {"chart_rankings": {"config": {"ranking_date": ranking_date.isoformat()}}}}
+
+
+def cascade_tags(slug: str, trigger: str) -> dict[str, str]:
+    return {"dagster/partition": slug, "soundcharts/trigger": trigger}
+
+
+def launch_cascade(slug: str, ranking_date: datetime | None = None) -> str:
+    """Submit a cascade run to the instance (queued for the daemon) and return its run id."""
+    ensure_dagster_home()
+    run_id = str(uuid.uuid4())
+    command = [
+        sys.executable, "-m", "dagster", "job", "launch", "-m", DEFINITIONS_MODULE, "-j", CASCADE_JOB_NAME,
+        "--tags", json.dumps(cascade_tags(slug, "cli")), "--run-id", run_id,
+        "--config-json", json.dumps(cascade_run_config(ranking_date)),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=project_root() or Path.cwd())
+    if result.returncode != 0:
+        last_line = (result.stderr.strip().splitlines() or ["dagster job launch failed"])[-1]
+        raise RuntimeError(f"could not submit the cascade run: {last_line}")
+    return run_id
+
+
+def run_cascade(slug: str, ranking_date: datetime | None = None) -> tuple[bool, str, str]:
+    """Execute the cascade run in this process; returns (success, run_id, failure message)."""
+    import dagster as dg
+
+    from soundcharts_assets.definitions import cascade_job_for_cli
+
+    ensure_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        result = dg.execute_job(
+            dg.reconstructable(cascade_job_for_cli),
+            instance=instance,
+            tags=cascade_tags(slug, "cli"),
+            run_config=cascade_run_config(ranking_date),
+            raise_on_error=False,
+        )
+        message = ""
+        if not result.success:
+            failures = [
+                event.step_failure_data.error.message.strip().splitlines()[0]
+                for event in result.all_events
+                if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
+            ]
+            message = failures[0] if failures else "the run failed; see its logs in the Dagster UI"
+        return result.success, result.run_id, message
