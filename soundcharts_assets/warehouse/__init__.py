@@ -1,0 +1,28 @@
+"""The warehouse: SQLAlchemy Core schema, alembic migrations, idempotent upserts, reads and pandas loaders.
+
+SQLite by default, Postgres by ``SOUNDCHARTS_WAREHOUSE_URL``. Knows nothing of HTTP or Dagster.
+"""
+
+from soundcharts_assets.warehouse.errors import WarehouseError, WarehouseUrlError
+from soundcharts_assets.warehouse.loaders import (
+    load_artist_audience,
+    load_artists,
+    load_chart,
+    load_ranking_history,
+    load_track_audience,
+    load_tracks,
+)
+from soundcharts_assets.warehouse.warehouse import ChartRow, Warehouse
+
+__all__ = [
+    "ChartRow",
+    "Warehouse",
+    "WarehouseError",
+    "WarehouseUrlError",
+    "load_artist_audience",
+    "load_artists",
+    "load_chart",
+    "load_ranking_history",
+    "load_track_audience",
+    "load_tracks",
+]

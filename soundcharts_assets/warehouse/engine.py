@@ -1,0 +1,127 @@
+"""Engine creation: URL validation, SQLite pragmas and ``BEGIN IMMEDIATE``, Postgres pool settings.
+
+SQLite is the default because it needs nothing installed, but Dagster runs several processes at once
+against the same file. Three settings make that safe:
+
+* WAL journal mode, so readers never block the writer and the writer never blocks readers;
+* a 30 s busy timeout, so a second writer waits for the lock instead of failing;
+* ``BEGIN IMMEDIATE`` for write transactions. With the driver's default deferred ``BEGIN`` a transaction
+  that reads and then writes must upgrade its lock mid-way, and SQLite answers "database is locked" at
+  once (the busy handler cannot help, waiting could deadlock). Taking the write lock up front turns every
+  conflict into a plain wait. This is SQLAlchemy's documented recipe: the driver's own transaction
+  handling is switched off (``isolation_level = None``) and a ``begin`` hook emits our ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.pool import StaticPool
+
+from soundcharts_assets.warehouse.errors import WarehouseUrlError
+
+ENV_VAR = "SOUNDCHARTS_WAREHOUSE_URL"
+BUSY_TIMEOUT_SECONDS = 30.0
+WRITE_OPTION = "soundcharts_write"
+"""Connection execution option marking a write transaction (SQLite begins it with ``BEGIN IMMEDIATE``)."""
+
+_POSTGRES_NAMES = {"postgres", "postgresql"}
+
+
+def mask_password(raw: str) -> str:
+    """Hide the password of a URL that SQLAlchemy could not parse, so the error can still quote it."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", raw)
+
+
+def parse_url(raw: str) -> URL:
+    """Parse and normalise a warehouse URL; ``postgres://`` and ``postgresql://`` mean psycopg2."""
+    try:
+        url = sa.make_url(raw)
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise WarehouseUrlError(
+            f"{ENV_VAR}={mask_password(raw)!r} is not a database URL ({exc}); "
+            "use e.g. sqlite:///data/warehouse.sqlite or postgresql://user@host/db"
+        ) from None
+    if url.drivername in _POSTGRES_NAMES:
+        url = url.set(drivername="postgresql+psycopg2")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise WarehouseUrlError(
+            f"{ENV_VAR}={display(url)} uses {url.get_backend_name()!r}; "
+            "the warehouse supports sqlite:// and postgresql:// URLs"
+        )
+    return url
+
+
+def display(url: URL) -> str:
+    """The URL as it may appear in messages and logs."""
+    return url.render_as_string(hide_password=True)
+
+
+def create_warehouse_engine(url: URL) -> Engine:
+    """An engine for ``url`` configured for concurrent writers; raises ``WarehouseUrlError`` on unknown drivers."""
+    try:
+        if url.get_backend_name() == "sqlite":
+            return _sqlite_engine(url)
+        return _postgres_engine(url)
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise WarehouseUrlError(
+            f"{ENV_VAR}={display(url)} names a driver that is not installed ({exc}); "
+            "use sqlite:// or postgresql:// (psycopg2)"
+        ) from None
+
+
+def _postgres_engine(url: URL) -> Engine:
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = 10
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if in_memory:
+        # One connection shared by all users, otherwise every connection would see its own empty database.
+        engine = sa.create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        try:
+            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseUrlError(
+                f"{ENV_VAR}={display(url)}: cannot create the folder for the SQLite file ({exc.strerror}); "
+                "point it at a writable path"
+            ) from None
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+    _install_sqlite_hooks(engine, wal=not in_memory)
+    return engine
+
+
+def _install_sqlite_hooks(engine: Engine, wal: bool) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy (see the module docstring).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first: switching to WAL needs a lock another process may hold.
+            cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if wal and cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable across application crashes in WAL mode and much faster than FULL.
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,161 @@
+"""pandas loaders for analysts: a chart, its history, its tracks, artists and audience as DataFrames.
+
+Each takes a ``Warehouse`` or a URL (a notebook rarely has a Warehouse at hand). The SQL is built with
+Core selects here so notebooks hold none. Artist names are aggregated in pandas rather than in SQL
+because ordered string aggregation needs SQLite 3.44, newer than many systems ship.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from soundcharts_assets.warehouse import reads
+from soundcharts_assets.warehouse.schema import (
+    artist_audience,
+    artists,
+    chart_rankings,
+    track_artists,
+    track_audience,
+    tracks,
+)
+from soundcharts_assets.warehouse.warehouse import Warehouse
+
+WarehouseSource = Warehouse | str | URL
+
+_r, _t, _ta, _a = chart_rankings.c, tracks.c, track_artists.c, artists.c
+
+_RANKING_COLUMNS = (
+    _r.chart_slug, _r.ranking_date, _r.position, _r.old_position, _r.position_evolution, _r.time_on_chart,
+    _r.time_on_chart_unit, _r.entry_date, _r.entry_state, _r.metric, _r.song_uuid,
+    sa.func.coalesce(_t.name, _r.song_name).label("name"),
+    sa.func.coalesce(_t.credit_name, _r.song_credit_name).label("credit_name"),
+    _t.isrc, _t.release_date, _t.duration, _t.explicit, _t.language_code, _t.genres, _t.labels, _t.image_url,
+)
+_TRACK_COLUMNS = tuple(c for c in tracks.c if c.name != "credited_artists")
+
+
+@contextmanager
+def _connection(source: WarehouseSource) -> Iterator[sa.Connection]:
+    if isinstance(source, Warehouse):
+        with source.connection() as conn:
+            yield conn
+        return
+    warehouse = Warehouse(source)
+    try:
+        with warehouse.connection() as conn:
+            yield conn
+    finally:
+        warehouse.dispose()
+
+
+def _chart_songs(slug: str) -> sa.Select[Any]:
+    return sa.select(_r.song_uuid).where(_r.chart_slug == slug).distinct()
+
+
+def _chart_artists(slug: str) -> sa.Select[Any]:
+    return sa.select(_ta.artist_uuid).where(_ta.song_uuid.in_(_chart_songs(slug))).distinct()
+
+
+def _with_artist_names(conn: sa.Connection, frame: pd.DataFrame, songs: sa.Select[Any] | None) -> pd.DataFrame:
+    """Add ``artists``: the credited artists' names in credit order, joined with ', '."""
+    stmt = (
+        sa.select(_ta.song_uuid, sa.func.coalesce(_a.name, _ta.artist_uuid).label("artist_name"))
+        .select_from(track_artists.join(artists, _a.artist_uuid == _ta.artist_uuid))
+        .order_by(_ta.song_uuid, _ta.position, _ta.artist_uuid)
+    )
+    if songs is not None:
+        stmt = stmt.where(_ta.song_uuid.in_(songs))
+    links = pd.read_sql(stmt, conn)
+    names = links.groupby("song_uuid", sort=False)["artist_name"].agg(", ".join)
+    frame = frame.copy()
+    frame["artists"] = frame["song_uuid"].map(names)
+    return frame
+
+
+def load_chart(source: WarehouseSource, slug: str, date: datetime | None = None) -> pd.DataFrame:
+    """One edition (the latest unless ``date``), by position, joined with track metadata and artist names."""
+    with _connection(source) as conn:
+        edition = reads.latest_ranking_date(conn, slug) if date is None else date
+        stmt = (
+            sa.select(*_RANKING_COLUMNS)
+            .select_from(chart_rankings.outerjoin(tracks, _t.song_uuid == _r.song_uuid))
+            .where(_r.chart_slug == slug, _r.ranking_date == edition)
+            .order_by(_r.position)
+        )
+        frame = pd.read_sql(stmt, conn)
+        return _with_artist_names(conn, frame, _chart_songs(slug))
+
+
+def load_ranking_history(source: WarehouseSource, slug: str) -> pd.DataFrame:
+    """Every stored edition of a chart, oldest first: the input for movers and time-on-chart analysis."""
+    with _connection(source) as conn:
+        stmt = (
+            sa.select(*_RANKING_COLUMNS)
+            .select_from(chart_rankings.outerjoin(tracks, _t.song_uuid == _r.song_uuid))
+            .where(_r.chart_slug == slug)
+            .order_by(_r.ranking_date, _r.position)
+        )
+        frame = pd.read_sql(stmt, conn)
+        return _with_artist_names(conn, frame, _chart_songs(slug))
+
+
+def load_tracks(source: WarehouseSource, slug: str | None = None) -> pd.DataFrame:
+    """Fetched tracks (all, or those ever ranked on ``slug``), with artist names; 404 rows left out."""
+    stmt = sa.select(*_TRACK_COLUMNS).where(_t.status == "ok").order_by(_t.song_uuid)
+    songs = _chart_songs(slug) if slug is not None else None
+    if songs is not None:
+        stmt = stmt.where(_t.song_uuid.in_(songs))
+    with _connection(source) as conn:
+        return _with_artist_names(conn, pd.read_sql(stmt, conn), songs)
+
+
+def load_artists(source: WarehouseSource, slug: str | None = None) -> pd.DataFrame:
+    """Artists (all, or those credited on a song ever ranked on ``slug``), stubs included (``fetched_at`` NaT)."""
+    stmt = sa.select(artists).order_by(_a.artist_uuid)
+    if slug is not None:
+        stmt = stmt.where(_a.artist_uuid.in_(_chart_artists(slug)))
+    with _connection(source) as conn:
+        return pd.read_sql(stmt, conn)
+
+
+def load_track_audience(
+    source: WarehouseSource, slug: str | None = None, platform: str | None = None
+) -> pd.DataFrame:
+    """Daily song audience (and airplay, platform 'airplay') with the song's name, one row per point."""
+    c = track_audience.c
+    stmt = (
+        sa.select(c.song_uuid, _t.name, _t.credit_name, c.platform, c.identifier, c.date, c.value, c.fetched_at)
+        .select_from(track_audience.outerjoin(tracks, _t.song_uuid == c.song_uuid))
+        .order_by(c.song_uuid, c.platform, c.identifier, c.date)
+    )
+    if slug is not None:
+        stmt = stmt.where(c.song_uuid.in_(_chart_songs(slug)))
+    if platform is not None:
+        stmt = stmt.where(c.platform == platform)
+    with _connection(source) as conn:
+        return pd.read_sql(stmt, conn)
+
+
+def load_artist_audience(
+    source: WarehouseSource, slug: str | None = None, platform: str | None = None
+) -> pd.DataFrame:
+    """Artist metrics (followers, monthly listeners...) with the artist's name, one row per point."""
+    c = artist_audience.c
+    stmt = (
+        sa.select(c.artist_uuid, _a.name, c.platform, c.metric, c.date, c.value, c.fetched_at)
+        .select_from(artist_audience.outerjoin(artists, _a.artist_uuid == c.artist_uuid))
+        .order_by(c.artist_uuid, c.platform, c.metric, c.date)
+    )
+    if slug is not None:
+        stmt = stmt.where(c.artist_uuid.in_(_chart_artists(slug)))
+    if platform is not None:
+        stmt = stmt.where(c.platform == platform)
+    with _connection(source) as conn:
+        return pd.read_sql(stmt, conn)

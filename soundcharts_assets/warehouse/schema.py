@@ -1,0 +1,193 @@
+"""The warehouse tables as SQLAlchemy Core objects.
+
+Table and key column names are a contract with analysts and with the migrations in ``migrations/versions``;
+``tests/integration/test_warehouse.py`` checks that a migrated database matches these objects exactly.
+
+There are no foreign keys on purpose: rows arrive from independent assets in any order (a ranking before its
+tracks, audience before metadata), and ranking history must outlive a chart's removal from the registry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+SYNC_SCHEDULES = ("daily", "weekly", "none")
+FETCH_STATUSES = ("ok", "not_found", "not_in_plan")
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware datetime, stored as UTC and always read back aware.
+
+    SQLite has no timezone type and would drop the offset silently, so values are normalised to naive UTC
+    there; Postgres keeps ``timestamptz``. Naive inputs are taken to be UTC already.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+metadata = sa.MetaData()
+
+
+def _text(name: str, **kw: Any) -> sa.Column[Any]:
+    return sa.Column(name, sa.String, **kw)
+
+
+charts = sa.Table(
+    "charts",
+    metadata,
+    sa.Column("slug", sa.String, primary_key=True),
+    _text("name"),
+    _text("platform"),
+    _text("frequency"),
+    _text("country_code"),
+    sa.Column("sync_schedule", sa.String, nullable=False, server_default="none"),
+    _text("chart_type"),
+    sa.Column("max_results", sa.Integer),
+    _text("metric_type"),
+    _text("web_url"),
+    sa.Column("registered_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("sync_schedule IN ('daily', 'weekly', 'none')", name="ck_charts_sync_schedule"),
+)
+
+chart_rankings = sa.Table(
+    "chart_rankings",
+    metadata,
+    sa.Column("chart_slug", sa.String, primary_key=True),
+    sa.Column("ranking_date", UtcDateTime, primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("song_uuid", sa.String, nullable=False),
+    # The song's name as the ranking gave it: readable even before track metadata is fetched.
+    _text("song_name"),
+    _text("song_credit_name"),
+    sa.Column("old_position", sa.Integer),
+    sa.Column("position_evolution", sa.Integer),
+    sa.Column("time_on_chart", sa.Integer),
+    _text("time_on_chart_unit"),
+    sa.Column("entry_date", UtcDateTime),
+    _text("entry_state"),
+    sa.Column("metric", sa.Float),
+    sa.Column("fetched_at", UtcDateTime, nullable=False),
+    sa.Index("ix_chart_rankings_song_uuid", "song_uuid"),
+)
+
+tracks = sa.Table(
+    "tracks",
+    metadata,
+    sa.Column("song_uuid", sa.String, primary_key=True),
+    _text("name"),
+    _text("credit_name"),
+    _text("isrc"),
+    sa.Column("release_date", sa.Date),
+    sa.Column("duration", sa.Integer),
+    sa.Column("explicit", sa.Boolean),
+    sa.Column("genres", sa.Text),  # JSON: [{"root": ..., "sub": [...]}]
+    sa.Column("labels", sa.Text),  # JSON: [{"name": ..., "type": ...}]
+    sa.Column("credited_artists", sa.Text),  # JSON: [{"uuid": ..., "slug": ..., "name": ...}]
+    sa.Column("composers", sa.Text),  # JSON: [name, ...]
+    sa.Column("producers", sa.Text),  # JSON: [name, ...]
+    _text("language_code"),
+    _text("image_url"),
+    sa.Column("fetched_at", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Index("ix_tracks_isrc", "isrc"),
+)
+
+track_artists = sa.Table(
+    "track_artists",
+    metadata,
+    sa.Column("song_uuid", sa.String, primary_key=True),
+    sa.Column("artist_uuid", sa.String, primary_key=True),
+    sa.Column("position", sa.Integer),  # credit order on the song, 0 = main artist
+    sa.Index("ix_track_artists_artist_uuid", "artist_uuid"),
+)
+
+artists = sa.Table(
+    "artists",
+    metadata,
+    sa.Column("artist_uuid", sa.String, primary_key=True),
+    _text("slug"),
+    _text("name"),
+    _text("country_code"),
+    sa.Column("genres", sa.Text),  # JSON, as tracks.genres
+    _text("type"),
+    _text("gender"),
+    _text("career_stage"),
+    sa.Column("birth_date", sa.Date),
+    _text("city_name"),
+    _text("image_url"),
+    sa.Column("fetched_at", UtcDateTime),  # NULL: a stub known from a track credit, never fetched
+    sa.Column("status", sa.String, nullable=False),  # 'stub' | 'ok' | 'not_found'
+)
+
+track_audience = sa.Table(
+    "track_audience",
+    metadata,
+    sa.Column("song_uuid", sa.String, primary_key=True),
+    sa.Column("platform", sa.String, primary_key=True),  # spotify | youtube | shazam | airplay
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("identifier", sa.String, primary_key=True),  # platform id of the song, or radio slug
+    sa.Column("value", sa.BigInteger),
+    sa.Column("fetched_at", UtcDateTime, nullable=False),
+)
+
+artist_audience = sa.Table(
+    "artist_audience",
+    metadata,
+    sa.Column("artist_uuid", sa.String, primary_key=True),
+    sa.Column("platform", sa.String, primary_key=True),
+    sa.Column("metric", sa.String, primary_key=True),  # followers | monthly_listeners | likes | views ...
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("value", sa.BigInteger),
+    sa.Column("fetched_at", UtcDateTime, nullable=False),
+)
+
+audience_fetches = sa.Table(
+    "audience_fetches",
+    metadata,
+    sa.Column("entity", sa.String, primary_key=True),  # 'song' | 'artist'
+    sa.Column("entity_uuid", sa.String, primary_key=True),
+    sa.Column("platform", sa.String, primary_key=True),
+    sa.Column("fetched_at", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String, nullable=False),  # 'ok' | 'not_found' | 'not_in_plan'
+    sa.Column("points", sa.Integer, nullable=False, server_default="0"),
+)
+
+radios = sa.Table(
+    "radios",
+    metadata,
+    sa.Column("slug", sa.String, primary_key=True),  # track_audience.identifier where platform = 'airplay'
+    _text("name"),
+    _text("country_code"),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+DATA_TABLES: tuple[sa.Table, ...] = (
+    charts,
+    chart_rankings,
+    tracks,
+    track_artists,
+    artists,
+    track_audience,
+    artist_audience,
+    audience_fetches,
+    radios,
+)

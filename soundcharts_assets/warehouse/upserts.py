@@ -1,0 +1,99 @@
+"""The one place that builds upsert SQL (``INSERT ... ON CONFLICT``) for SQLite and Postgres.
+
+Both dialects share the syntax but SQLAlchemy exposes it through dialect-specific ``insert`` constructs,
+so the dialect is picked here from the connection. Rows are:
+
+* de-duplicated on the conflict key (last one wins): Postgres refuses to touch the same row twice in one
+  statement ("ON CONFLICT DO UPDATE command cannot affect row a second time");
+* sorted by the key, so concurrent writers lock overlapping rows in the same order and cannot deadlock
+  on each other within a table;
+* sent in chunks that stay under the bound-parameter limit (SQLite's is 32766 since 3.32, 999 before).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+T = TypeVar("T")
+
+IN_CHUNK = 500
+"""Values per ``IN (...)`` clause; reads and deletes over thousands of uuids are split into chunks."""
+
+_PARAM_BUDGET = 30_000 if sqlite3.sqlite_version_info >= (3, 32) else 900
+
+Row = Mapping[str, Any]
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most ``size`` items."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def unique(items: Iterable[T]) -> list[T]:
+    """Items without repeats, first occurrence order kept (callers often pass uuids straight from rankings)."""
+    return list(dict.fromkeys(items))
+
+
+def _insert(conn: sa.Connection, table: sa.Table) -> Any:
+    name = conn.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(table)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    raise NotImplementedError(f"no upsert for dialect {name!r}")
+
+
+def _key_columns(table: sa.Table) -> list[str]:
+    return [column.name for column in table.primary_key.columns]
+
+
+def upsert(
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: Iterable[Row],
+    *,
+    update: Sequence[str] | None = None,
+    keep_existing_when_null: Collection[str] = (),
+    only_if: Callable[[sa.Table], sa.ColumnElement[bool]] | None = None,
+    do_nothing: bool = False,
+) -> int:
+    """Insert ``rows`` into ``table``, updating rows whose primary key already exists; returns rows sent.
+
+    ``update`` names the columns a conflict overwrites (default: every non-key column given);
+    ``keep_existing_when_null`` lists columns where a NULL in the new row keeps the stored value;
+    ``only_if`` restricts the update to stored rows matching a condition (others stay untouched);
+    ``do_nothing`` ignores conflicts entirely.
+    """
+    keys = _key_columns(table)
+    deduped: dict[tuple[Any, ...], Row] = {}
+    for row in rows:
+        deduped[tuple(row[k] for k in keys)] = row
+    if not deduped:
+        return 0
+    ordered = [deduped[k] for k in sorted(deduped)]
+    columns = list(ordered[0])
+    update_columns = [c for c in columns if c not in keys] if update is None else list(update)
+    per_chunk = max(1, _PARAM_BUDGET // len(columns))
+    for part in chunks(ordered, per_chunk):
+        stmt = _insert(conn, table).values([{c: row[c] for c in columns} for row in part])
+        if do_nothing or not update_columns:
+            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+        else:
+            excluded = stmt.excluded
+            values = {
+                c: sa.func.coalesce(excluded[c], table.c[c]) if c in keep_existing_when_null else excluded[c]
+                for c in update_columns
+            }
+            stmt = stmt.on_conflict_do_update(
+                index_elements=keys,
+                set_=values,
+                where=only_if(table) if only_if is not None else None,
+            )
+        conn.execute(stmt)
+    return len(ordered)

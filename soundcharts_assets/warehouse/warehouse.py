@@ -1,0 +1,290 @@
+"""``Warehouse``: the one object the rest of the project uses to store and read chart data.
+
+It owns one SQLAlchemy engine and opens one transaction per call: a write either lands whole or not at
+all. The SQL lives in ``reads.py``, ``writes.py`` and ``upserts.py``; this class only decides transactions,
+translates connection failures into ``WarehouseError`` and retries Postgres deadlocks.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import URL
+
+from soundcharts_assets.settings import warehouse_url_from_env
+from soundcharts_assets.soundcharts.models import (
+    AirplayCount, Artist, ArtistAudiencePoint, ArtistRef, Chart, ChartRanking, Song, SongAudiencePoint,
+)
+from soundcharts_assets.warehouse import reads, schema, writes
+from soundcharts_assets.warehouse.engine import (
+    ENV_VAR, WRITE_OPTION, create_warehouse_engine, display, parse_url,
+)
+from soundcharts_assets.warehouse.errors import WarehouseUrlError
+
+T = TypeVar("T")
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Any fixed 64-bit number shared by every process migrating the same database.
+MIGRATION_LOCK_KEY = zlib.crc32(b"soundcharts_assets.warehouse.migrate")
+_RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
+_WRITE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """A chart in the registry, as stored."""
+
+    slug: str
+    name: str | None
+    platform: str | None
+    frequency: str | None
+    country_code: str | None
+    sync_schedule: str
+    chart_type: str | None
+    max_results: int | None
+    metric_type: str | None
+    web_url: str | None
+    registered_at: datetime
+    updated_at: datetime
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Warehouse:
+    """SQLite by default, Postgres by URL; see docs/architecture.md for the contract."""
+
+    def __init__(self, url: str | URL) -> None:
+        self.url = parse_url(url) if isinstance(url, str) else parse_url(url.render_as_string(False))
+        self.engine = create_warehouse_engine(self.url)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Warehouse:
+        return cls(warehouse_url_from_env(env))
+
+    def __repr__(self) -> str:
+        return f"Warehouse({display(self.url)!r})"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.dispose()
+
+    # -- transactions -------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _connect(self, write: bool = False) -> Iterator[sa.Connection]:
+        try:
+            conn = self.engine.connect()
+        except sa.exc.DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            if self.url.password:
+                reason = reason.replace(self.url.password, "***")
+            raise WarehouseUrlError(
+                f"cannot open {ENV_VAR}={display(self.url)}: {reason}; check the URL and that the server runs"
+            ) from None
+        with conn:
+            if write:
+                conn.execution_options(**{WRITE_OPTION: True})
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        """A read transaction: one consistent snapshot for the whole call."""
+        with self._connect() as conn, conn.begin():
+            yield conn
+
+    def _write(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run ``work`` in one write transaction; Postgres deadlocks between concurrent writers are retried."""
+        for attempt in range(1, _WRITE_ATTEMPTS + 1):
+            try:
+                with self._connect(write=True) as conn, conn.begin():
+                    return work(conn)
+            except sa.exc.DBAPIError as exc:
+                if getattr(exc.orig, "pgcode", None) not in _RETRYABLE_PGCODES or attempt == _WRITE_ATTEMPTS:
+                    raise
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision; a no-op when it is there, safe to call from many processes.
+
+        On Postgres a transaction-scoped advisory lock serialises concurrent callers: the second waits, then
+        finds the schema at head. On SQLite ``BEGIN IMMEDIATE`` plus the busy timeout does the same.
+        """
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with self._connect(write=True) as conn, conn.begin():
+            if self.dialect == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    # -- charts registry ------------------------------------------------------------------------------------
+
+    def upsert_chart(self, chart: Chart, sync_schedule: str | None = None) -> None:
+        self._write(lambda conn: writes.upsert_chart(conn, chart, sync_schedule, _utcnow()))
+
+    def set_sync_schedule(self, slug: str, schedule: str) -> None:
+        self._write(lambda conn: writes.set_sync_schedule(conn, slug, schedule, _utcnow()))
+
+    def get_chart(self, slug: str) -> ChartRow | None:
+        with self._read() as conn:
+            row = conn.execute(sa.select(schema.charts).where(schema.charts.c.slug == slug)).mappings().first()
+        return ChartRow(**row) if row else None
+
+    def list_charts(self, sync_schedule: str | None = None) -> list[ChartRow]:
+        charts = schema.charts
+        stmt = sa.select(charts).order_by(charts.c.slug)
+        if sync_schedule is not None:
+            writes.check_schedule(sync_schedule)
+            stmt = stmt.where(charts.c.sync_schedule == sync_schedule)
+        with self._read() as conn:
+            return [ChartRow(**row) for row in conn.execute(stmt).mappings()]
+
+    def remove_chart(self, slug: str) -> bool:
+        """Drop the registry row only; stored rankings stay as history."""
+        return self._write(lambda conn: writes.remove_chart(conn, slug))
+
+    # -- rankings -------------------------------------------------------------------------------------------
+
+    def write_ranking(self, ranking: ChartRanking, fetched_at: datetime | None = None) -> int:
+        when = fetched_at or _utcnow()
+        return self._write(lambda conn: writes.write_ranking(conn, ranking, when))
+
+    def ranking_dates(self, slug: str) -> list[datetime]:
+        with self._read() as conn:
+            return reads.ranking_dates(conn, slug)
+
+    def latest_ranking_date(self, slug: str) -> datetime | None:
+        with self._read() as conn:
+            return reads.latest_ranking_date(conn, slug)
+
+    def ranking_song_uuids(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
+        with self._read() as conn:
+            return reads.ranking_song_uuids(conn, slug, ranking_date)
+
+    # -- tracks and artists ---------------------------------------------------------------------------------
+
+    def stale_song_uuids(self, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
+        with self._read() as conn:
+            return reads.stale_song_uuids(conn, uuids, max_age, now)
+
+    def upsert_songs(self, songs: Iterable[Song], fetched_at: datetime) -> int:
+        batch = list(songs)
+        return self._write(lambda conn: writes.upsert_songs(conn, batch, fetched_at))
+
+    def record_missing_songs(self, uuids: Iterable[str], checked_at: datetime) -> None:
+        batch = list(uuids)
+        self._write(lambda conn: writes.record_missing(conn, schema.tracks, batch, checked_at))
+
+    def credited_artists(self, song_uuids: Iterable[str]) -> dict[str, list[ArtistRef]]:
+        with self._read() as conn:
+            return reads.credited_artists(conn, song_uuids)
+
+    def link_track_artists(self, links: Mapping[str, Sequence[ArtistRef]]) -> int:
+        return self._write(lambda conn: writes.link_track_artists(conn, links))
+
+    def chart_artist_uuids(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
+        with self._read() as conn:
+            return reads.chart_artist_uuids(conn, slug, ranking_date)
+
+    def stale_artist_uuids(self, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
+        with self._read() as conn:
+            return reads.stale_artist_uuids(conn, uuids, max_age, now)
+
+    def upsert_artists(self, artists: Iterable[Artist], fetched_at: datetime) -> int:
+        batch = list(artists)
+        return self._write(lambda conn: writes.upsert_artists(conn, batch, fetched_at))
+
+    def record_missing_artists(self, uuids: Iterable[str], checked_at: datetime) -> None:
+        batch = list(uuids)
+        self._write(lambda conn: writes.record_missing(conn, schema.artists, batch, checked_at))
+
+    # -- audience -------------------------------------------------------------------------------------------
+
+    def stale_audience(
+        self, entity: str, uuids: Iterable[str], platforms: Iterable[str], max_age: timedelta, now: datetime
+    ) -> list[tuple[str, str]]:
+        with self._read() as conn:
+            return reads.stale_audience(conn, entity, uuids, platforms, max_age, now)
+
+    def last_audience_date(self, entity: str, uuid: str, platform: str) -> date | None:
+        with self._read() as conn:
+            return reads.last_audience_date(conn, entity, uuid, platform)
+
+    def write_track_audience(
+        self, song_uuid: str, platform: str, points: Sequence[SongAudiencePoint], fetched_at: datetime,
+        status: str = "ok",
+    ) -> int:
+        return self._write(
+            lambda conn: writes.write_track_audience(conn, song_uuid, platform, points, fetched_at, status)
+        )
+
+    def write_track_airplay(
+        self, song_uuid: str, day: date, counts: Sequence[AirplayCount], fetched_at: datetime, status: str = "ok"
+    ) -> int:
+        return self._write(lambda conn: writes.write_track_airplay(conn, song_uuid, day, counts, fetched_at, status))
+
+    def write_artist_audience(
+        self, artist_uuid: str, platform: str, points: Sequence[ArtistAudiencePoint], fetched_at: datetime,
+        status: str = "ok",
+    ) -> int:
+        return self._write(
+            lambda conn: writes.write_artist_audience(conn, artist_uuid, platform, points, fetched_at, status)
+        )
+
+    def record_audience_outcome(self, entity: str, uuid: str, platform: str, status: str, fetched_at: datetime) -> None:
+        self._write(lambda conn: writes.record_audience_outcome(conn, entity, uuid, platform, status, fetched_at))
+
+    def audience_coverage(
+        self, entity: str, uuids: Iterable[str], platforms: Iterable[str]
+    ) -> dict[str, dict[str, int]]:
+        with self._read() as conn:
+            return reads.audience_coverage(conn, entity, uuids, platforms)
+
+    # -- checks and metadata --------------------------------------------------------------------------------
+
+    def ranking_positions(self, slug: str, ranking_date: datetime) -> list[int]:
+        with self._read() as conn:
+            return reads.ranking_positions(conn, slug, ranking_date)
+
+    def songs_without_metadata(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
+        with self._read() as conn:
+            return reads.songs_without_metadata(conn, slug, ranking_date)
+
+    def artists_without_metadata(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
+        with self._read() as conn:
+            return reads.artists_without_metadata(conn, slug, ranking_date)
+
+    def table_counts(self) -> dict[str, int]:
+        with self._read() as conn:
+            return reads.table_counts(conn)
+
+    def chart_summary(self, slug: str) -> dict[str, Any]:
+        with self._read() as conn:
+            return reads.chart_summary(conn, slug)
+
+    @contextmanager
+    def connection(self) -> Iterator[sa.Connection]:
+        """A read connection for ``loaders.py`` (pandas needs one); not for writes."""
+        with self._read() as conn:
+            yield conn
