@@ -1,0 +1,154 @@
+"""The Starlette application: the route table, the OAuth token endpoint, usage, and the control routes.
+
+Route paths are the versioned paths of the real API; the same templates key the request counters in
+``/__emulator/stats``. Control routes (``/__emulator/*``) need no auth and are not counted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from soundcharts_assets.emulator import handlers
+from soundcharts_assets.emulator.config import EmulatorConfig
+from soundcharts_assets.emulator.envelopes import NOT_FOUND, ApiError, error_body, error_response, single
+from soundcharts_assets.emulator.gate import Gate
+from soundcharts_assets.emulator.state import RATE_WINDOW_SECONDS, EmulatorState
+
+API_ROUTES: list[Route] = [
+    Route("/api/v2/chart/song/platforms", handlers.chart_platforms),
+    Route("/api/v2/chart/song/by-platform/{platform}", handlers.charts_by_platform),
+    Route("/api/v2.14/chart/song/{slug}/ranking/latest", handlers.ranking),
+    Route("/api/v2.14/chart/song/{slug}/ranking/{datetime}", handlers.ranking),
+    Route("/api/v2/chart/song/{slug}/available-rankings", handlers.available_rankings),
+    Route("/api/v2.25/song/{uuids}", handlers.songs),
+    Route("/api/v2.9/artist/{uuids}", handlers.artists),
+    Route("/api/v2/song/{uuid}/audience/{platform}", handlers.song_audience),
+    Route("/api/v2/song/{uuid}/broadcast-groups", handlers.song_broadcast_groups),
+    Route("/api/v2/artist/{uuid}/audience/{platform}", handlers.artist_audience),
+    Route("/api/v2/artist/{uuid}/streaming/{platform}/listening", handlers.artist_listening),
+]
+
+
+def _state(request: Request) -> EmulatorState:
+    return request.app.state.emulator
+
+
+async def team_usage(request: Request) -> JSONResponse:
+    """Free: quota and rate-limit consumption (the real shape is undocumented; these names are ours)."""
+    state = _state(request)
+    stats = state.stats()
+    config = state.config
+    return single("usage", {
+        "quota": config.quota,
+        "quotaRemaining": stats["quota_remaining"],
+        "quotaUsed": (config.quota if config.quota is not None else 1_000_000) - stats["quota_remaining"],
+        "rateLimitPerMinute": config.rate_limit_per_minute,
+        "rateLimitWindowSeconds": int(RATE_WINDOW_SECONDS),
+    })
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(encoded.strip()).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return client_id, secret
+
+
+async def oauth_token(request: Request) -> JSONResponse:
+    """OAuth2 client credentials: HTTP Basic client_id:client_secret, form grant_type and team_id."""
+    state = _state(request)
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    if form.get("grant_type") != "client_credentials":
+        return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+    credentials = _basic_credentials(request)
+    client = state.config.oauth_clients.get(credentials[0]) if credentials else None
+    if client is None or credentials is None or client[0] != credentials[1] or form.get("team_id") != client[1]:
+        return JSONResponse({"error": "invalid_client", **error_body(401, "Invalid client credentials")},
+                            status_code=401)
+    return JSONResponse({"access_token": state.issue_token(), "token_type": "Bearer",
+                         "expires_in": int(state.config.token_ttl_seconds)})
+
+
+async def control_stats(request: Request) -> JSONResponse:
+    return JSONResponse(_state(request).stats())
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, f"Body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "Body must be a JSON object")
+    return body
+
+
+async def control_reset(request: Request) -> JSONResponse:
+    body = await _json_body(request)
+    return JSONResponse(_state(request).reset(quota=bool(body.get("quota", False))))
+
+
+async def control_config(request: Request) -> JSONResponse:
+    body = await _json_body(request)
+    try:
+        return JSONResponse(_state(request).configure(**body))
+    except (ValueError, TypeError) as exc:
+        raise ApiError(400, str(exc)) from None
+
+
+async def control_publish(request: Request) -> JSONResponse:
+    slug = request.path_params["slug"]
+    catalogue = _state(request).catalogue
+    if catalogue.chart(slug) is None:
+        raise ApiError(404, NOT_FOUND)
+    return JSONResponse({"slug": slug, "date": catalogue.publish_edition(slug).isoformat()})
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.message, exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    message = NOT_FOUND if exc.status_code == 404 else str(exc.detail)
+    return error_response(exc.status_code, message)
+
+
+def build_app(config: EmulatorConfig | None = None, *, state: EmulatorState | None = None) -> Starlette:
+    """A Starlette app serving one catalogue; pass ``state`` to share it with a server object."""
+    state = state or EmulatorState(config or EmulatorConfig())
+    routes = [
+        *API_ROUTES,
+        Route("/api/v2/team/usage", team_usage),
+        Route("/oauth/token", oauth_token, methods=["POST"]),
+        Route("/__emulator/stats", control_stats),
+        Route("/__emulator/reset", control_reset, methods=["POST"]),
+        Route("/__emulator/config", control_config, methods=["GET", "POST"]),
+        Route("/__emulator/charts/{slug}/publish", control_publish, methods=["POST"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Gate, state=state, routes=routes)],
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+    )
+    app.state.emulator = state
+    return app

@@ -1,0 +1,56 @@
+"""Click options shared by ``python -m soundcharts_assets.emulator`` and ``soundcharts-assets emulator``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from soundcharts_assets.emulator.config import EmulatorConfig
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_KNOB_OPTIONS = [
+    click.option("--seed", type=int, default=7, show_default=True, help="Seed of the synthetic catalogue."),
+    click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Added to every API request."),
+    click.option("--latency-jitter-ms", type=float, default=0.0, show_default=True,
+                 help="Uniform +/- jitter around --latency-ms."),
+    click.option("--rate-limit-per-minute", type=int, default=None,
+                 help="429 'maximum request count' beyond this many requests per sliding minute."),
+    click.option("--fault-rate", type=float, default=0.0, show_default=True,
+                 help="Share of API requests answered with a random 502/503/504."),
+    click.option("--quota", type=int, default=None, help="Paid requests before every paid request gets 429."),
+    click.option("--token-ttl-seconds", type=float, default=3600.0, show_default=True,
+                 help="Lifetime of OAuth access tokens."),
+]
+
+
+def emulator_options(f: F) -> F:
+    """Add the knob options (not --host/--port); turn them into a config with :func:`config_from_options`."""
+    for option in reversed(_KNOB_OPTIONS):
+        f = option(f)
+    return f
+
+
+def address_options(f: F) -> F:
+    f = click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on.")(f)
+    return click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")(f)
+
+
+def config_from_options(**kwargs: Any) -> EmulatorConfig:
+    """An EmulatorConfig from the options above; unrelated keys (host, port, ...) are ignored."""
+    names = ("seed", "latency_ms", "latency_jitter_ms", "rate_limit_per_minute", "fault_rate", "quota",
+             "token_ttl_seconds")
+    return EmulatorConfig(**{name: kwargs[name] for name in names if kwargs.get(name) is not None})
+
+
+@click.command(name="emulator")
+@address_options
+@emulator_options
+def main(host: str, port: int, **knobs: Any) -> None:
+    """Serve the Soundcharts API emulator until Ctrl-C."""
+    from soundcharts_assets.emulator.server import run_emulator
+
+    click.echo(f"Soundcharts emulator on http://{host}:{port} (app id/key: soundcharts/soundcharts)")
+    run_emulator(config_from_options(**knobs), host=host, port=port)

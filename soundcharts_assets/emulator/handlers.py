@@ -1,0 +1,207 @@
+"""The Soundcharts API endpoints: charts, songs, artists and their time series.
+
+Handlers only read the catalogue and shape envelopes; authentication, quota and faults happen before them
+(``gate.py``). Not-found and not-in-plan answers follow the reference's messages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from soundcharts_assets.emulator.charts import CHARTS_BY_SLUG, PLATFORMS
+from soundcharts_assets.emulator.entities import artist_ref, iso_day
+from soundcharts_assets.emulator.envelopes import (
+    NOT_FOUND, NOT_IN_PLAN, ApiError, batch, collection, date_window, single,
+)
+from soundcharts_assets.emulator.randomness import unit
+from soundcharts_assets.emulator.series import (
+    ARTIST_AUDIENCE_PLATFORMS, LISTENING_PLATFORMS, SONG_AUDIENCE_PLATFORMS,
+)
+from soundcharts_assets.emulator.state import EmulatorState
+
+MAX_BATCH = 10
+SONG_OPTIONAL = ("isrc", "iswcs", "releaseDate", "copyright", "duration", "explicit", "genres", "composers",
+                 "producers", "labels", "audio", "languageCode", "imageUrl")
+ARTIST_OPTIONAL = ("imageUrl", "webUrl", "countryCode", "genres", "biography", "isni", "ipi", "gender", "type",
+                   "birthDate", "careerStage", "growthLevel", "cityName")
+
+
+def _state(request: Request) -> EmulatorState:
+    return request.app.state.emulator
+
+
+def _collection(request: Request, items: list[Any], related: dict[str, Any] | None = None) -> JSONResponse:
+    return collection(request, items, related, _state(request).config.phantom_next_page)
+
+
+def _ensure_in_plan(state: EmulatorState, platform: str) -> None:
+    if platform in state.config.not_in_plan_platforms:
+        raise ApiError(403, NOT_IN_PLAN)
+
+
+# charts -------------------------------------------------------------------------------------------
+async def chart_platforms(request: Request) -> JSONResponse:
+    return _collection(request, _state(request).catalogue.platforms())
+
+
+async def charts_by_platform(request: Request) -> JSONResponse:
+    platform = request.path_params["platform"]
+    if platform not in PLATFORMS:
+        raise ApiError(404, NOT_FOUND)
+    charts = _state(request).catalogue.song_charts(platform, request.query_params.get("countryCode") or None)
+    return _collection(request, charts)
+
+
+def _chart_slug(request: Request) -> str:
+    slug = request.path_params["slug"]
+    if slug not in CHARTS_BY_SLUG:
+        raise ApiError(404, NOT_FOUND)
+    if slug in _state(request).config.not_in_plan_charts:
+        raise ApiError(403, NOT_IN_PLAN)
+    return slug
+
+
+def parse_ranking_datetime(raw: str) -> datetime:
+    """ATOM datetimes with ``Z``, ``+00:00`` or a ``+`` that became a space through form-style encoding."""
+    text = raw.strip().replace(" ", "+")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, f"Invalid datetime {raw!r}, expected ATOM format e.g. 2024-05-10T00:00:00+00:00")
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+async def ranking(request: Request) -> JSONResponse:
+    slug = _chart_slug(request)
+    raw = request.path_params.get("datetime")
+    catalogue = _state(request).catalogue
+    edition = catalogue.edition(slug, parse_ranking_datetime(raw) if raw is not None else None)
+    if edition is None:
+        raise ApiError(404, NOT_FOUND)
+    related = {"chart": catalogue.chart(slug), "date": iso_day(edition.date.date())}
+    return _collection(request, edition.entries, related)
+
+
+async def available_rankings(request: Request) -> JSONResponse:
+    slug = _chart_slug(request)
+    dates = [iso_day(d.date()) for d in _state(request).catalogue.ranking_dates(slug)]
+    return _collection(request, dates)
+
+
+# songs and artists ------------------------------------------------------------------------------
+def _uuids(request: Request) -> tuple[list[str], bool]:
+    raw = request.path_params["uuids"]
+    uuids = list(dict.fromkeys(u.strip() for u in raw.split(",") if u.strip()))
+    if len(uuids) > MAX_BATCH:
+        raise ApiError(400, f"Too many identifiers: at most {MAX_BATCH} per call")
+    if not uuids:
+        raise ApiError(404, NOT_FOUND)
+    return uuids, "," in raw
+
+
+def _without_optional(state: EmulatorState, obj: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """``missing_optional_rate`` of the objects (always the same ones for a seed) lose their optional fields."""
+    rate = state.config.missing_optional_rate
+    if rate > 0 and unit(state.config.seed, obj["uuid"], "optional") < rate:
+        return {k: v for k, v in obj.items() if k not in fields}
+    return obj
+
+
+def _song_or_none(state: EmulatorState, uuid: str) -> Any:
+    if uuid in state.config.missing_song_uuids:
+        return None
+    return state.catalogue.song_record(uuid)
+
+
+async def songs(request: Request) -> JSONResponse:
+    state = _state(request)
+    uuids, is_batch = _uuids(request)
+    found = {u: r.object for u in uuids if (r := _song_or_none(state, u)) is not None}
+    return _objects(state, "song", "Song not found", uuids, found, is_batch, SONG_OPTIONAL)
+
+
+async def artists(request: Request) -> JSONResponse:
+    state = _state(request)
+    uuids, is_batch = _uuids(request)
+    found = {u: r.object for u in uuids if (r := state.catalogue.artist_record(u)) is not None}
+    return _objects(state, "artist", "Artist not found", uuids, found, is_batch, ARTIST_OPTIONAL)
+
+
+def _objects(state: EmulatorState, kind: str, missing: str, uuids: list[str], found: dict[str, Any],
+             is_batch: bool, optional: tuple[str, ...]) -> JSONResponse:
+    if not is_batch:
+        if not found:
+            raise ApiError(404, NOT_FOUND)
+        return single(kind, _without_optional(state, found[uuids[0]], optional))
+    items = [_without_optional(state, found[u], optional) for u in uuids if u in found]
+    errors = [{"key": u, "code": 404, "message": missing} for u in uuids if u not in found]
+    return batch(items, errors)
+
+
+# time series ------------------------------------------------------------------------------------
+def _song(request: Request) -> Any:
+    song = _song_or_none(_state(request), request.path_params["uuid"])
+    if song is None:
+        raise ApiError(404, NOT_FOUND)
+    return song
+
+
+def _artist(request: Request) -> Any:
+    artist = _state(request).catalogue.artist_record(request.path_params["uuid"])
+    if artist is None:
+        raise ApiError(404, NOT_FOUND)
+    return artist
+
+
+def _platform(request: Request, allowed: tuple[str, ...]) -> str:
+    platform = request.path_params["platform"]
+    if platform not in allowed:
+        raise ApiError(404, NOT_FOUND)
+    _ensure_in_plan(_state(request), platform)
+    return platform
+
+
+async def song_audience(request: Request) -> JSONResponse:
+    state, song = _state(request), _song(request)
+    platform = _platform(request, SONG_AUDIENCE_PLATFORMS)
+    if platform not in song.identifiers:
+        raise ApiError(404, NOT_FOUND)
+    start, end = date_window(request, state.catalogue.today())
+    related = {"song": {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name}, "platform": platform}
+    return _collection(request, state.catalogue.song_audience(song.uuid, platform, start, end), related)
+
+
+async def song_broadcast_groups(request: Request) -> JSONResponse:
+    state, song = _state(request), _song(request)
+    _ensure_in_plan(state, "airplay")
+    start, end = date_window(request, state.catalogue.today())
+    related = {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name}
+    return _collection(request, state.catalogue.broadcast_groups(song.uuid, start, end), related)
+
+
+def _artist_related(state: EmulatorState, artist: Any, platform: str) -> dict[str, Any]:
+    crawl = datetime.combine(state.catalogue.today(), datetime.min.time(), tzinfo=timezone.utc)
+    return {"artist": artist_ref(artist), "platform": platform,
+            "lastCrawlDate": crawl.replace(hour=2, minute=7, second=10).isoformat()}
+
+
+async def artist_audience(request: Request) -> JSONResponse:
+    state, artist = _state(request), _artist(request)
+    platform = _platform(request, ARTIST_AUDIENCE_PLATFORMS)
+    if platform not in artist.platforms:
+        raise ApiError(404, f"No social account found for artist {artist.uuid} on {platform}")
+    start, end = date_window(request, state.catalogue.today())
+    items = state.catalogue.artist_audience(artist.uuid, platform, start, end)
+    return _collection(request, items, _artist_related(state, artist, platform))
+
+
+async def artist_listening(request: Request) -> JSONResponse:
+    state, artist = _state(request), _artist(request)
+    platform = _platform(request, LISTENING_PLATFORMS)
+    start, end = date_window(request, state.catalogue.today())
+    items = state.catalogue.monthly_listeners(artist.uuid, start, end)
+    return _collection(request, items, _artist_related(state, artist, platform))
