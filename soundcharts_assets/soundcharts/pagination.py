@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from .parsing import next_page, page_items
+from .fields import next_page, page_items
 
 logger = logging.getLogger("soundcharts_assets.soundcharts")
 

@@ -13,7 +13,21 @@ from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .errors import MalformedPayloadError
+from .fields import (
+    as_dict,
+    as_list,
+    envelope_object,
+    malformed,
+    next_page,
+    opt_bool,
+    opt_float,
+    opt_int,
+    opt_str,
+    page_items,
+    parse_datetime,
+    parse_day,
+    required_str,
+)
 from .models import (
     AirplayCount,
     Artist,
@@ -31,130 +45,9 @@ from .models import (
 )
 
 # Artist audience keys -> our metric names. followerCount is the main fan count on every platform.
-_ARTIST_METRICS = (("followerCount", "followers"), ("likeCount", "likes"), ("viewCount", "views"),
-                   ("postCount", "posts"))
-
-
-def malformed(where: str, problem: str) -> MalformedPayloadError:
-    return MalformedPayloadError(f"Soundcharts sent a malformed {where} payload: {problem}")
-
-
-# --- scalars -------------------------------------------------------------------------------------------
-
-def _fromisoformat(text: str) -> datetime:
-    # Python 3.10's fromisoformat does not know "Z"; the API uses both "Z" and "+00:00".
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    return datetime.fromisoformat(text)
-
-
-def parse_datetime(value: Any, where: str = "", field: str = "date") -> datetime | None:
-    """An ISO-8601 instant with any offset -> aware UTC datetime; naive values are taken as UTC."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise malformed(where, f"{field} is not a date string: {value!r:.60}")
-    try:
-        parsed = _fromisoformat(value.strip())
-    except ValueError:
-        raise malformed(where, f"{field} is not an ISO date: {value!r:.60}") from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
-def parse_day(value: Any, where: str = "", field: str = "date") -> date | None:
-    """The calendar day *as written*: ``2021-06-16T00:00:00+02:00`` is the 16th, not the 15th in UTC.
-
-    Day series are labelled in the zone the data was crawled in; converting to UTC would shift every point of
-    older (+02:00) data back a day and collide with its neighbours.
-    """
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise malformed(where, f"{field} is not a date string: {value!r:.60}")
-    text = value.strip()
-    try:
-        return date.fromisoformat(text[:10]) if len(text) >= 10 else date.fromisoformat(text)
-    except ValueError:
-        raise malformed(where, f"{field} is not an ISO date: {value!r:.60}") from None
-
-
-def _opt_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _opt_int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(float(value))
-        except ValueError:
-            return None
-    return None
-
-
-def _opt_float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _opt_bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _required_str(obj: Mapping[str, Any], key: str, where: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise malformed(where, f"required field '{key}' is missing or empty")
-    return value.strip()
-
-
-# --- envelopes -----------------------------------------------------------------------------------------
-
-def envelope_object(payload: Any, where: str) -> Mapping[str, Any]:
-    """The ``object`` of a single-entity envelope."""
-    if not isinstance(payload, Mapping) or not isinstance(payload.get("object"), Mapping):
-        raise malformed(where, "'object' is missing or not an object")
-    return payload["object"]
-
-
-def page_items(payload: Any, where: str) -> list[Any]:
-    """The ``items`` of a collection envelope; required."""
-    if not isinstance(payload, Mapping):
-        raise malformed(where, "the body is not a JSON object")
-    items = payload.get("items")
-    if not isinstance(items, list):
-        raise malformed(where, "'items' is missing or not a list")
-    return items
-
-
-def next_page(payload: Mapping[str, Any]) -> str | None:
-    """``page.next``: a host-relative path with the full query, or None on the last page."""
-    nxt = _dict(payload.get("page")).get("next")
-    return nxt if isinstance(nxt, str) and nxt.strip() else None
+_ARTIST_METRICS = (
+    ("followerCount", "followers"), ("likeCount", "likes"), ("viewCount", "views"), ("postCount", "posts"),
+)
 
 
 # --- shared pieces -------------------------------------------------------------------------------------
@@ -162,11 +55,11 @@ def next_page(payload: Mapping[str, Any]) -> str | None:
 def parse_genres(value: Any) -> tuple[Genre, ...]:
     """Genres as ``["pop", ...]`` (artist docs) or ``[{"root": "pop", "sub": [...]}]`` (v2.25 songs)."""
     genres: list[Genre] = []
-    for item in _list(value):
+    for item in as_list(value):
         if isinstance(item, str) and item.strip():
             genres.append(Genre(root=item.strip()))
-        elif isinstance(item, Mapping) and _opt_str(item.get("root")):
-            subs = tuple(s for s in _list(item.get("sub")) if isinstance(s, str) and s)
+        elif isinstance(item, Mapping) and opt_str(item.get("root")):
+            subs = tuple(s for s in as_list(item.get("sub")) if isinstance(s, str) and s)
             genres.append(Genre(root=str(item["root"]).strip(), sub=subs))
     return tuple(genres)
 
@@ -174,12 +67,12 @@ def parse_genres(value: Any) -> tuple[Genre, ...]:
 def parse_labels(obj: Mapping[str, Any]) -> tuple[Label, ...]:
     """``labels: [{name, type}]`` (v2.25) or the legacy ``label: "Interscope"`` (v2)."""
     labels: list[Label] = []
-    for item in _list(obj.get("labels")):
+    for item in as_list(obj.get("labels")):
         if isinstance(item, str) and item.strip():
             labels.append(Label(name=item.strip()))
-        elif isinstance(item, Mapping) and _opt_str(item.get("name")):
-            labels.append(Label(name=str(item["name"]).strip(), type=_opt_str(item.get("type"))))
-    legacy = _opt_str(obj.get("label")) if isinstance(obj.get("label"), str) else None
+        elif isinstance(item, Mapping) and opt_str(item.get("name")):
+            labels.append(Label(name=str(item["name"]).strip(), type=opt_str(item.get("type"))))
+    legacy = opt_str(obj.get("label")) if isinstance(obj.get("label"), str) else None
     if not labels and legacy:
         labels.append(Label(name=legacy))
     return tuple(labels)
@@ -188,12 +81,12 @@ def parse_labels(obj: Mapping[str, Any]) -> tuple[Label, ...]:
 def parse_isrc(value: Any) -> str | None:
     """``"USUM71900764"`` (v2) or ``{"value": "USUM71900764", "countryCode": ...}`` (v2.25)."""
     if isinstance(value, Mapping):
-        return _opt_str(value.get("value"))
-    return _opt_str(value) if isinstance(value, str) else None
+        return opt_str(value.get("value"))
+    return opt_str(value) if isinstance(value, str) else None
 
 
 def _strings(value: Any) -> tuple[str, ...]:
-    return tuple(s.strip() for s in _list(value) if isinstance(s, str) and s.strip())
+    return tuple(s.strip() for s in as_list(value) if isinstance(s, str) and s.strip())
 
 
 # --- charts --------------------------------------------------------------------------------------------
@@ -212,22 +105,22 @@ def parse_chart_platforms(payload: Any, where: str) -> list[str]:
 def parse_chart(obj: Any, where: str, default_slug: str | None = None) -> Chart:
     if not isinstance(obj, Mapping):
         raise malformed(where, "a chart is not an object")
-    slug = _opt_str(obj.get("slug")) or default_slug
+    slug = opt_str(obj.get("slug")) or default_slug
     if not slug:
         raise malformed(where, "a chart has no 'slug'")
-    platform = _opt_str(obj.get("platform"))
+    platform = opt_str(obj.get("platform"))
     if not platform:
         raise malformed(where, f"chart '{slug}' has no 'platform'")
     return Chart(
         slug=slug,
-        name=_opt_str(obj.get("name")) or slug,
+        name=opt_str(obj.get("name")) or slug,
         platform=platform,
-        frequency=_opt_str(obj.get("frequency")),
-        country_code=_opt_str(obj.get("countryCode")),
-        type=_opt_str(obj.get("type")),
-        max_results=_opt_int(obj.get("maxResultsCount")),
-        metric_type=_opt_str(_dict(obj.get("metric")).get("type")),
-        web_url=_opt_str(obj.get("webUrl")),
+        frequency=opt_str(obj.get("frequency")),
+        country_code=opt_str(obj.get("countryCode")),
+        type=opt_str(obj.get("type")),
+        max_results=opt_int(obj.get("maxResultsCount")),
+        metric_type=opt_str(as_dict(obj.get("metric")).get("type")),
+        web_url=opt_str(obj.get("webUrl")),
     )
 
 
@@ -242,26 +135,26 @@ def parse_ranking_entry(item: Any, where: str) -> RankingEntry:
         raise malformed(where, f"song {song.get('uuid')!r} has no integer 'position'")
     return RankingEntry(
         song=SongRef(
-            uuid=_required_str(song, "uuid", where),
-            name=_opt_str(song.get("name")),
-            credit_name=_opt_str(song.get("creditName")),
-            image_url=_opt_str(song.get("imageUrl")),
+            uuid=required_str(song, "uuid", where),
+            name=opt_str(song.get("name")),
+            credit_name=opt_str(song.get("creditName")),
+            image_url=opt_str(song.get("imageUrl")),
         ),
         position=position,
-        old_position=_opt_int(item.get("oldPosition")),
-        position_evolution=_opt_int(item.get("positionEvolution")),
-        metric=_opt_float(item.get("metric")),
-        entry_state=_opt_str(item.get("entryState")),
+        old_position=opt_int(item.get("oldPosition")),
+        position_evolution=opt_int(item.get("positionEvolution")),
+        metric=opt_float(item.get("metric")),
+        entry_state=opt_str(item.get("entryState")),
         entry_date=parse_datetime(item.get("entryDate"), where, "entryDate"),
         rank_date=parse_datetime(item.get("rankDate"), where, "rankDate"),
-        time_on_chart=_opt_int(item.get("timeOnChart")),
-        time_on_chart_unit=_opt_str(item.get("timeOnChartUnit")),
+        time_on_chart=opt_int(item.get("timeOnChart")),
+        time_on_chart_unit=opt_str(item.get("timeOnChartUnit")),
     )
 
 
 def parse_ranking_related(payload: Any, where: str, slug: str, at: datetime | None) -> tuple[Chart, datetime]:
     """The chart and edition date from the first page's ``related``; ``at`` stands in for a missing date."""
-    related = _dict(_dict(payload).get("related"))
+    related = as_dict(as_dict(payload).get("related"))
     chart = parse_chart(related.get("chart"), where, default_slug=slug)
     when = parse_datetime(related.get("date"), where, "related.date") or at
     if when is None:
@@ -292,30 +185,30 @@ def parse_ranking_dates(items: list[Any], where: str) -> list[datetime]:
 def parse_artist_ref(obj: Any, where: str) -> ArtistRef:
     if not isinstance(obj, Mapping):
         raise malformed(where, "a credited artist is not an object")
-    return ArtistRef(uuid=_required_str(obj, "uuid", where), slug=_opt_str(obj.get("slug")),
-                     name=_opt_str(obj.get("name")))
+    return ArtistRef(uuid=required_str(obj, "uuid", where), slug=opt_str(obj.get("slug")),
+                     name=opt_str(obj.get("name")))
 
 
 def parse_song(obj: Any, where: str) -> Song:
     if not isinstance(obj, Mapping):
         raise malformed(where, "a song is not an object")
-    uuid = _required_str(obj, "uuid", where)
+    uuid = required_str(obj, "uuid", where)
     artists = obj.get("artists") if isinstance(obj.get("artists"), list) else obj.get("mainArtists")
     return Song(
         uuid=uuid,
-        name=_opt_str(obj.get("name")) or "",
-        credit_name=_opt_str(obj.get("creditName")),
+        name=opt_str(obj.get("name")) or "",
+        credit_name=opt_str(obj.get("creditName")),
         isrc=parse_isrc(obj.get("isrc")),
         release_date=parse_day(obj.get("releaseDate"), where, "releaseDate"),
-        duration=_opt_int(obj.get("duration")),
-        explicit=_opt_bool(obj.get("explicit")),
+        duration=opt_int(obj.get("duration")),
+        explicit=opt_bool(obj.get("explicit")),
         genres=parse_genres(obj.get("genres")),
         labels=parse_labels(obj),
-        artists=tuple(parse_artist_ref(a, where) for a in _list(artists)),
+        artists=tuple(parse_artist_ref(a, where) for a in as_list(artists)),
         composers=_strings(obj.get("composers")),
         producers=_strings(obj.get("producers")),
-        language_code=_opt_str(obj.get("languageCode")),
-        image_url=_opt_str(obj.get("imageUrl")),
+        language_code=opt_str(obj.get("languageCode")),
+        image_url=opt_str(obj.get("imageUrl")),
     )
 
 
@@ -323,17 +216,17 @@ def parse_artist(obj: Any, where: str) -> Artist:
     if not isinstance(obj, Mapping):
         raise malformed(where, "an artist is not an object")
     return Artist(
-        uuid=_required_str(obj, "uuid", where),
-        name=_opt_str(obj.get("name")) or "",
-        slug=_opt_str(obj.get("slug")),
-        country_code=_opt_str(obj.get("countryCode")),
+        uuid=required_str(obj, "uuid", where),
+        name=opt_str(obj.get("name")) or "",
+        slug=opt_str(obj.get("slug")),
+        country_code=opt_str(obj.get("countryCode")),
         genres=parse_genres(obj.get("genres")),
-        type=_opt_str(obj.get("type")),
-        gender=_opt_str(obj.get("gender")),
-        career_stage=_opt_str(obj.get("careerStage")),
+        type=opt_str(obj.get("type")),
+        gender=opt_str(obj.get("gender")),
+        career_stage=opt_str(obj.get("careerStage")),
         birth_date=parse_day(obj.get("birthDate"), where, "birthDate"),
-        city_name=_opt_str(obj.get("cityName")),
-        image_url=_opt_str(obj.get("imageUrl")),
+        city_name=opt_str(obj.get("cityName")),
+        image_url=opt_str(obj.get("imageUrl")),
     )
 
 
@@ -355,12 +248,12 @@ def parse_song_audience(items: list[Any], where: str) -> list[SongAudiencePoint]
         day = _point_day(item, where)
         plots = item.get("plots")
         if plots is None and "value" in item:
-            points.append(SongAudiencePoint(date=day, identifier="", value=_opt_int(item.get("value"))))
+            points.append(SongAudiencePoint(date=day, identifier="", value=opt_int(item.get("value"))))
             continue
-        for plot in _list(plots):
-            if isinstance(plot, Mapping) and _opt_str(plot.get("identifier")):
+        for plot in as_list(plots):
+            if isinstance(plot, Mapping) and opt_str(plot.get("identifier")):
                 points.append(SongAudiencePoint(date=day, identifier=str(plot["identifier"]),
-                                                value=_opt_int(plot.get("value"))))
+                                                value=opt_int(plot.get("value"))))
     return points
 
 
@@ -370,7 +263,7 @@ def parse_artist_audience(items: list[Any], where: str) -> list[ArtistAudiencePo
     for item in items:
         day = _point_day(item, where)
         for key, metric in _ARTIST_METRICS:
-            value = _opt_int(item.get(key))
+            value = opt_int(item.get(key))
             if metric == "followers" or value is not None:
                 points.append(ArtistAudiencePoint(date=day, metric=metric, value=value))
     return points
@@ -378,7 +271,7 @@ def parse_artist_audience(items: list[Any], where: str) -> list[ArtistAudiencePo
 
 def parse_artist_listening(items: list[Any], where: str) -> list[ArtistAudiencePoint]:
     return [ArtistAudiencePoint(date=_point_day(item, where), metric="monthly_listeners",
-                                value=_opt_int(item.get("value"))) for item in items]
+                                value=opt_int(item.get("value"))) for item in items]
 
 
 def parse_airplay(items: list[Any], where: str) -> list[AirplayCount]:
@@ -388,10 +281,10 @@ def parse_airplay(items: list[Any], where: str) -> list[AirplayCount]:
             raise malformed(where, "a broadcast group has no 'radio'")
         radio = item["radio"]
         counts.append(AirplayCount(
-            radio_slug=_required_str(radio, "slug", where),
-            radio_name=_opt_str(radio.get("name")),
-            country_code=_opt_str(radio.get("countryCode")),
-            play_count=_opt_int(item.get("playCount")) or 0,
+            radio_slug=required_str(radio, "slug", where),
+            radio_name=opt_str(radio.get("name")),
+            country_code=opt_str(radio.get("countryCode")),
+            play_count=opt_int(item.get("playCount")) or 0,
         ))
     return counts
 
@@ -400,10 +293,10 @@ def parse_team_usage(payload: Any, header_quota: int | None) -> TeamUsage:
     """The usage shape is undocumented: look for a remaining-quota number, else use the response header."""
     raw = dict(payload) if isinstance(payload, Mapping) else {}
     found: int | None = None
-    for scope in (raw, _dict(raw.get("object")), _dict(raw.get("quota")), _dict(_dict(raw.get("object")).get("quota"))):
+    for scope in (raw, as_dict(raw.get("object")), as_dict(raw.get("quota")), as_dict(as_dict(raw.get("object")).get("quota"))):
         for key in ("quotaRemaining", "quota_remaining", "remaining"):
-            if _opt_int(scope.get(key)) is not None:
-                found = _opt_int(scope.get(key))
+            if opt_int(scope.get(key)) is not None:
+                found = opt_int(scope.get(key))
                 break
         if found is not None:
             break
