@@ -146,7 +146,7 @@ class ApiTransport:
         ``endpoint`` names the call in counters; ``subject`` ("chart 'global-28'") words the 404 message;
         ``free`` calls (team usage) are allowed below the quota floor.
         """
-        shown = path.split("?", 1)[0]
+        shown = _abbreviated(path.split("?", 1)[0])
         failures = rate_limited = bad_bodies = 0
         waited = 0.0
         reauthenticated = False
@@ -264,6 +264,11 @@ class ApiTransport:
         return ServiceUnavailableError(
             f"Soundcharts failed on GET {shown} ({status}){said}; try again later", status=status, path=shown
         )
+
+
+def _abbreviated(path: str, limit: int = 120) -> str:
+    """Batch paths carry ten uuids; messages and logs only need enough to recognise the call."""
+    return path if len(path) <= limit else f"{path[: limit - 3]}..."
 
 
 def _ms(started: float) -> float:
