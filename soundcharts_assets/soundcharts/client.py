@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random as random_module
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -30,7 +30,7 @@ from .models import (
     SongAudiencePoint,
     TeamUsage,
 )
-from .pagination import date_windows, iter_pages
+from .pagination import Page, date_windows, iter_pages
 from .quota import CallCounters, QuotaTracker
 from .ratelimit import RateLimiter, TokenBucketLimiter
 from .transport import ApiResponse, ApiTransport, RetryPolicy
@@ -135,7 +135,7 @@ class SoundchartsClient:
         return self._api.get_json(endpoint, path, params, subject=subject, free=free)
 
     def _pages(self, endpoint: str, path: str, params: Mapping[str, Any] | None = None, *,
-               subject: str | None = None, page_size: int = 100):  # noqa: ANN202 - an iterator of Page
+               subject: str | None = None, page_size: int = 100) -> Iterator[Page]:
         def fetch(p: str, q: Mapping[str, Any] | None) -> Any:
             return self._get(endpoint, p, q, subject=subject).data
 
@@ -176,7 +176,11 @@ class SoundchartsClient:
         return parsing.build_ranking(chart, when, [i for page in pages for i in page.items], where)
 
     def list_ranking_dates(self, slug: str, max_items: int | None = None) -> list[datetime]:
-        """Dates of the chart's editions, newest first; stops paging once ``max_items`` are known."""
+        """Dates of the chart's editions, newest first.
+
+        With ``max_items`` paging stops once that many are known: the API lists editions newest first, so a
+        sensor asking for the latest edition costs one call instead of the whole history.
+        """
         path = f"/api/v2/chart/song/{_seg(slug)}/available-rankings"
         where = f"ranking_dates (GET {path})"
         page_size = min(100, max_items) if max_items else 100

@@ -13,12 +13,11 @@ from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .fields import (
+from .fields import (  # envelope_object and page_items are re-exported for client.py
     as_dict,
     as_list,
     envelope_object,
     malformed,
-    next_page,
     opt_bool,
     opt_float,
     opt_int,

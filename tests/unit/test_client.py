@@ -556,3 +556,19 @@ def test_token_bucket_is_thread_safe_with_real_clock() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda _: limiter.acquire(), range(41)))
     assert time.monotonic() - started >= 0.19  # 40 tokens after the first at 200/s
+
+
+@pytest.mark.parametrize(
+    ("message", "headers", "rate_limited"),
+    [
+        ("You have reached the maximum request count per minute", {}, True),
+        ("slow down", {"x-ratelimit-reset": "3"}, True),
+        ("Your quota has been consumed", {"x-ratelimit-reset": "3"}, False),
+        ("Too many requests", {}, False),
+    ],
+)
+def test_429_classification(message: str, headers: dict, rate_limited: bool) -> None:
+    from soundcharts_assets.soundcharts.transport import api_error_message, is_rate_limit
+
+    response = error(429, message, headers)
+    assert is_rate_limit(response, api_error_message(response)) is rate_limited
