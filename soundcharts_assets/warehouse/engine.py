@@ -15,6 +15,8 @@ against the same file. Three settings make that safe:
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,7 @@ def display(url: URL) -> str:
 
 
 def create_warehouse_engine(url: URL) -> Engine:
-    """An engine for ``url`` configured for concurrent writers; raises ``WarehouseUrlError`` on unknown drivers."""
+    """An engine configured for concurrent writers; ``WarehouseUrlError`` when the driver is not installed."""
     try:
         if url.get_backend_name() == "sqlite":
             return _sqlite_engine(url)
@@ -102,6 +104,24 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode (it stays so); retried because the switch does not wait on the busy handler.
+
+    Only the first connections to a fresh file ever switch: when two processes open it at once, one of
+    them is refused with "database is locked" while the other converts the file.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _install_sqlite_hooks(engine: Engine, wal: bool) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -112,8 +132,8 @@ def _install_sqlite_hooks(engine: Engine, wal: bool) -> None:
             # busy_timeout first: switching to WAL needs a lock another process may hold.
             cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            if wal and cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                cursor.execute("PRAGMA journal_mode = WAL")
+            if wal:
+                _switch_to_wal(cursor)
             # NORMAL is durable across application crashes in WAL mode and much faster than FULL.
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:

@@ -12,4 +12,4 @@ class WarehouseError(Exception):
 
 
 class WarehouseUrlError(WarehouseError):
-    """``SOUNDCHARTS_WAREHOUSE_URL`` cannot be parsed, names an unknown driver or points at nothing reachable."""
+    """``SOUNDCHARTS_WAREHOUSE_URL`` cannot be parsed, names an unknown driver or reaches nothing."""

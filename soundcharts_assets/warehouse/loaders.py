@@ -63,7 +63,9 @@ def _chart_artists(slug: str) -> sa.Select[Any]:
     return sa.select(_ta.artist_uuid).where(_ta.song_uuid.in_(_chart_songs(slug))).distinct()
 
 
-def _with_artist_names(conn: sa.Connection, frame: pd.DataFrame, songs: sa.Select[Any] | None) -> pd.DataFrame:
+def _with_artist_names(
+    conn: sa.Connection, frame: pd.DataFrame, songs: sa.Select[Any] | None
+) -> pd.DataFrame:
     """Add ``artists``: the credited artists' names in credit order, joined with ', '."""
     stmt = (
         sa.select(_ta.song_uuid, sa.func.coalesce(_a.name, _ta.artist_uuid).label("artist_name"))
@@ -117,7 +119,7 @@ def load_tracks(source: WarehouseSource, slug: str | None = None) -> pd.DataFram
 
 
 def load_artists(source: WarehouseSource, slug: str | None = None) -> pd.DataFrame:
-    """Artists (all, or those credited on a song ever ranked on ``slug``), stubs included (``fetched_at`` NaT)."""
+    """Artists (all, or those credited on a song ever ranked on ``slug``); stubs have no ``fetched_at``."""
     stmt = sa.select(artists).order_by(_a.artist_uuid)
     if slug is not None:
         stmt = stmt.where(_a.artist_uuid.in_(_chart_artists(slug)))
@@ -131,7 +133,9 @@ def load_track_audience(
     """Daily song audience (and airplay, platform 'airplay') with the song's name, one row per point."""
     c = track_audience.c
     stmt = (
-        sa.select(c.song_uuid, _t.name, _t.credit_name, c.platform, c.identifier, c.date, c.value, c.fetched_at)
+        sa.select(
+            c.song_uuid, _t.name, _t.credit_name, c.platform, c.identifier, c.date, c.value, c.fetched_at
+        )
         .select_from(track_audience.outerjoin(tracks, _t.song_uuid == c.song_uuid))
         .order_by(c.song_uuid, c.platform, c.identifier, c.date)
     )

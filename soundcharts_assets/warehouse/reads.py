@@ -116,7 +116,11 @@ def artists_without_metadata(conn: sa.Connection, slug: str, ranking_date: datet
 
 
 def _fresh(
-    conn: sa.Connection, key: sa.Column[Any], fetched_at: sa.Column[Any], uuids: Sequence[str], cutoff: datetime
+    conn: sa.Connection,
+    key: sa.Column[Any],
+    fetched_at: sa.Column[Any],
+    uuids: Sequence[str],
+    cutoff: datetime,
 ) -> set[str]:
     fresh: set[str] = set()
     for part in chunks(uuids):
@@ -124,14 +128,18 @@ def _fresh(
     return fresh
 
 
-def stale_song_uuids(conn: sa.Connection, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
+def stale_song_uuids(
+    conn: sa.Connection, uuids: Iterable[str], max_age: timedelta, now: datetime
+) -> list[str]:
     """Songs never fetched, or fetched (found or not) longer than ``max_age`` ago; input order kept."""
     wanted = unique(uuids)
     fresh = _fresh(conn, tracks.c.song_uuid, tracks.c.fetched_at, wanted, now - max_age)
     return [u for u in wanted if u not in fresh]
 
 
-def stale_artist_uuids(conn: sa.Connection, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
+def stale_artist_uuids(
+    conn: sa.Connection, uuids: Iterable[str], max_age: timedelta, now: datetime
+) -> list[str]:
     """As ``stale_song_uuids``; a stub's NULL ``fetched_at`` never compares fresh, so stubs are stale."""
     wanted = unique(uuids)
     fresh = _fresh(conn, artists.c.artist_uuid, artists.c.fetched_at, wanted, now - max_age)
@@ -170,7 +178,8 @@ def stale_audience(
     """(uuid, platform) pairs with no fetch recorded, or one older than ``max_age`` whatever its outcome."""
     check_entity(entity)
     wanted, wanted_platforms = unique(uuids), unique(platforms)
-    fresh_rows = _fetch_rows(conn, entity, wanted, wanted_platforms, audience_fetches.c.fetched_at >= now - max_age)
+    recent = audience_fetches.c.fetched_at >= now - max_age
+    fresh_rows = _fetch_rows(conn, entity, wanted, wanted_platforms, recent)
     fresh = {(row.entity_uuid, row.platform) for row in fresh_rows}
     return [(u, p) for u in wanted for p in wanted_platforms if (u, p) not in fresh]
 
@@ -180,7 +189,8 @@ def audience_coverage(
 ) -> dict[str, dict[str, int]]:
     check_entity(entity)
     wanted, wanted_platforms = unique(uuids), unique(platforms)
-    counts = Counter((row.platform, row.status) for row in _fetch_rows(conn, entity, wanted, wanted_platforms))
+    fetches = _fetch_rows(conn, entity, wanted, wanted_platforms)
+    counts = Counter((row.platform, row.status) for row in fetches)
     coverage: dict[str, dict[str, int]] = {}
     for platform in wanted_platforms:
         by_status = {status: counts[(platform, status)] for status in FETCH_STATUSES}
@@ -224,5 +234,7 @@ def chart_summary(conn: sa.Connection, slug: str) -> dict[str, Any]:
         "artists": _count(conn, artists, artists.c.artist_uuid.in_(chart_artists), artists.c.status == "ok"),
         "artist_links": _count(conn, chart_artists.subquery()),
         "track_audience_rows": _count(conn, track_audience, track_audience.c.song_uuid.in_(songs)),
-        "artist_audience_rows": _count(conn, artist_audience, artist_audience.c.artist_uuid.in_(chart_artists)),
+        "artist_audience_rows": _count(
+            conn, artist_audience, artist_audience.c.artist_uuid.in_(chart_artists)
+        ),
     }

@@ -150,7 +150,7 @@ def track_audience_rows(
 
 def airplay_rows(song_uuid: str, day: date, counts: Sequence[AirplayCount],
                  fetched_at: datetime) -> list[Row]:
-    """Airplay lives in ``track_audience``: platform 'airplay', identifier = radio, date = window's last day."""
+    """Airplay lives in ``track_audience``: platform 'airplay', identifier = radio, date = window end."""
     return [
         {
             "song_uuid": song_uuid,

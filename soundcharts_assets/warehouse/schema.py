@@ -17,6 +17,9 @@ from sqlalchemy.engine import Dialect
 
 SYNC_SCHEDULES = ("daily", "weekly", "none")
 FETCH_STATUSES = ("ok", "not_found", "not_in_plan")
+VERSION_TABLE = "soundcharts_alembic_version"
+"""Alembic's bookkeeping table. Not the default ``alembic_version``: the warehouse may share a Postgres
+database with Dagster's run storage, which keeps its own alembic history under that name."""
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):

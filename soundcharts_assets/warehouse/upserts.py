@@ -36,7 +36,7 @@ def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
 
 
 def unique(items: Iterable[T]) -> list[T]:
-    """Items without repeats, first occurrence order kept (callers often pass uuids straight from rankings)."""
+    """Items without repeats in first-seen order (callers pass uuids straight from rankings)."""
     return list(dict.fromkeys(items))
 
 

@@ -113,7 +113,7 @@ class Warehouse:
             yield conn
 
     def _write(self, work: Callable[[sa.Connection], T]) -> T:
-        """Run ``work`` in one write transaction; Postgres deadlocks between concurrent writers are retried."""
+        """Run ``work`` in one write transaction; Postgres deadlocks between writers are retried."""
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
                 with self._connect(write=True) as conn, conn.begin():
@@ -125,7 +125,7 @@ class Warehouse:
         raise AssertionError("unreachable")
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision; a no-op when it is there, safe to call from many processes.
+        """Bring the schema to the newest revision; a no-op when there, safe to call from many processes.
 
         On Postgres a transaction-scoped advisory lock serialises concurrent callers: the second waits, then
         finds the schema at head. On SQLite ``BEGIN IMMEDIATE`` plus the busy timeout does the same.
@@ -148,7 +148,8 @@ class Warehouse:
 
     def get_chart(self, slug: str) -> ChartRow | None:
         with self._read() as conn:
-            row = conn.execute(sa.select(schema.charts).where(schema.charts.c.slug == slug)).mappings().first()
+            stmt = sa.select(schema.charts).where(schema.charts.c.slug == slug)
+            row = conn.execute(stmt).mappings().first()
         return ChartRow(**row) if row else None
 
     def list_charts(self, sync_schedule: str | None = None) -> list[ChartRow]:
@@ -240,9 +241,12 @@ class Warehouse:
         )
 
     def write_track_airplay(
-        self, song_uuid: str, day: date, counts: Sequence[AirplayCount], fetched_at: datetime, status: str = "ok"
+        self, song_uuid: str, day: date, counts: Sequence[AirplayCount], fetched_at: datetime,
+        status: str = "ok",
     ) -> int:
-        return self._write(lambda conn: writes.write_track_airplay(conn, song_uuid, day, counts, fetched_at, status))
+        return self._write(
+            lambda conn: writes.write_track_airplay(conn, song_uuid, day, counts, fetched_at, status)
+        )
 
     def write_artist_audience(
         self, artist_uuid: str, platform: str, points: Sequence[ArtistAudiencePoint], fetched_at: datetime,
@@ -252,8 +256,13 @@ class Warehouse:
             lambda conn: writes.write_artist_audience(conn, artist_uuid, platform, points, fetched_at, status)
         )
 
-    def record_audience_outcome(self, entity: str, uuid: str, platform: str, status: str, fetched_at: datetime) -> None:
-        self._write(lambda conn: writes.record_audience_outcome(conn, entity, uuid, platform, status, fetched_at))
+    def record_audience_outcome(
+        self, entity: str, uuid: str, platform: str, status: str, fetched_at: datetime
+    ) -> None:
+        """Remember a 404 (``not_found``) or 403 (``not_in_plan``) so it is not asked again until stale."""
+        self._write(
+            lambda conn: writes.record_audience_outcome(conn, entity, uuid, platform, status, fetched_at)
+        )
 
     def audience_coverage(
         self, entity: str, uuids: Iterable[str], platforms: Iterable[str]

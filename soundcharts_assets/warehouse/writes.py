@@ -97,7 +97,7 @@ def upsert_artists(conn: sa.Connection, fetched: Iterable[Artist], fetched_at: d
 
 
 def link_track_artists(conn: sa.Connection, links: Mapping[str, Sequence[ArtistRef]]) -> int:
-    """Make each song's artist links exactly ``links[song]`` and make sure every artist has at least a stub."""
+    """Make each song's links exactly ``links[song]``; every artist gets at least a stub row."""
     refs = {ref.uuid: ref for song_refs in links.values() for ref in song_refs}
     upsert(
         conn,
@@ -115,7 +115,8 @@ def link_track_artists(conn: sa.Connection, links: Mapping[str, Sequence[ArtistR
     ta = track_artists.c
     stored: set[tuple[str, str]] = set()
     for part in chunks(sorted(links)):
-        stored.update(conn.execute(sa.select(ta.song_uuid, ta.artist_uuid).where(ta.song_uuid.in_(part))).tuples())
+        stmt = sa.select(ta.song_uuid, ta.artist_uuid).where(ta.song_uuid.in_(part))
+        stored.update(conn.execute(stmt).tuples())
     for part in chunks(sorted(stored - wanted.keys())):
         conn.execute(track_artists.delete().where(sa.tuple_(ta.song_uuid, ta.artist_uuid).in_(part)))
     link_rows = [{"song_uuid": s, "artist_uuid": a, "position": p} for (s, a), p in wanted.items()]
@@ -152,7 +153,8 @@ def write_track_airplay(
     conn: sa.Connection, song_uuid: str, day: date, counts: Sequence[AirplayCount],
     fetched_at: datetime, status: str,
 ) -> int:
-    upsert(conn, radios, rows.radio_rows(counts, fetched_at), keep_existing_when_null=("name", "country_code"))
+    radio_rows = rows.radio_rows(counts, fetched_at)
+    upsert(conn, radios, radio_rows, keep_existing_when_null=("name", "country_code"))
     written = upsert(conn, track_audience, rows.airplay_rows(song_uuid, day, counts, fetched_at))
     _record_fetch(conn, "song", song_uuid, "airplay", status, fetched_at, written)
     return written
@@ -162,6 +164,7 @@ def write_artist_audience(
     conn: sa.Connection, artist_uuid: str, platform: str, points: Sequence[ArtistAudiencePoint],
     fetched_at: datetime, status: str,
 ) -> int:
-    written = upsert(conn, artist_audience, rows.artist_audience_rows(artist_uuid, platform, points, fetched_at))
+    points_rows = rows.artist_audience_rows(artist_uuid, platform, points, fetched_at)
+    written = upsert(conn, artist_audience, points_rows)
     _record_fetch(conn, "artist", artist_uuid, platform, status, fetched_at, written)
     return written

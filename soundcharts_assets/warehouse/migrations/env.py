@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from soundcharts_assets.warehouse.schema import metadata
-
-VERSION_TABLE = "soundcharts_alembic_version"
+from soundcharts_assets.warehouse.schema import VERSION_TABLE, metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
     target_metadata=metadata,
-    # Our own version table: the warehouse may share a Postgres database with Dagster's storage,
-    # which keeps its own alembic history in ``alembic_version``.
     version_table=VERSION_TABLE,
     render_as_batch=connection.dialect.name == "sqlite",
 )
