@@ -77,7 +77,8 @@ async def oauth_token(request: Request) -> JSONResponse:
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
     credentials = _basic_credentials(request)
     client = state.config.oauth_clients.get(credentials[0]) if credentials else None
-    if client is None or credentials is None or client[0] != credentials[1] or form.get("team_id") != client[1]:
+    valid = client is not None and credentials is not None and client == (credentials[1], form.get("team_id"))
+    if not valid:
         return JSONResponse({"error": "invalid_client", **error_body(401, "Invalid client credentials")},
                             status_code=401)
     return JSONResponse({"access_token": state.issue_token(), "token_type": "Bearer",

@@ -74,7 +74,8 @@ class Catalogue:
     def platforms(self) -> list[dict[str, str]]:
         return [{"code": code, "name": name} for code, name in PLATFORMS.items()]
 
-    def song_charts(self, platform: str | None = None, country_code: str | None = None) -> list[dict[str, Any]]:
+    def song_charts(self, platform: str | None = None,
+                    country_code: str | None = None) -> list[dict[str, Any]]:
         return [c.as_object() for c in CHARTS if (platform is None or c.platform == platform)
                 and (country_code is None or (c.country_code or "").upper() == country_code.upper())]
 
@@ -88,7 +89,8 @@ class Catalogue:
         spec = CHARTS_BY_SLUG[slug]
         with self._lock:
             if slug not in self._histories:
-                self._histories[slug] = ChartHistory(spec, self._songs, self.seed, self.anchor, self._editions)
+                self._histories[slug] = ChartHistory(spec, self._songs, self.seed, self.anchor,
+                                                     self._editions)
             return self._histories[slug]
 
     def ranking_dates(self, slug: str) -> list[datetime]:
@@ -97,7 +99,7 @@ class Catalogue:
             return [e.date for e in reversed(self.history(slug).editions)]
 
     def edition(self, slug: str, when: datetime | date | None = None) -> Edition | None:
-        """The latest edition, or the one at ``when`` (a datetime instant or a day); None when there is none."""
+        """The latest edition, or the one at ``when`` (an instant or a day); None when there is none."""
         with self._lock:
             history = self.history(slug)
             if when is None:
@@ -128,7 +130,8 @@ class Catalogue:
         return series.broadcast_groups(self.seed, self._songs_by_uuid[uuid], start, end, self.today())
 
     def artist_audience(self, uuid: str, platform: str, start: date, end: date) -> list[dict[str, Any]]:
-        return series.artist_audience(self.seed, self._artists_by_uuid[uuid], platform, start, end, self.today())
+        artist = self._artists_by_uuid[uuid]
+        return series.artist_audience(self.seed, artist, platform, start, end, self.today())
 
     def monthly_listeners(self, uuid: str, start: date, end: date) -> list[dict[str, Any]]:
         return series.monthly_listeners(self.seed, self._artists_by_uuid[uuid], start, end, self.today())

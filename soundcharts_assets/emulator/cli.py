@@ -13,7 +13,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _KNOB_OPTIONS = [
     click.option("--seed", type=int, default=7, show_default=True, help="Seed of the synthetic catalogue."),
-    click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Added to every API request."),
+    click.option("--latency-ms", type=float, default=0.0, show_default=True,
+                 help="Added to every API request."),
     click.option("--latency-jitter-ms", type=float, default=0.0, show_default=True,
                  help="Uniform +/- jitter around --latency-ms."),
     click.option("--rate-limit-per-minute", type=int, default=None,

@@ -1,4 +1,4 @@
-"""Knobs of the emulator: what it serves (seed, catalogue size) and how it misbehaves (latency, limits, faults).
+"""Knobs of the emulator: what it serves (seed, catalogue size) and how it misbehaves (latency, faults).
 
 One mutable dataclass so tests can flip a knob at runtime (``EmulatorServer.configure`` or
 ``POST /__emulator/config``) without restarting the server. Knobs that shape the catalogue are fixed at

@@ -132,13 +132,14 @@ def build_artists(seed: int, count: int) -> list[ArtistRecord]:
         country = "US" if seeded else rng.choices(COUNTRIES, weights)[0][0]
         group = not seeded and rng.random() < 0.2
         name = "Billie Eilish" if seeded else (
-            f"{rng.choice(_GROUP)} {rng.choice(_GROUP)}" if group else f"{rng.choice(_FIRST)} {rng.choice(_LAST)}")
+            f"{rng.choice(_GROUP)} {rng.choice(_GROUP)}" if group
+            else f"{rng.choice(_FIRST)} {rng.choice(_LAST)}")
         slug = _slugify(name, taken)
         uuid = BILLIE_EILISH_UUID if seeded else str(uuidlib.uuid5(_NAMESPACE, f"{seed}:artist:{i}"))
         popularity = 50.0 if seeded else min(50.0, rng.paretovariate(1.3))
         stage = STAGES[min(4, int(popularity ** 0.6) - 1)] if popularity >= 1 else STAGES[0]
         cities = next(c for code, _, _, c in COUNTRIES if code == country)
-        birth = date(2001, 12, 18) if seeded else date(1970, 1, 1) + timedelta(days=rng.randrange(0, 365 * 35))
+        birth = date(2001, 12, 18) if seeded else date(1970, 1, 1) + timedelta(days=rng.randrange(365 * 35))
         genres: list[Any] = _genres(rng, "pop" if seeded else None)
         if not seeded and rng.random() < 0.05:
             genres = [genres[0]["root"]]  # the documented str[] variant
@@ -192,7 +193,8 @@ def build_songs(seed: int, count: int, artists: list[ArtistRecord], today: date)
             release = today - timedelta(days=age)
         uuid = BAD_GUY_UUID if seeded else str(uuidlib.uuid5(_NAMESPACE, f"{seed}:song:{i}"))
         main = credited[0]
-        credit = main.name if len(credited) == 1 else f"{main.name} feat. {' & '.join(a.name for a in credited[1:])}"
+        featured = ' & '.join(a.name for a in credited[1:])
+        credit = f"{main.name} feat. {featured}" if featured else main.name
         isrc_value = BAD_GUY_ISRC if seeded else f"{main.country_code}{token(3, seed, uuid, 'reg').upper()}" \
             f"{release.year % 100:02d}{rng.randrange(10**5):05d}"
         isrc: Any = {"value": isrc_value, "countryCode": main.country_code,

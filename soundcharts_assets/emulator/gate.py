@@ -111,7 +111,8 @@ class Gate:
             return error_response(401, NOT_LOGGED_IN)
         wait = self.state.rate_limited_for()
         if wait is not None:
-            return error_response(429, RATE_MESSAGE, {"x-ratelimit-reset": str(wait), "retry-after": str(wait)})
+            headers = {"x-ratelimit-reset": str(wait), "retry-after": str(wait)}
+            return error_response(429, RATE_MESSAGE, headers)
         if paid and self.state.quota_remaining <= 0:
             return error_response(429, QUOTA_MESSAGE)
         return None

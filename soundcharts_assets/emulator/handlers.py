@@ -26,8 +26,8 @@ from soundcharts_assets.emulator.state import EmulatorState
 MAX_BATCH = 10
 SONG_OPTIONAL = ("isrc", "iswcs", "releaseDate", "copyright", "duration", "explicit", "genres", "composers",
                  "producers", "labels", "audio", "languageCode", "imageUrl")
-ARTIST_OPTIONAL = ("imageUrl", "webUrl", "countryCode", "genres", "biography", "isni", "ipi", "gender", "type",
-                   "birthDate", "careerStage", "growthLevel", "cityName")
+ARTIST_OPTIONAL = ("imageUrl", "webUrl", "countryCode", "genres", "biography", "isni", "ipi", "gender",
+                   "type", "birthDate", "careerStage", "growthLevel", "cityName")
 
 
 def _state(request: Request) -> EmulatorState:
@@ -104,7 +104,7 @@ def _uuids(request: Request) -> tuple[list[str], bool]:
 
 
 def _without_optional(state: EmulatorState, obj: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    """``missing_optional_rate`` of the objects (always the same ones for a seed) lose their optional fields."""
+    """A ``missing_optional_rate`` share of objects (the same ones for a seed) lose their optional fields."""
     rate = state.config.missing_optional_rate
     if rate > 0 and unit(state.config.seed, obj["uuid"], "optional") < rate:
         return {k: v for k, v in obj.items() if k not in fields}
@@ -171,7 +171,8 @@ async def song_audience(request: Request) -> JSONResponse:
     if platform not in song.identifiers:
         raise ApiError(404, NOT_FOUND)
     start, end = date_window(request, state.catalogue.today())
-    related = {"song": {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name}, "platform": platform}
+    related = {"song": {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name},
+               "platform": platform}
     return _collection(request, state.catalogue.song_audience(song.uuid, platform, start, end), related)
 
 

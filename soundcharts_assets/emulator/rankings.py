@@ -43,7 +43,8 @@ def _as_datetime(day: date) -> datetime:
 class ChartHistory:
     """The editions of one chart, simulated once and extended by :meth:`publish`."""
 
-    def __init__(self, spec: ChartSpec, songs: list[SongRecord], seed: int, today: date, editions: int) -> None:
+    def __init__(self, spec: ChartSpec, songs: list[SongRecord], seed: int, today: date,
+                 editions: int) -> None:
         self.spec = spec
         self._step = timedelta(days=7 if spec.frequency == "weekly" else 1)
         self._unit = "week" if spec.frequency == "weekly" else "day"
@@ -99,7 +100,8 @@ class ChartHistory:
     def _metrics(self, count: int) -> list[int | None]:
         if not self.spec.metric:
             return [None] * count
-        values = [self.spec.metric_top * p ** -0.6 * math.exp(self._rng.gauss(0, 0.04)) for p in range(1, count + 1)]
+        top = self.spec.metric_top
+        values = [top * p ** -0.6 * math.exp(self._rng.gauss(0, 0.04)) for p in range(1, count + 1)]
         return [round(v) for v in sorted(values, reverse=True)]
 
     def _entry(self, song: SongRecord, position: int, metric: int | None, day: date) -> dict[str, Any]:

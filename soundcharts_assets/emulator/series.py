@@ -82,7 +82,8 @@ def song_audience(seed: int, song: SongRecord, platform: str, start: date, end: 
         plots = []
         for rank, identifier in enumerate(song.identifiers[platform]):
             share = 1.0 if rank == 0 else 0.03 + 0.05 * unit(seed, identifier, "share")
-            value = scale * song.popularity * share * age ** 0.85 * (1 + 0.0005 * normal(seed, identifier, day))
+            noise = 1 + 0.0005 * normal(seed, identifier, day)
+            value = scale * song.popularity * share * age ** 0.85 * noise
             plots.append({"identifier": identifier, "value": round(value)})
         items.append({"date": served_date(seed, day, today), "plots": plots})
     return items
@@ -90,7 +91,7 @@ def song_audience(seed: int, song: SongRecord, platform: str, start: date, end: 
 
 def artist_audience(seed: int, artist: ArtistRecord, platform: str, start: date, end: date,
                     today: date) -> list[dict[str, Any]]:
-    """Follower-style counts growing at the artist's yearly rate, with the platform's untracked metrics null."""
+    """Follower-style counts growing at the artist's yearly rate; metrics the platform lacks are null."""
     tracked = ARTIST_METRICS[platform]
     base = 2.0e4 * artist.popularity ** 1.4
     items = []
@@ -109,7 +110,8 @@ def artist_audience(seed: int, artist: ArtistRecord, platform: str, start: date,
     return items
 
 
-def monthly_listeners(seed: int, artist: ArtistRecord, start: date, end: date, today: date) -> list[dict[str, Any]]:
+def monthly_listeners(seed: int, artist: ArtistRecord, start: date, end: date,
+                      today: date) -> list[dict[str, Any]]:
     """Spotify monthly listeners: a growing trend with a seasonal wave and day-to-day noise."""
     base = 6.0e4 * artist.popularity ** 1.2
     items = []
@@ -123,7 +125,8 @@ def monthly_listeners(seed: int, artist: ArtistRecord, start: date, end: date, t
     return items
 
 
-def broadcast_groups(seed: int, song: SongRecord, start: date, end: date, today: date) -> list[dict[str, Any]]:
+def broadcast_groups(seed: int, song: SongRecord, start: date, end: date,
+                     today: date) -> list[dict[str, Any]]:
     """Spins per radio over the window; popular songs play on more radios, local acts on local radios."""
     first, last = max(start, song.release_date), min(end, today)
     days = (last - first).days + 1

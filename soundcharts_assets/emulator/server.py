@@ -30,7 +30,7 @@ def _uvicorn_config(state: EmulatorState, host: str, port: int, **kwargs: Any) -
 
 
 class EmulatorServer:
-    """A uvicorn server in a daemon thread; ``with EmulatorServer(config) as server:`` blocks until it accepts."""
+    """uvicorn in a daemon thread; ``with EmulatorServer(config) as server:`` blocks until it accepts."""
 
     def __init__(self, config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.config = config or EmulatorConfig()

@@ -36,7 +36,8 @@ def test_sandbox_pair_is_accepted_and_others_get_401(shared_emulator) -> None:
         with client(shared_emulator, headers=headers) as http:
             response = http.get(path)
         assert response.status_code == 401
-        assert response.json() == {"errors": [{"key": "access", "code": 401, "message": "You are not logged in"}]}
+        assert response.json() == {"errors": [{"key": "access", "code": 401,
+                                               "message": "You are not logged in"}]}
         assert int(response.headers["x-quota-remaining"]) > 0
 
 
@@ -60,7 +61,8 @@ def test_single_and_collection_envelopes(shared_emulator) -> None:
         song = http.get(f"/api/v2.25/song/{BAD_GUY}").json()
         artist = http.get(f"/api/v2.9/artist/{BILLIE}").json()
         charts = http.get("/api/v2/chart/song/by-platform/spotify", params={"countryCode": "US"}).json()
-    assert song["type"] == "song" and song["errors"] == [] and song["object"]["isrc"]["value"] == "USUM71900764"
+    assert song["type"] == "song" and song["errors"] == []
+    assert song["object"]["isrc"]["value"] == "USUM71900764"
     assert artist["type"] == "artist" and artist["object"]["slug"] == "billie-eilish"
     assert {c["slug"] for c in charts["items"]} == {"top-200-us", "top-200-us-weekly"}
     assert set(charts["page"]) == {"offset", "limit", "next", "previous", "total"} and charts["errors"] == []
@@ -107,12 +109,15 @@ def test_ranking_by_datetime_accepts_atom_forms(shared_emulator) -> None:
 # errors ---------------------------------------------------------------------------------------------
 def test_unknown_things_are_404_with_the_documented_body(shared_emulator) -> None:
     catalogue = shared_emulator.catalogue
-    no_tiktok = next(u for u in catalogue.artist_uuids() if "tiktok" not in catalogue.artist_record(u).platforms)
-    no_youtube = next(u for u in catalogue.song_uuids() if "youtube" not in catalogue.song_record(u).identifiers)
+    no_tiktok = next(u for u in catalogue.artist_uuids()
+                     if "tiktok" not in catalogue.artist_record(u).platforms)
+    no_youtube = next(u for u in catalogue.song_uuids()
+                      if "youtube" not in catalogue.song_record(u).identifiers)
     with client(shared_emulator) as http:
         for path in ("/api/v2.25/song/00000000-0000-0000-0000-000000000000", "/api/v2.9/artist/nope",
-                     "/api/v2.14/chart/song/no-such-chart/ranking/latest", "/api/v2/chart/song/by-platform/myspace",
-                     f"/api/v2/song/{BAD_GUY}/audience/myspace", f"/api/v2/song/{no_youtube}/audience/youtube"):
+                     "/api/v2.14/chart/song/no-such-chart/ranking/latest",
+                     "/api/v2/chart/song/by-platform/myspace", f"/api/v2/song/{BAD_GUY}/audience/myspace",
+                     f"/api/v2/song/{no_youtube}/audience/youtube"):
             response = http.get(path)
             assert (response.status_code, response.json()) == (404, NOT_FOUND), path
         response = http.get(f"/api/v2/artist/{no_tiktok}/audience/tiktok")
@@ -156,7 +161,8 @@ def test_time_series_windows(shared_emulator) -> None:
 def test_quota_counts_down_on_paid_successes_only_then_429(emulator) -> None:
     emulator.configure(quota=3)
     with client(emulator) as http:
-        remaining = [int(http.get(f"/api/v2.25/song/{BAD_GUY}").headers["x-quota-remaining"]) for _ in range(2)]
+        song = f"/api/v2.25/song/{BAD_GUY}"
+        remaining = [int(http.get(song).headers["x-quota-remaining"]) for _ in range(2)]
         assert http.get("/api/v2.25/song/unknown").headers["x-quota-remaining"] == "1"
         usage = http.get("/api/v2/team/usage")
         assert usage.headers["x-quota-remaining"] == "1" and usage.json()["object"]["quotaRemaining"] == 1
@@ -245,7 +251,8 @@ def test_stats_reset_config_and_publish_over_http(emulator) -> None:
         assert http.post("/__emulator/reset").json()["requests_total"] == 0
         latest = http.get("/api/v2/chart/song/global-28/available-rankings?limit=1").json()["items"][0]
         published = http.post("/__emulator/charts/global-28/publish").json()["date"]
-        assert http.get("/api/v2/chart/song/global-28/available-rankings?limit=1").json()["items"][0] == published
+        newest = http.get("/api/v2/chart/song/global-28/available-rankings?limit=1").json()["items"][0]
+        assert newest == published
         ranking = http.get("/api/v2.14/chart/song/global-28/ranking/latest").json()
         assert ranking["related"]["date"] == published > latest
         assert emulator.publish_edition("global-28").isoformat() > published
