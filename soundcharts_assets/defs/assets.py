@@ -5,7 +5,6 @@ happened. Downstream assets follow the ranking through declarative automation (`
 materializes a ranking (the sensor, a schedule, a person in the UI) gets the whole cascade.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager

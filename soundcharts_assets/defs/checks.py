@@ -1,6 +1,5 @@
 """Partitioned asset checks: each reads the warehouse and applies a rule from ``quality.py``."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Turn cascade step reports into the MaterializeResult metadata users read in the Dagster UI."""
 
-from __future__ import annotations
 
 from typing import Any
 

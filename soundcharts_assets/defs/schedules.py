@@ -4,7 +4,6 @@ A scheduled cascade costs only what is stale: the ranking pages, new songs/artis
 entity and platform for audience (the 24 h audience window has passed by the next day's tick).
 """
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -4,7 +4,6 @@ Cost: the editions sensor spends one call per registered chart per tick (``avail
 ``limit=1``). At the default interval of one hour that is 24 calls per chart per day.
 """
 
-from __future__ import annotations
 
 import os
 
