@@ -152,6 +152,9 @@ def build_artists(seed: int, count: int) -> list[ArtistRecord]:
                "birthDate": None if group else iso_day(birth), "careerStage": stage,
                "growthLevel": rng.choice(("decline", "steady", "growth", "explosive")),
                "cityName": "Los Angeles" if seeded else rng.choice(cities)}
+        if seeded:  # the reference's documented values
+            obj.update(genres=[{"root": "pop", "sub": ["electro pop", "alternative pop"]}],
+                       isni="0000000460483372", ipi="00745847617", growthLevel="steady")
         platforms = {"spotify"} | {p for p, share in (("youtube", 0.9), ("instagram", 0.8), ("tiktok", 0.55))
                                    if seeded or unit(seed, uuid, p, "account") < share}
         artists.append(ArtistRecord(uuid, slug, name, country, popularity, rng.uniform(0.05, 0.6), obj,
@@ -220,6 +223,11 @@ def build_songs(seed: int, count: int, artists: list[ArtistRecord], today: date)
                          "timeSignature": 4, "valence": round(rng.random(), 2)},
                "languageCode": "en" if main.country_code in ("US", "GB", "CA", "AU", "NG") else
                main.country_code.lower()}
+        if seeded:  # the reference's documented values
+            obj.update(genres=[{"root": "pop", "sub": ["electro pop"]}], explicit=False,
+                       composers=["Billie Eilish O'Connell", "Finneas O'Connell"],
+                       producers=["Finneas O'Connell"],
+                       copyright="(P) 2019 Darkroom/Interscope Records", languageCode="en")
         songs.append(SongRecord(uuid, name, credit, tuple(a.uuid for a in credited), main.country_code,
                                 popularity, release, obj, _song_identifiers(seed, uuid, seeded)))
     return songs
