@@ -12,10 +12,12 @@ from soundcharts_assets.warehouse.loaders import (
     load_track_audience,
     load_tracks,
 )
-from soundcharts_assets.warehouse.warehouse import ChartRow, Warehouse
+from soundcharts_assets.warehouse.rows import ChartRow, TrackRow
+from soundcharts_assets.warehouse.warehouse import Warehouse
 
 __all__ = [
     "ChartRow",
+    "TrackRow",
     "Warehouse",
     "WarehouseError",
     "WarehouseUrlError",

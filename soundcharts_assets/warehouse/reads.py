@@ -53,37 +53,55 @@ def latest_ranking_date(conn: sa.Connection, slug: str) -> datetime | None:
     return conn.execute(stmt).scalar()
 
 
-def _edition(conn: sa.Connection, slug: str, ranking_date: datetime | None) -> datetime | None:
+def resolve_edition(conn: sa.Connection, slug: str, ranking_date: datetime | None) -> datetime | None:
     return latest_ranking_date(conn, slug) if ranking_date is None else ranking_date
 
 
-def _edition_rows(slug: str, ranking_date: datetime) -> sa.ColumnElement[bool]:
+def edition_rows(slug: str, ranking_date: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(chart_rankings.c.chart_slug == slug, chart_rankings.c.ranking_date == ranking_date)
 
 
 def ranking_song_uuids(conn: sa.Connection, slug: str, ranking_date: datetime | None) -> list[str]:
-    edition = _edition(conn, slug, ranking_date)
+    edition = resolve_edition(conn, slug, ranking_date)
     if edition is None:
         return []
     r = chart_rankings.c
-    stmt = sa.select(r.song_uuid).where(_edition_rows(slug, edition)).order_by(r.position)
+    stmt = sa.select(r.song_uuid).where(edition_rows(slug, edition)).order_by(r.position)
     return unique(_values(conn, stmt))
 
 
-def ranking_positions(conn: sa.Connection, slug: str, ranking_date: datetime) -> list[int]:
+def ranking_positions(conn: sa.Connection, slug: str, ranking_date: datetime | None) -> list[int]:
+    edition = resolve_edition(conn, slug, ranking_date)
+    if edition is None:
+        return []
     r = chart_rankings.c
-    return _values(conn, sa.select(r.position).where(_edition_rows(slug, ranking_date)).order_by(r.position))
+    return _values(conn, sa.select(r.position).where(edition_rows(slug, edition)).order_by(r.position))
 
 
 def songs_without_metadata(conn: sa.Connection, slug: str, ranking_date: datetime | None) -> list[str]:
-    edition = _edition(conn, slug, ranking_date)
+    edition = resolve_edition(conn, slug, ranking_date)
     if edition is None:
         return []
     r, t = chart_rankings.c, tracks.c
     stmt = (
         sa.select(r.song_uuid)
         .select_from(chart_rankings.outerjoin(tracks, sa.and_(t.song_uuid == r.song_uuid, t.status == "ok")))
-        .where(_edition_rows(slug, edition), t.song_uuid.is_(None))
+        .where(edition_rows(slug, edition), t.song_uuid.is_(None))
+        .order_by(r.position)
+    )
+    return unique(_values(conn, stmt))
+
+
+def songs_not_found(conn: sa.Connection, slug: str, ranking_date: datetime | None) -> list[str]:
+    """Ranked songs the API answered 404 for: known gaps, unlike songs never fetched."""
+    edition = resolve_edition(conn, slug, ranking_date)
+    if edition is None:
+        return []
+    r, t = chart_rankings.c, tracks.c
+    stmt = (
+        sa.select(r.song_uuid)
+        .select_from(chart_rankings.join(tracks, t.song_uuid == r.song_uuid))
+        .where(edition_rows(slug, edition), t.status == "not_found")
         .order_by(r.position)
     )
     return unique(_values(conn, stmt))
@@ -94,25 +112,39 @@ def _chart_artists(slug: str, edition: datetime) -> sa.Select[Any]:
     return (
         sa.select(ta.artist_uuid)
         .select_from(chart_rankings.join(track_artists, ta.song_uuid == r.song_uuid))
-        .where(_edition_rows(slug, edition))
+        .where(edition_rows(slug, edition))
         .order_by(r.position, ta.position, ta.artist_uuid)
     )
 
 
 def chart_artist_uuids(conn: sa.Connection, slug: str, ranking_date: datetime | None) -> list[str]:
     """Artists credited on the edition's songs, in chart order then credit order."""
-    edition = _edition(conn, slug, ranking_date)
+    edition = resolve_edition(conn, slug, ranking_date)
     return [] if edition is None else unique(_values(conn, _chart_artists(slug, edition)))
 
 
 def artists_without_metadata(conn: sa.Connection, slug: str, ranking_date: datetime | None) -> list[str]:
-    edition = _edition(conn, slug, ranking_date)
+    edition = resolve_edition(conn, slug, ranking_date)
     if edition is None:
         return []
     a = artists.c
     fetched = sa.select(a.artist_uuid).where(a.status == "ok")
     stmt = _chart_artists(slug, edition).where(track_artists.c.artist_uuid.not_in(fetched))
     return unique(_values(conn, stmt))
+
+
+def artists_not_found(conn: sa.Connection, slug: str, ranking_date: datetime | None) -> list[str]:
+    edition = resolve_edition(conn, slug, ranking_date)
+    if edition is None:
+        return []
+    missing = sa.select(artists.c.artist_uuid).where(artists.c.status == "not_found")
+    stmt = _chart_artists(slug, edition).where(track_artists.c.artist_uuid.in_(missing))
+    return unique(_values(conn, stmt))
+
+
+def get_track(conn: sa.Connection, song_uuid: str) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(tracks).where(tracks.c.song_uuid == song_uuid)).mappings().first()
+    return dict(row) if row else None
 
 
 def _fresh(

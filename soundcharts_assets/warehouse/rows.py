@@ -8,7 +8,8 @@ filters on their parts, and JSON text works the same on SQLite and Postgres.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +27,53 @@ from soundcharts_assets.soundcharts.models import (
 )
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """A chart in the registry, as stored."""
+
+    slug: str
+    name: str | None
+    platform: str | None
+    frequency: str | None
+    country_code: str | None
+    sync_schedule: str
+    chart_type: str | None
+    max_results: int | None
+    metric_type: str | None
+    web_url: str | None
+    registered_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TrackRow:
+    """A stored track; list columns decoded from their JSON text."""
+
+    song_uuid: str
+    name: str | None
+    credit_name: str | None
+    isrc: str | None
+    release_date: date | None
+    duration: int | None
+    explicit: bool | None
+    genres: list[dict[str, Any]]
+    labels: list[dict[str, Any]]
+    credited_artists: list[ArtistRef]
+    composers: list[str]
+    producers: list[str]
+    language_code: str | None
+    image_url: str | None
+    fetched_at: datetime
+    status: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> TrackRow:
+        lists = ("genres", "labels", "composers", "producers")
+        decoded = {name: json.loads(row[name] or "[]") for name in lists}
+        refs = artist_refs_from_json(row["credited_artists"])
+        return cls(**{**row, **decoded, "credited_artists": refs})
 
 
 def _json(value: Any) -> str:

@@ -11,7 +11,6 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +29,7 @@ from soundcharts_assets.warehouse.engine import (
     ENV_VAR, WRITE_OPTION, create_warehouse_engine, display, parse_url,
 )
 from soundcharts_assets.warehouse.errors import WarehouseUrlError
+from soundcharts_assets.warehouse.rows import ChartRow, TrackRow
 
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -37,24 +37,6 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = zlib.crc32(b"soundcharts_assets.warehouse.migrate")
 _RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
 _WRITE_ATTEMPTS = 5
-
-
-@dataclass(frozen=True)
-class ChartRow:
-    """A chart in the registry, as stored."""
-
-    slug: str
-    name: str | None
-    platform: str | None
-    frequency: str | None
-    country_code: str | None
-    sync_schedule: str
-    chart_type: str | None
-    max_results: int | None
-    metric_type: str | None
-    web_url: str | None
-    registered_at: datetime
-    updated_at: datetime
 
 
 def _utcnow() -> datetime:
@@ -73,7 +55,11 @@ class Warehouse:
         return cls(warehouse_url_from_env(env))
 
     def __repr__(self) -> str:
-        return f"Warehouse({display(self.url)!r})"
+        return f"Warehouse({self.url_for_display()!r})"
+
+    def url_for_display(self) -> str:
+        """The URL with its password hidden, for logs, metadata and the CLI."""
+        return display(self.url)
 
     @property
     def dialect(self) -> str:
@@ -143,6 +129,10 @@ class Warehouse:
     def upsert_chart(self, chart: Chart, sync_schedule: str | None = None) -> None:
         self._write(lambda conn: writes.upsert_chart(conn, chart, sync_schedule, _utcnow()))
 
+    def register_chart(self, slug: str, sync_schedule: str = "none") -> None:
+        """Add a chart by slug alone (name and platform arrive with its first ranking) or set its schedule."""
+        self._write(lambda conn: writes.register_chart(conn, slug, sync_schedule, _utcnow()))
+
     def set_sync_schedule(self, slug: str, schedule: str) -> None:
         self._write(lambda conn: writes.set_sync_schedule(conn, slug, schedule, _utcnow()))
 
@@ -196,6 +186,11 @@ class Warehouse:
     def record_missing_songs(self, uuids: Iterable[str], checked_at: datetime) -> None:
         batch = list(uuids)
         self._write(lambda conn: writes.record_missing(conn, schema.tracks, batch, checked_at))
+
+    def get_track(self, song_uuid: str) -> TrackRow | None:
+        with self._read() as conn:
+            row = reads.get_track(conn, song_uuid)
+        return TrackRow.from_row(row) if row else None
 
     def credited_artists(self, song_uuids: Iterable[str]) -> dict[str, list[ArtistRef]]:
         with self._read() as conn:
@@ -272,9 +267,12 @@ class Warehouse:
 
     # -- checks and metadata --------------------------------------------------------------------------------
 
-    def ranking_positions(self, slug: str, ranking_date: datetime) -> list[int]:
+    def ranking_positions(self, slug: str, ranking_date: datetime | None = None) -> list[int]:
         with self._read() as conn:
             return reads.ranking_positions(conn, slug, ranking_date)
+
+    def delete_ranking_position(self, slug: str, position: int, ranking_date: datetime | None = None) -> bool:
+        return self._write(lambda conn: writes.delete_ranking_position(conn, slug, position, ranking_date))
 
     def songs_without_metadata(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         with self._read() as conn:
@@ -283,6 +281,14 @@ class Warehouse:
     def artists_without_metadata(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         with self._read() as conn:
             return reads.artists_without_metadata(conn, slug, ranking_date)
+
+    def songs_not_found(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
+        with self._read() as conn:
+            return reads.songs_not_found(conn, slug, ranking_date)
+
+    def artists_not_found(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
+        with self._read() as conn:
+            return reads.artists_not_found(conn, slug, ranking_date)
 
     def table_counts(self) -> dict[str, int]:
         with self._read() as conn:

@@ -23,7 +23,7 @@ from soundcharts_assets.soundcharts.models import (
 )
 from soundcharts_assets.warehouse import rows
 from soundcharts_assets.warehouse.errors import WarehouseError
-from soundcharts_assets.warehouse.reads import check_entity
+from soundcharts_assets.warehouse.reads import check_entity, edition_rows, resolve_edition
 from soundcharts_assets.warehouse.schema import (
     FETCH_STATUSES,
     SYNC_SCHEDULES,
@@ -57,6 +57,12 @@ def upsert_chart(conn: sa.Connection, chart: Chart, sync_schedule: str | None, n
     upsert(conn, charts, [row], update=update)
 
 
+def register_chart(conn: sa.Connection, slug: str, sync_schedule: str, now: datetime) -> None:
+    check_schedule(sync_schedule)
+    row = {"slug": slug, "sync_schedule": sync_schedule, "registered_at": now, "updated_at": now}
+    upsert(conn, charts, [row], update=("sync_schedule", "updated_at"))
+
+
 def set_sync_schedule(conn: sa.Connection, slug: str, schedule: str, now: datetime) -> None:
     check_schedule(schedule)
     stmt = charts.update().where(charts.c.slug == slug).values(sync_schedule=schedule, updated_at=now)
@@ -79,6 +85,17 @@ def write_ranking(conn: sa.Connection, ranking: ChartRanking, fetched_at: dateti
     for part in chunks(sorted(set(stored) - kept)):
         conn.execute(chart_rankings.delete().where(edition, r.position.in_(part)))
     return written
+
+
+def delete_ranking_position(
+    conn: sa.Connection, slug: str, position: int, ranking_date: datetime | None
+) -> bool:
+    """Remove one stored position: a manual data fix, and how tests break an edition on purpose."""
+    when = resolve_edition(conn, slug, ranking_date)
+    if when is None:
+        return False
+    stmt = chart_rankings.delete().where(edition_rows(slug, when), chart_rankings.c.position == position)
+    return bool(conn.execute(stmt).rowcount)
 
 
 def upsert_songs(conn: sa.Connection, songs: Iterable[Song], fetched_at: datetime) -> int:

@@ -156,6 +156,11 @@ def test_chart_registry_keeps_schedule_and_history(wh: Warehouse) -> None:
     with pytest.raises(WarehouseError, match="not registered"):
         wh.set_sync_schedule("nope", "daily")
 
+    wh.register_chart("top-de", "weekly")  # by slug alone, as the CLI does before the first ranking
+    wh.register_chart("top-de", "daily")
+    registered = wh.get_chart("top-de")
+    assert registered is not None and registered.sync_schedule == "daily" and registered.name is None
+
     assert wh.remove_chart("top-fr") is True
     assert wh.remove_chart("top-fr") is False
     assert wh.get_chart("top-fr") is None
@@ -178,8 +183,10 @@ def test_write_ranking_is_idempotent_and_rewrite_replaces(wh: Warehouse) -> None
     assert wh.ranking_dates("top-fr") == [DAY2, DAY1]
     assert wh.latest_ranking_date("top-fr") == DAY2
     assert wh.table_counts()["chart_rankings"] == 6
+    assert wh.delete_ranking_position("top-fr", 2) is True
+    assert wh.ranking_positions("top-fr") == [1, 3]
     summary = wh.chart_summary("top-fr")
-    assert (summary["ranking_rows"], summary["editions"], summary["songs"]) == (6, 2, 6)
+    assert (summary["ranking_rows"], summary["editions"], summary["songs"]) == (5, 2, 5)
 
 
 # -- tracks and artists --------------------------------------------------------------------------------------
@@ -198,6 +205,11 @@ def test_songs_upsert_staleness_and_missing(wh: Warehouse) -> None:
     assert wh.stale_song_uuids(uuids, timedelta(days=7), NOW) == ["never", "old"]
     assert wh.stale_song_uuids(uuids, timedelta(days=7), NOW + timedelta(days=8)) == uuids
     assert wh.songs_without_metadata("top-fr") == ["gone", "never"]
+    assert wh.songs_not_found("top-fr") == ["gone"]
+    track = wh.get_track("fresh")
+    assert track is not None and track.name == "Song fresh" and track.fetched_at == NOW
+    assert track.genres == [{"root": "pop", "sub": ["dance pop"]}] and len(track.credited_artists) == 2
+    assert wh.get_track("never") is None
     assert wh.credited_artists(["fresh", "gone", "never"]) == {
         "fresh": [ArtistRef("a1", "artist-a1", "Artist a1"), ArtistRef("a2", "artist-a2", "Artist a2")]
     }
@@ -230,6 +242,7 @@ def test_link_track_artists_keeps_fetched_artists_and_replaces_links(wh: Warehou
     wh.upsert_artists([artist("a2")], NOW)
     wh.record_missing_artists(["a3"], NOW)
     assert wh.artists_without_metadata("top-fr") == ["a3"]
+    assert wh.artists_not_found("top-fr") == ["a3"]
     assert wh.stale_artist_uuids(["a2", "a3"], timedelta(days=7), NOW) == []
 
 
@@ -343,10 +356,13 @@ def test_loaders_return_joined_frames(wh: Warehouse, warehouse_url: str) -> None
     ],
 )
 def test_bad_urls_give_one_line_errors_without_password(url: str) -> None:
+    if url.startswith("postgresql://"):
+        assert "s3cr3tpw" not in Warehouse(url).url_for_display()
     with pytest.raises(WarehouseError) as caught:
         warehouse = Warehouse(url)
         warehouse.migrate()
     message = str(caught.value)
+    print(message)
     assert "SOUNDCHARTS_WAREHOUSE_URL" in message
     assert "s3cr3tpw" not in message and "\n" not in message
 
