@@ -27,6 +27,11 @@ ARTIST_AUDIENCE_PLATFORMS: tuple[str, ...] = ("spotify", "youtube", "instagram",
 #: Spotify monthly listeners come from a separate endpoint, so freshness is tracked under its own source name.
 SPOTIFY_LISTENING = "spotify_listening"
 ARTIST_AUDIENCE_SOURCES: tuple[str, ...] = (*ARTIST_AUDIENCE_PLATFORMS, SPOTIFY_LISTENING)
+#: Where each artist source lands: (platform, the metric that tells how far the stored series goes).
+ARTIST_SOURCE_SERIES: dict[str, tuple[str, str]] = {
+    **{platform: (platform, "followers") for platform in ARTIST_AUDIENCE_PLATFORMS},
+    SPOTIFY_LISTENING: ("spotify", "monthly_listeners"),
+}
 BATCH_SIZE = 10
 AIRPLAY_WINDOW_DAYS = 7
 
@@ -193,10 +198,11 @@ class _AudienceRun:
         self.lock = threading.Lock()
         self.not_in_plan_sources: set[str] = set()
 
-    def window_start(self, job: AudienceJob, lookback_days: int) -> date:
-        """Resume after the last stored day (re-reading it, as the API revises the latest point)."""
+    def window_start(self, job: AudienceJob, lookback_days: int, metric: str | None = None) -> date:
+        """Resume at the last stored day (re-reading it, as the API revises the latest point)."""
         today = self.now.date()
-        last = self.warehouse.last_audience_date(job.entity, job.uuid, job.source)
+        platform = ARTIST_SOURCE_SERIES[job.source][0] if job.entity == "artist" else job.source
+        last = self.warehouse.last_audience_date(job.entity, job.uuid, platform, metric)
         earliest = today - timedelta(days=lookback_days)
         return max(last, earliest) if last else earliest
 
@@ -283,12 +289,13 @@ def refresh_artist_audience(
     today = now.date()
 
     def fetch_and_store(job: AudienceJob) -> int:
-        start = state.window_start(job, freshness.audience_lookback_days)
+        platform, metric = ARTIST_SOURCE_SERIES[job.source]
+        start = state.window_start(job, freshness.audience_lookback_days, metric)
         if job.source == SPOTIFY_LISTENING:
             points = client.get_artist_monthly_listeners(job.uuid, start, today)
         else:
-            points = client.get_artist_audience(job.uuid, job.source, start, today)
-        return warehouse.write_artist_audience(job.uuid, job.source, points, fetched_at=now)
+            points = client.get_artist_audience(job.uuid, platform, start, today)
+        return warehouse.write_artist_audience(job.uuid, platform, points, fetched_at=now, source=job.source)
 
     run_concurrently(jobs, lambda job: state.run(job, fetch_and_store), workers)
     state.report.reused = reused

@@ -231,7 +231,9 @@ def audience_coverage(
     return coverage
 
 
-def last_audience_date(conn: sa.Connection, entity: str, uuid: str, platform: str) -> date | None:
+def last_audience_date(
+    conn: sa.Connection, entity: str, uuid: str, platform: str, metric: str | None = None
+) -> date | None:
     check_entity(entity)
     if entity == "song":
         c = track_audience.c
@@ -239,6 +241,8 @@ def last_audience_date(conn: sa.Connection, entity: str, uuid: str, platform: st
     else:
         c = artist_audience.c
         stmt = sa.select(sa.func.max(c.date)).where(c.artist_uuid == uuid, c.platform == platform)
+        if metric is not None:
+            stmt = stmt.where(c.metric == metric)
     return conn.execute(stmt).scalar()
 
 

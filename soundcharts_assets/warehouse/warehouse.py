@@ -223,9 +223,12 @@ class Warehouse:
         with self._read() as conn:
             return reads.stale_audience(conn, entity, uuids, platforms, max_age, now)
 
-    def last_audience_date(self, entity: str, uuid: str, platform: str) -> date | None:
+    def last_audience_date(
+        self, entity: str, uuid: str, platform: str, metric: str | None = None
+    ) -> date | None:
+        """The last stored day (of one artist ``metric`` when given), so the next fetch asks only for new days."""
         with self._read() as conn:
-            return reads.last_audience_date(conn, entity, uuid, platform)
+            return reads.last_audience_date(conn, entity, uuid, platform, metric)
 
     def write_track_audience(
         self, song_uuid: str, platform: str, points: Sequence[SongAudiencePoint], fetched_at: datetime,
@@ -245,10 +248,14 @@ class Warehouse:
 
     def write_artist_audience(
         self, artist_uuid: str, platform: str, points: Sequence[ArtistAudiencePoint], fetched_at: datetime,
-        status: str = "ok",
+        status: str = "ok", source: str | None = None,
     ) -> int:
+        """``source`` names the fetch in ``audience_fetches`` when one platform has several endpoints
+        (Spotify followers vs Spotify monthly listeners); it defaults to the platform."""
         return self._write(
-            lambda conn: writes.write_artist_audience(conn, artist_uuid, platform, points, fetched_at, status)
+            lambda conn: writes.write_artist_audience(
+                conn, artist_uuid, platform, points, fetched_at, status, source or platform
+            )
         )
 
     def record_audience_outcome(

@@ -179,9 +179,9 @@ def write_track_airplay(
 
 def write_artist_audience(
     conn: sa.Connection, artist_uuid: str, platform: str, points: Sequence[ArtistAudiencePoint],
-    fetched_at: datetime, status: str,
+    fetched_at: datetime, status: str, source: str,
 ) -> int:
     points_rows = rows.artist_audience_rows(artist_uuid, platform, points, fetched_at)
     written = upsert(conn, artist_audience, points_rows)
-    _record_fetch(conn, "artist", artist_uuid, platform, status, fetched_at, written)
+    _record_fetch(conn, "artist", artist_uuid, source, status, fetched_at, written)
     return written
