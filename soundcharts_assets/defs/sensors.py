@@ -71,6 +71,6 @@ cascade_automation_sensor = dg.AutomationConditionSensorDefinition(
     "cascade_automation",
     target=dg.AssetSelection.all(),
     default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=int(os.environ.get("SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS", 30)),
     description="Runs downstream chart assets when their upstream partition updates.",
 )
