@@ -23,7 +23,7 @@ from soundcharts_assets.emulator import handlers
 from soundcharts_assets.emulator.config import EmulatorConfig
 from soundcharts_assets.emulator.envelopes import NOT_FOUND, ApiError, error_body, error_response, single
 from soundcharts_assets.emulator.gate import Gate
-from soundcharts_assets.emulator.state import RATE_WINDOW_SECONDS, EmulatorState
+from soundcharts_assets.emulator.state import EmulatorState
 
 API_ROUTES: list[Route] = [
     Route("/api/v2/chart/song/platforms", handlers.chart_platforms),
@@ -54,7 +54,7 @@ async def team_usage(request: Request) -> JSONResponse:
         "quotaRemaining": stats["quota_remaining"],
         "quotaUsed": (config.quota if config.quota is not None else 1_000_000) - stats["quota_remaining"],
         "rateLimitPerMinute": config.rate_limit_per_minute,
-        "rateLimitWindowSeconds": int(RATE_WINDOW_SECONDS),
+        "rateLimitWindowSeconds": config.rate_limit_window_seconds,
     })
 
 

@@ -29,6 +29,9 @@ class EmulatorConfig:
     latency_ms: float = 0.0
     latency_jitter_ms: float = 0.0
     rate_limit_per_minute: int | None = None
+    rate_limit_window_seconds: float = 60.0
+    """The sliding window ``rate_limit_per_minute`` counts over: 60 like the API; tests shorten it so a
+    429 storm (and its ``x-ratelimit-reset`` waits) fits in seconds."""
     fault_rate: float = 0.0
     quota: int | None = None
     token_ttl_seconds: float = 3600.0
@@ -77,6 +80,11 @@ def _coerce(name: str, value: Any) -> Any:
         value = int(value)
         if value < 0 or (name == "rate_limit_per_minute" and value == 0):
             raise ValueError(f"{name}={value} must be positive (or null for no limit)")
+        return value
+    if name == "rate_limit_window_seconds":
+        value = float(value)
+        if value <= 0:
+            raise ValueError(f"{name}={value} must be positive")
         return value
     if name in ("latency_ms", "latency_jitter_ms", "stall_seconds", "token_ttl_seconds"):
         value = float(value)

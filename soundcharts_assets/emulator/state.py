@@ -16,8 +16,6 @@ from typing import Any
 from soundcharts_assets.emulator.catalogue import Catalogue
 from soundcharts_assets.emulator.config import UNLIMITED_QUOTA, EmulatorConfig, apply_knobs, config_as_json
 
-RATE_WINDOW_SECONDS = 60.0
-
 
 class EmulatorState:
     def __init__(self, config: EmulatorConfig, catalogue: Catalogue | None = None) -> None:
@@ -85,7 +83,7 @@ class EmulatorState:
             applied = apply_knobs(self.config, knobs)
             if "quota" in applied:
                 self.quota_remaining = self._initial_quota()
-            if "rate_limit_per_minute" in applied:
+            if "rate_limit_per_minute" in applied or "rate_limit_window_seconds" in applied:
                 self._window.clear()
         return config_as_json(self.config)
 
@@ -98,13 +96,13 @@ class EmulatorState:
 
     def rate_limited_for(self) -> int | None:
         """Record a request in the sliding window, or return the whole seconds until a slot frees."""
-        limit = self.config.rate_limit_per_minute
+        limit, window = self.config.rate_limit_per_minute, self.config.rate_limit_window_seconds
         now = time.monotonic()
         with self._lock:
-            while self._window and now - self._window[0] >= RATE_WINDOW_SECONDS:
+            while self._window and now - self._window[0] >= window:
                 self._window.popleft()
             if limit is not None and len(self._window) >= limit:
-                wait = RATE_WINDOW_SECONDS - (now - self._window[-limit])
+                wait = window - (now - self._window[-limit])
                 return max(1, int(wait + 0.999))
             self._window.append(now)
             return None
