@@ -203,7 +203,7 @@ class _AudienceRun:
         today = self.now.date()
         platform = ARTIST_SOURCE_SERIES[job.source][0] if job.entity == "artist" else job.source
         last = self.warehouse.last_audience_date(job.entity, job.uuid, platform, metric)
-        earliest = today - timedelta(days=lookback_days)
+        earliest = today - timedelta(days=lookback_days - 1)  # N days inclusive: one 90-day call, not two
         return max(last, earliest) if last else earliest
 
     def run(self, job: AudienceJob, fetch_and_store: Callable[[AudienceJob], int]) -> None:

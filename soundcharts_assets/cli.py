@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from soundcharts_assets.emulator.cli import main as emulator_command
 from soundcharts_assets.charts import SYNC_SCHEDULES, InvalidChartSlugError, validate_chart_slug
 from soundcharts_assets.settings import SettingsError
 
@@ -62,21 +63,8 @@ def main() -> None:
 
 
 # ---------------------------------------------------------------- emulator
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
-@click.option("--latency-ms", default=0.0, show_default=True, type=float, help="Added to every response.")
-@click.option("--latency-jitter-ms", default=0.0, show_default=True, type=float, help="Uniform +/- jitter.")
-@click.option("--rate-limit-per-minute", default=None, type=int, help="Then 429 with x-ratelimit-reset.")
-@click.option("--fault-rate", default=0.0, show_default=True, type=float, help="Share of random 5xx.")
-@click.option("--quota", default=None, type=int, help="Calls before the quota 429.")
-@click.option("--seed", default=7, show_default=True, type=int, help="Seed of the synthetic catalogue.")
-def emulator(host: str, port: int, **knobs: Any) -> None:
-    """Serve the offline Soundcharts emulator (same paths, headers and errors as the real API)."""
-    from soundcharts_assets.emulator import EmulatorConfig, run_emulator
-
-    click.echo(f"Soundcharts emulator on http://{host}:{port} (credentials soundcharts/soundcharts)")
-    run_emulator(EmulatorConfig(**knobs), host=host, port=port)
+# `soundcharts-assets emulator --host --port --latency-ms --rate-limit-per-minute --fault-rate --quota --seed`
+main.add_command(emulator_command, name="emulator")
 
 
 # ---------------------------------------------------------------- charts

@@ -83,11 +83,13 @@ def run_cascade(slug: str, ranking_date: datetime | None = None) -> tuple[bool, 
 
     ensure_dagster_home()
     with dg.DagsterInstance.get() as instance:
+        # The console shows our INFO lines and failures; every DEBUG event is still in the run's event log.
+        quiet_console = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
         result = dg.execute_job(
             dg.reconstructable(cascade_job_for_cli),
             instance=instance,
             tags=cascade_tags(slug, "cli"),
-            run_config=cascade_run_config(ranking_date),
+            run_config={**cascade_run_config(ranking_date), **quiet_console},
             raise_on_error=False,
         )
         message = ""

@@ -1,7 +1,8 @@
 """Walking Soundcharts collections: offset/limit pages linked by ``page.next``, and 90-day date windows.
 
 Known traps this module exists for (see the API reference, "Known pitfalls"):
-- the API may offer a ``next`` page after the last item, so an empty page ends the walk;
+- the API may offer a ``next`` page after the last item, so an empty page ends the walk, and so does
+  reaching ``page.total`` (which saves the paid call that would only fetch that empty page);
 - a server bug could hand back a ``next`` already visited, so a repeated link ends the walk too;
 - ``offset=0`` must be sent explicitly (the official SDK drops falsy parameters);
 - time series accept at most 90 days per call, so long ranges are split on the client.
@@ -44,13 +45,15 @@ def iter_pages(
 ) -> Iterator[Page]:
     """Yield the first page (even empty: it carries ``related``) and every further non-empty page.
 
-    Follows ``page.next`` until it is null, repeats, or a page comes back empty.
+    Follows ``page.next`` until it is null, repeats, a page comes back empty, or ``page.total`` items have
+    been read.
     """
     page_size = max(1, min(MAX_PAGE_SIZE, page_size))
     first_params = {**(params or {}), "offset": 0, "limit": page_size}
     seen = {f"{path}?{urlencode(first_params)}"}
     payload = fetch(path, first_params)
     first = True
+    received = 0
     while True:
         items = page_items(payload, where)
         if items or first:
@@ -58,6 +61,10 @@ def iter_pages(
         if not items:
             return
         first = False
+        received += len(items)
+        total = _page_total(payload)
+        if total is not None and received >= total:
+            return
         link = next_page(payload)
         if link is None:
             return
@@ -83,3 +90,10 @@ def date_windows(start: date, end: date, max_days: int = MAX_WINDOW_DAYS) -> lis
         windows.append((cursor, window_end))
         cursor = window_end + timedelta(days=1)
     return windows
+
+
+def _page_total(payload: Any) -> int | None:
+    """``page.total`` when the API gives a usable one; None means "keep following ``next``"."""
+    page = payload.get("page") if isinstance(payload, Mapping) else None
+    total = page.get("total") if isinstance(page, Mapping) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) and total > 0 else None

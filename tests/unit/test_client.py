@@ -109,6 +109,20 @@ def test_ranking_latest_follows_next_and_sends_offset_zero() -> None:
     assert h.client.calls_made == 3 and h.client.calls_by_endpoint == {"ranking_latest": 3}
 
 
+def test_paging_stops_at_page_total_without_fetching_the_phantom_page() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(params(request)["offset"])
+        items = [ranking_item(i) for i in range(offset + 1, min(offset + 100, 150) + 1)] if offset < 150 else []
+        nxt = f"/api/v2.14/chart/song/global-28/ranking/latest?offset={offset + 100}&limit=100"
+        body = page(items, nxt, related={"chart": CHART, "date": "2024-05-10T00:00:00+00:00"})
+        body["page"]["total"] = 150
+        return ok(body)
+
+    h = Harness(handler)
+    assert len(h.client.get_chart_ranking("global-28").entries) == 150
+    assert h.client.calls_made == 2  # every page is a paid call: the empty third one is never asked for
+
+
 def test_ranking_at_datetime_is_atom_with_encoded_plus() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return ok(page([ranking_item(1)], None, related={"chart": CHART, "date": "2024-05-10T00:00:00+00:00"}))
