@@ -5,15 +5,23 @@ so they cannot appear in run config, the UI's launchpad or the event log.
 """
 
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
 from pydantic import Field
 
-from soundcharts_assets.settings import FreshnessSettings, api_settings_from_env, freshness_from_env
+from soundcharts_assets.settings import (
+    ApiSettings,
+    FreshnessSettings,
+    api_settings_from_env,
+    freshness_from_env,
+    warehouse_url_from_env,
+)
 from soundcharts_assets.soundcharts import SoundchartsClient
 from soundcharts_assets.warehouse import Warehouse
+from soundcharts_assets.warehouse.rate_limit import DatabaseRateLimiter
 
 
 class SoundchartsResource(dg.ConfigurableResource):
@@ -28,15 +36,35 @@ class SoundchartsResource(dg.ConfigurableResource):
             from dataclasses import replace
 
             settings = replace(settings, max_in_flight=self.max_in_flight)
-        client = SoundchartsClient(settings, limiter=shared_limiter_for(settings))
+        limiter = shared_limiter_for(settings)
+        client = SoundchartsClient(settings, limiter=limiter)
         try:
             yield client
         finally:
             client.close()
+            limiter.close()
 
 
-def shared_limiter_for(settings):  # replaced by the cross-process limiter (issue 5)
-    return None
+def shared_limiter_for(settings: ApiSettings) -> DatabaseRateLimiter:
+    """The rate limit every step of every run shares, kept in the warehouse database.
+
+    Steps are separate processes and several charts run at once; a limiter in memory would let each of them
+    spend the whole SOUNDCHARTS_RATE_LIMIT_PER_MINUTE. How many requests are in flight at once is bounded
+    by the ``soundcharts_api`` pool (dagster.yaml) times SOUNDCHARTS_MAX_IN_FLIGHT per step.
+    """
+    url = warehouse_url_from_env()
+    _migrated(url)
+    return DatabaseRateLimiter(url, rate_per_minute=settings.rate_limit_per_minute)
+
+
+@functools.cache
+def _migrated(url: str) -> None:
+    """The bucket's table comes with the migrations; once per process and URL is enough."""
+    warehouse = Warehouse(url)
+    try:
+        warehouse.migrate()
+    finally:
+        warehouse.dispose()
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -183,6 +183,15 @@ radios = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 
+api_rate_limit = sa.Table(
+    "api_rate_limit",
+    metadata,
+    # One token bucket per limited API, shared by every process that calls it (``rate_limit.py``).
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),  # negative while callers wait for reserved tokens
+    sa.Column("updated_at", sa.Float, nullable=False),  # epoch seconds of the last refill
+)
+
 DATA_TABLES: tuple[sa.Table, ...] = (
     charts,
     chart_rankings,
