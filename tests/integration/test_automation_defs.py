@@ -1,0 +1,98 @@
+"""The new-editions sensor and the sync schedules, evaluated with Dagster's test contexts against the emulator."""
+
+from datetime import datetime, timezone
+
+import dagster as dg
+import pytest
+
+from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
+from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
+from soundcharts_assets.defs.schedules import daily_charts_schedule, weekly_charts_schedule
+from soundcharts_assets.defs.sensors import new_chart_editions_sensor
+from soundcharts_assets.warehouse import Warehouse
+
+DATES_ROUTE = "/api/v2/chart/song/{slug}/available-rankings"
+
+
+@pytest.fixture
+def env(monkeypatch, emulator, sqlite_url):
+    monkeypatch.setenv("SOUNDCHARTS_BASE_URL", emulator.url)
+    monkeypatch.setenv("SOUNDCHARTS_WAREHOUSE_URL", sqlite_url)
+    monkeypatch.setenv("SOUNDCHARTS_RATE_LIMIT_PER_MINUTE", "1000000")
+    return emulator, sqlite_url
+
+
+def evaluate_sensor(instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:
+    context = dg.build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={"soundcharts": SoundchartsResource(), "warehouse": WarehouseResource()},
+    )
+    return new_chart_editions_sensor(context)
+
+
+def test_sensor_requests_each_new_edition_once_for_one_call_per_chart(env):
+    emulator, _ = env
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["global-28", "airplay-fr"])
+        latest = {slug: emulator.catalogue.ranking_dates(slug)[0] for slug in ("global-28", "airplay-fr")}
+
+        emulator.reset_stats()
+        first = evaluate_sensor(instance)
+        assert sorted(r.partition_key for r in first.run_requests) == ["airplay-fr", "global-28"]
+        keys = {r.partition_key: r.run_key for r in first.run_requests}
+        assert keys["global-28"] == f"global-28:{latest['global-28'].date().isoformat()}"
+        request = next(r for r in first.run_requests if r.partition_key == "global-28")
+        ranking_config = request.run_config["ops"]["chart_rankings"]["config"]["ranking_date"]
+        assert datetime.fromisoformat(ranking_config).date() == latest["global-28"].date()
+        assert emulator.stats()["by_route"] == {DATES_ROUTE: 2}
+
+        second = evaluate_sensor(instance, first.cursor)
+        assert second.run_requests == []
+
+        published = emulator.publish_edition("global-28")
+        third = evaluate_sensor(instance, second.cursor)
+        assert [(r.partition_key, r.run_key) for r in third.run_requests] == [
+            ("global-28", f"global-28:{published.date().isoformat()}")
+        ]
+
+
+def test_sensor_skips_editions_already_stored_and_unknown_charts(env):
+    emulator, url = env
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["airplay-fr", "no-such-chart"])
+        wh = Warehouse(url)
+        wh.migrate()
+        from soundcharts_assets.soundcharts import SoundchartsClient
+
+        with SoundchartsClient.from_env() as client:
+            wh.write_ranking(client.get_chart_ranking("airplay-fr"))
+        wh.dispose()
+        result = evaluate_sensor(instance)
+        assert result.run_requests == []  # airplay-fr's latest is stored; no-such-chart answers 404
+
+
+def test_sensor_skips_without_charts(env):
+    with dg.instance_for_test() as instance:
+        result = evaluate_sensor(instance)
+        assert isinstance(result, dg.SkipReason)
+
+
+def test_schedules_request_only_registered_charts_on_their_cadence(env):
+    _, url = env
+    wh = Warehouse(url)
+    wh.migrate()
+    for slug, cadence in [("global-28", "daily"), ("airplay-us", "weekly"), ("top-200-us", "none"),
+                          ("top-200-gb", "daily")]:
+        wh.register_chart(slug, cadence)
+    wh.dispose()
+    tick = datetime(2026, 11, 21, 7, tzinfo=timezone.utc)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["global-28", "airplay-us", "top-200-us"])
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=tick, resources={"warehouse": WarehouseResource()}
+        )
+        daily = daily_charts_schedule(context)
+        weekly = weekly_charts_schedule(context)
+    assert [(r.partition_key, r.run_key) for r in daily] == [("global-28", "global-28:daily:2026-11-21")]
+    assert [r.partition_key for r in weekly] == ["airplay-us"]
