@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -162,4 +162,109 @@ def load_artist_audience(
     if platform is not None:
         stmt = stmt.where(c.platform == platform)
     with _connection(source) as conn:
+        return pd.read_sql(stmt, conn)
+
+
+# -- reads for the insight assets and reports (issue 7): the latest editions and what their songs did -------
+
+
+def _edition_songs(slug: str, edition: datetime) -> sa.Select[Any]:
+    return sa.select(_r.song_uuid).where(_r.chart_slug == slug, _r.ranking_date == edition).distinct()
+
+
+def load_latest_editions(source: WarehouseSource, slug: str, count: int = 2) -> pd.DataFrame:
+    """The ``count`` newest editions, oldest first, shaped like ``load_ranking_history``.
+
+    Movers compare the two newest editions; reading only those keeps a chart with years of history cheap.
+    """
+    with _connection(source) as conn:
+        newest = reads.ranking_dates(conn, slug)[:count]
+        stmt = (
+            sa.select(*_RANKING_COLUMNS)
+            .select_from(chart_rankings.outerjoin(tracks, _t.song_uuid == _r.song_uuid))
+            .where(_r.chart_slug == slug, _r.ranking_date.in_(newest))
+            .order_by(_r.ranking_date, _r.position)
+        )
+        frame = pd.read_sql(stmt, conn)
+        return _with_artist_names(conn, frame, _chart_songs(slug))
+
+
+def load_first_ranked(source: WarehouseSource, slug: str) -> pd.DataFrame:
+    """Each song's first stored edition on the chart (``song_uuid``, ``first_ranking_date``).
+
+    Tells a re-entry from a new entry without loading the whole history.
+    """
+    stmt = (
+        sa.select(_r.song_uuid, sa.func.min(_r.ranking_date).label("first_ranking_date"))
+        .where(_r.chart_slug == slug)
+        .group_by(_r.song_uuid)
+        .order_by(_r.song_uuid)
+    )
+    with _connection(source) as conn:
+        frame = pd.read_sql(stmt, conn)
+    # SQLite hands back text from an aggregate; the column type is lost, so parse it as UTC.
+    frame["first_ranking_date"] = pd.to_datetime(frame["first_ranking_date"], utc=True)
+    return frame
+
+
+def load_edition_artists(
+    source: WarehouseSource, slug: str, ranking_date: datetime | None = None
+) -> pd.DataFrame:
+    """One row per (chart position, credited artist) of an edition (the latest unless ``ranking_date``).
+
+    Columns ``position, song_uuid, artist_uuid, name, credit_position``: what a share of the chart, split
+    between credited artists, is computed from. Songs without stored credits have no rows.
+    """
+    with _connection(source) as conn:
+        edition = reads.latest_ranking_date(conn, slug) if ranking_date is None else ranking_date
+        stmt = (
+            sa.select(
+                _r.position, _r.song_uuid, _ta.artist_uuid,
+                sa.func.coalesce(_a.name, _ta.artist_uuid).label("name"),
+                _ta.position.label("credit_position"),
+            )
+            .select_from(
+                chart_rankings.join(track_artists, _ta.song_uuid == _r.song_uuid)
+                .outerjoin(artists, _a.artist_uuid == _ta.artist_uuid)
+            )
+            .where(_r.chart_slug == slug, _r.ranking_date == edition)
+            .order_by(_r.position, _ta.position, _ta.artist_uuid)
+        )
+        return pd.read_sql(stmt, conn)
+
+
+def load_edition_track_audience(
+    source: WarehouseSource, slug: str, since: date | None = None
+) -> pd.DataFrame:
+    """``load_track_audience`` for the latest edition's songs only, from ``since`` on."""
+    c = track_audience.c
+    with _connection(source) as conn:
+        edition = reads.latest_ranking_date(conn, slug)
+        stmt = (
+            sa.select(c.song_uuid, _t.name, c.platform, c.identifier, c.date, c.value)
+            .select_from(track_audience.outerjoin(tracks, _t.song_uuid == c.song_uuid))
+            .where(c.song_uuid.in_(_edition_songs(slug, edition)))
+            .order_by(c.song_uuid, c.platform, c.identifier, c.date)
+        )
+        if since is not None:
+            stmt = stmt.where(c.date >= since)
+        return pd.read_sql(stmt, conn)
+
+
+def load_edition_artist_audience(
+    source: WarehouseSource, slug: str, since: date | None = None
+) -> pd.DataFrame:
+    """``load_artist_audience`` for the artists credited on the latest edition, from ``since`` on."""
+    c = artist_audience.c
+    with _connection(source) as conn:
+        edition = reads.latest_ranking_date(conn, slug)
+        credited = sa.select(_ta.artist_uuid).where(_ta.song_uuid.in_(_edition_songs(slug, edition)))
+        stmt = (
+            sa.select(c.artist_uuid, _a.name, c.platform, c.metric, c.date, c.value)
+            .select_from(artist_audience.outerjoin(artists, _a.artist_uuid == c.artist_uuid))
+            .where(c.artist_uuid.in_(credited.distinct()))
+            .order_by(c.artist_uuid, c.platform, c.metric, c.date)
+        )
+        if since is not None:
+            stmt = stmt.where(c.date >= since)
         return pd.read_sql(stmt, conn)

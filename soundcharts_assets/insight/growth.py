@@ -1,0 +1,79 @@
+"""How the chart's artists grow (followers per platform, Spotify monthly listeners) and how much of the chart
+each one holds.
+
+Every artist is compared at the same "as of" day per series (the newest day any artist has), so a
+fast-updating artist does not look faster just because its data is a day fresher.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from soundcharts_assets.insight.series import MAX_GAP_DAYS, changes_over_windows, latest_date
+
+GROWTH_METRICS: tuple[str, ...] = ("followers", "monthly_listeners")
+SERIES_KEYS = ["artist_uuid", "platform", "metric"]
+SHARE_COLUMNS = ["artist_uuid", "name", "entries", "chart_share"]
+#: The series the "fastest-growing" picture ranks by, the first one with data wins: monthly listeners move
+#: with what people play now, while followers mostly accumulate.
+HEADLINE_SERIES: tuple[tuple[str, str], ...] = (
+    ("spotify", "monthly_listeners"), ("spotify", "followers"), ("youtube", "followers"),
+)
+
+
+def chart_share(edition_artists: pd.DataFrame, entries: int | None = None) -> pd.DataFrame:
+    """Per credited artist: ``entries`` (chart positions they are credited on) and ``chart_share``.
+
+    Each position counts once, split equally between its credited artists, over ``entries`` positions (the
+    edition's size; positions without stored credits stay unattributed, so shares may sum to less than 1).
+    """
+    if edition_artists.empty:
+        return pd.DataFrame(columns=SHARE_COLUMNS)
+    links = edition_artists.drop_duplicates(["position", "artist_uuid"])
+    credited = links.groupby("position")["artist_uuid"].transform("count")
+    total = entries or links["position"].nunique()
+    share = (
+        links.assign(part=1.0 / credited)
+        .groupby("artist_uuid", sort=False)
+        .agg(name=("name", "first"), entries=("position", "nunique"), part=("part", "sum"))
+    )
+    share["chart_share"] = share.pop("part") / total
+    return share.reset_index().sort_values(["chart_share", "name"], ascending=[False, True])[SHARE_COLUMNS]
+
+
+def artist_growth(
+    audience: pd.DataFrame,
+    edition_artists: pd.DataFrame,
+    entries: int | None = None,
+    as_of: date | None = None,
+    max_gap_days: int = MAX_GAP_DAYS,
+) -> pd.DataFrame:
+    """One row per chart artist and series (platform, metric), with ``value``, 7/28-day changes (absolute and
+    %) and the artist's chart share. An artist with no stored audience keeps one row with empty series
+    columns, so their share is still shown.
+    """
+    share = chart_share(edition_artists, entries)
+    frame = audience[audience["metric"].isin(GROWTH_METRICS)]
+    frame = frame[frame["artist_uuid"].isin(share["artist_uuid"])]
+    parts = []
+    for (platform, metric), series in frame.groupby(["platform", "metric"], sort=True):
+        when = as_of or latest_date(series)
+        changes = changes_over_windows(series, SERIES_KEYS, when, max_gap_days=max_gap_days)
+        parts.append(changes.assign(as_of=pd.Timestamp(when).date()))
+    changes = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*SERIES_KEYS, "value"])
+    growth = share.merge(changes, on="artist_uuid", how="left")
+    return growth.sort_values(["chart_share", "name", "platform", "metric"], ascending=[False, True, True, True],
+                              na_position="last").reset_index(drop=True)
+
+
+def fastest_growing(growth: pd.DataFrame, top: int = 10) -> tuple[pd.DataFrame, str]:
+    """The ``top`` artists by 7-day % change of the headline series, and that series' label."""
+    for platform, metric in HEADLINE_SERIES:
+        rows = growth[(growth["platform"] == platform) & (growth["metric"] == metric)]
+        rows = rows.dropna(subset=["change_7d_pct"])
+        if not rows.empty:
+            label = f"{platform} {metric.replace('_', ' ')}"
+            return rows.sort_values("change_7d_pct", ascending=False).head(top), label
+    return growth.head(0), "no audience series"

@@ -1,0 +1,55 @@
+"""Which charted tracks gain audience fastest: Spotify streams, YouTube views, Shazams and radio spins.
+
+Song series are cumulative per platform identifier (a song can have several Spotify or YouTube ids), so a
+day's value is the sum over identifiers and a change is the difference between two days. Airplay rows are
+spins per radio over the 7 days ending on ``date``; summing radios gives the song's spins for that window,
+and a change compares two windows (this week's spins against those of 7 or 28 days earlier).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from soundcharts_assets.insight.series import MAX_GAP_DAYS, as_dates, changes_over_windows, latest_date
+
+MEASURES: dict[str, str] = {
+    "spotify": "streams", "youtube": "views", "shazam": "shazams", "airplay": "spins (7 days)",
+}
+MOMENTUM_COLUMNS = [
+    "position", "song_uuid", "name", "artists", "platform", "measure", "as_of", "value",
+    "change_7d", "change_7d_pct", "change_28d", "change_28d_pct",
+]
+
+
+def daily_totals(audience: pd.DataFrame) -> pd.DataFrame:
+    """One value per song, platform and day: the sum over identifiers (or radios)."""
+    frame = audience.dropna(subset=["value"]).assign(date=lambda f: as_dates(f["date"]))
+    return frame.groupby(["song_uuid", "platform", "date"], as_index=False)["value"].sum()
+
+
+def track_momentum(
+    audience: pd.DataFrame,
+    chart: pd.DataFrame,
+    as_of: date | None = None,
+    max_gap_days: int = MAX_GAP_DAYS,
+) -> pd.DataFrame:
+    """One row per charted track and platform with 7/28-day changes, by chart position then platform.
+
+    ``chart`` is an edition shaped like ``load_chart``; ``audience`` like ``load_edition_track_audience``.
+    """
+    totals = daily_totals(audience)
+    totals = totals[totals["song_uuid"].isin(chart["song_uuid"])]
+    parts = []
+    for platform, series in totals.groupby("platform", sort=True):
+        when = as_of or latest_date(series)
+        changes = changes_over_windows(series, ["song_uuid", "platform"], when, max_gap_days=max_gap_days)
+        parts.append(changes.assign(as_of=pd.Timestamp(when).date()))
+    if not parts:
+        return pd.DataFrame(columns=MOMENTUM_COLUMNS)
+    changes = pd.concat(parts, ignore_index=True)
+    changes["measure"] = changes["platform"].map(MEASURES).fillna("value")
+    songs = chart.sort_values("position").drop_duplicates("song_uuid")[["position", "song_uuid", "name", "artists"]]
+    momentum = songs.merge(changes, on="song_uuid", how="inner")
+    return momentum.sort_values(["position", "platform"]).reset_index(drop=True)[MOMENTUM_COLUMNS]

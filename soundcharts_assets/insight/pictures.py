@@ -1,0 +1,90 @@
+"""PNG pictures of a chart's movers and fastest-growing artists, for the Dagster UI and the HTML report.
+
+Figures are built with the object API on the Agg canvas, never ``pyplot``: assets may run in threads and
+pyplot's global figure state is not thread-safe, nor does a server have a display. An empty input still
+gives a picture (saying so), so a report never shows a broken image.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from soundcharts_assets.insight.movers import CLIMBER, FALLER, NEW, RE_ENTRY
+
+UP, DOWN, ENTRY = "#2a9d8f", "#e76f51", "#457b9d"
+LABEL_CHARS = 38
+DPI = 100
+
+
+def _label(name: object, artists: object) -> str:
+    text = str(name) if isinstance(name, str) and name else "?"
+    if isinstance(artists, str) and artists:
+        text = f"{text} - {artists}"
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def _png(figure: Figure) -> bytes:
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def _empty(title: str, message: str) -> bytes:
+    figure = Figure(figsize=(7, 2), layout="constrained")
+    axes = figure.add_subplot()
+    axes.set_axis_off()
+    axes.set_title(title)
+    axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color="#555")
+    return _png(figure)
+
+
+def movers_png(movers: pd.DataFrame, title: str, top: int = 8) -> bytes:
+    """Horizontal bars of the biggest climbs and falls; entries are listed by position beneath the title."""
+    moves = movers[movers["kind"].isin([CLIMBER, FALLER])].copy()
+    moves["size"] = moves["move"].astype("float64").abs()
+    moves = moves.sort_values("size", ascending=False).head(top).sort_values("move")
+    entries = movers[movers["kind"].isin([NEW, RE_ENTRY])].sort_values("position")
+    if moves.empty and entries.empty:
+        return _empty(title, "no movers between the two latest editions")
+    figure = Figure(figsize=(8, 1.6 + 0.38 * max(len(moves), 1)), layout="constrained")
+    axes = figure.add_subplot()
+    values = moves["move"].astype("float64").tolist()
+    labels = [_label(n, a) for n, a in zip(moves["name"], moves["artists"])]
+    axes.barh(range(len(values)), values, color=[UP if v > 0 else DOWN for v in values])
+    axes.set_yticks(range(len(values)), labels, fontsize=9)
+    axes.axvline(0, color="#333", linewidth=0.8)
+    axes.set_xlabel("places moved since the previous edition")
+    for y, (value, position) in enumerate(zip(values, moves["position"])):
+        axes.annotate(f"#{position}", (value, y), xytext=(4 if value > 0 else -4, 0), textcoords="offset points",
+                      ha="left" if value > 0 else "right", va="center", fontsize=8)
+    if not entries.empty:
+        shown = ", ".join(f"#{p} {_label(n, None)}" for p, n in zip(entries["position"], entries["name"]))
+        title = f"{title}\nentries: {shown[:110]}{'…' if len(shown) > 110 else ''}"
+    axes.set_title(title, fontsize=10, loc="left")
+    axes.margins(x=0.15)
+    return _png(figure)
+
+
+def growth_png(fastest: pd.DataFrame, series_label: str, title: str) -> bytes:
+    """Grouped bars of 7- and 28-day % change for the fastest-growing artists on the headline series."""
+    if fastest.empty:
+        return _empty(title, "no artist audience stored yet")
+    rows = fastest.iloc[::-1]
+    figure = Figure(figsize=(8, 1.4 + 0.42 * len(rows)), layout="constrained")
+    axes = figure.add_subplot()
+    ys = list(range(len(rows)))
+    axes.barh([y + 0.2 for y in ys], rows["change_7d_pct"].astype("float64").fillna(0), height=0.4,
+              color=ENTRY, label="7 days")
+    axes.barh([y - 0.2 for y in ys], rows["change_28d_pct"].astype("float64").fillna(0), height=0.4,
+              color=UP, label="28 days")
+    axes.set_yticks(ys, [_label(n, None) for n in rows["name"]], fontsize=9)
+    axes.axvline(0, color="#333", linewidth=0.8)
+    axes.set_xlabel(f"% change of {series_label}")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    axes.set_title(title, fontsize=10, loc="left")
+    return _png(figure)
