@@ -1,0 +1,162 @@
+"""How many API calls the cascade for one chart would spend now, per asset, without calling the API.
+
+Calls are what the Soundcharts plan meters, so a user deciding whether to run a chart (``cascade --dry-run``)
+and a run's metadata both want this number. It is an estimate because the ranking is not fetched: a new
+edition may bring songs and artists we cannot know about, and for those we extrapolate from what is stored.
+
+Reading the warehouse (:func:`stored_state`) is kept apart from the arithmetic (:func:`estimate_calls`), so
+the rules are unit-tested on plain numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from soundcharts_assets.cascade import ARTIST_AUDIENCE_SOURCES, BATCH_SIZE, TRACK_AUDIENCE_SOURCES
+from soundcharts_assets.settings import FreshnessSettings, api_settings_from_env, freshness_from_env
+from soundcharts_assets.soundcharts.pagination import MAX_PAGE_SIZE, MAX_WINDOW_DAYS
+from soundcharts_assets.warehouse import Warehouse
+
+DEFAULT_CHART_SIZE = 100
+"""Entries assumed for a chart whose size is unknown (no ``max_results``, no stored edition)."""
+ARTISTS_PER_SONG = 1.5
+"""New artists per unknown song when nothing stored tells us better."""
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What the warehouse already holds for one chart, reduced to the counts the estimate needs.
+
+    ``*_pairs`` are stale (entity, source) audience pairs; ``*_pairs_long`` are those never fetched or
+    fetched longer ago than the lookback, which need the whole lookback (possibly several 90-day windows).
+    """
+
+    chart_size: int | None
+    edition_size: int
+    stale_songs: int
+    songs_without_credits: int
+    songs_with_credits: int
+    known_artists: int
+    stale_known_artists: int
+    stale_track_pairs: int = 0
+    stale_track_pairs_long: int = 0
+    stale_artist_pairs: int = 0
+    stale_artist_pairs_long: int = 0
+    lookback_days: int = 90
+    stored_tracks: int = 0
+    stored_artists: int = 0
+
+
+def ceil_div(count: float, size: int) -> int:
+    return math.ceil(count / size) if count > 0 else 0
+
+
+def windows_for(days: int) -> int:
+    """90-day windows (one call each: a window's ≤ 90 points fit one 100-item page) covering ``days``."""
+    return max(1, ceil_div(days, MAX_WINDOW_DAYS))
+
+
+def artists_per_new_song(state: StoredState, default: float = ARTISTS_PER_SONG) -> float:
+    """Distinct artists a song not fetched yet brings: the warehouse's artists per track, else ``default``.
+
+    Hits share artists, so distinct artists per song are well under the credits per song. The whole
+    warehouse is a better sample than the chart's few stored songs (whose ratio is biased high: a handful of
+    songs rarely share an artist). It still errs high, as some of those artists are stored and fresh already.
+    """
+    if state.stored_tracks:
+        return state.stored_artists / state.stored_tracks
+    return default
+
+
+def estimate_calls(state: StoredState, artists_per_song: float = ARTISTS_PER_SONG) -> dict[str, int]:
+    """Calls per cascade asset: ranking pages, song and artist batches of 10, audience windows."""
+    size = state.chart_size or state.edition_size or DEFAULT_CHART_SIZE
+    if state.edition_size == 0:  # nothing stored: every song, its artists and audiences are new
+        stale_songs, unknown_songs = size, size
+        track_pairs, track_long = size * len(TRACK_AUDIENCE_SOURCES), size * len(TRACK_AUDIENCE_SOURCES)
+    else:
+        stale_songs, unknown_songs = state.stale_songs, state.songs_without_credits
+        track_pairs, track_long = state.stale_track_pairs, state.stale_track_pairs_long
+    new_artists = round(unknown_songs * artists_per_new_song(state, artists_per_song))
+    artist_pairs = state.stale_artist_pairs + new_artists * len(ARTIST_AUDIENCE_SOURCES)
+    artist_long = state.stale_artist_pairs_long + new_artists * len(ARTIST_AUDIENCE_SOURCES)
+    full = windows_for(state.lookback_days)
+    return {
+        "chart_rankings": ceil_div(size, MAX_PAGE_SIZE),
+        "tracks": ceil_div(stale_songs, BATCH_SIZE),
+        "artists": 0,
+        "artist_metadata": ceil_div(state.stale_known_artists + new_artists, BATCH_SIZE),
+        "track_audience": (track_pairs - track_long) + track_long * full,
+        "artist_audience": (artist_pairs - artist_long) + artist_long * full,
+    }
+
+
+def stored_state(warehouse: Warehouse, slug: str, freshness: FreshnessSettings, now: datetime) -> StoredState:
+    """Count what is fresh for ``slug``'s latest stored edition, with the cascade's own freshness reads."""
+    chart = warehouse.get_chart(slug)
+    songs = warehouse.ranking_song_uuids(slug)
+    metadata_age = timedelta(hours=freshness.metadata_hours)
+    credited = warehouse.credited_artists(songs)
+    artists = list(dict.fromkeys(a.uuid for refs in credited.values() for a in refs))
+    audience_age = timedelta(hours=freshness.audience_hours)
+    long_age = timedelta(days=freshness.audience_lookback_days)
+
+    def stale_pairs(entity: str, uuids: list[str], sources: tuple[str, ...]) -> tuple[int, int]:
+        stale = warehouse.stale_audience(entity, uuids, sources, audience_age, now)
+        long = warehouse.stale_audience(entity, uuids, sources, max(audience_age, long_age), now)
+        return len(stale), len(long)
+
+    counts = warehouse.table_counts()
+    track_pairs, track_long = stale_pairs("song", songs, TRACK_AUDIENCE_SOURCES)
+    artist_pairs, artist_long = stale_pairs("artist", artists, ARTIST_AUDIENCE_SOURCES)
+    return StoredState(
+        chart_size=chart.max_results if chart else None,
+        edition_size=len(songs),
+        stale_songs=len(warehouse.stale_song_uuids(songs, metadata_age, now)),
+        songs_without_credits=sum(1 for u in dict.fromkeys(songs) if u not in credited),
+        songs_with_credits=len(credited),
+        known_artists=len(artists),
+        stale_known_artists=len(warehouse.stale_artist_uuids(artists, metadata_age, now)),
+        stale_track_pairs=track_pairs,
+        stale_track_pairs_long=track_long,
+        stale_artist_pairs=artist_pairs,
+        stale_artist_pairs_long=artist_long,
+        lookback_days=freshness.audience_lookback_days,
+        stored_tracks=counts["tracks"],
+        stored_artists=counts["artists"],
+    )
+
+
+def estimate_from_env(slug: str) -> tuple[dict[str, int], StoredState]:
+    """The estimate against the warehouse and freshness windows the environment configures."""
+    warehouse = Warehouse.from_env()
+    try:
+        warehouse.migrate()  # a chart registered in Dagster may not have reached a fresh warehouse yet
+        state = stored_state(warehouse, slug, freshness_from_env(), datetime.now(timezone.utc))
+    finally:
+        warehouse.dispose()
+    return estimate_calls(state), state
+
+
+def estimated_calls(slug: str) -> dict[str, int]:
+    """Per-asset calls only: the ``estimated_calls`` metadata of a run's ranking."""
+    return estimate_from_env(slug)[0]
+
+
+def estimate_for_cli(slug: str) -> dict[str, Any]:
+    """``cascade SLUG --dry-run``: calls per asset, their total, the time they take at the rate limit, and
+    the stored counts they were derived from. No API call is made."""
+    by_asset, state = estimate_from_env(slug)
+    total = sum(by_asset.values())
+    rate = api_settings_from_env().rate_limit_per_minute
+    return {
+        "chart": slug,
+        "estimated_calls": by_asset,
+        "total_calls": total,
+        "seconds_at_rate_limit": round(total * 60 / rate, 1),
+        "rate_limit_per_minute": rate,
+        "basis": asdict(state),
+    }
