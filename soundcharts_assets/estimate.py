@@ -130,20 +130,23 @@ def stored_state(warehouse: Warehouse, slug: str, freshness: FreshnessSettings, 
     )
 
 
-def estimate_from_env(slug: str) -> tuple[dict[str, int], StoredState]:
-    """The estimate against the warehouse and freshness windows the environment configures."""
-    warehouse = Warehouse.from_env()
+def estimate_from_env(slug: str, warehouse: Warehouse | None = None) -> tuple[dict[str, int], StoredState]:
+    """The estimate against ``warehouse`` (default: the environment's) and the configured freshness."""
+    own = warehouse is None
+    wh = Warehouse.from_env() if warehouse is None else warehouse
     try:
-        warehouse.migrate()  # a chart registered in Dagster may not have reached a fresh warehouse yet
-        state = stored_state(warehouse, slug, freshness_from_env(), datetime.now(timezone.utc))
+        if own:
+            wh.migrate()  # a chart registered in Dagster may not have reached a fresh warehouse yet
+        state = stored_state(wh, slug, freshness_from_env(), datetime.now(timezone.utc))
     finally:
-        warehouse.dispose()
+        if own:
+            wh.dispose()
     return estimate_calls(state), state
 
 
-def estimated_calls(slug: str) -> dict[str, int]:
+def estimated_calls(slug: str, warehouse: Warehouse | None = None) -> dict[str, int]:
     """Per-asset calls only: the ``estimated_calls`` metadata of a run's ranking."""
-    return estimate_from_env(slug)[0]
+    return estimate_from_env(slug, warehouse)[0]
 
 
 def estimate_for_cli(slug: str) -> dict[str, Any]:

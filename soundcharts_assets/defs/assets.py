@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import dagster as dg
 from pydantic import Field
 
-from soundcharts_assets import cascade
+from soundcharts_assets import cascade, estimate
 from soundcharts_assets.charts import InvalidChartSlugError, validate_chart_slug
 from soundcharts_assets.defs.metadata import report_metadata
 from soundcharts_assets.defs.partitions import chart_partitions
@@ -99,7 +99,8 @@ def chart_rankings(
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
         report = cascade.refresh_ranking(client, wh, slug, config.parsed_date())
         preview = loaders.load_chart(wh, slug)[["position", "name", "credit_name", "position_evolution"]]
-    return dg.MaterializeResult(metadata=report_metadata(report, preview))
+        estimated = {"estimated_calls": estimate.estimated_calls(slug, wh)}  # what the cascade costs now
+    return dg.MaterializeResult(metadata={**report_metadata(report, preview), **estimated})
 
 
 @_api_asset(group_name="catalogue", deps=[chart_rankings], automation_condition=FOLLOW_UPSTREAM)

@@ -39,6 +39,10 @@ class SoundchartsResource(dg.ConfigurableResource):
         limiter = shared_limiter_for(settings)
         client = SoundchartsClient(settings, limiter=limiter)
         try:
+            if settings.quota_floor > 0:
+                # Free: the quota left is known before the first paid call, so a step starting at the floor
+                # spends nothing instead of a whole fan-out of requests.
+                client.get_team_usage()
             yield client
         finally:
             client.close()

@@ -112,8 +112,8 @@ class DatabaseRateLimiter:
         ).with_for_update()
         row: Any = conn.execute(stmt).first()
         if row is None:
-            upsert(conn, api_rate_limit, [{"name": self.name, "tokens": float(self.burst), "updated_at": now}],
-                   do_nothing=True)
+            full = {"name": self.name, "tokens": float(self.burst), "updated_at": now}
+            upsert(conn, api_rate_limit, [full], do_nothing=True)
             row = conn.execute(stmt).one()
         return float(row.tokens), float(row.updated_at)
 
