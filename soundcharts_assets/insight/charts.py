@@ -47,7 +47,7 @@ def stored_chart(warehouse: Warehouse, slug: str) -> StoredChart:
     if not dates:
         if row is None:
             raise ChartNotStoredError(
-                f"unknown chart {slug!r}: nothing stored; register it with `soundcharts-assets charts add {slug}`"
+                f"unknown chart {slug!r}: nothing stored; add it with `soundcharts-assets charts add {slug}`"
             )
         raise ChartNotStoredError(
             f"chart {slug!r} has no stored ranking yet: run `soundcharts-assets cascade {slug} --wait`"

@@ -64,8 +64,9 @@ def artist_growth(
         parts.append(changes.assign(as_of=pd.Timestamp(when).date()))
     changes = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*SERIES_KEYS, "value"])
     growth = share.merge(changes, on="artist_uuid", how="left")
-    return growth.sort_values(["chart_share", "name", "platform", "metric"], ascending=[False, True, True, True],
-                              na_position="last").reset_index(drop=True)
+    order = ["chart_share", "name", "platform", "metric"]
+    growth = growth.sort_values(order, ascending=[False, True, True, True], na_position="last")
+    return growth.reset_index(drop=True)
 
 
 def fastest_growing(growth: pd.DataFrame, top: int = 10) -> tuple[pd.DataFrame, str]:

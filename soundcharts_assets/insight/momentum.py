@@ -50,6 +50,7 @@ def track_momentum(
         return pd.DataFrame(columns=MOMENTUM_COLUMNS)
     changes = pd.concat(parts, ignore_index=True)
     changes["measure"] = changes["platform"].map(MEASURES).fillna("value")
-    songs = chart.sort_values("position").drop_duplicates("song_uuid")[["position", "song_uuid", "name", "artists"]]
+    songs = chart.sort_values("position").drop_duplicates("song_uuid")
+    songs = songs[["position", "song_uuid", "name", "artists"]]
     momentum = songs.merge(changes, on="song_uuid", how="inner")
     return momentum.sort_values(["position", "platform"]).reset_index(drop=True)[MOMENTUM_COLUMNS]

@@ -60,8 +60,9 @@ def movers_png(movers: pd.DataFrame, title: str, top: int = 8) -> bytes:
     axes.axvline(0, color="#333", linewidth=0.8)
     axes.set_xlabel("places moved since the previous edition")
     for y, (value, position) in enumerate(zip(values, moves["position"])):
-        axes.annotate(f"#{position}", (value, y), xytext=(4 if value > 0 else -4, 0), textcoords="offset points",
-                      ha="left" if value > 0 else "right", va="center", fontsize=8)
+        offset, align = (4, "left") if value > 0 else (-4, "right")
+        axes.annotate(f"#{position}", (value, y), xytext=(offset, 0), textcoords="offset points",
+                      ha=align, va="center", fontsize=8)
     if not entries.empty:
         shown = ", ".join(f"#{p} {_label(n, None)}" for p, n in zip(entries["position"], entries["name"]))
         title = f"{title}\nentries: {shown[:110]}{'…' if len(shown) > 110 else ''}"
