@@ -5,7 +5,7 @@ Every request of the client goes through :meth:`ApiTransport.get_json`, so the p
   (so a fan-out of threads does not retry in lockstep), at most ``max_retries`` retries.
 - a rate-limit 429 waits what the API asks (``x-ratelimit-reset``, else ``Retry-After``) within a total budget;
   the quota 429 is final, as are 400/401/403/404/410: retrying them only burns quota.
-- a 2xx with an unparsable body is retried once (truncated bodies are usually transient).
+- a 2xx with an unparsable body (a truncated transfer) is transient too: same backoff, same budget.
 Messages name the method and path only: headers (and so credentials) never reach logs or exceptions.
 """
 
@@ -150,7 +150,7 @@ class ApiTransport:
         ``free`` calls (team usage) are allowed below the quota floor.
         """
         shown = _abbreviated(path.split("?", 1)[0])
-        failures = rate_limited = bad_bodies = 0
+        failures = rate_limited = 0
         waited = 0.0
         reauthenticated = False
         while True:
@@ -166,15 +166,15 @@ class ApiTransport:
                 try:
                     return ApiResponse(data=json.loads(response.content), headers=response.headers, path=shown)
                 except (ValueError, UnicodeDecodeError):
-                    if bad_bodies >= 1:
+                    # A truncated body is a transient failure like a dropped connection: same budget.
+                    if failures >= self._policy.max_retries:
                         raise MalformedPayloadError(
-                            f"Soundcharts sent a body that is not JSON twice for GET {shown} ({endpoint}); "
-                            "try again later",
+                            f"Soundcharts sent a body that is not JSON for GET {shown} ({endpoint}) after "
+                            f"{failures} retries; try again later or raise SOUNDCHARTS_MAX_RETRIES",
                             status=status,
                             path=shown,
                         ) from None
-                    bad_bodies += 1
-                    logger.warning("retrying GET %s: the %d body is not valid JSON", shown, status)
+                    failures = self._retry_or_raise(failures, shown, f"a {status} body that is not JSON", None)
                     continue
             message = api_error_message(response)
             if status == 401 and not reauthenticated and self._auth.retry_after_401(sent):

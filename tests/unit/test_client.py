@@ -350,16 +350,16 @@ def test_no_social_account_is_not_found() -> None:
         h.client.get_artist_audience("a1", "tiktok", date(2024, 1, 1), date(2024, 1, 2))
 
 
-def test_invalid_json_is_retried_once_then_malformed() -> None:
+def test_invalid_json_is_retried_like_a_transient_failure_then_malformed() -> None:
     bad = httpx.Response(200, content=b'{"items": [tru')
-    calls = iter([bad, ok({"object": {"uuid": "s1", "name": "x"}})])
+    calls = iter([bad, bad, ok({"object": {"uuid": "s1", "name": "x"}})])
     h = Harness(lambda request: next(calls))
-    assert h.client.get_song("s1").uuid == "s1" and h.client.calls_made == 2
+    assert h.client.get_song("s1").uuid == "s1" and h.client.calls_made == 3 and len(h.sleeps) == 2
 
     h = Harness(lambda request: httpx.Response(200, content=b"<html>"))
     with pytest.raises(MalformedPayloadError, match="song") as info:
         h.client.get_song("s1")
-    assert "\n" not in str(info.value) and h.client.calls_made == 2
+    assert "\n" not in str(info.value) and h.client.calls_made == 4  # 1 + max_retries (3)
 
 
 def test_items_not_a_list_is_malformed_naming_the_endpoint() -> None:
