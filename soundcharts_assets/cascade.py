@@ -9,7 +9,7 @@ directly with a real client and a real warehouse.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -110,6 +110,33 @@ def refresh_ranking(
     return meter.finish(report)
 
 
+def _refresh_metadata_in_batches(
+    kind: str,
+    stale: Sequence[str],
+    fetch: Callable[[Sequence[str]], Mapping[str, object]],
+    store: Callable[[Iterable[object]], int],
+    record_missing: Callable[[Sequence[str]], None],
+    report: StepReport,
+    workers: int,
+) -> None:
+    """Fetch ``stale`` ids 10 per call, storing each batch (and its 404s) as soon as it arrives."""
+    lock = threading.Lock()
+
+    def fetch_batch(batch: Sequence[str]) -> None:
+        found = fetch(batch)
+        missing = [uuid for uuid in batch if uuid not in found]
+        written = store(found.values())
+        if missing:
+            record_missing(missing)
+        with lock:
+            report.rows_written += written
+            report.fetched += len(found)
+            report.not_found += len(missing)
+            report.gaps.extend(f"{kind} {uuid}: not found (404)" for uuid in missing)
+
+    run_concurrently(chunked(stale, BATCH_SIZE), fetch_batch, workers)
+
+
 def refresh_tracks(
     client: SoundchartsClient,
     warehouse: Warehouse,
@@ -124,21 +151,12 @@ def refresh_tracks(
     uuids = warehouse.ranking_song_uuids(slug)
     stale = warehouse.stale_song_uuids(uuids, timedelta(hours=freshness.metadata_hours), now)
     report = StepReport(reused=len(uuids) - len(stale))
-    lock = threading.Lock()
-
-    def fetch_batch(batch: Sequence[str]) -> None:
-        songs = client.get_songs(batch)
-        missing = [u for u in batch if u not in songs]
-        written = warehouse.upsert_songs(songs.values(), fetched_at=now)
-        if missing:
-            warehouse.record_missing_songs(missing, checked_at=now)
-        with lock:
-            report.rows_written += written
-            report.fetched += len(songs)
-            report.not_found += len(missing)
-            report.gaps.extend(f"song {u}: not found (404)" for u in missing)
-
-    run_concurrently(chunked(stale, BATCH_SIZE), fetch_batch, workers)
+    _refresh_metadata_in_batches(
+        "song", stale, client.get_songs,
+        lambda songs: warehouse.upsert_songs(songs, fetched_at=now),
+        lambda missing: warehouse.record_missing_songs(missing, checked_at=now),
+        report, workers,
+    )
     return meter.finish(report)
 
 
@@ -165,19 +183,12 @@ def refresh_artist_metadata(
     uuids = warehouse.chart_artist_uuids(slug)
     stale = warehouse.stale_artist_uuids(uuids, timedelta(hours=freshness.metadata_hours), now)
     report = StepReport(reused=len(uuids) - len(stale))
-    lock = threading.Lock()
-
-    def fetch_batch(batch: Sequence[str]) -> None:
-        artists = client.get_artists(batch)
-        written = warehouse.upsert_artists(artists.values(), fetched_at=now)
-        missing = [u for u in batch if u not in artists]
-        with lock:
-            report.rows_written += written
-            report.fetched += len(artists)
-            report.not_found += len(missing)
-            report.gaps.extend(f"artist {u}: not found (404)" for u in missing)
-
-    run_concurrently(chunked(stale, BATCH_SIZE), fetch_batch, workers)
+    _refresh_metadata_in_batches(
+        "artist", stale, client.get_artists,
+        lambda artists: warehouse.upsert_artists(artists, fetched_at=now),
+        lambda missing: warehouse.record_missing_artists(missing, checked_at=now),
+        report, workers,
+    )
     return meter.finish(report)
 
 
