@@ -169,5 +169,56 @@ def dev(port: int) -> None:
     sys.exit(run_dev(port, echo=click.echo))
 
 
+
+# ---------------------------------------------------------------- insight and exports
+def _open_warehouse():
+    from soundcharts_assets.warehouse import Warehouse
+
+    warehouse = Warehouse.from_env()
+    warehouse.migrate()  # a fresh data directory answers "unknown chart", not "no such table"
+    return warehouse
+
+
+@main.command()
+@click.argument("slug", callback=lambda _c, _p, v: _slug_argument(v))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for report.html and its PNGs; default SOUNDCHARTS_DATA_DIR/reports/SLUG.")
+@one_line_errors
+def report(slug: str, out_dir: str | None) -> None:
+    """Write a self-contained HTML report of a chart (movers, artist growth, momentum) from the warehouse."""
+    from pathlib import Path
+
+    from soundcharts_assets.insight.report import write_report
+    from soundcharts_assets.settings import data_dir_from_env
+
+    folder = Path(out_dir) if out_dir else data_dir_from_env() / "reports" / slug
+    warehouse = _open_warehouse()
+    try:
+        click.echo(f"wrote {write_report(warehouse, slug, folder)}")
+    finally:
+        warehouse.dispose()
+
+
+@main.command()
+@click.argument("slug", callback=lambda _c, _p, v: _slug_argument(v))
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the files; default SOUNDCHARTS_DATA_DIR/exports/SLUG.")
+@one_line_errors
+def export(slug: str, fmt: str, out_dir: str | None) -> None:
+    """Export a chart's ranking (with tracks and artists), tracks, artists and audiences as files."""
+    from pathlib import Path
+
+    from soundcharts_assets.export import export_chart
+    from soundcharts_assets.settings import data_dir_from_env
+
+    folder = Path(out_dir) if out_dir else data_dir_from_env() / "exports" / slug
+    warehouse = _open_warehouse()
+    try:
+        for path in export_chart(warehouse, slug, fmt, folder):
+            click.echo(f"wrote {path}")
+    finally:
+        warehouse.dispose()
+
 if __name__ == "__main__":
     main()

@@ -109,7 +109,8 @@ ARTIST_AUDIENCE = audience_rows([
     ("y", "spotify", "followers", "2024-04-10", 500), ("y", "spotify", "followers", "2024-05-01", 600),
     ("y", "spotify", "followers", "2024-05-09", 660),
     ("z", "spotify", "followers", "2024-05-10", 100),
-    ("x", "spotify", "monthly_listeners", "2024-05-03", 0), ("x", "spotify", "monthly_listeners", "2024-05-10", 50),
+    ("x", "spotify", "monthly_listeners", "2024-05-03", 0),
+    ("x", "spotify", "monthly_listeners", "2024-05-10", 50),
     # 32 and 11 days before the windows' starts: too old to stand in
     ("z", "youtube", "followers", "2024-04-01", 10), ("z", "youtube", "followers", "2024-05-10", 20),
     ("x", "youtube", "likes", "2024-05-10", 7),  # not a growth metric
