@@ -1,0 +1,193 @@
+"""A real Dagster deployment for end-to-end tests: `dagster-webserver` and one `dagster-daemon run`.
+
+Both run as subprocesses of the test, on a Postgres-backed instance (``deploy/postgres/dagster.yaml``), with
+the warehouse in a second Postgres database and the Soundcharts emulator as the API. Only the polling
+intervals of the instance are lowered, so that the queue, the monitor and the sensors answer in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import sqlalchemy as sa
+import yaml
+
+from dagster_api import DagsterApi
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+STARTUP_TIMEOUT_SECONDS = 90
+#: Instance settings for tests only: the queue, the run monitor and the daemon answer within a second or two.
+FAST_INSTANCE: dict[str, Any] = {
+    "run_coordinator": {
+        "module": "dagster.core.run_coordinator",
+        "class": "QueuedRunCoordinator",
+        "config": {"dequeue_interval_seconds": 1},
+    },
+}
+FAST_RUN_MONITORING = {"poll_interval_seconds": 5}
+#: Variables of the developer's shell that would point the deployment somewhere else.
+FOREIGN_VARIABLES = (
+    "DAGSTER_HOME",
+    "SOUNDCHARTS_APP_ID",
+    "SOUNDCHARTS_API_KEY",
+    "SOUNDCHARTS_CLIENT_ID",
+    "SOUNDCHARTS_CLIENT_SECRET",
+    "SOUNDCHARTS_AUTH_URL",
+)
+
+ANSI_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
+
+T = TypeVar("T")
+
+
+def wait_for(
+    what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.5,
+    on_poll: Callable[[], None] | None = None,
+) -> T:
+    """Call ``probe`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if on_poll is not None:
+            on_poll()
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def psycopg2_url(url: str) -> str:
+    """dagster-postgres hands the URL to SQLAlchemy 2.1, whose bare ``postgresql://`` means psycopg 3 (not
+    installed): name the psycopg2 driver that dagster-postgres depends on."""
+    return sa.make_url(url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+
+
+def instance_yaml(overrides: Mapping[str, Any] = FAST_INSTANCE) -> str:
+    """deploy/postgres/dagster.yaml with faster polling; storage still comes from DAGSTER_POSTGRES_URL."""
+    config = yaml.safe_load((REPO_ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
+    config.update(overrides)
+    config["run_monitoring"] = {**config.get("run_monitoring", {}), **FAST_RUN_MONITORING}
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+@dataclass
+class Deployment:
+    """The running webserver and daemon; ``api`` talks to the webserver's /graphql."""
+
+    home: Path
+    env: dict[str, str]
+    port: int
+    logs: dict[str, Path] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api(self) -> DagsterApi:
+        return DagsterApi(self.url)
+
+    def start(self) -> Deployment:
+        self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "dagster.yaml").write_text(instance_yaml())
+        webserver = [str(VENV_BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1",
+                     "-p", str(self.port)]
+        self._spawn("webserver", webserver)
+        self._spawn("daemon", [str(VENV_BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"])
+        try:
+            self.wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        log = self.home / f"{name}.log"
+        self.logs[name] = log
+        with log.open("wb") as out:
+            # A session of its own, so stopping the deployment also stops the code servers and run workers.
+            self.processes[name] = subprocess.Popen(
+                command, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"dagster {name} exited with {process.returncode}:\n{self.log_tail(name)}")
+
+    def wait_until_ready(self) -> None:
+        def server_info() -> bool:
+            try:
+                return httpx.get(f"{self.url}/server_info", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for("the webserver's /server_info", server_info, STARTUP_TIMEOUT_SECONDS, on_poll=self.check_alive)
+        wait_for("the code location to load", self.api.code_location_loaded, STARTUP_TIMEOUT_SECONDS,
+                 on_poll=self.check_alive)
+        wait_for("the daemon's sensor and run queue heartbeats", self.api.daemons_healthy,
+                 STARTUP_TIMEOUT_SECONDS, on_poll=self.check_alive)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+            # Children left behind by a process that exited first (a run worker mid-step).
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def log_tail(self, name: str, lines: int = 80) -> str:
+        path = self.logs.get(name)
+        if path is None or not path.exists():
+            return "(no log)"
+        text = ANSI_COLOURS.sub("", path.read_text(errors="replace"))
+        return "\n".join(text.splitlines()[-lines:])
+
+    def all_log_tails(self) -> str:
+        return "\n".join(f"----- {name} ({path}) -----\n{self.log_tail(name)}" for name, path in self.logs.items())
+
+
+def deployment_env(home: Path, instance_db_url: str, warehouse_url: str, api_url: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_VARIABLES}
+    env.update(
+        DAGSTER_HOME=str(home),
+        DAGSTER_POSTGRES_URL=psycopg2_url(instance_db_url),
+        SOUNDCHARTS_WAREHOUSE_URL=warehouse_url,
+        SOUNDCHARTS_BASE_URL=api_url,
+        SOUNDCHARTS_DATA_DIR=str(home / "data"),
+        SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="100000",
+        SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS="5",
+        SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS="5",
+        PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
