@@ -54,13 +54,14 @@ def test_cascade_through_graphql_lands_in_postgres(deployment: Deployment, emula
     run = run_to_completion(deployment, SLUG)
     assert run.status == "SUCCESS", api.run_failure_messages(run.run_id)
     assert run.job_name == CASCADE_JOB and run.tags["dagster/partition"] == SLUG
-    assert sorted(run.assets) == sorted(CASCADE)
+    assert set(CASCADE) <= set(run.assets)
     requests_seen_by_api = api_requests(emulator.stats())
 
-    # Lineage, as the UI draws it.
+    # Lineage, as the UI draws it (other assets may join the graph; the cascade's own edges are these).
     dependencies = api.asset_dependencies()
-    assert set(dependencies) == set(CASCADE)
-    assert {(up, down) for down, ups in dependencies.items() for up in ups} == LINEAGE
+    assert set(CASCADE) <= set(dependencies)
+    edges = {(up, down) for down, ups in dependencies.items() for up in ups}
+    assert {(up, down) for up, down in edges if up in CASCADE and down in CASCADE} == LINEAGE
 
     # One materialization per asset for this partition, from this run, describing what it did.
     materializations = {asset: api.materializations(asset, SLUG) for asset in CASCADE}
