@@ -1,0 +1,112 @@
+"""What the benchmark measures besides the emulator's counters: memory of the step processes, step timings.
+
+Dagster's multiprocess executor runs every step in a child process, so peak memory is the highest VmHWM
+(the kernel's record of a process's peak resident set) among this process's descendants, sampled from
+/proc while a run executes. ``getrusage(RUSAGE_CHILDREN)`` gives the same peak for reaped children and is
+reported as a cross-check.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import threading
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+
+def _children_of(root: int) -> set[int]:
+    parents: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(fields[1])].append(int(entry.name))
+    found, todo = set(), [root]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _peak_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class ChildMemorySampler:
+    """``with ChildMemorySampler() as sampler:``; then ``sampler.peak_mb`` is the largest child's peak RSS."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.peaks_kb: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(self.interval):
+            for pid in _children_of(me):
+                self.peaks_kb[pid] = max(self.peaks_kb.get(pid, 0), _peak_kb(pid))
+
+    def __enter__(self) -> ChildMemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return round(max(self.peaks_kb.values(), default=0) / 1024, 1)
+
+
+def children_maxrss_mb() -> float:
+    """Peak RSS of the largest child reaped so far (Linux reports kB)."""
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
+def step_timings(run_id: str) -> dict[str, dict[str, float]]:
+    """Per step: seconds from the worker being launched to the step starting (process start-up and imports),
+    and from the step starting to its end (the work), from the run's event log."""
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        records = instance.all_logs(run_id)
+    marks: dict[str, dict[str, float]] = defaultdict(dict)
+    for record in records:
+        event = record.dagster_event
+        if event is None or not record.step_key:
+            continue
+        kind = event.event_type_value
+        if kind == "STEP_WORKER_STARTING":  # the executor launches the step's process
+            marks[record.step_key]["first"] = record.timestamp
+        if kind == "STEP_START":
+            marks[record.step_key]["start"] = record.timestamp
+        if kind in ("STEP_SUCCESS", "STEP_FAILURE"):
+            marks[record.step_key]["end"] = record.timestamp
+    timings: dict[str, dict[str, float]] = {}
+    for step, m in sorted(marks.items(), key=lambda kv: kv[1].get("start", 0)):
+        start = m.get("start", 0.0)
+        first, end = m.get("first", start), m.get("end", start)
+        timings[step] = {"startup_s": round(start - first, 2), "work_s": round(end - start, 2)}
+    return timings
+
+
+def summarise_steps(timings: dict[str, dict[str, Any]]) -> dict[str, float]:
+    return {
+        "step_startup_s_total": round(sum(t["startup_s"] for t in timings.values()), 2),
+        "step_work_s_total": round(sum(t["work_s"] for t in timings.values()), 2),
+    }
