@@ -68,13 +68,19 @@ def run_demo(slug: str, echo: Echo = print) -> bool:
     return success
 
 
+def dev_command(port: int) -> list[str]:
+    """`dagster dev` on loopback only: the UI has no login and can launch paid runs, so it never listens
+    on a network interface unless someone runs `dagster dev -h` themselves."""
+    root = project_root()
+    target = ["-w", str(root / "workspace.yaml")] if root else ["-m", "soundcharts_assets.definitions"]
+    return [sys.executable, "-m", "dagster", "dev", *target, "-h", "127.0.0.1", "-p", str(port)]
+
+
 def run_dev(port: int, echo: Echo = print) -> int:
     from soundcharts_assets.launch import ensure_dagster_home
 
     ensure_dagster_home()
-    root = project_root()
-    target = ["-w", str(root / "workspace.yaml")] if root else ["-m", "soundcharts_assets.definitions"]
-    command = [sys.executable, "-m", "dagster", "dev", *target, "-h", "127.0.0.1", "-p", str(port)]
+    command = dev_command(port)
     if any(os.environ.get(name) for name in REAL_CREDENTIAL_VARIABLES):
         echo("real Soundcharts credentials found: the UI talks to the real API")
         return subprocess.call(command)
