@@ -137,6 +137,7 @@ def test_sigkill_mid_asset_leaves_a_consistent_warehouse_and_the_rerun_fetches_o
     assert missing["song_pairs"] + missing["artist_pairs"] > 0, "killed too late to prove anything"
 
     emulator.configure(latency_ms=0)
+    _wait_until_idle(emulator)  # requests of the killed run still sleeping in the emulator would count
     emulator.reset_stats()
     rerun = subprocess.run([CLI, "cascade", CHART, "--wait"], env=env, capture_output=True, text=True, timeout=180)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
@@ -150,3 +151,10 @@ def _scalar_or_zero(url: str, sql: str) -> int:
         return _scalar(url, sql)
     except sa.exc.OperationalError:
         return 0
+
+
+def _wait_until_idle(emulator) -> None:
+    deadline = time.monotonic() + 10
+    while emulator.stats()["in_flight"]:
+        assert time.monotonic() < deadline, "the emulator still serves the killed run"
+        time.sleep(0.02)
