@@ -1,0 +1,62 @@
+"""A person in the Dagster UI: add a chart partition and materialize its ranking by clicking, in Chromium.
+
+Screenshots of the launch dialog, the run and the lineage graph land in test-artifacts/<test name>/. The
+daemon's sensors are stopped first: the run is the one launched by the clicks (the automation test covers
+what the sensors do after it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dagster_deployment import Deployment
+from dagster_ui import (
+    chromium_browser,
+    materialize_new_partition,
+    open_page,
+    screenshot_lineage,
+    screenshot_on_failure,
+    screenshot_run,
+)
+from served_by_emulator import served_latest_date, served_ranking
+from soundcharts_assets.warehouse import Warehouse
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
+
+SLUG = "deezer-top-50-de"  # 50 songs
+DOWNSTREAM = ["tracks", "artists", "artist_metadata", "track_audience", "artist_audience"]
+RUN_TIMEOUT_SECONDS = 90
+
+
+def test_materialize_a_chart_partition_by_clicking(
+    deployment: Deployment, emulator, warehouse_db: str, chromium: Path, artifacts_dir: Path
+):
+    api = deployment.api
+    for sensor in ("new_chart_editions", "cascade_automation"):
+        assert api.stop_sensor(sensor) == "STOPPED"
+
+    with chromium_browser(chromium) as browser:
+        page = open_page(browser)
+        with screenshot_on_failure(page, artifacts_dir / "failure.png"):
+            run_id = materialize_new_partition(page, deployment.url, "chart_rankings", SLUG, artifacts_dir)
+            run = api.wait_for_run(run_id, RUN_TIMEOUT_SECONDS, on_poll=deployment.check_alive)
+            assert run.status == "SUCCESS", api.run_failure_messages(run_id)
+            screenshot_run(page, deployment.url, run_id, artifacts_dir / "run.png")
+            screenshot_lineage(browser, deployment.url, "chart_rankings", DOWNSTREAM, artifacts_dir / "lineage.png")
+
+    assert run.tags.get("dagster/from_ui") == "true" and run.tags["dagster/partition"] == SLUG
+    assert run.assets == ["chart_rankings"]
+    [materialization] = api.materializations("chart_rankings", SLUG)
+    assert materialization.run_id == run_id
+    latest = served_latest_date(emulator.url, SLUG)
+    assert materialization.metadata["ranking_date"] == latest.date().isoformat()
+    warehouse = Warehouse(warehouse_db)
+    try:
+        assert warehouse.ranking_song_uuids(SLUG) == [item["song"]["uuid"] for item in served_ranking(emulator.url, SLUG)]
+        assert warehouse.latest_ranking_date(SLUG) == latest
+    finally:
+        warehouse.dispose()
+    for name in ("launch-dialog.png", "run.png", "lineage.png"):
+        assert (artifacts_dir / name).stat().st_size > 10_000, name
