@@ -64,7 +64,8 @@ class DagsterApi:
         self.timeout = timeout
 
     def query(self, document: str, **variables: Any) -> dict[str, Any]:
-        response = httpx.post(self.url, json={"query": document, "variables": variables}, timeout=self.timeout)
+        body = {"query": document, "variables": variables}
+        response = httpx.post(self.url, json=body, timeout=self.timeout)
         response.raise_for_status()
         body = response.json()
         if body.get("errors"):
@@ -76,7 +77,8 @@ class DagsterApi:
     def code_location_loaded(self) -> bool:
         data = self.query(
             """{ workspaceOrError { __typename ... on Workspace { locationEntries {
-                   name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+                   name loadStatus
+                   locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
         )
         entries = {e["name"]: e for e in data["workspaceOrError"].get("locationEntries", [])}
         entry = entries.get(LOCATION)
@@ -99,7 +101,9 @@ class DagsterApi:
         """Returns the mutation's result (typename and message when refused)."""
         data = self.query(
             """mutation($key: String!, $name: String!, $repo: RepositorySelector!) {
-                 addDynamicPartition(partitionKey: $key, partitionsDefName: $name, repositorySelector: $repo) {
+                 addDynamicPartition(
+                   partitionKey: $key, partitionsDefName: $name, repositorySelector: $repo
+                 ) {
                    __typename
                    ... on AddDynamicPartitionSuccess { partitionKey }
                    ... on PythonError { message }

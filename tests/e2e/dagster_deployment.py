@@ -143,7 +143,8 @@ class Deployment:
             except httpx.HTTPError:
                 return False
 
-        wait_for("the webserver's /server_info", server_info, STARTUP_TIMEOUT_SECONDS, on_poll=self.check_alive)
+        wait_for("the webserver's /server_info", server_info, STARTUP_TIMEOUT_SECONDS,
+                 on_poll=self.check_alive)
         wait_for("the code location to load", self.api.code_location_loaded, STARTUP_TIMEOUT_SECONDS,
                  on_poll=self.check_alive)
         wait_for("the daemon's sensor and run queue heartbeats", self.api.daemons_healthy,
@@ -173,7 +174,9 @@ class Deployment:
         return "\n".join(text.splitlines()[-lines:])
 
     def all_log_tails(self) -> str:
-        return "\n".join(f"----- {name} ({path}) -----\n{self.log_tail(name)}" for name, path in self.logs.items())
+        return "\n".join(
+            f"----- {name} ({path}) -----\n{self.log_tail(name)}" for name, path in self.logs.items()
+        )
 
 
 def deployment_env(home: Path, instance_db_url: str, warehouse_url: str, api_url: str) -> dict[str, str]:

@@ -33,7 +33,9 @@ RUN_URL = re.compile(r"/runs/(?P<run_id>[0-9a-f-]{36})")
 @contextmanager
 def chromium_browser(executable: Path) -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             yield browser
         finally:
@@ -61,7 +63,9 @@ def screenshot_on_failure(page: Page, path: Path) -> Iterator[None]:
 
 
 def materialize_new_partition(page: Page, base_url: str, asset: str, partition: str, shots: Path) -> str:
-    """On the asset's page: Materialize… → Add a partition → Save → Launch 1 run → View; returns the run id."""
+    """On the asset's page: Materialize… → Add a partition → Save → Launch 1 run → View (in the toast).
+
+    Returns the id of the launched run."""
     page.goto(f"{base_url}/assets/{asset}")
     page.get_by_role("button", name="Materialize…").click()
     launch = page.get_by_role("dialog").filter(has_text=f"Launch runs to materialize {asset}")
@@ -103,7 +107,9 @@ def wait_until_still(page: Page, locator: Locator, timeout_ms: int = UI_TIMEOUT_
     )
 
 
-def screenshot_lineage(browser: Browser, base_url: str, asset: str, downstream: list[str], path: Path) -> None:
+def screenshot_lineage(
+    browser: Browser, base_url: str, asset: str, downstream: list[str], path: Path
+) -> None:
     """The asset's whole downstream lineage: click graph depth "All", then show that view in a new page (a
     reload keeps the zoom of the smaller graph; a fresh page zooms out to fit the whole graph)."""
     page = open_page(browser)

@@ -44,7 +44,8 @@ def test_materialize_a_chart_partition_by_clicking(
             run = api.wait_for_run(run_id, RUN_TIMEOUT_SECONDS, on_poll=deployment.check_alive)
             assert run.status == "SUCCESS", api.run_failure_messages(run_id)
             screenshot_run(page, deployment.url, run_id, artifacts_dir / "run.png")
-            screenshot_lineage(browser, deployment.url, "chart_rankings", DOWNSTREAM, artifacts_dir / "lineage.png")
+            lineage = artifacts_dir / "lineage.png"
+            screenshot_lineage(browser, deployment.url, "chart_rankings", DOWNSTREAM, lineage)
 
     assert run.tags.get("dagster/from_ui") == "true" and run.tags["dagster/partition"] == SLUG
     assert run.assets == ["chart_rankings"]
@@ -54,7 +55,8 @@ def test_materialize_a_chart_partition_by_clicking(
     assert materialization.metadata["ranking_date"] == latest.date().isoformat()
     warehouse = Warehouse(warehouse_db)
     try:
-        assert warehouse.ranking_song_uuids(SLUG) == [item["song"]["uuid"] for item in served_ranking(emulator.url, SLUG)]
+        served = served_ranking(emulator.url, SLUG)
+        assert warehouse.ranking_song_uuids(SLUG) == [item["song"]["uuid"] for item in served]
         assert warehouse.latest_ranking_date(SLUG) == latest
     finally:
         warehouse.dispose()
