@@ -114,17 +114,6 @@ class DagsterApi:
         )
         return data["addDynamicPartition"]
 
-    def chart_partitions(self) -> list[str]:
-        data = self.query(
-            """query($repo: RepositorySelector!, $name: String!) {
-                 partitionSetsOrError(repositorySelector: $repo, pipelineName: $name) {
-                   __typename ... on PartitionSets { results { name partitionsOrError {
-                     ... on Partitions { results { name } } } } } } }""",
-            repo=REPOSITORY_SELECTOR, name=CASCADE_JOB,
-        )
-        sets = data["partitionSetsOrError"]["results"]
-        return [p["name"] for s in sets for p in s["partitionsOrError"]["results"]]
-
     def stop_sensor(self, name: str) -> str:
         data = self.query(
             """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {

@@ -37,15 +37,8 @@ FAST_INSTANCE: dict[str, Any] = {
     },
 }
 FAST_RUN_MONITORING = {"poll_interval_seconds": 5}
-#: Variables of the developer's shell that would point the deployment somewhere else.
-FOREIGN_VARIABLES = (
-    "DAGSTER_HOME",
-    "SOUNDCHARTS_APP_ID",
-    "SOUNDCHARTS_API_KEY",
-    "SOUNDCHARTS_CLIENT_ID",
-    "SOUNDCHARTS_CLIENT_SECRET",
-    "SOUNDCHARTS_AUTH_URL",
-)
+#: The developer's own settings (a real API key, another DAGSTER_HOME) must not leak into the deployment.
+FOREIGN_PREFIXES = ("DAGSTER_", "SOUNDCHARTS_")
 
 ANSI_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -108,6 +101,9 @@ class Deployment:
         return DagsterApi(self.url)
 
     def start(self) -> Deployment:
+        for executable in (VENV_BIN / "dagster-webserver", VENV_BIN / "dagster-daemon"):
+            if not executable.exists():
+                raise RuntimeError(f"{executable} is missing: run the suite with the venv's python")
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "dagster.yaml").write_text(instance_yaml())
         webserver = [str(VENV_BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1",
@@ -180,7 +176,7 @@ class Deployment:
 
 
 def deployment_env(home: Path, instance_db_url: str, warehouse_url: str, api_url: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in FOREIGN_VARIABLES}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(FOREIGN_PREFIXES)}
     env.update(
         DAGSTER_HOME=str(home),
         DAGSTER_POSTGRES_URL=psycopg2_url(instance_db_url),

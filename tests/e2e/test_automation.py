@@ -69,6 +69,7 @@ def assert_launched_by_automation(api: DagsterApi, cascade: dict[str, Materializ
         assert run.tags.get("dagster/sensor_name") == "cascade_automation", (asset, run.tags)
 
 
+@pytest.mark.timeout(2 * CASCADE_TIMEOUT_SECONDS + 60)
 def test_new_edition_cascades_without_anyone_clicking(deployment: Deployment, emulator, warehouse_db: str):
     api = deployment.api
     warehouse = Warehouse(warehouse_db)
