@@ -3,7 +3,7 @@
 Register a chart (a partition through GraphQL, a row in the warehouse), wait for the ``new_chart_editions``
 sensor's run to land the ranking and for ``cascade_automation`` to bring every downstream asset of that
 partition up to date; then publish a new edition in the emulator and wait for the whole cascade again.
-Runs use the default (multiprocess) executor, as in production.
+Runs use the code location's executor (steps forked from a preloaded server), as in production.
 """
 
 from __future__ import annotations

@@ -28,9 +28,6 @@ LINEAGE = {
     ("artists", "artist_audience"),
     ("artist_metadata", "artist_audience"),
 }
-#: Steps in the run worker's process: the same launch path (queue, daemon, run worker), without paying a
-#: process start per step on a 2-core CI machine. The automation test runs the default multiprocess executor.
-IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 RUN_TIMEOUT_SECONDS = 120
 
 
@@ -41,7 +38,7 @@ def stop_sensors(api: DagsterApi) -> None:
 
 def run_to_completion(deployment: Deployment, slug: str):
     api = deployment.api
-    run_id = api.launch_cascade(slug, run_config=IN_PROCESS)
+    run_id = api.launch_cascade(slug)  # the code location's executor: steps forked from a preloaded server
     return api.wait_for_run(run_id, RUN_TIMEOUT_SECONDS, on_poll=deployment.check_alive)
 
 
