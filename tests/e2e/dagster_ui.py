@@ -28,6 +28,8 @@ VIEWPORT = {"width": 1400, "height": 900}
 LINEAGE_VIEWPORT = {"width": 2200, "height": 1300}
 UI_TIMEOUT_MS = 30_000
 RUN_URL = re.compile(r"/runs/(?P<run_id>[0-9a-f-]{36})")
+# Assertions wait as long as actions do: on a busy 2-core machine the UI's 5 s default is too short.
+expect.set_options(timeout=UI_TIMEOUT_MS)
 
 
 @contextmanager
