@@ -19,7 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def describe(definitions: dg.Definitions) -> dict:
-    graph = definitions.resolve_asset_graph()
+    # Resolving reads Dagster's current "defs state storage", a context variable an earlier test's instance
+    # may have left pointing at a collected instance; a live test instance makes the resolution independent
+    # of test order.
+    with dg.instance_for_test():
+        graph = definitions.resolve_asset_graph()
     assets = {}
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)
