@@ -9,6 +9,7 @@ directly with a real client and a real warehouse.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -34,6 +35,11 @@ ARTIST_SOURCE_SERIES: dict[str, tuple[str, str]] = {
 }
 BATCH_SIZE = 10
 AIRPLAY_WINDOW_DAYS = 7
+#: Audience series are leased in chunks: small enough that a dead run blocks others briefly, big enough
+#: that the thread pool rarely drains between chunks.
+AUDIENCE_CLAIM_CHUNK = 128
+#: How often a step checks whether series another run has leased are stored yet.
+CLAIM_POLL_SECONDS = 1.0
 
 T = TypeVar("T")
 
@@ -244,13 +250,43 @@ class _AudienceRun:
             self.report.gaps.append(f"{job.entity} {job.uuid} on {job.source}: {status}")
 
 
-def _stale_audience_jobs(
+def fetch_leased_audience(
+    warehouse: Warehouse,
+    entity: str,
+    uuids: Sequence[str],
+    sources: Sequence[str],
+    freshness: FreshnessSettings,
+    now: datetime,
+    owner: str,
+    handle: Callable[[AudienceJob], None],
+    workers: int,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Fetch every stale series, leasing them first, so overlapping runs never pay twice for one series.
+
+    Series another run holds are waited for (it stores them, or its lease lapses and we take them over), so
+    the step still ends with every series of its chart fresh.
+    """
+    max_age = timedelta(hours=freshness.audience_hours)
+    while True:
+        leased = warehouse.claim_stale_audience(
+            entity, uuids, sources, max_age, now, owner, limit=AUDIENCE_CLAIM_CHUNK
+        )
+        if leased:
+            run_concurrently([AudienceJob(entity, uuid, source) for uuid, source in leased], handle, workers)
+        elif warehouse.stale_audience(entity, uuids, sources, max_age, now):
+            sleep(CLAIM_POLL_SECONDS)
+        else:
+            return
+
+
+def _fresh_pair_count(
     warehouse: Warehouse, entity: str, uuids: Sequence[str], sources: Sequence[str],
     freshness: FreshnessSettings, now: datetime,
-) -> tuple[list[AudienceJob], int]:
+) -> int:
+    """How many (entity, source) series are still fresh: the "reused" figure of the step."""
     stale = warehouse.stale_audience(entity, uuids, sources, timedelta(hours=freshness.audience_hours), now)
-    jobs = [AudienceJob(entity, uuid, source) for uuid, source in stale]
-    return jobs, len(uuids) * len(sources) - len(jobs)
+    return len(uuids) * len(sources) - len(stale)
 
 
 def refresh_track_audience(
@@ -265,7 +301,7 @@ def refresh_track_audience(
     now = now or utc_now()
     meter = _CallMeter(client)
     uuids = warehouse.ranking_song_uuids(slug)
-    jobs, reused = _stale_audience_jobs(warehouse, "song", uuids, TRACK_AUDIENCE_SOURCES, freshness, now)
+    reused = _fresh_pair_count(warehouse, "song", uuids, TRACK_AUDIENCE_SOURCES, freshness, now)
     state = _AudienceRun(warehouse, now)
     today = now.date()
 
@@ -278,7 +314,8 @@ def refresh_track_audience(
         points = client.get_song_audience(job.uuid, job.source, start, today)
         return warehouse.write_track_audience(job.uuid, job.source, points, fetched_at=now)
 
-    run_concurrently(jobs, lambda job: state.run(job, fetch_and_store), workers)
+    fetch_leased_audience(warehouse, "song", uuids, TRACK_AUDIENCE_SOURCES, freshness, now, slug,
+                          lambda job: state.run(job, fetch_and_store), workers)
     state.report.reused = reused
     return meter.finish(state.report)
 
@@ -295,7 +332,7 @@ def refresh_artist_audience(
     now = now or utc_now()
     meter = _CallMeter(client)
     uuids = warehouse.chart_artist_uuids(slug)
-    jobs, reused = _stale_audience_jobs(warehouse, "artist", uuids, ARTIST_AUDIENCE_SOURCES, freshness, now)
+    reused = _fresh_pair_count(warehouse, "artist", uuids, ARTIST_AUDIENCE_SOURCES, freshness, now)
     state = _AudienceRun(warehouse, now)
     today = now.date()
 
@@ -308,6 +345,7 @@ def refresh_artist_audience(
             points = client.get_artist_audience(job.uuid, platform, start, today)
         return warehouse.write_artist_audience(job.uuid, platform, points, fetched_at=now, source=job.source)
 
-    run_concurrently(jobs, lambda job: state.run(job, fetch_and_store), workers)
+    fetch_leased_audience(warehouse, "artist", uuids, ARTIST_AUDIENCE_SOURCES, freshness, now, slug,
+                          lambda job: state.run(job, fetch_and_store), workers)
     state.report.reused = reused
     return meter.finish(state.report)

@@ -203,3 +203,15 @@ DATA_TABLES: tuple[sa.Table, ...] = (
     audience_fetches,
     radios,
 )
+
+audience_claims = sa.Table(
+    "audience_claims",
+    metadata,
+    # A short lease on an audience series a run is about to fetch, so two runs on overlapping charts never
+    # pay twice for the same (entity, source): the other run waits until it is stored or the lease lapses.
+    sa.Column("entity", sa.String, primary_key=True),
+    sa.Column("entity_uuid", sa.String, primary_key=True),
+    sa.Column("platform", sa.String, primary_key=True),
+    sa.Column("claimed_by", sa.String, nullable=False),  # the chart partition whose run holds it
+    sa.Column("claimed_until", sa.Float, nullable=False),  # epoch seconds
+)

@@ -223,6 +223,17 @@ class Warehouse:
         with self._read() as conn:
             return reads.stale_audience(conn, entity, uuids, platforms, max_age, now)
 
+    def claim_stale_audience(
+        self, entity: str, uuids: Iterable[str], platforms: Iterable[str], max_age: timedelta, now: datetime,
+        owner: str, lease: timedelta = timedelta(minutes=10), limit: int = 128,
+    ) -> list[tuple[str, str]]:
+        """Stale pairs leased to ``owner`` (at most ``limit``); pairs another run holds are left out."""
+        return self._write(
+            lambda conn: writes.claim_stale_audience(
+                conn, entity, list(uuids), list(platforms), max_age, now, owner, lease.total_seconds(), limit
+            )
+        )
+
     def last_audience_date(
         self, entity: str, uuid: str, platform: str, metric: str | None = None
     ) -> date | None:

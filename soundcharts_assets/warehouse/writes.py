@@ -7,7 +7,8 @@ the same rows once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+import time
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -23,12 +24,13 @@ from soundcharts_assets.soundcharts.models import (
 )
 from soundcharts_assets.warehouse import rows
 from soundcharts_assets.warehouse.errors import WarehouseError
-from soundcharts_assets.warehouse.reads import check_entity, edition_rows, resolve_edition
+from soundcharts_assets.warehouse.reads import check_entity, edition_rows, resolve_edition, stale_audience
 from soundcharts_assets.warehouse.schema import (
     FETCH_STATUSES,
     SYNC_SCHEDULES,
     artist_audience,
     artists,
+    audience_claims,
     audience_fetches,
     chart_rankings,
     charts,
@@ -185,3 +187,36 @@ def write_artist_audience(
     written = upsert(conn, artist_audience, points_rows)
     _record_fetch(conn, "artist", artist_uuid, source, status, fetched_at, written)
     return written
+
+
+def claim_stale_audience(
+    conn: sa.Connection, entity: str, uuids: Iterable[str], platforms: Iterable[str], max_age: timedelta,
+    now: datetime, owner: str, lease_seconds: float, limit: int,
+) -> list[tuple[str, str]]:
+    """Lease up to ``limit`` stale (uuid, platform) pairs to ``owner``, skipping pairs another owner holds.
+
+    Claimers are serialised (Postgres: a table lock held to the end of this short transaction; SQLite: the
+    write transaction is already ``BEGIN IMMEDIATE``), so two runs can never lease the same pair. An owner
+    may take back its own unexpired leases: a chart's re-run after a killed run continues where it stopped.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("LOCK TABLE audience_claims IN SHARE ROW EXCLUSIVE MODE"))
+    stale = stale_audience(conn, entity, uuids, platforms, max_age, now)
+    if not stale:
+        return []
+    wall_clock = time.time()
+    c = audience_claims.c
+    held: set[tuple[str, str]] = set()
+    for part in chunks(unique(uuid for uuid, _ in stale)):
+        held.update(conn.execute(
+            sa.select(c.entity_uuid, c.platform).where(
+                c.entity == entity, c.entity_uuid.in_(part), c.claimed_until > wall_clock, c.claimed_by != owner
+            )
+        ).tuples())
+    claimed = [pair for pair in stale if pair not in held][:limit]
+    upsert(conn, audience_claims, [
+        {"entity": entity, "entity_uuid": uuid, "platform": platform, "claimed_by": owner,
+         "claimed_until": wall_clock + lease_seconds}
+        for uuid, platform in claimed
+    ])
+    return claimed
