@@ -7,12 +7,12 @@ so the dialect is picked here from the connection. Rows are:
   statement ("ON CONFLICT DO UPDATE command cannot affect row a second time");
 * sorted by the key, so concurrent writers lock overlapping rows in the same order and cannot deadlock
   on each other within a table;
-* sent in chunks that stay under the bound-parameter limit (SQLite's is 32766 since 3.32, 999 before).
+* sent as one cached single-row statement with many parameter sets (``executemany``), so the SQL is compiled
+  once per shape, not once per call, and no bound-parameter limit applies.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -24,7 +24,6 @@ T = TypeVar("T")
 IN_CHUNK = 500
 """Values per ``IN (...)`` clause; reads and deletes over thousands of uuids are split into chunks."""
 
-_PARAM_BUDGET = 30_000 if sqlite3.sqlite_version_info >= (3, 32) else 900
 
 Row = Mapping[str, Any]
 
@@ -79,21 +78,23 @@ def upsert(
     ordered = [deduped[k] for k in sorted(deduped)]
     columns = list(ordered[0])
     update_columns = [c for c in columns if c not in keys] if update is None else list(update)
-    per_chunk = max(1, _PARAM_BUDGET // len(columns))
-    for part in chunks(ordered, per_chunk):
-        stmt = _insert(conn, table).values([{c: row[c] for c in columns} for row in part])
-        if do_nothing or not update_columns:
-            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-        else:
-            excluded = stmt.excluded
-            values = {
-                c: sa.func.coalesce(excluded[c], table.c[c]) if c in keep_existing_when_null else excluded[c]
-                for c in update_columns
-            }
-            stmt = stmt.on_conflict_do_update(
-                index_elements=keys,
-                set_=values,
-                where=only_if(table) if only_if is not None else None,
-            )
-        conn.execute(stmt)
+    stmt = _insert(conn, table)
+    if do_nothing or not update_columns:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    else:
+        excluded = stmt.excluded
+        values = {
+            c: sa.func.coalesce(excluded[c], table.c[c]) if c in keep_existing_when_null else excluded[c]
+            for c in update_columns
+        }
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys,
+            set_=values,
+            where=only_if(table) if only_if is not None else None,
+        )
+    # One single-row statement executed for many parameter sets: SQLAlchemy compiles it once and caches it,
+    # and the driver batches the rows (sqlite3's executemany loop, psycopg2's "insertmanyvalues" pages).
+    # Building a multi-row VALUES clause instead costs ~15 ms of CPU per 90-point series, recompiled on
+    # every call, which capped an audience step at ~70 series/s on the GIL.
+    conn.execute(stmt, [{c: row[c] for c in columns} for row in ordered])
     return len(ordered)
