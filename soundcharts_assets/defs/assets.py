@@ -15,7 +15,7 @@ from pydantic import Field
 
 from soundcharts_assets import cascade, estimate
 from soundcharts_assets.charts import InvalidChartSlugError, validate_chart_slug
-from soundcharts_assets.defs.metadata import report_metadata
+from soundcharts_assets.defs.metadata import PREVIEW_ROWS, report_metadata
 from soundcharts_assets.defs.partitions import chart_partitions
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.settings import SettingsError
@@ -164,7 +164,7 @@ def track_audience(
     slug = chart_slug(context)
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
         report = cascade.refresh_track_audience(client, wh, slug, policy.freshness())
-        preview = loaders.load_track_audience(wh, slug).tail(10)
+        preview = loaders.load_track_audience(wh, slug, last=PREVIEW_ROWS)
     return dg.MaterializeResult(metadata=report_metadata(report, preview))
 
 
@@ -179,7 +179,7 @@ def artist_audience(
     slug = chart_slug(context)
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
         report = cascade.refresh_artist_audience(client, wh, slug, policy.freshness())
-        preview = loaders.load_artist_audience(wh, slug).tail(10)
+        preview = loaders.load_artist_audience(wh, slug, last=PREVIEW_ROWS)
     return dg.MaterializeResult(metadata=report_metadata(report, preview))
 
 

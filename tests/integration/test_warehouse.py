@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -342,6 +343,33 @@ def test_loaders_return_joined_frames(wh: Warehouse, warehouse_url: str) -> None
     artist_audience = load_artist_audience(wh, "top-fr", "instagram")
     assert artist_audience[["artist_uuid", "name", "value"]].values.tolist() == [["a1", "Fetched a1", 42]]
     assert load_chart(wh, "unknown").empty
+
+
+def test_audience_loaders_read_only_the_last_rows_when_asked(wh: Warehouse) -> None:
+    """The assets' metadata previews read ``last=n`` in SQL; it must equal the tail of the full frame."""
+    for uuid in ("s1", "s2", "s3"):
+        points = [SongAudiencePoint(date(2024, 5, d), f"sp-{uuid}", d) for d in range(1, 8)]
+        wh.write_track_audience(uuid, "spotify", points, NOW)
+        wh.write_track_audience(uuid, "youtube", points[:3], NOW)
+        followers = [ArtistAudiencePoint(date(2024, 5, d), "followers", 10 * d) for d in range(1, 5)]
+        wh.write_artist_audience(f"a-{uuid}", "tiktok", followers, NOW)
+    full, tail = load_track_audience(wh), load_track_audience(wh, last=4)
+    pd.testing.assert_frame_equal(tail, full.tail(4).reset_index(drop=True))
+    assert tail["song_uuid"].tolist() == ["s3"] * 4
+    assert tail["platform"].tolist() == ["spotify", "youtube", "youtube", "youtube"]
+    artist_full, artist_tail = load_artist_audience(wh), load_artist_audience(wh, last=5)
+    pd.testing.assert_frame_equal(artist_tail, artist_full.tail(5).reset_index(drop=True))
+    assert len(load_track_audience(wh, last=1000)) == len(full) == 30
+
+
+def test_upsert_updates_changed_values_across_a_large_batch(wh: Warehouse) -> None:
+    """One cached statement with many parameter sets: every conflicting row takes its new value."""
+    points = [SongAudiencePoint(date(2024, 1, 1) + timedelta(days=d), "sp", d) for d in range(2000)]
+    assert wh.write_track_audience("s1", "spotify", points, NOW) == 2000
+    revised = [SongAudiencePoint(p.date, p.identifier, p.value * 2 if p.value % 3 == 0 else p.value) for p in points]
+    wh.write_track_audience("s1", "spotify", revised + revised[:5], NOW)  # repeats in one batch are de-duplicated
+    values = load_track_audience(wh)["value"].tolist()
+    assert len(values) == 2000 and values == [v * 2 if v % 3 == 0 else v for v in range(2000)]
 
 
 # -- bad URLs ------------------------------------------------------------------------------------------------
