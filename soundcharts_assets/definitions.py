@@ -10,13 +10,14 @@ from soundcharts_assets.defs.resources import CascadePolicyResource, Soundcharts
 from soundcharts_assets.defs.schedules import daily_charts_schedule, weekly_charts_schedule
 from soundcharts_assets.defs.sensors import cascade_automation_sensor, new_chart_editions_sensor
 
-#: Each step is a process. Forking them from a server that has already imported this module saves the ~3 s
-#: of imports per step (11 steps a cascade) and shares that memory; 6 at once keeps the API busy while the
-#: `soundcharts_api` pool still caps the steps that call it (docs/benchmarks.md).
+#: Each step is a process. Forking them from a server that has already imported this module and the instance's
+#: storage (`step_preload`) saves ~3 s of imports per step (11 steps a cascade) and shares that memory; 6 at
+#: once keeps the API busy while the `soundcharts_api` pool still caps the steps that call it
+#: (docs/benchmarks.md).
 STEP_EXECUTOR = dg.multiprocess_executor.configured(
     {
         "max_concurrent": 6,
-        "start_method": {"forkserver": {"preload_modules": ["soundcharts_assets.definitions"]}},
+        "start_method": {"forkserver": {"preload_modules": ["soundcharts_assets.step_preload"]}},
     },
     name="preloaded_multiprocess",
 )
