@@ -78,19 +78,31 @@ def children_maxrss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
 
 
-def step_timings(run_id: str) -> dict[str, dict[str, float]]:
+def step_timings(run_id: str, launched_at: float | None = None) -> dict[str, dict[str, float]]:
     """Per step: seconds from the worker being launched to the step starting (process start-up and imports),
-    and from the step starting to its end (the work), from the run's event log."""
+    and from the step starting to its end (the work), from the run's event log.
+
+    With ``launched_at`` (the ``time.time()`` at which the run was asked for), each step also gets its
+    offsets on the run's timeline (``at_worker``, ``at_start``, ``at_end``), and a ``run`` entry says when
+    the run process started and ended: where the wall time beyond the API work goes.
+    """
     import dagster as dg
 
     with dg.DagsterInstance.get() as instance:
         records = instance.all_logs(run_id)
     marks: dict[str, dict[str, float]] = defaultdict(dict)
+    run_marks: dict[str, float] = {}
     for record in records:
         event = record.dagster_event
-        if event is None or not record.step_key:
+        if event is None:
             continue
         kind = event.event_type_value
+        if not record.step_key:
+            if kind == "RUN_START":
+                run_marks["start"] = record.timestamp
+            if kind in ("RUN_SUCCESS", "RUN_FAILURE"):
+                run_marks["end"] = record.timestamp
+            continue
         if kind == "STEP_WORKER_STARTING":  # the executor launches the step's process
             marks[record.step_key]["first"] = record.timestamp
         if kind == "STEP_START":
@@ -102,10 +114,17 @@ def step_timings(run_id: str) -> dict[str, dict[str, float]]:
         start = m.get("start", 0.0)
         first, end = m.get("first", start), m.get("end", start)
         timings[step] = {"startup_s": round(start - first, 2), "work_s": round(end - start, 2)}
+        if launched_at is not None:
+            timings[step].update(at_worker=round(first - launched_at, 2), at_start=round(start - launched_at, 2),
+                                 at_end=round(end - launched_at, 2))
+    if launched_at is not None and run_marks:
+        timings["run"] = {"startup_s": 0.0, "work_s": 0.0,
+                          **{f"at_{k}": round(v - launched_at, 2) for k, v in run_marks.items()}}
     return timings
 
 
 def summarise_steps(timings: dict[str, dict[str, Any]]) -> dict[str, float]:
+    timings = {k: v for k, v in timings.items() if k != "run"}
     return {
         "step_startup_s_total": round(sum(t["startup_s"] for t in timings.values()), 2),
         "step_work_s_total": round(sum(t["work_s"] for t in timings.values()), 2),
