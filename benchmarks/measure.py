@@ -48,8 +48,10 @@ def _peak_kb(pid: int) -> int:
 class ChildMemorySampler:
     """``with ChildMemorySampler() as sampler:``; then ``sampler.peak_mb`` is the largest child's peak RSS."""
 
-    def __init__(self, interval: float = 0.2) -> None:
+    def __init__(self, interval: float = 0.2, exclude: int | None = None) -> None:
         self.interval = interval
+        self.exclude = exclude
+        """A child (and its descendants) not to count: the emulator, which stands for a remote API."""
         self.peaks_kb: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -57,7 +59,8 @@ class ChildMemorySampler:
     def _run(self) -> None:
         me = os.getpid()
         while not self._stop.wait(self.interval):
-            for pid in _children_of(me):
+            excluded = {self.exclude, *_children_of(self.exclude)} if self.exclude else set()
+            for pid in _children_of(me) - excluded:
                 self.peaks_kb[pid] = max(self.peaks_kb.get(pid, 0), _peak_kb(pid))
 
     def __enter__(self) -> ChildMemorySampler:
@@ -98,9 +101,9 @@ def step_timings(run_id: str, launched_at: float | None = None) -> dict[str, dic
             continue
         kind = event.event_type_value
         if not record.step_key:
-            if kind == "RUN_START":
+            if event.event_type == dg.DagsterEventType.RUN_START:  # its value is still "PIPELINE_START"
                 run_marks["start"] = record.timestamp
-            if kind in ("RUN_SUCCESS", "RUN_FAILURE"):
+            if event.event_type in (dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE):
                 run_marks["end"] = record.timestamp
             continue
         if kind == "STEP_WORKER_STARTING":  # the executor launches the step's process
