@@ -3,7 +3,6 @@
 import dagster as dg
 
 from soundcharts_assets.defs.assets import CASCADE_ASSETS
-from soundcharts_assets.defs.checks import CASCADE_CHECKS
 from soundcharts_assets.defs.insight import INSIGHT_ASSETS
 from soundcharts_assets.defs.jobs import CASCADE_JOB_NAME, chart_cascade_job
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
@@ -24,7 +23,6 @@ STEP_EXECUTOR = dg.multiprocess_executor.configured(
 
 defs = dg.Definitions(
     assets=[*CASCADE_ASSETS, *INSIGHT_ASSETS],
-    asset_checks=CASCADE_CHECKS,
     jobs=[chart_cascade_job],
     sensors=[new_chart_editions_sensor, cascade_automation_sensor],
     schedules=[daily_charts_schedule, weekly_charts_schedule],

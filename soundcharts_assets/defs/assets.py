@@ -15,6 +15,7 @@ from pydantic import Field
 
 from soundcharts_assets import cascade, estimate
 from soundcharts_assets.charts import InvalidChartSlugError, validate_chart_slug
+from soundcharts_assets.defs import checks
 from soundcharts_assets.defs.metadata import PREVIEW_ROWS, report_metadata
 from soundcharts_assets.defs.partitions import chart_partitions
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
@@ -84,7 +85,7 @@ def _api_asset(**kwargs):
     )
 
 
-@_api_asset(group_name="charts")
+@_api_asset(group_name="charts", check_specs=[checks.POSITIONS])
 def chart_rankings(
     context: dg.AssetExecutionContext,
     config: RankingConfig,
@@ -100,10 +101,12 @@ def chart_rankings(
         report = cascade.refresh_ranking(client, wh, slug, config.parsed_date())
         preview = loaders.load_chart(wh, slug)[["position", "name", "credit_name", "position_evolution"]]
         estimated = {"estimated_calls": estimate.estimated_calls(slug, wh)}  # what the cascade costs now
-    return dg.MaterializeResult(metadata={**report_metadata(report, preview), **estimated})
+        check = checks.positions_check(wh, slug)
+    return dg.MaterializeResult(metadata={**report_metadata(report, preview), **estimated}, check_results=[check])
 
 
-@_api_asset(group_name="catalogue", deps=[chart_rankings], automation_condition=FOLLOW_UPSTREAM)
+@_api_asset(group_name="catalogue", deps=[chart_rankings], automation_condition=FOLLOW_UPSTREAM,
+            check_specs=[checks.SONG_METADATA])
 def tracks(
     context: dg.AssetExecutionContext,
     soundcharts: SoundchartsResource,
@@ -118,7 +121,8 @@ def tracks(
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
         report = cascade.refresh_tracks(client, wh, slug, policy.freshness())
         preview = loaders.load_tracks(wh, slug)[["name", "credit_name", "isrc", "release_date"]]
-    return dg.MaterializeResult(metadata=report_metadata(report, preview))
+        check = checks.song_metadata_check(wh, slug)
+    return dg.MaterializeResult(metadata=report_metadata(report, preview), check_results=[check])
 
 
 @dg.asset(
@@ -138,7 +142,8 @@ def artists(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
     return dg.MaterializeResult(metadata=report_metadata(report, preview))
 
 
-@_api_asset(group_name="catalogue", deps=[artists], automation_condition=FOLLOW_UPSTREAM)
+@_api_asset(group_name="catalogue", deps=[artists], automation_condition=FOLLOW_UPSTREAM,
+            check_specs=[checks.ARTIST_METADATA])
 def artist_metadata(
     context: dg.AssetExecutionContext,
     soundcharts: SoundchartsResource,
@@ -150,10 +155,12 @@ def artist_metadata(
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
         report = cascade.refresh_artist_metadata(client, wh, slug, policy.freshness())
         preview = loaders.load_artists(wh, slug)[["name", "country_code", "type", "career_stage"]]
-    return dg.MaterializeResult(metadata=report_metadata(report, preview))
+        check = checks.artist_metadata_check(wh, slug)
+    return dg.MaterializeResult(metadata=report_metadata(report, preview), check_results=[check])
 
 
-@_api_asset(group_name="audience", deps=[tracks], automation_condition=FOLLOW_UPSTREAM)
+@_api_asset(group_name="audience", deps=[tracks], automation_condition=FOLLOW_UPSTREAM,
+            check_specs=[checks.TRACK_AUDIENCE])
 def track_audience(
     context: dg.AssetExecutionContext,
     soundcharts: SoundchartsResource,
@@ -165,10 +172,12 @@ def track_audience(
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
         report = cascade.refresh_track_audience(client, wh, slug, policy.freshness())
         preview = loaders.load_track_audience(wh, slug, last=PREVIEW_ROWS)
-    return dg.MaterializeResult(metadata=report_metadata(report, preview))
+        check = checks.track_audience_check(wh, slug)
+    return dg.MaterializeResult(metadata=report_metadata(report, preview), check_results=[check])
 
 
-@_api_asset(group_name="audience", deps=[artists, artist_metadata], automation_condition=FOLLOW_UPSTREAM)
+@_api_asset(group_name="audience", deps=[artists, artist_metadata], automation_condition=FOLLOW_UPSTREAM,
+            check_specs=[checks.ARTIST_AUDIENCE])
 def artist_audience(
     context: dg.AssetExecutionContext,
     soundcharts: SoundchartsResource,
@@ -180,7 +189,8 @@ def artist_audience(
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
         report = cascade.refresh_artist_audience(client, wh, slug, policy.freshness())
         preview = loaders.load_artist_audience(wh, slug, last=PREVIEW_ROWS)
-    return dg.MaterializeResult(metadata=report_metadata(report, preview))
+        check = checks.artist_audience_check(wh, slug)
+    return dg.MaterializeResult(metadata=report_metadata(report, preview), check_results=[check])
 
 
 CASCADE_ASSETS = [chart_rankings, tracks, artists, artist_metadata, track_audience, artist_audience]

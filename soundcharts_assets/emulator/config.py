@@ -49,6 +49,8 @@ class EmulatorConfig:
     malformed_rate: float = 0.0
     missing_optional_rate: float = 0.0
     missing_song_uuids: set[str] = field(default_factory=set)
+    gapped_ranking_charts: set[str] = field(default_factory=set)
+    """Charts whose editions are served without the entry at position 5: a broken ranking, for the checks."""
     phantom_next_page: bool = True
     song_count: int = 3000
     artist_count: int = 1500
@@ -58,7 +60,7 @@ class EmulatorConfig:
 
 
 _RATES = ("fault_rate", "reset_rate", "stall_rate", "malformed_rate", "missing_optional_rate")
-_SETS = ("not_in_plan_platforms", "not_in_plan_charts", "missing_song_uuids")
+_SETS = ("not_in_plan_platforms", "not_in_plan_charts", "missing_song_uuids", "gapped_ranking_charts")
 
 
 def knob_names() -> list[str]:

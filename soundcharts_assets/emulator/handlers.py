@@ -65,6 +65,10 @@ def _chart_slug(request: Request) -> str:
     return slug
 
 
+GAPPED_POSITION = 5
+"""The entry a chart in ``gapped_ranking_charts`` is served without."""
+
+
 def parse_ranking_datetime(raw: str) -> datetime:
     """ATOM datetimes with ``Z``, ``+00:00`` or a ``+`` that became a space through form-style encoding."""
     text = raw.strip().replace(" ", "+")
@@ -83,7 +87,10 @@ async def ranking(request: Request) -> JSONResponse:
     if edition is None:
         raise ApiError(404, NOT_FOUND)
     related = {"chart": catalogue.chart(slug), "date": iso_day(edition.date.date())}
-    return _collection(request, edition.entries, related)
+    entries = edition.entries
+    if slug in _state(request).config.gapped_ranking_charts:
+        entries = [entry for entry in entries if entry["position"] != GAPPED_POSITION]
+    return _collection(request, entries, related)
 
 
 async def available_rankings(request: Request) -> JSONResponse:

@@ -18,7 +18,6 @@ import pytest
 import sqlalchemy as sa
 
 from soundcharts_assets.defs.assets import CASCADE_ASSETS
-from soundcharts_assets.defs.checks import CASCADE_CHECKS
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.warehouse import Warehouse
@@ -88,7 +87,7 @@ def materialize(
     if not instance.has_dynamic_partition(CHARTS_PARTITIONS_NAME, slug):
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [slug])
     return dg.materialize(
-        [*CASCADE_ASSETS, *CASCADE_CHECKS],
+        CASCADE_ASSETS,
         partition_key=slug,
         instance=instance,
         resources=RESOURCES,
