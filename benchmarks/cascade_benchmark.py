@@ -41,8 +41,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--strict-baseline", action="store_true",
                         help="also run the baseline with reuse of songs and artists within the chart")
-    parser.add_argument("--tuned-variant", action=argparse.BooleanOptionalAction, default=True,
-                        help="also run cold and warm with a forkserver executor (TUNED_RUN_CONFIG)")
     parser.add_argument("--json-out", type=Path, help="also write the JSON report here")
     return parser.parse_args()
 
@@ -72,37 +70,14 @@ def lower_bound(calls: int, ranking_pages: int, rate: int, latency_ms: float) ->
             "lower_bound_s": round(max(by_rate, by_chain), 2)}
 
 
-#: The variant: step processes forked from a server that has imported the definitions once, and room for
-#: the asset-check steps beside the API steps (the default is one process per core).
-TUNED_RUN_CONFIG = {"execution": {"config": {"multiprocess": {
-    "start_method": {"forkserver": {"preload_modules": ["soundcharts_assets.definitions"]}},
-    "max_concurrent": 6,
-}}}}
-
-
-def run_cascade_tuned(slug: str) -> tuple[bool, str, str]:
-    """``launch.run_cascade`` with :data:`TUNED_RUN_CONFIG`: what the executor settings alone would gain."""
-    import dagster as dg
-
-    from soundcharts_assets.definitions import cascade_job_for_cli
-    from soundcharts_assets.launch import cascade_tags, ensure_dagster_home
-
-    ensure_dagster_home()
-    with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(dg.reconstructable(cascade_job_for_cli), instance=instance,
-                                tags=cascade_tags(slug, "benchmark"), run_config=TUNED_RUN_CONFIG,
-                                raise_on_error=False)
-        return result.success, result.run_id, "" if result.success else "see the run's logs"
-
-
-def dagster_run(server: Any, slug: str, rate: int, latency_ms: float, tuned: bool = False) -> dict[str, Any]:
+def dagster_run(server: Any, slug: str, rate: int, latency_ms: float) -> dict[str, Any]:
     from soundcharts_assets.launch import run_cascade
 
     server.reset_stats()
     gc_before = children_maxrss_mb()
     with ChildMemorySampler(exclude=server.pid) as sampler:
         started, launched_at = time.monotonic(), time.time()
-        success, run_id, failure = (run_cascade_tuned if tuned else run_cascade)(slug)
+        success, run_id, failure = run_cascade(slug)
         wall = time.monotonic() - started
     stats = server.stats()
     calls = stats["requests_total"]
@@ -214,7 +189,7 @@ def targets(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def print_table(report: dict[str, Any]) -> None:
-    columns = [k for k in ("cold", "warm", "cold_tuned", "warm_tuned") if k in report]
+    columns = [k for k in ("cold", "warm") if k in report]
     runs = [report[k] for k in columns]
     figures = [("wall s", "wall_s"), ("calls", "calls"), ("lower bound s", "lower_bound_s"),
                ("ratio to bound", "ratio_to_lower_bound"), ("step start-up s (sum)", "step_startup_s_total"),
@@ -257,12 +232,6 @@ def main() -> None:
         report["cold"] = dagster_run(server, args.slug, args.rate_limit_per_minute, args.latency_ms)
         print("warm run ...", flush=True)
         report["warm"] = dagster_run(server, args.slug, args.rate_limit_per_minute, args.latency_ms)
-        if args.tuned_variant:
-            os.environ["SOUNDCHARTS_WAREHOUSE_URL"] = f"sqlite:///{workdir / 'tuned.sqlite'}"
-            print("cold run, tuned executor ...", flush=True)
-            report["cold_tuned"] = dagster_run(server, args.slug, args.rate_limit_per_minute, args.latency_ms, True)
-            print("warm run, tuned executor ...", flush=True)
-            report["warm_tuned"] = dagster_run(server, args.slug, args.rate_limit_per_minute, args.latency_ms, True)
         if not args.skip_baseline:
             variants = {"baseline": False, **({"baseline_strict": True} if args.strict_baseline else {})}
             for key, reuse in variants.items():
