@@ -150,19 +150,24 @@ def refresh_tracks(
     freshness: FreshnessSettings,
     now: datetime | None = None,
     workers: int = 8,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> StepReport:
     """Fetch metadata for the ranked songs that are missing or older than the metadata freshness window."""
     now = now or utc_now()
     meter = _CallMeter(client)
     uuids = warehouse.ranking_song_uuids(slug)
-    stale = warehouse.stale_song_uuids(uuids, timedelta(hours=freshness.metadata_hours), now)
-    report = StepReport(reused=len(uuids) - len(stale))
-    _refresh_metadata_in_batches(
-        "song", stale, client.get_songs,
-        lambda songs: warehouse.upsert_songs(songs, fetched_at=now),
-        lambda missing: warehouse.record_missing_songs(missing, checked_at=now),
-        report, workers,
+    report = StepReport()
+    fetch_leased_metadata(
+        warehouse, "song", uuids, timedelta(hours=freshness.metadata_hours), now, slug,
+        lambda leased: _refresh_metadata_in_batches(
+            "song", leased, client.get_songs,
+            lambda songs: warehouse.upsert_songs(songs, fetched_at=now),
+            lambda missing: warehouse.record_missing_songs(missing, checked_at=now),
+            report, workers,
+        ),
+        sleep,
     )
+    report.reused = len(set(uuids)) - report.fetched - report.not_found
     return meter.finish(report)
 
 
@@ -182,20 +187,51 @@ def refresh_artist_metadata(
     freshness: FreshnessSettings,
     now: datetime | None = None,
     workers: int = 8,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> StepReport:
     """Fetch metadata for the chart's artists that are stubs or older than the freshness window."""
     now = now or utc_now()
     meter = _CallMeter(client)
     uuids = warehouse.chart_artist_uuids(slug)
-    stale = warehouse.stale_artist_uuids(uuids, timedelta(hours=freshness.metadata_hours), now)
-    report = StepReport(reused=len(uuids) - len(stale))
-    _refresh_metadata_in_batches(
-        "artist", stale, client.get_artists,
-        lambda artists: warehouse.upsert_artists(artists, fetched_at=now),
-        lambda missing: warehouse.record_missing_artists(missing, checked_at=now),
-        report, workers,
+    report = StepReport()
+    fetch_leased_metadata(
+        warehouse, "artist", uuids, timedelta(hours=freshness.metadata_hours), now, slug,
+        lambda leased: _refresh_metadata_in_batches(
+            "artist", leased, client.get_artists,
+            lambda artists: warehouse.upsert_artists(artists, fetched_at=now),
+            lambda missing: warehouse.record_missing_artists(missing, checked_at=now),
+            report, workers,
+        ),
+        sleep,
     )
+    report.reused = len(set(uuids)) - report.fetched - report.not_found
     return meter.finish(report)
+
+
+def fetch_leased_metadata(
+    warehouse: Warehouse,
+    entity: str,
+    uuids: Sequence[str],
+    max_age: timedelta,
+    now: datetime,
+    owner: str,
+    fetch: Callable[[Sequence[str]], None],
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Fetch the stale songs or artists among ``uuids``, leasing them first (as :func:`fetch_leased_audience`).
+
+    Charts refreshed together share songs and artists: each is put in one run's batches only, and a run
+    that finds some leased by another waits until they are stored (or the lease lapses and it takes them).
+    """
+    stale = {"song": warehouse.stale_song_uuids, "artist": warehouse.stale_artist_uuids}[entity]
+    while True:
+        leased = warehouse.claim_stale_metadata(entity, uuids, max_age, now, owner)
+        if leased:
+            fetch(leased)
+        elif stale(uuids, max_age, now):
+            sleep(CLAIM_POLL_SECONDS)
+        else:
+            return
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,7 @@ async def artists(request: Request) -> JSONResponse:
 
 def _objects(state: EmulatorState, kind: str, missing: str, uuids: list[str], found: dict[str, Any],
              is_batch: bool, optional: tuple[str, ...]) -> JSONResponse:
+    state.served_metadata(kind, list(found))
     if not is_batch:
         if not found:
             raise ApiError(404, NOT_FOUND)

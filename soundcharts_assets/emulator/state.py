@@ -39,12 +39,18 @@ class EmulatorState:
         self.by_route_status: dict[str, Counter[str]] = {}
         self.in_flight = 0
         self.max_concurrent = 0
+        self.metadata_served: dict[str, Counter[str]] = {"song": Counter(), "artist": Counter()}
 
     # counters -----------------------------------------------------------------------------------
     def enter(self) -> None:
         with self._lock:
             self.in_flight += 1
             self.max_concurrent = max(self.max_concurrent, self.in_flight)
+
+    def served_metadata(self, kind: str, uuids: list[str]) -> None:
+        """Count the songs or artists a metadata answer carried, so "fetched twice" is visible per entity."""
+        with self._lock:
+            self.metadata_served[kind].update(uuids)
 
     def leave(self, route: str, status: str) -> None:
         with self._lock:
@@ -64,6 +70,10 @@ class EmulatorState:
                 "quota_remaining": self.quota_remaining,
                 "max_concurrent": self.max_concurrent,
                 "in_flight": self.in_flight,
+                "metadata_served": {
+                    kind: {"total": sum(counts.values()), "distinct": len(counts)}
+                    for kind, counts in self.metadata_served.items()
+                },
             }
 
     def reset(self, quota: bool = False) -> dict[str, Any]:

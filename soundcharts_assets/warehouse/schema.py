@@ -207,8 +207,9 @@ DATA_TABLES: tuple[sa.Table, ...] = (
 audience_claims = sa.Table(
     "audience_claims",
     metadata,
-    # A short lease on an audience series a run is about to fetch, so two runs on overlapping charts never
-    # pay twice for the same (entity, source): the other run waits until it is stored or the lease lapses.
+    # A short lease on an audience series, or on a song's or artist's metadata (platform 'metadata'), that a
+    # run is about to fetch, so two runs on overlapping charts never pay twice for the same thing: the other
+    # run waits until it is stored or the lease lapses.
     sa.Column("entity", sa.String, primary_key=True),
     sa.Column("entity_uuid", sa.String, primary_key=True),
     sa.Column("platform", sa.String, primary_key=True),

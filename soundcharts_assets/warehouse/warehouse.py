@@ -234,6 +234,18 @@ class Warehouse:
             )
         )
 
+    def claim_stale_metadata(
+        self, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime, owner: str,
+        lease: timedelta = timedelta(minutes=10), limit: int = 1000,
+    ) -> list[str]:
+        """Songs or artists with stale metadata, leased to ``owner``; those another run holds are left out."""
+        reads.check_entity(entity)
+        return self._write(
+            lambda conn: writes.claim_stale_metadata(
+                conn, entity, list(uuids), max_age, now, owner, lease.total_seconds(), limit
+            )
+        )
+
     def last_audience_date(
         self, entity: str, uuid: str, platform: str, metric: str | None = None
     ) -> date | None:

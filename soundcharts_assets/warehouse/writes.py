@@ -6,7 +6,7 @@ the same rows once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 import time
 from datetime import date, datetime, timedelta
 
@@ -22,7 +22,7 @@ from soundcharts_assets.soundcharts.models import (
     Song,
     SongAudiencePoint,
 )
-from soundcharts_assets.warehouse import rows
+from soundcharts_assets.warehouse import reads, rows
 from soundcharts_assets.warehouse.errors import WarehouseError
 from soundcharts_assets.warehouse.reads import check_entity, edition_rows, resolve_edition, stale_audience
 from soundcharts_assets.warehouse.schema import (
@@ -189,19 +189,50 @@ def write_artist_audience(
     return written
 
 
+METADATA_LEASE = "metadata"
+"""The ``platform`` of a lease on an entity's metadata in ``audience_claims`` (no audience source has it)."""
+
+
 def claim_stale_audience(
     conn: sa.Connection, entity: str, uuids: Iterable[str], platforms: Iterable[str], max_age: timedelta,
     now: datetime, owner: str, lease_seconds: float, limit: int,
 ) -> list[tuple[str, str]]:
-    """Lease up to ``limit`` stale (uuid, platform) pairs to ``owner``, skipping pairs another owner holds.
+    """Lease up to ``limit`` stale (uuid, platform) pairs to ``owner``, skipping pairs another owner holds."""
+    uuids, platforms = list(uuids), list(platforms)
+    return _lease(conn, entity, lambda: stale_audience(conn, entity, uuids, platforms, max_age, now),
+                  owner, lease_seconds, limit)
+
+
+def claim_stale_metadata(
+    conn: sa.Connection, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime, owner: str,
+    lease_seconds: float, limit: int,
+) -> list[str]:
+    """Lease up to ``limit`` songs or artists whose metadata is stale, as :func:`claim_stale_audience` does.
+
+    Two charts refreshed at once share songs and artists; without a lease both runs would put the shared ones
+    in their batches and pay for them twice.
+    """
+    stale_uuids = reads.stale_song_uuids if entity == "song" else reads.stale_artist_uuids
+    wanted = list(uuids)
+    pairs = _lease(conn, entity, lambda: [(u, METADATA_LEASE) for u in stale_uuids(conn, wanted, max_age, now)],
+                   owner, lease_seconds, limit)
+    return [uuid for uuid, _ in pairs]
+
+
+def _lease(
+    conn: sa.Connection, entity: str, find_stale: Callable[[], list[tuple[str, str]]], owner: str,
+    lease_seconds: float, limit: int,
+) -> list[tuple[str, str]]:
+    """Lease up to ``limit`` of the (uuid, platform) pairs ``find_stale`` returns that no other owner holds.
 
     Claimers are serialised (Postgres: a table lock held to the end of this short transaction; SQLite: the
-    write transaction is already ``BEGIN IMMEDIATE``), so two runs can never lease the same pair. An owner
+    write transaction is already ``BEGIN IMMEDIATE``), so two runs can never lease the same pair; what is
+    stale is read after the lock, so a pair another run stored a moment ago is not leased again. An owner
     may take back its own unexpired leases: a chart's re-run after a killed run continues where it stopped.
     """
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("LOCK TABLE audience_claims IN SHARE ROW EXCLUSIVE MODE"))
-    stale = stale_audience(conn, entity, uuids, platforms, max_age, now)
+    stale = find_stale()
     if not stale:
         return []
     wall_clock = time.time()

@@ -1,11 +1,11 @@
-"""Leases on audience series: two runs on overlapping charts never fetch the same series twice."""
+"""Leases on audience series and on metadata: two runs on overlapping charts never fetch one thing twice."""
 
 import threading
 from datetime import date, datetime, timedelta, timezone
 
-from soundcharts_assets.cascade import fetch_leased_audience, AudienceJob
+from soundcharts_assets.cascade import AudienceJob, fetch_leased_audience, fetch_leased_metadata
 from soundcharts_assets.settings import FreshnessSettings
-from soundcharts_assets.soundcharts.models import SongAudiencePoint
+from soundcharts_assets.soundcharts.models import Song, SongAudiencePoint
 from soundcharts_assets.warehouse import Warehouse
 
 NOW = datetime.now(timezone.utc)
@@ -58,4 +58,49 @@ def test_two_runs_fetch_each_shared_series_exactly_once(warehouse_url):
         run.join(timeout=60)
     assert sorted(fetched) == sorted({(s, p) for s in SONGS for p in ("spotify", "youtube")})
     assert wh.stale_audience("song", SONGS, ["spotify", "youtube"], DAY, NOW) == []
+    wh.dispose()
+
+
+def test_metadata_leases_keep_shared_songs_to_one_run(warehouse_url):
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    first = wh.claim_stale_metadata("song", SONGS[:4], DAY, NOW, owner="chart-a")
+    second = wh.claim_stale_metadata("song", SONGS, DAY, NOW, owner="chart-b")
+    assert (first, second) == (SONGS[:4], SONGS[4:])
+    # A metadata lease and an audience lease on the same song are different things.
+    assert wh.claim_stale_audience("song", ["song-0"], ["spotify"], DAY, NOW, owner="chart-b") == [
+        ("song-0", "spotify")]
+    assert wh.claim_stale_metadata("song", SONGS[:4], DAY, NOW, owner="chart-a") == SONGS[:4]  # its own, again
+    # Stored or recorded missing (404): fresh, leased by nobody.
+    wh.upsert_songs([Song("song-0", "Song 0")], NOW)
+    wh.record_missing_songs(["song-1"], NOW)
+    assert wh.claim_stale_metadata("song", SONGS[:4], DAY, NOW, owner="chart-c") == []
+    assert wh.claim_stale_metadata("song", SONGS[:4], DAY, NOW, owner="chart-a") == SONGS[2:4]
+    # Artists are leased apart from songs, and a lapsed lease is taken over.
+    assert wh.claim_stale_metadata("artist", ["song-0"], DAY, NOW, owner="dead", lease=timedelta(0)) == ["song-0"]
+    assert wh.claim_stale_metadata("artist", ["song-0"], DAY, NOW, owner="alive") == ["song-0"]
+    wh.dispose()
+
+
+def test_two_runs_fetch_each_shared_song_exactly_once(warehouse_url):
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    fetched: list[str] = []
+    lock = threading.Lock()
+
+    def fetch(uuids) -> None:
+        with lock:
+            fetched.extend(uuids)
+        wh.upsert_songs([Song(uuid, f"Song {uuid}") for uuid in uuids], NOW)
+
+    runs = [
+        threading.Thread(target=fetch_leased_metadata, args=(wh, "song", songs, DAY, NOW, owner, fetch))
+        for owner, songs in (("chart-a", SONGS[:4]), ("chart-b", SONGS[2:]))
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=60)
+    assert sorted(fetched) == SONGS
+    assert wh.stale_song_uuids(SONGS, DAY, NOW) == []
     wh.dispose()

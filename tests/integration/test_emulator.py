@@ -245,10 +245,15 @@ def test_stats_reset_config_and_publish_over_http(emulator) -> None:
         assert stats == emulator.stats()
         assert stats["requests_total"] == 2 and stats["by_route"] == {"/api/v2.25/song/{uuids}": 2}
         assert stats["by_route_status"] == {"/api/v2.25/song/{uuids}": {"200": 1, "404": 1}}
+        # Entities served by metadata answers, to tell a song fetched twice from two songs fetched once.
+        http.get(f"/api/v2.25/song/{BAD_GUY},nope")
+        assert emulator.stats()["metadata_served"] == {"song": {"total": 2, "distinct": 1},
+                                                       "artist": {"total": 0, "distinct": 0}}
         assert http.post("/__emulator/config", json={"quota": 10}).json()["quota"] == 10
         assert http.post("/__emulator/config", json={"seed": 1}).status_code == 400
         assert http.post("/__emulator/config", json={"no_such_knob": 1}).status_code == 400
-        assert http.post("/__emulator/reset").json()["requests_total"] == 0
+        reset = http.post("/__emulator/reset").json()
+        assert reset["requests_total"] == 0 and reset["metadata_served"]["song"]["total"] == 0
         latest = http.get("/api/v2/chart/song/global-28/available-rankings?limit=1").json()["items"][0]
         published = http.post("/__emulator/charts/global-28/publish").json()["date"]
         newest = http.get("/api/v2/chart/song/global-28/available-rankings?limit=1").json()["items"][0]

@@ -60,6 +60,10 @@ def test_two_overlapping_cascades_at_once(
     audience_calls = sum(n for route, n in stats["by_route"].items()
                          if any(part in route for part in AUDIENCE_ROUTE_PARTS))
     assert audience_calls == len(expected["audience_fetches"])
+    # And each shared song and artist was in one run's metadata batches only (leases on metadata).
+    for kind in ("song", "artist"):
+        served = stats["metadata_served"][kind]
+        assert served["total"] == served["distinct"], (kind, served)
     print(f"{stats['requests_total']} requests in {elapsed:.1f} s (limit {RATE_PER_SECOND:g}/s)")
     assert "429" not in stats["by_status"], stats["by_status"]  # never above the shared limit in any window
     assert elapsed >= (stats["requests_total"] - SLACK) / RATE_PER_SECOND  # and not above it on average
