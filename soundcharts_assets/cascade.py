@@ -155,19 +155,12 @@ def refresh_tracks(
     """Fetch metadata for the ranked songs that are missing or older than the metadata freshness window."""
     now = now or utc_now()
     meter = _CallMeter(client)
-    uuids = warehouse.ranking_song_uuids(slug)
-    report = StepReport()
-    fetch_leased_metadata(
-        warehouse, "song", uuids, timedelta(hours=freshness.metadata_hours), now, slug,
-        lambda leased: _refresh_metadata_in_batches(
-            "song", leased, client.get_songs,
-            lambda songs: warehouse.upsert_songs(songs, fetched_at=now),
-            lambda missing: warehouse.record_missing_songs(missing, checked_at=now),
-            report, workers,
-        ),
-        sleep,
+    report = _refresh_leased_metadata(
+        warehouse, "song", warehouse.ranking_song_uuids(slug), slug, freshness, now, client.get_songs,
+        lambda songs: warehouse.upsert_songs(songs, fetched_at=now),
+        lambda missing: warehouse.record_missing_songs(missing, checked_at=now),
+        workers, sleep,
     )
-    report.reused = len(set(uuids)) - report.fetched - report.not_found
     return meter.finish(report)
 
 
@@ -192,20 +185,37 @@ def refresh_artist_metadata(
     """Fetch metadata for the chart's artists that are stubs or older than the freshness window."""
     now = now or utc_now()
     meter = _CallMeter(client)
-    uuids = warehouse.chart_artist_uuids(slug)
+    report = _refresh_leased_metadata(
+        warehouse, "artist", warehouse.chart_artist_uuids(slug), slug, freshness, now, client.get_artists,
+        lambda artists: warehouse.upsert_artists(artists, fetched_at=now),
+        lambda missing: warehouse.record_missing_artists(missing, checked_at=now),
+        workers, sleep,
+    )
+    return meter.finish(report)
+
+
+def _refresh_leased_metadata(
+    warehouse: Warehouse,
+    kind: str,
+    uuids: Sequence[str],
+    owner: str,
+    freshness: FreshnessSettings,
+    now: datetime,
+    fetch: Callable[[Sequence[str]], Mapping[str, object]],
+    store: Callable[[Iterable[object]], int],
+    record_missing: Callable[[Sequence[str]], None],
+    workers: int,
+    sleep: Callable[[float], None],
+) -> StepReport:
+    """The stale ones among ``uuids``, leased then fetched 10 per call; the rest count as reused."""
     report = StepReport()
     fetch_leased_metadata(
-        warehouse, "artist", uuids, timedelta(hours=freshness.metadata_hours), now, slug,
-        lambda leased: _refresh_metadata_in_batches(
-            "artist", leased, client.get_artists,
-            lambda artists: warehouse.upsert_artists(artists, fetched_at=now),
-            lambda missing: warehouse.record_missing_artists(missing, checked_at=now),
-            report, workers,
-        ),
+        warehouse, kind, uuids, timedelta(hours=freshness.metadata_hours), now, owner,
+        lambda leased: _refresh_metadata_in_batches(kind, leased, fetch, store, record_missing, report, workers),
         sleep,
     )
     report.reused = len(set(uuids)) - report.fetched - report.not_found
-    return meter.finish(report)
+    return report
 
 
 def fetch_leased_metadata(
