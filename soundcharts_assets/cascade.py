@@ -234,11 +234,17 @@ def fetch_leased_metadata(
     that finds some leased by another waits until they are stored (or the lease lapses and it takes them).
     """
     stale = {"song": warehouse.stale_song_uuids, "artist": warehouse.stale_artist_uuids}[entity]
+    tried: set[str] = set()  # each id is asked for once per step, even if its answer leaves it stale
     while True:
-        leased = warehouse.claim_stale_metadata(entity, uuids, max_age, now, owner)
+        untried = [uuid for uuid in uuids if uuid not in tried]
+        leased = warehouse.claim_stale_metadata(entity, untried, max_age, now, owner)
         if leased:
-            fetch(leased)
-        elif stale(uuids, max_age, now):
+            tried.update(leased)
+            try:
+                fetch(leased)
+            finally:
+                warehouse.release_metadata_claims(entity, leased, owner)
+        elif stale(untried, max_age, now):
             sleep(CLAIM_POLL_SECONDS)
         else:
             return
@@ -319,7 +325,10 @@ def fetch_leased_audience(
             entity, uuids, sources, max_age, now, owner, limit=AUDIENCE_CLAIM_CHUNK
         )
         if leased:
-            run_concurrently([AudienceJob(entity, uuid, source) for uuid, source in leased], handle, workers)
+            try:
+                run_concurrently([AudienceJob(entity, uuid, source) for uuid, source in leased], handle, workers)
+            finally:
+                warehouse.release_claims(entity, leased, owner)
         elif warehouse.stale_audience(entity, uuids, sources, max_age, now):
             sleep(CLAIM_POLL_SECONDS)
         else:

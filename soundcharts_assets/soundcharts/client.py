@@ -220,9 +220,11 @@ class SoundchartsClient:
             chunk = wanted[i : i + BATCH_SIZE]
             if len(chunk) == 1:  # "/song/{uuid}" with one uuid is the single endpoint and its envelope
                 try:
-                    found[chunk[0]] = get_one(chunk[0])
+                    entity = get_one(chunk[0])
                 except NotFoundError:
-                    pass
+                    continue
+                if entity.uuid == chunk[0]:  # type: ignore[attr-defined]  # as in a batch: another uuid
+                    found[chunk[0]] = entity  # (a merged entity) is not an answer for this one
                 continue
             path = f"{prefix}/{','.join(_seg(u) for u in chunk)}"
             where = f"{endpoint} (GET {path})"

@@ -246,6 +246,13 @@ class Warehouse:
             )
         )
 
+    def release_claims(self, entity: str, pairs: Iterable[tuple[str, str]], owner: str) -> None:
+        """Drop ``owner``'s leases on (uuid, platform) pairs; a metadata lease's platform is ``"metadata"``."""
+        self._write(lambda conn: writes.release_claims(conn, entity, list(pairs), owner))
+
+    def release_metadata_claims(self, entity: str, uuids: Iterable[str], owner: str) -> None:
+        self.release_claims(entity, [(uuid, writes.METADATA_LEASE) for uuid in uuids], owner)
+
     def last_audience_date(
         self, entity: str, uuid: str, platform: str, metric: str | None = None
     ) -> date | None:

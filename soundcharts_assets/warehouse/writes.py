@@ -219,6 +219,25 @@ def claim_stale_metadata(
     return [uuid for uuid, _ in pairs]
 
 
+def release_claims(
+    conn: sa.Connection, entity: str, pairs: Iterable[tuple[str, str]], owner: str
+) -> None:
+    """Drop ``owner``'s leases on ``pairs`` once they are stored (or given up), so no other run waits on them.
+
+    Leases also lapse on their own; releasing matters when another run finds the pairs stale again at once
+    (a short freshness window) or when this run failed and will not store them.
+    """
+    c = audience_claims.c
+    by_platform: dict[str, list[str]] = {}
+    for uuid, platform in pairs:
+        by_platform.setdefault(platform, []).append(uuid)
+    for platform, uuids in by_platform.items():
+        for part in chunks(unique(uuids)):
+            conn.execute(sa.delete(audience_claims).where(
+                c.entity == entity, c.platform == platform, c.claimed_by == owner, c.entity_uuid.in_(part)
+            ))
+
+
 def _lease(
     conn: sa.Connection, entity: str, find_stale: Callable[[], list[tuple[str, str]]], owner: str,
     lease_seconds: float, limit: int,

@@ -104,3 +104,49 @@ def test_two_runs_fetch_each_shared_song_exactly_once(warehouse_url):
     assert sorted(fetched) == SONGS
     assert wh.stale_song_uuids(SONGS, DAY, NOW) == []
     wh.dispose()
+
+
+def test_a_released_lease_is_free_for_the_next_run_at_once(warehouse_url):
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    assert wh.claim_stale_metadata("song", SONGS[:3], DAY, NOW, owner="chart-a") == SONGS[:3]
+    assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-a") == [
+        ("song-0", "spotify")]
+    wh.release_metadata_claims("song", SONGS[:2], owner="chart-b")  # not its leases: nothing happens
+    assert wh.claim_stale_metadata("song", SONGS[:3], DAY, NOW, owner="chart-b") == []
+    wh.release_metadata_claims("song", SONGS[:2], owner="chart-a")
+    assert wh.claim_stale_metadata("song", SONGS[:3], DAY, NOW, owner="chart-b") == SONGS[:2]
+    # The audience lease on song-0 is another lease and is still held.
+    assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-b") == []
+    wh.release_claims("song", [("song-0", "spotify")], owner="chart-a")
+    assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-b") == [
+        ("song-0", "spotify")]
+    wh.dispose()
+
+
+def _never_wait(seconds: float) -> None:
+    raise AssertionError(f"the step waited {seconds} s on a lease")
+
+
+def test_an_id_whose_answer_leaves_it_stale_is_asked_for_once(warehouse_url):
+    """An answer that does not make an id fresh (say, stored under another uuid) must not loop the step."""
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    asked: list[str] = []
+    fetch_leased_metadata(wh, "song", SONGS[:3], DAY, NOW, "chart-a", asked.extend, sleep=_never_wait)
+    assert asked == SONGS[:3]
+    assert wh.stale_song_uuids(SONGS[:3], DAY, NOW) == SONGS[:3]
+    wh.dispose()
+
+
+def test_a_later_run_refetches_at_freshness_zero_without_waiting_for_finished_leases(warehouse_url):
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    store = lambda uuids: wh.upsert_songs([Song(u, f"Song {u}") for u in uuids], NOW)  # noqa: E731
+    fetch_leased_metadata(wh, "song", SONGS[:4], timedelta(0), NOW, "chart-a", store, sleep=_never_wait)
+    later = NOW + timedelta(seconds=30)
+    asked: list[str] = []
+    fetch_leased_metadata(wh, "song", SONGS[2:], timedelta(0), later, "chart-b",
+                          lambda uuids: (asked.extend(uuids), store(uuids)), sleep=_never_wait)
+    assert asked == SONGS[2:]  # freshness 0: everything again, and chart-a's finished leases are gone
+    wh.dispose()

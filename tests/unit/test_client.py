@@ -236,6 +236,18 @@ def test_batch_songs_chunks_of_ten_unknown_absent() -> None:
     assert h.client.calls_by_endpoint == {"song_batch": 2, "song": 1}
 
 
+def test_an_answer_for_another_uuid_is_not_an_answer_for_the_one_asked() -> None:
+    """A merged song answers under its new uuid; batch or single, the uuid asked for counts as missing."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        ids = request.url.path.rsplit("/", 1)[1].split(",")
+        merged = [{"uuid": f"{i}-merged", "name": i} for i in ids]
+        return ok({"type": "song", "object": merged[0]}) if len(ids) == 1 else ok({"items": merged, "errors": []})
+
+    h = Harness(handler)
+    assert h.client.get_songs(["old-1", "old-2"]) == {}
+    assert h.client.get_songs(["old-3"]) == {}
+
+
 def test_batch_answered_404_means_all_missing() -> None:
     h = Harness(lambda request: error(404, "Artist not found"))
     assert h.client.get_artists(["a1", "a2", "a3"]) == {}
