@@ -233,7 +233,6 @@ def fetch_leased_metadata(
     Charts refreshed together share songs and artists: each is put in one run's batches only, and a run
     that finds some leased by another waits until they are stored (or the lease lapses and it takes them).
     """
-    stale = {"song": warehouse.stale_song_uuids, "artist": warehouse.stale_artist_uuids}[entity]
     tried: set[str] = set()  # each id is asked for once per step, even if its answer leaves it stale
     while True:
         untried = [uuid for uuid in uuids if uuid not in tried]
@@ -244,7 +243,7 @@ def fetch_leased_metadata(
                 fetch(leased)
             finally:
                 warehouse.release_metadata_claims(entity, leased, owner)
-        elif stale(untried, max_age, now):
+        elif warehouse.stale_metadata_uuids(entity, untried, max_age, now):
             sleep(CLAIM_POLL_SECONDS)
         else:
             return

@@ -42,8 +42,6 @@ TRACK_AUDIENCE = _spec("track_audience", "track_audience_coverage",
 ARTIST_AUDIENCE = _spec("artist_audience", "artist_audience_coverage",
                         "Every artist has an answer per platform (warns on no account).")
 
-CASCADE_CHECK_SPECS = [POSITIONS, SONG_METADATA, ARTIST_METADATA, TRACK_AUDIENCE, ARTIST_AUDIENCE]
-
 
 def _result(spec: dg.AssetCheckSpec, outcome: QualityOutcome) -> dg.AssetCheckResult:
     severity = dg.AssetCheckSeverity.WARN if outcome.severity == "warn" else dg.AssetCheckSeverity.ERROR

@@ -178,6 +178,15 @@ def stale_artist_uuids(
     return [u for u in wanted if u not in fresh]
 
 
+def stale_metadata_uuids(
+    conn: sa.Connection, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime
+) -> list[str]:
+    """:func:`stale_song_uuids` or :func:`stale_artist_uuids`, by ``entity`` ("song" or "artist")."""
+    check_entity(entity)
+    stale = stale_song_uuids if entity == "song" else stale_artist_uuids
+    return stale(conn, uuids, max_age, now)
+
+
 def credited_artists(conn: sa.Connection, song_uuids: Iterable[str]) -> dict[str, list[ArtistRef]]:
     t = tracks.c
     found: dict[str, list[ArtistRef]] = {}

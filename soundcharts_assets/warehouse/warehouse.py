@@ -234,6 +234,11 @@ class Warehouse:
             )
         )
 
+    def stale_metadata_uuids(self, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
+        """Songs or artists (``entity``) whose metadata is missing or older than ``max_age``."""
+        with self._read() as conn:
+            return reads.stale_metadata_uuids(conn, entity, uuids, max_age, now)
+
     def claim_stale_metadata(
         self, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime, owner: str,
         lease: timedelta = timedelta(minutes=10), limit: int = 1000,

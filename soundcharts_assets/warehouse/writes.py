@@ -22,9 +22,15 @@ from soundcharts_assets.soundcharts.models import (
     Song,
     SongAudiencePoint,
 )
-from soundcharts_assets.warehouse import reads, rows
+from soundcharts_assets.warehouse import rows
 from soundcharts_assets.warehouse.errors import WarehouseError
-from soundcharts_assets.warehouse.reads import check_entity, edition_rows, resolve_edition, stale_audience
+from soundcharts_assets.warehouse.reads import (
+    check_entity,
+    edition_rows,
+    resolve_edition,
+    stale_audience,
+    stale_metadata_uuids,
+)
 from soundcharts_assets.warehouse.schema import (
     FETCH_STATUSES,
     SYNC_SCHEDULES,
@@ -212,10 +218,11 @@ def claim_stale_metadata(
     Two charts refreshed at once share songs and artists; without a lease both runs would put the shared ones
     in their batches and pay for them twice.
     """
-    stale_uuids = reads.stale_song_uuids if entity == "song" else reads.stale_artist_uuids
     wanted = list(uuids)
-    pairs = _lease(conn, entity, lambda: [(u, METADATA_LEASE) for u in stale_uuids(conn, wanted, max_age, now)],
-                   owner, lease_seconds, limit)
+    pairs = _lease(
+        conn, entity, lambda: [(u, METADATA_LEASE) for u in stale_metadata_uuids(conn, entity, wanted, max_age, now)],
+        owner, lease_seconds, limit,
+    )
     return [uuid for uuid, _ in pairs]
 
 
