@@ -13,7 +13,7 @@ import warnings
 
 import dagster as dg
 
-from soundcharts_assets.cascade import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
+from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
 from soundcharts_assets.defs.partitions import chart_partitions
 from soundcharts_assets.quality import (
     QualityOutcome,

@@ -3,7 +3,9 @@
 import threading
 from datetime import date, datetime, timedelta, timezone
 
-from soundcharts_assets.cascade import AudienceJob, fetch_leased_audience, fetch_leased_metadata
+from soundcharts_assets.cascade.audience import AudienceJob
+from soundcharts_assets.cascade.leases import fetch_leased_audience, fetch_leased_metadata
+from soundcharts_assets.cascade.pool import run_concurrently
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.models import Song, SongAudiencePoint
 from soundcharts_assets.warehouse import Warehouse
@@ -49,7 +51,8 @@ def test_two_runs_fetch_each_shared_series_exactly_once(warehouse_url):
     chart_a, chart_b = SONGS[:4], SONGS[2:]
     runs = [
         threading.Thread(target=fetch_leased_audience, args=(
-            wh, "song", songs, ["spotify", "youtube"], freshness, NOW, owner, handle, 4))
+            wh, "song", songs, ["spotify", "youtube"], timedelta(hours=freshness.audience_hours), NOW, owner,
+            lambda pairs: run_concurrently([AudienceJob("song", u, s) for u, s in pairs], handle, 4)))
         for owner, songs in (("chart-a", chart_a), ("chart-b", chart_b))
     ]
     for run in runs:

@@ -27,7 +27,7 @@ from faultkit import (
     snapshot,
     step_failures,
 )
-from soundcharts_assets.cascade import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
+from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
 
 CLI = str(Path(sys.executable).parent / "soundcharts-assets")
 SONG_AUDIENCE_ROUTES = (SONG_AUDIENCE, SONG_AIRPLAY)

@@ -1,0 +1,25 @@
+"""The chart cascade as plain functions: ranking -> tracks -> artists -> artist metadata, and audiences.
+
+Each step asks the warehouse what is missing or stale, asks the client for exactly that, writes each answer
+back as soon as it arrives (so a killed run or an exhausted quota keeps everything fetched so far), and
+returns a :class:`StepReport`. Dagster assets are thin wrappers around these functions; tests call them
+directly with a real client and a real warehouse.
+
+One module per noun: ``ranking``, ``catalogue`` (song and artist metadata), ``audience``; ``leases`` keeps
+overlapping runs from paying twice, ``report`` holds what a step tells its asset.
+"""
+
+from soundcharts_assets.cascade.audience import refresh_artist_audience, refresh_track_audience
+from soundcharts_assets.cascade.catalogue import link_artists, refresh_artist_metadata, refresh_tracks
+from soundcharts_assets.cascade.ranking import refresh_ranking
+from soundcharts_assets.cascade.report import StepReport
+
+__all__ = [
+    "StepReport",
+    "link_artists",
+    "refresh_artist_audience",
+    "refresh_artist_metadata",
+    "refresh_ranking",
+    "refresh_track_audience",
+    "refresh_tracks",
+]

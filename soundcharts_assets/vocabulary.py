@@ -1,0 +1,89 @@
+"""The project's vocabulary, defined once: entity kinds, sync schedules, fetch statuses, audience sources.
+
+Every layer (warehouse, cascade, Dagster definitions, CLI) speaks these words; the warehouse also enforces the
+stored ones with CHECK constraints (alembic 0004). They are ``str`` enums, so a member compares equal to its
+value, is stored as its value and prints as its value: ``EntityKind.SONG == "song"``.
+
+This module imports nothing, so any layer can use it without pulling in HTTP, SQL or Dagster.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class _Word(str, Enum):
+    """A ``str`` enum whose ``str()`` and ``format()`` give the plain value, as stored and shown."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    __format__ = str.__format__
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(member.value for member in cls)
+
+    @classmethod
+    def parse(cls, raw: str, what: str):  # type: ignore[no-untyped-def]  # returns the subclass member
+        """The member named by ``raw``, or a one-line ``ValueError`` that lists the choices."""
+        try:
+            return cls(raw)
+        except ValueError:
+            raise ValueError(f"invalid {what} {raw!r}: use one of {', '.join(cls.values())}") from None
+
+
+class EntityKind(_Word):
+    """What a uuid names: songs and artists are stored once and shared by every chart."""
+
+    SONG = "song"
+    ARTIST = "artist"
+
+
+class SyncSchedule(_Word):
+    """How often the schedules refresh a followed chart (``none``: only by sensor, automation or hand)."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    NONE = "none"
+
+
+class FetchStatus(_Word):
+    """The outcome of asking the API for an entity or a series: stored, a 404, or a 403 for the plan."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"
+    NOT_IN_PLAN = "not_in_plan"
+
+
+class TrackSource(_Word):
+    """The audience series of a song, one API call each (airplay counts per radio, the rest per day)."""
+
+    SPOTIFY = "spotify"
+    YOUTUBE = "youtube"
+    SHAZAM = "shazam"
+    AIRPLAY = "airplay"
+
+
+class ArtistSource(_Word):
+    """The audience series of an artist: followers per platform, and Spotify monthly listeners.
+
+    Monthly listeners come from another endpoint than Spotify followers, so their freshness is tracked under
+    a source name of their own.
+    """
+
+    SPOTIFY = "spotify"
+    YOUTUBE = "youtube"
+    INSTAGRAM = "instagram"
+    TIKTOK = "tiktok"
+    SPOTIFY_LISTENING = "spotify_listening"
+
+
+TRACK_AUDIENCE_SOURCES: tuple[str, ...] = TrackSource.values()
+ARTIST_AUDIENCE_SOURCES: tuple[str, ...] = ArtistSource.values()
+SYNC_SCHEDULES: tuple[str, ...] = SyncSchedule.values()
+FETCH_STATUSES: tuple[str, ...] = FetchStatus.values()
+ENTITY_KINDS: tuple[str, ...] = EntityKind.values()
+
+METADATA_LEASE = "metadata"
+"""The ``platform`` of a lease on an entity's metadata (no audience source has that name)."""
