@@ -71,7 +71,7 @@ def lower_bound(calls: int, ranking_pages: int, rate: int, latency_ms: float) ->
 
 
 def dagster_run(server: Any, slug: str, rate: int, latency_ms: float) -> dict[str, Any]:
-    from soundcharts_assets.launch import run_cascade
+    from soundcharts_assets.cli.launch import run_cascade
 
     server.reset_stats()
     gc_before = children_maxrss_mb()
@@ -220,7 +220,7 @@ def print_table(report: dict[str, Any]) -> None:
 
 def main() -> None:
     args = parse_args()
-    from soundcharts_assets.registry import register_chart
+    from soundcharts_assets.cli.registry import register_chart
 
     emulator = EmulatorProcess(seed=7, latency_ms=args.latency_ms, latency_jitter_ms=args.latency_jitter_ms,
                                rate_limit_per_minute=args.rate_limit_per_minute)

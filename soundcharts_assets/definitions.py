@@ -2,27 +2,35 @@
 
 import dagster as dg
 
-from soundcharts_assets.defs.assets import CASCADE_ASSETS
-from soundcharts_assets.defs.insight import INSIGHT_ASSETS
+from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
+from soundcharts_assets.defs.automation import cascade_automation_sensor
+from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists, tracks
+from soundcharts_assets.defs.charts.assets import chart_rankings
+from soundcharts_assets.defs.charts.schedules import daily_charts_schedule, weekly_charts_schedule
+from soundcharts_assets.defs.charts.sensors import new_chart_editions_sensor
+from soundcharts_assets.defs.insight.assets import artist_growth, chart_movers, track_momentum
 from soundcharts_assets.defs.jobs import CASCADE_JOB_NAME, chart_cascade_job
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
-from soundcharts_assets.defs.schedules import daily_charts_schedule, weekly_charts_schedule
-from soundcharts_assets.defs.sensors import cascade_automation_sensor, new_chart_editions_sensor
 
 #: Each step is a process. Forking them from a server that has already imported this module and the instance's
-#: storage (`step_preload`) saves ~3 s of imports per step (11 steps a cascade) and shares that memory; 6 at
-#: once keeps the API busy while the `soundcharts_api` pool still caps the steps that call it
+#: storage (`defs.step_preload`) saves ~3 s of imports per step (11 steps a cascade) and shares that memory; 6
+#: at once keeps the API busy while the `soundcharts_api` pool still caps the steps that call it
 #: (docs/benchmarks.md).
 STEP_EXECUTOR = dg.multiprocess_executor.configured(
     {
         "max_concurrent": 6,
-        "start_method": {"forkserver": {"preload_modules": ["soundcharts_assets.step_preload"]}},
+        "start_method": {"forkserver": {"preload_modules": ["soundcharts_assets.defs.step_preload"]}},
     },
     name="preloaded_multiprocess",
 )
 
 defs = dg.Definitions(
-    assets=[*CASCADE_ASSETS, *INSIGHT_ASSETS],
+    assets=[
+        chart_rankings,                                      # charts/
+        tracks, artists, artist_metadata,                    # catalogue/
+        track_audience, artist_audience,                     # audience/
+        chart_movers, artist_growth, track_momentum,         # insight/
+    ],
     jobs=[chart_cascade_job],
     sensors=[new_chart_editions_sensor, cascade_automation_sensor],
     schedules=[daily_charts_schedule, weekly_charts_schedule],

@@ -1,4 +1,5 @@
-"""The project's vocabulary, defined once: entity kinds, sync schedules, fetch statuses, audience sources.
+"""The project's vocabulary, defined once: entity kinds, sync schedules, fetch statuses, audience sources,
+and what a chart slug may be.
 
 Every layer (warehouse, cascade, Dagster definitions, CLI) speaks these words; the warehouse also enforces the
 stored ones with CHECK constraints (alembic 0004). They are ``str`` enums, so a member compares equal to its
@@ -9,6 +10,8 @@ This module imports nothing, so any layer can use it without pulling in HTTP, SQ
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timezone
 from enum import Enum
 
 
@@ -87,3 +90,43 @@ ENTITY_KINDS: tuple[str, ...] = EntityKind.values()
 
 METADATA_LEASE = "metadata"
 """The ``platform`` of a lease on an entity's metadata (no audience source has that name)."""
+
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+
+
+class InvalidChartSlugError(ValueError):
+    """A chart slug that could not be a Soundcharts slug (and must never become a partition key)."""
+
+
+def validate_chart_slug(slug: str) -> str:
+    """Return ``slug`` if it is a valid chart slug, else raise with a one-line message.
+
+    Chart slugs are the partition keys of the whole graph. Soundcharts slugs are lowercase letters, digits,
+    ``-``, ``_`` and ``.`` (``global-28``, ``top-200-us``). Refusing anything else keeps quotes, separators and
+    control characters out of partition keys, run keys, file names and SQL parameters alike.
+    """
+    if not isinstance(slug, str) or not _SLUG.match(slug):
+        shown = slug if isinstance(slug, str) and len(slug) <= 40 else f"{str(slug)[:40]}..."
+        raise InvalidChartSlugError(
+            f"invalid chart slug {shown!r}: use 1-128 lowercase letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit (e.g. global-28)"
+        )
+    return slug
+
+
+def validate_sync_schedule(schedule: str) -> str:
+    """``schedule`` if it is a sync schedule, else a one-line ``ValueError`` listing the choices."""
+    return SyncSchedule.parse(schedule, "sync schedule").value
+
+
+def parse_edition_date(text: str) -> datetime:
+    """A chart edition date typed by a user (``YYYY-MM-DD`` or an ISO datetime), as an aware UTC datetime.
+
+    Raises a one-line ``ValueError``; the CLI and the run config wrap it in their own error types.
+    """
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

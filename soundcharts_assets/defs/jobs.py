@@ -2,10 +2,13 @@
 
 import dagster as dg
 
-from soundcharts_assets.defs.assets import CASCADE_ASSETS
+from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
+from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists, tracks
+from soundcharts_assets.defs.charts.assets import chart_rankings
+from soundcharts_assets.defs.names import CASCADE_JOB_NAME
 from soundcharts_assets.defs.partitions import chart_partitions
 
-CASCADE_JOB_NAME = "chart_cascade"
+CASCADE_ASSETS = [chart_rankings, tracks, artists, artist_metadata, track_audience, artist_audience]
 
 chart_cascade_job = dg.define_asset_job(
     CASCADE_JOB_NAME,

@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from soundcharts_assets.cascade import StepReport
-from soundcharts_assets.reporting import markdown_table
+from soundcharts_assets.defs.reporting import markdown_table
 
 PREVIEW_ROWS = 10
 

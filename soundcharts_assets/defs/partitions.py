@@ -2,6 +2,6 @@
 
 import dagster as dg
 
-CHARTS_PARTITIONS_NAME = "charts"
+from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 
 chart_partitions = dg.DynamicPartitionsDefinition(name=CHARTS_PARTITIONS_NAME)

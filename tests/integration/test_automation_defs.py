@@ -7,8 +7,8 @@ import pytest
 
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
-from soundcharts_assets.defs.schedules import daily_charts_schedule, weekly_charts_schedule
-from soundcharts_assets.defs.sensors import new_chart_editions_sensor
+from soundcharts_assets.defs.charts.schedules import daily_charts_schedule, weekly_charts_schedule
+from soundcharts_assets.defs.charts.sensors import new_chart_editions_sensor
 from soundcharts_assets.warehouse import Warehouse
 
 DATES_ROUTE = "/api/v2/chart/song/{slug}/available-rankings"

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from insight_seed import SLUG, seed
 
-from soundcharts_assets.export import TABLES
+from soundcharts_assets.cli.export import TABLES
 from soundcharts_assets.warehouse import Warehouse, loaders
 
 CHROMIUM = "/usr/bin/chromium"

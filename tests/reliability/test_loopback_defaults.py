@@ -7,7 +7,7 @@ import re
 from click.testing import CliRunner
 
 from soundcharts_assets.cli import main
-from soundcharts_assets.demo import dev_command
+from soundcharts_assets.cli.demo import dev_command
 from soundcharts_assets.emulator import EmulatorServer
 
 

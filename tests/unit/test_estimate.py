@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from soundcharts_assets.estimate import StoredState, estimate_calls, windows_for
+from soundcharts_assets.cascade.cost import StoredState, estimate_calls, windows_for
 
 
 def state(**overrides: object) -> StoredState:

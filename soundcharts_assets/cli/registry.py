@@ -9,18 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from soundcharts_assets.charts import validate_chart_slug, validate_sync_schedule
+from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
+from soundcharts_assets.vocabulary import validate_chart_slug, validate_sync_schedule
 from soundcharts_assets.soundcharts import SoundchartsClient
 from soundcharts_assets.soundcharts.errors import NotFoundError
 from soundcharts_assets.warehouse import Warehouse
-
-CHARTS_PARTITIONS_NAME = "charts"
 
 
 def _instance():
     import dagster as dg
 
-    from soundcharts_assets.launch import ensure_dagster_home
+    from soundcharts_assets.cli.launch import ensure_dagster_home
 
     ensure_dagster_home()
     return dg.DagsterInstance.get()

@@ -8,7 +8,7 @@ entity and platform for audience (the 24 h audience window has passed by the nex
 import dagster as dg
 
 from soundcharts_assets.defs.jobs import chart_cascade_job
-from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
+from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import WarehouseResource
 
 CRON_BY_CADENCE = {"daily": "0 7 * * *", "weekly": "0 7 * * 6"}

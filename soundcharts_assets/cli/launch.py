@@ -17,10 +17,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from soundcharts_assets.defs.names import CASCADE_JOB_NAME, DEFINITIONS_MODULE
 from soundcharts_assets.settings import dagster_home_from_env, project_root
 
-CASCADE_JOB_NAME = "chart_cascade"
-DEFINITIONS_MODULE = "soundcharts_assets.definitions"
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,18 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import click
 
 from soundcharts_assets.emulator.cli import main as emulator_command
-from soundcharts_assets.charts import SYNC_SCHEDULES, InvalidChartSlugError, validate_chart_slug
+from soundcharts_assets.vocabulary import (
+    SYNC_SCHEDULES,
+    InvalidChartSlugError,
+    parse_edition_date,
+    validate_chart_slug,
+)
 from soundcharts_assets.settings import SettingsError
 
 
@@ -51,10 +56,9 @@ def _parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parse_edition_date(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @click.group()
@@ -79,7 +83,7 @@ def charts() -> None:
 @one_line_errors
 def charts_add(slug: str, schedule: str) -> None:
     """Register a chart after checking with the API that it exists (1 call)."""
-    from soundcharts_assets.registry import register_chart
+    from soundcharts_assets.cli.registry import register_chart
 
     latest = register_chart(slug, schedule)
     shown = latest.date().isoformat() if latest else "none yet"
@@ -91,7 +95,7 @@ def charts_add(slug: str, schedule: str) -> None:
 @one_line_errors
 def charts_list(as_json: bool) -> None:
     """The registered charts with their sync schedule and latest stored edition."""
-    from soundcharts_assets.registry import list_registered_charts
+    from soundcharts_assets.cli.registry import list_registered_charts
 
     rows = list_registered_charts()
     if as_json:
@@ -109,7 +113,7 @@ def charts_list(as_json: bool) -> None:
 @one_line_errors
 def charts_remove(slug: str) -> None:
     """Stop following a chart; its stored history stays in the warehouse."""
-    from soundcharts_assets.registry import unregister_chart
+    from soundcharts_assets.cli.registry import unregister_chart
 
     if not unregister_chart(slug):
         raise RuntimeError(f"chart {slug!r} is not registered (see `soundcharts-assets charts list`)")
@@ -125,15 +129,15 @@ def charts_remove(slug: str) -> None:
 @one_line_errors
 def cascade(slug: str, wait: bool, ranking_date: str | None, dry_run: bool) -> None:
     """Run the whole cascade for one chart, like the old "Trigger Cascade Data Fetch" button."""
-    from soundcharts_assets.registry import require_registered, stored_tracks_count
+    from soundcharts_assets.cli.registry import require_registered, stored_tracks_count
 
     require_registered(slug)
     if dry_run:
-        from soundcharts_assets.estimate import estimate_for_cli
+        from soundcharts_assets.cascade.cost import estimate_for_cli
 
         click.echo(json.dumps(estimate_for_cli(slug), indent=2))
         return
-    from soundcharts_assets.launch import LaunchOutcome, launch_cascade, run_cascade
+    from soundcharts_assets.cli.launch import LaunchOutcome, launch_cascade, run_cascade
 
     at = _parse_date(ranking_date)
     if wait:
@@ -154,7 +158,7 @@ def cascade(slug: str, wait: bool, ranking_date: str | None, dry_run: bool) -> N
 @one_line_errors
 def demo(slug: str) -> None:
     """Start the emulator, register a chart, run its full cascade on SQLite and print what was stored."""
-    from soundcharts_assets.demo import run_demo
+    from soundcharts_assets.cli.demo import run_demo
 
     sys.exit(0 if run_demo(validate_chart_slug(slug), echo=click.echo) else 1)
 
@@ -164,7 +168,7 @@ def demo(slug: str) -> None:
 @one_line_errors
 def dev(port: int) -> None:
     """The Dagster UI and daemon on 127.0.0.1, against the emulator unless real credentials are set."""
-    from soundcharts_assets.demo import run_dev
+    from soundcharts_assets.cli.demo import run_dev
 
     sys.exit(run_dev(port, echo=click.echo))
 
@@ -209,7 +213,7 @@ def export(slug: str, fmt: str, out_dir: str | None) -> None:
     """Export a chart's ranking (with tracks and artists), tracks, artists and audiences as files."""
     from pathlib import Path
 
-    from soundcharts_assets.export import export_chart
+    from soundcharts_assets.cli.export import export_chart
     from soundcharts_assets.settings import data_dir_from_env
 
     folder = Path(out_dir) if out_dir else data_dir_from_env() / "exports" / slug

@@ -15,17 +15,17 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from soundcharts_assets.defs.assets import (
-    FOLLOW_UPSTREAM, OWNERS, artist_audience, artist_metadata, artists, chart_rankings, chart_slug,
-    failures_for_users, track_audience,
-)
+from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
+from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists
+from soundcharts_assets.defs.charts.assets import chart_rankings
+from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, OWNERS, chart_slug, failures_for_users
 from soundcharts_assets.defs.partitions import chart_partitions
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import fastest_growing
 from soundcharts_assets.insight.charts import growth_for_chart, momentum_for_chart, movers_for_chart
 from soundcharts_assets.insight.movers import CLIMBER, EXIT, FALLER, NEW, RE_ENTRY
 from soundcharts_assets.insight.pictures import growth_png, movers_png
-from soundcharts_assets.reporting import markdown_table
+from soundcharts_assets.defs.reporting import markdown_table
 from soundcharts_assets.settings import data_dir_from_env
 
 PREVIEW_ROWS = 15

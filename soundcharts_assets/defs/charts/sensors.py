@@ -1,4 +1,4 @@
-"""Sensors: new chart editions start the cascade; declarative automation carries it downstream.
+"""The new-editions sensor: a new chart edition starts the cascade; automation carries it downstream.
 
 Cost: the editions sensor spends one call per registered chart per tick (``available-rankings`` with
 ``limit=1``). At the default interval of one hour that is 24 calls per chart per day.
@@ -9,10 +9,10 @@ import os
 
 import dagster as dg
 
-from soundcharts_assets.defs.assets import CASCADE_ASSETS, chart_rankings
-from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
+from soundcharts_assets.defs.charts.assets import chart_rankings
+from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
-from soundcharts_assets.editions import dump_cursor, new_editions, parse_cursor
+from soundcharts_assets.defs.charts.editions import dump_cursor, new_editions, parse_cursor
 from soundcharts_assets.soundcharts.errors import NotFoundError, QuotaExhaustedError, SoundchartsError
 
 DEFAULT_EDITIONS_INTERVAL_SECONDS = 3600
@@ -63,14 +63,3 @@ def new_chart_editions_sensor(
         for request in requests
     ]
     return dg.SensorResult(run_requests=run_requests, cursor=dump_cursor(seen))
-
-
-#: Evaluates the eager conditions of the downstream assets (no API calls), so a landed ranking pulls the
-#: rest of the cascade, whoever materialized it.
-cascade_automation_sensor = dg.AutomationConditionSensorDefinition(
-    "cascade_automation",
-    target=dg.AssetSelection.all(),
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=int(os.environ.get("SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS", 30)),
-    description="Runs downstream chart assets when their upstream partition updates.",
-)

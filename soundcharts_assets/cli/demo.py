@@ -42,8 +42,8 @@ def emulator_environment(port: int = 0) -> Iterator[object]:
 
 
 def run_demo(slug: str, echo: Echo = print) -> bool:
-    from soundcharts_assets.launch import run_cascade
-    from soundcharts_assets.registry import register_chart
+    from soundcharts_assets.cli.launch import run_cascade
+    from soundcharts_assets.cli.registry import register_chart
     from soundcharts_assets.warehouse import Warehouse
 
     started = time.monotonic()
@@ -77,7 +77,7 @@ def dev_command(port: int) -> list[str]:
 
 
 def run_dev(port: int, echo: Echo = print) -> int:
-    from soundcharts_assets.launch import ensure_dagster_home
+    from soundcharts_assets.cli.launch import ensure_dagster_home
 
     ensure_dagster_home()
     command = dev_command(port)

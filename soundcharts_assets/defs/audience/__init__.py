@@ -1,0 +1,1 @@
+"""The audience group: track audience and artist audience series."""

@@ -1,0 +1,23 @@
+"""Checks on audience coverage: every track and artist has an answer per source (no account only warns)."""
+
+import dagster as dg
+
+from soundcharts_assets.defs.checks import check_result, check_spec
+from soundcharts_assets.defs.quality import audience_coverage_outcome
+from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES, EntityKind
+from soundcharts_assets.warehouse import Warehouse
+
+TRACK_AUDIENCE = check_spec("track_audience", "track_audience_coverage",
+                            "Every track has an answer per platform (warns on no account).")
+ARTIST_AUDIENCE = check_spec("artist_audience", "artist_audience_coverage",
+                             "Every artist has an answer per platform (warns on no account).")
+
+
+def track_audience_check(wh: Warehouse, slug: str) -> dg.AssetCheckResult:
+    coverage = wh.audience_coverage(EntityKind.SONG, wh.ranking_song_uuids(slug), TRACK_AUDIENCE_SOURCES)
+    return check_result(TRACK_AUDIENCE, audience_coverage_outcome(coverage))
+
+
+def artist_audience_check(wh: Warehouse, slug: str) -> dg.AssetCheckResult:
+    coverage = wh.audience_coverage(EntityKind.ARTIST, wh.chart_artist_uuids(slug), ARTIST_AUDIENCE_SOURCES)
+    return check_result(ARTIST_AUDIENCE, audience_coverage_outcome(coverage))

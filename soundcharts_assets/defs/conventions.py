@@ -1,0 +1,56 @@
+"""What every chart asset shares: owners, kinds, the API pool and retry policy, the partition key as a chart
+slug, and how our own errors become one-line Dagster failures.
+
+Each asset group (``charts/``, ``catalogue/``, ``audience/``, ``insight/``) builds its assets from these, so a
+rule such as "API-calling steps share the ``soundcharts_api`` pool" is written once.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import dagster as dg
+
+from soundcharts_assets.defs.names import API_POOL
+from soundcharts_assets.defs.partitions import chart_partitions
+from soundcharts_assets.settings import SettingsError
+from soundcharts_assets.soundcharts.errors import RateLimitedError, ServiceUnavailableError, SoundchartsError
+from soundcharts_assets.vocabulary import InvalidChartSlugError, validate_chart_slug
+from soundcharts_assets.warehouse import WarehouseError
+
+OWNERS = ["team:chart-analytics"]
+KINDS = {"soundcharts", "python", "sql"}
+#: Transient API trouble outlasting the client's own retries gets two more tries a little later.
+API_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=20, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+FOLLOW_UPSTREAM = dg.AutomationCondition.eager()
+
+
+def chart_slug(context: dg.AssetExecutionContext) -> str:
+    try:
+        return validate_chart_slug(context.partition_key)
+    except InvalidChartSlugError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+
+
+@contextmanager
+def failures_for_users() -> Iterator[None]:
+    """Turn our own errors into one-line Dagster failures; only transient API trouble is worth a retry."""
+    try:
+        yield
+    except (SoundchartsError, WarehouseError, SettingsError) as error:
+        transient = isinstance(error, (ServiceUnavailableError, RateLimitedError))
+        raise dg.Failure(description=str(error), allow_retries=transient) from None
+
+
+def api_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
+    """A chart asset that calls the API: in the ``soundcharts_api`` pool, retried on transient trouble."""
+    return dg.asset(
+        partitions_def=chart_partitions,
+        owners=OWNERS,
+        kinds=KINDS,
+        pool=API_POOL,
+        retry_policy=API_RETRY,
+        **kwargs,
+    )

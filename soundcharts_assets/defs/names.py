@@ -1,0 +1,13 @@
+"""Names that other processes refer to (the CLI, the daemon, the UI, run configs): defined once, import-light.
+
+The CLI imports this module without loading the code location (assets, pandas), so it stays fast.
+"""
+
+CHARTS_PARTITIONS_NAME = "charts"
+"""The dynamic partitions definition: one partition per followed chart slug."""
+CASCADE_JOB_NAME = "chart_cascade"
+"""The job that refreshes the whole cascade of a chart (schedules and ``soundcharts-assets cascade``)."""
+API_POOL = "soundcharts_api"
+"""The concurrency pool of every API-calling step (dagster.yaml sets its limit)."""
+DEFINITIONS_MODULE = "soundcharts_assets.definitions"
+"""The code location's module, as workspace.yaml and `dagster ... -m` name it."""
