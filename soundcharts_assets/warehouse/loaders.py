@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from soundcharts_assets.warehouse import reads
+from soundcharts_assets.warehouse.charts import latest_ranking_date, ranking_dates
 from soundcharts_assets.warehouse.schema import (
     artist_audience,
     artists,
@@ -84,7 +84,7 @@ def _with_artist_names(
 def load_chart(source: WarehouseSource, slug: str, date: datetime | None = None) -> pd.DataFrame:
     """One edition (the latest unless ``date``), by position, joined with track metadata and artist names."""
     with _connection(source) as conn:
-        edition = reads.latest_ranking_date(conn, slug) if date is None else date
+        edition = latest_ranking_date(conn, slug) if date is None else date
         stmt = (
             sa.select(*_RANKING_COLUMNS)
             .select_from(chart_rankings.outerjoin(tracks, _t.song_uuid == _r.song_uuid))
@@ -187,7 +187,8 @@ def _read_ordered(
 # -- reads for the insight assets and reports (issue 7): the latest editions and what their songs did -------
 
 
-def _edition_songs(slug: str, edition: datetime) -> sa.Select[Any]:
+def _edition_songs(slug: str, edition: datetime | None) -> sa.Select[Any]:
+    """The songs of one edition; no song when ``edition`` is None (the chart has none stored yet)."""
     return sa.select(_r.song_uuid).where(_r.chart_slug == slug, _r.ranking_date == edition).distinct()
 
 
@@ -197,7 +198,7 @@ def load_latest_editions(source: WarehouseSource, slug: str, count: int = 2) -> 
     Movers compare the two newest editions; reading only those keeps a chart with years of history cheap.
     """
     with _connection(source) as conn:
-        newest = reads.ranking_dates(conn, slug)[:count]
+        newest = ranking_dates(conn, slug)[:count]
         stmt = (
             sa.select(*_RANKING_COLUMNS)
             .select_from(chart_rankings.outerjoin(tracks, _t.song_uuid == _r.song_uuid))
@@ -235,7 +236,7 @@ def load_edition_artists(
     between credited artists, is computed from. Songs without stored credits have no rows.
     """
     with _connection(source) as conn:
-        edition = reads.latest_ranking_date(conn, slug) if ranking_date is None else ranking_date
+        edition = latest_ranking_date(conn, slug) if ranking_date is None else ranking_date
         stmt = (
             sa.select(
                 _r.position, _r.song_uuid, _ta.artist_uuid,
@@ -258,7 +259,7 @@ def load_edition_track_audience(
     """``load_track_audience`` for the latest edition's songs only, from ``since`` on."""
     c = track_audience.c
     with _connection(source) as conn:
-        edition = reads.latest_ranking_date(conn, slug)
+        edition = latest_ranking_date(conn, slug)
         stmt = (
             sa.select(c.song_uuid, _t.name, c.platform, c.identifier, c.date, c.value)
             .select_from(track_audience.outerjoin(tracks, _t.song_uuid == c.song_uuid))
@@ -276,7 +277,7 @@ def load_edition_artist_audience(
     """``load_artist_audience`` for the artists credited on the latest edition, from ``since`` on."""
     c = artist_audience.c
     with _connection(source) as conn:
-        edition = reads.latest_ranking_date(conn, slug)
+        edition = latest_ranking_date(conn, slug)
         credited = sa.select(_ta.artist_uuid).where(_ta.song_uuid.in_(_edition_songs(slug, edition)))
         stmt = (
             sa.select(c.artist_uuid, _a.name, c.platform, c.metric, c.date, c.value)

@@ -9,9 +9,9 @@ import pytest
 
 from soundcharts_assets.soundcharts.models import AirplayCount, ArtistRef, Genre, Label, Song
 from soundcharts_assets.warehouse import WarehouseError
-from soundcharts_assets.warehouse.engine import mask_password, parse_url
 from soundcharts_assets.warehouse.audience import airplay_rows
 from soundcharts_assets.warehouse.catalogue import artist_refs_from_json, track_row
+from soundcharts_assets.warehouse.engine import mask_password, parse_url
 from soundcharts_assets.warehouse.upserts import chunks, unique
 
 NOW = datetime(2024, 5, 10, tzinfo=timezone.utc)
