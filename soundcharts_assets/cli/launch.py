@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from soundcharts_assets.cli.errors import UserError
 from soundcharts_assets.defs.names import CASCADE_JOB_NAME, DEFINITIONS_MODULE
 from soundcharts_assets.settings import dagster_home_from_env, project_root
 
@@ -70,7 +71,7 @@ def launch_cascade(slug: str, ranking_date: datetime | None = None) -> str:
     result = subprocess.run(command, capture_output=True, text=True, cwd=project_root() or Path.cwd())
     if result.returncode != 0:
         last_line = (result.stderr.strip().splitlines() or ["dagster job launch failed"])[-1]
-        raise RuntimeError(f"could not submit the cascade run: {last_line}")
+        raise UserError(f"could not submit the cascade run: {last_line}")
     return run_id
 
 

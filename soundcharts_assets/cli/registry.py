@@ -1,34 +1,45 @@
 """The chart registry: a chart is followed when it is a `charts` partition and has a warehouse row.
 
 The Dagster instance holds the partitions (so the UI can add one too); the warehouse holds each chart's
-sync schedule and metadata. Registering checks the slug with the API first, so typos never become partitions.
+sync schedule and metadata. Registering checks every slug with the API first, so a typo never becomes a
+partition, and a list with one bad slug adds nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from soundcharts_assets.cli.errors import UserError
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
-from soundcharts_assets.vocabulary import validate_chart_slug, validate_sync_schedule
-from soundcharts_assets.soundcharts import SoundchartsClient
+from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.soundcharts.errors import NotFoundError
+from soundcharts_assets.soundcharts.models import Chart
+from soundcharts_assets.vocabulary import validate_chart_slug, validate_sync_schedule
 from soundcharts_assets.warehouse import Warehouse
 
 
-def _instance():
+@contextmanager
+def open_instance() -> Iterator[Any]:
+    """The Dagster instance of DAGSTER_HOME (the embedded default one when unset)."""
     import dagster as dg
 
     from soundcharts_assets.cli.launch import ensure_dagster_home
 
     ensure_dagster_home()
-    return dg.DagsterInstance.get()
+    with dg.DagsterInstance.get() as instance:
+        yield instance
 
 
-def _warehouse() -> Warehouse:
-    warehouse = Warehouse.from_env()
-    warehouse.migrate()
-    return warehouse
+@contextmanager
+def open_warehouse() -> Iterator[Warehouse]:
+    """The warehouse, migrated: a fresh data directory answers "unknown chart", not "no such table"."""
+    with Warehouse.from_env() as warehouse:
+        warehouse.migrate()
+        yield warehouse
 
 
 def latest_edition(client: SoundchartsClient, slug: str) -> datetime | None:
@@ -43,45 +54,53 @@ def latest_edition(client: SoundchartsClient, slug: str) -> datetime | None:
     return dates[0] if dates else None
 
 
-def register_chart(slug: str, schedule: str = "none") -> datetime | None:
-    validate_chart_slug(slug)
+def register_charts(slugs: Sequence[str], schedule: str = "none") -> dict[str, datetime | None]:
+    """Check every slug with the API (1 call each), then register them all, or none."""
+    for slug in slugs:
+        validate_chart_slug(slug)
     validate_sync_schedule(schedule)
     with SoundchartsClient.from_env() as client:
-        latest = latest_edition(client, slug)
-    warehouse = _warehouse()
-    try:
-        warehouse.register_chart(slug, schedule)
-    finally:
-        warehouse.dispose()
-    with _instance() as instance:
-        if not instance.has_dynamic_partition(CHARTS_PARTITIONS_NAME, slug):
-            instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [slug])
+        latest = {slug: latest_edition(client, slug) for slug in dict.fromkeys(slugs)}
+    with open_warehouse() as warehouse:
+        for slug in latest:
+            warehouse.register_chart(slug, schedule)
+    with open_instance() as instance:
+        known = set(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
+        new = [slug for slug in latest if slug not in known]
+        if new:
+            instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, new)
     return latest
 
 
+def register_chart(slug: str, schedule: str = "none") -> datetime | None:
+    return register_charts([slug], schedule)[slug]
+
+
 def unregister_chart(slug: str) -> bool:
-    with _instance() as instance:
+    with open_instance() as instance:
         known = instance.has_dynamic_partition(CHARTS_PARTITIONS_NAME, slug)
         if known:
             instance.delete_dynamic_partition(CHARTS_PARTITIONS_NAME, slug)
-    warehouse = _warehouse()
-    try:
+    with open_warehouse() as warehouse:
         return warehouse.remove_chart(slug) or known
-    finally:
-        warehouse.dispose()
 
 
-def require_registered(slug: str) -> None:
-    with _instance() as instance:
-        if not instance.has_dynamic_partition(CHARTS_PARTITIONS_NAME, slug):
-            raise RuntimeError(f"chart {slug!r} is not registered: run `soundcharts-assets charts add {slug}`")
+def registered_slugs() -> list[str]:
+    with open_instance() as instance:
+        return sorted(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
+
+
+def require_registered(slugs: Sequence[str]) -> None:
+    """Every slug is followed, or one line names the first that is not (and how to follow it)."""
+    known = set(registered_slugs())
+    for slug in slugs:
+        if slug not in known:
+            raise UserError(f"chart {slug!r} is not registered: run `soundcharts-assets charts add {slug}`")
 
 
 def list_registered_charts() -> list[dict[str, Any]]:
-    with _instance() as instance:
-        slugs = instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME)
-    warehouse = _warehouse()
-    try:
+    slugs = registered_slugs()
+    with open_warehouse() as warehouse:
         rows = {row.slug: row for row in warehouse.list_charts()}
         return [
             {
@@ -90,15 +109,45 @@ def list_registered_charts() -> list[dict[str, Any]]:
                 "platform": rows[slug].platform if slug in rows else None,
                 "latest_ranking_date": warehouse.latest_ranking_date(slug),
             }
-            for slug in sorted(slugs)
+            for slug in slugs
         ]
-    finally:
-        warehouse.dispose()
 
 
 def stored_tracks_count(slug: str) -> int:
-    warehouse = _warehouse()
-    try:
+    with open_warehouse() as warehouse:
         return len(warehouse.ranking_song_uuids(slug))
-    finally:
-        warehouse.dispose()
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The charts the API offers, and what listing them cost."""
+
+    charts: list[Chart]
+    api_calls: int
+
+
+def discover_charts(platform: str | None = None, country: str | None = None) -> Discovery:
+    """Song charts of one platform (or of every platform), optionally of one country: 1 call per 100 charts."""
+    with SoundchartsClient.from_env() as client:
+        platforms = [platform] if platform else client.list_song_chart_platforms()
+        charts = [chart for code in platforms for chart in client.list_song_charts(code, country)]
+        return Discovery(charts, client.calls_made)
+
+
+def read_slug_file(path: str) -> list[str]:
+    """Slugs from a file, one per line; blank lines and ``#`` comments are skipped, a bad line is named."""
+    from soundcharts_assets.vocabulary import InvalidChartSlugError
+
+    slugs = []
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                slugs.append(validate_chart_slug(line))
+            except InvalidChartSlugError as error:
+                raise UserError(f"{path}, line {number}: {error}") from None
+    if not slugs:
+        raise UserError(f"{path} lists no chart slug (one per line)")
+    return slugs

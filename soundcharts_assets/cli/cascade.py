@@ -1,0 +1,75 @@
+"""`soundcharts-assets cascade SLUG... | --all`: refresh charts now, or queue them for the daemon.
+
+Each chart gets the JSON answer of the old "Trigger Cascade" button (``success``, ``message``, ``run_id``,
+``tracks_count``), one line per chart; several charts add a summary line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from soundcharts_assets.cli.errors import UserError, one_line_errors
+from soundcharts_assets.cli.options import parse_date, slugs_argument
+
+
+@click.command()
+@click.argument("slugs", nargs=-1, callback=slugs_argument)
+@click.option("--all", "all_charts", is_flag=True, help="Every registered chart.")
+@click.option("--wait", is_flag=True, help="Run now in this process and report the outcome.")
+@click.option("--date", "ranking_date", default=None, help="Chart edition (YYYY-MM-DD); latest when omitted.")
+@click.option("--dry-run", is_flag=True, help="Only estimate the API calls the cascade would spend now.")
+@one_line_errors
+def cascade(slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: str | None, dry_run: bool) -> None:
+    """Run the whole cascade for charts, like the old "Trigger Cascade Data Fetch" button."""
+    from soundcharts_assets.cli.registry import registered_slugs, require_registered
+
+    wanted = _wanted_charts(slugs, all_charts, registered_slugs)
+    require_registered(wanted)
+    if dry_run:
+        from soundcharts_assets.cascade.cost import estimate_for_cli
+
+        for slug in wanted:
+            click.echo(json.dumps(estimate_for_cli(slug), indent=2))
+        return
+    outcomes = _refresh(wanted, parse_date(ranking_date), wait)
+    for outcome in outcomes:
+        click.echo(outcome.as_json())
+    if len(outcomes) > 1:
+        succeeded = sum(outcome.success for outcome in outcomes)
+        click.echo(json.dumps({"charts": len(outcomes), "succeeded": succeeded,
+                               "failed": len(outcomes) - succeeded,
+                               "run_ids": sorted({outcome.run_id for outcome in outcomes})}))
+    if not all(outcome.success for outcome in outcomes):
+        sys.exit(1)
+
+
+def _wanted_charts(slugs: tuple[str, ...], all_charts: bool, registered) -> list[str]:  # type: ignore[no-untyped-def]
+    if all_charts and slugs:
+        raise UserError("name charts or use --all, not both")
+    if all_charts:
+        wanted = registered()
+        if not wanted:
+            raise UserError("--all: no chart is registered; add some with `soundcharts-assets charts add SLUG`")
+        return wanted
+    if not slugs:
+        raise UserError("name at least one chart slug, or use --all")
+    return list(dict.fromkeys(slugs))
+
+
+def _refresh(slugs: list[str], at, wait: bool):  # type: ignore[no-untyped-def]
+    from soundcharts_assets.cli.launch import LaunchOutcome, launch_cascade, run_cascade
+    from soundcharts_assets.cli.registry import stored_tracks_count
+
+    outcomes = []
+    for slug in slugs:
+        if wait:
+            success, run_id, failure = run_cascade(slug, at)
+            message = f"cascade for {slug} succeeded" if success else f"cascade for {slug} failed: {failure}"
+        else:
+            run_id, success = launch_cascade(slug, at), True
+            message = f"cascade for {slug} submitted; the dagster-daemon runs queued runs (make dev starts one)"
+        outcomes.append(LaunchOutcome(success, message, run_id, stored_tracks_count(slug)))
+    return outcomes

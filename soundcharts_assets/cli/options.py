@@ -1,0 +1,32 @@
+"""Arguments shared by several commands: chart slugs and edition dates, checked before anything runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from soundcharts_assets.vocabulary import InvalidChartSlugError, parse_edition_date, validate_chart_slug
+
+
+def slug_argument(_ctx: Any, _param: Any, value: str) -> str:
+    """A click callback: the slug, or a usage error naming what a slug may be."""
+    try:
+        return validate_chart_slug(value)
+    except InvalidChartSlugError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def slugs_argument(_ctx: Any, _param: Any, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Several slugs: every one is checked before any is used; the first bad one is named."""
+    return tuple(slug_argument(_ctx, _param, value) for value in values)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_edition_date(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
