@@ -21,14 +21,12 @@ import sqlalchemy as sa
 
 from soundcharts_assets.soundcharts.models import Artist, ArtistRef, Genre, Song
 from soundcharts_assets.vocabulary import EntityKind, FetchStatus
+from soundcharts_assets.warehouse.schema import ARTIST_STUB, track_artists, tracks
 from soundcharts_assets.warehouse.schema import artists as artist_table
-from soundcharts_assets.warehouse.schema import track_artists, tracks
 from soundcharts_assets.warehouse.store import Store
 from soundcharts_assets.warehouse.upserts import chunks, unique, upsert
 
 Row = dict[str, Any]
-ARTIST_STUB = "stub"
-"""``artists.status`` of an artist known only from a track's credits (never fetched)."""
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-SYNC_SCHEDULES = ("daily", "weekly", "none")
-FETCH_STATUSES = ("ok", "not_found", "not_in_plan")
+from soundcharts_assets.vocabulary import ENTITY_KINDS, FETCH_STATUSES, SYNC_SCHEDULES
+
+ARTIST_STUB = "stub"
+"""``artists.status`` of an artist known only from a track's credits (never fetched)."""
+ARTIST_STATUSES = (*FETCH_STATUSES, ARTIST_STUB)
+
 VERSION_TABLE = "soundcharts_alembic_version"
 """Alembic's bookkeeping table. Not the default ``alembic_version``: the warehouse may share a Postgres
 database with Dagster's run storage, which keeps its own alembic history under that name."""
@@ -53,6 +57,15 @@ def _text(name: str, **kw: Any) -> sa.Column[Any]:
     return sa.Column(name, sa.String, **kw)
 
 
+def one_of(table: str, column: str, values: tuple[str, ...]) -> sa.CheckConstraint:
+    """``column IN (values)``, named ``ck_<table>_<column>``: the database refuses a word outside the vocabulary.
+
+    Migration 0004 writes them out by hand; ``test_warehouse_vocabulary.py`` checks a migrated database has each.
+    """
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{table}_{column}")
+
+
 charts = sa.Table(
     "charts",
     metadata,
@@ -68,7 +81,7 @@ charts = sa.Table(
     _text("web_url"),
     sa.Column("registered_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.CheckConstraint("sync_schedule IN ('daily', 'weekly', 'none')", name="ck_charts_sync_schedule"),
+    one_of("charts", "sync_schedule", SYNC_SCHEDULES),
 )
 
 chart_rankings = sa.Table(
@@ -112,6 +125,7 @@ tracks = sa.Table(
     sa.Column("fetched_at", UtcDateTime, nullable=False),
     sa.Column("status", sa.String, nullable=False),
     sa.Index("ix_tracks_isrc", "isrc"),
+    one_of("tracks", "status", FETCH_STATUSES),
 )
 
 track_artists = sa.Table(
@@ -138,7 +152,8 @@ artists = sa.Table(
     _text("city_name"),
     _text("image_url"),
     sa.Column("fetched_at", UtcDateTime),  # NULL: a stub known from a track credit, never fetched
-    sa.Column("status", sa.String, nullable=False),  # 'stub' | 'ok' | 'not_found'
+    sa.Column("status", sa.String, nullable=False),
+    one_of("artists", "status", ARTIST_STATUSES),
 )
 
 track_audience = sa.Table(
@@ -166,12 +181,14 @@ artist_audience = sa.Table(
 audience_fetches = sa.Table(
     "audience_fetches",
     metadata,
-    sa.Column("entity", sa.String, primary_key=True),  # 'song' | 'artist'
+    sa.Column("entity", sa.String, primary_key=True),
     sa.Column("entity_uuid", sa.String, primary_key=True),
     sa.Column("platform", sa.String, primary_key=True),
     sa.Column("fetched_at", UtcDateTime, nullable=False),
-    sa.Column("status", sa.String, nullable=False),  # 'ok' | 'not_found' | 'not_in_plan'
+    sa.Column("status", sa.String, nullable=False),
     sa.Column("points", sa.Integer, nullable=False, server_default="0"),
+    one_of("audience_fetches", "entity", ENTITY_KINDS),
+    one_of("audience_fetches", "status", FETCH_STATUSES),
 )
 
 radios = sa.Table(
@@ -215,4 +232,5 @@ audience_claims = sa.Table(
     sa.Column("platform", sa.String, primary_key=True),
     sa.Column("claimed_by", sa.String, nullable=False),  # the chart partition whose run holds it
     sa.Column("claimed_until", sa.Float, nullable=False),  # epoch seconds
+    one_of("audience_claims", "entity", ENTITY_KINDS),
 )
