@@ -12,16 +12,15 @@ from contextlib import contextmanager
 import dagster as dg
 from pydantic import Field
 
+from soundcharts_assets.ratelimit.database import DatabaseRateLimiter
 from soundcharts_assets.settings import (
-    ApiSettings,
     FreshnessSettings,
     api_settings_from_env,
     freshness_from_env,
     warehouse_url_from_env,
 )
-from soundcharts_assets.soundcharts import SoundchartsClient
+from soundcharts_assets.soundcharts import ApiSettings, SoundchartsClient
 from soundcharts_assets.warehouse import Warehouse
-from soundcharts_assets.warehouse.rate_limit import DatabaseRateLimiter
 
 
 class SoundchartsResource(dg.ConfigurableResource):

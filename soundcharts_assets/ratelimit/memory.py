@@ -1,9 +1,8 @@
-"""Client-side rate limiting: stay under the API's per-minute threshold instead of bouncing off its 429s.
+"""The in-process backend: a token bucket for the threads of one process, and a limiter that never waits.
 
-The API answers too many requests with a 429 and a reset delay; every such answer costs a round trip and
-stalls the thread that got it. Pacing requests locally is cheaper. The client only needs ``acquire()``, so a
-limiter shared between processes (a file lock, Postgres advisory locks...) can be plugged in later through the
-:class:`RateLimiter` protocol.
+Enough when one process talks to the API (the CLI, a notebook, a test); Dagster steps share
+:class:`~soundcharts_assets.ratelimit.database.DatabaseRateLimiter` instead. Both implement
+:class:`~soundcharts_assets.ratelimit.RateLimiter`.
 """
 
 from __future__ import annotations
@@ -11,14 +10,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
 
-
-@runtime_checkable
-class RateLimiter(Protocol):
-    """Blocks until one more request may be sent."""
-
-    def acquire(self) -> None: ...
+__all__ = ["TokenBucketLimiter", "UnlimitedLimiter"]
 
 
 class TokenBucketLimiter:

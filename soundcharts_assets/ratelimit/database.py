@@ -1,4 +1,4 @@
-"""One API rate limit for every process: a token bucket stored in the warehouse database.
+"""The shared backend: one API rate limit for every process, a token bucket stored in the warehouse database.
 
 Dagster runs each step in its own process and several charts run at once, so a limiter in memory lets every
 process spend the whole per-minute budget. The bucket is a row of ``api_rate_limit`` that each process
@@ -42,7 +42,7 @@ MAX_RESERVOIR = 5
 class DatabaseRateLimiter:
     """Blocks in :meth:`acquire` so that all processes together stay under ``rate_per_minute``.
 
-    Implements :class:`soundcharts_assets.soundcharts.ratelimit.RateLimiter`. ``burst`` (default one second's
+    Implements :class:`soundcharts_assets.ratelimit.RateLimiter`. ``burst`` (default one second's
     worth) is what an idle bucket saves up. Thread-safe; one instance per process is enough.
     """
 

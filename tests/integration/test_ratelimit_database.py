@@ -11,8 +11,8 @@ import threading
 import time
 from collections.abc import Sequence
 
+from soundcharts_assets.ratelimit.database import DatabaseRateLimiter
 from soundcharts_assets.warehouse import Warehouse
-from soundcharts_assets.warehouse.rate_limit import DatabaseRateLimiter
 
 RATE_PER_MINUTE = 1800  # 30 a second: enough acquisitions to count, few enough for a 2-core machine
 BURST = 10
