@@ -1,127 +1,114 @@
 """The one place that reads settings from the environment.
 
-Every other module receives typed settings objects; nothing else calls ``os.environ``. Secrets are
-held in :class:`Secret`, whose ``repr``/``str`` never shows the value, so a settings object can be
-logged, put in an exception or shown in the Dagster UI without leaking a key.
+Every other module receives typed settings objects; nothing else calls ``os.environ``. Each group of
+variables is a pydantic model whose field aliases are the variable names, so a type, a minimum and a
+default are declared once beside the name. Any bad value (not a number, negative, below the minimum)
+becomes one :class:`SettingsError` line naming the variable and what to do: the CLI prints it, and a
+Dagster code location fails with it instead of a traceback. An empty variable counts as unset.
+Secrets are pydantic ``SecretStr``; the client's own types (``ApiSettings``...) live in
+``soundcharts/config.py`` so the client does not depend on this module.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
-DEFAULT_BASE_URL = "https://customer.api.soundcharts.com"
-DEFAULT_AUTH_URL = "https://account.soundcharts.com/oauth/token"
-SANDBOX_APP_ID = "soundcharts"
-SANDBOX_API_KEY = "soundcharts"
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from soundcharts_assets.soundcharts.config import (
+    DEFAULT_AUTH_URL,
+    DEFAULT_BASE_URL,
+    SANDBOX_API_KEY,
+    SANDBOX_APP_ID,
+    ApiSettings,
+    OAuthCredentials,
+)
+
+__all__ = [
+    "SANDBOX_API_KEY",  # re-exported for the demo and the emulator, which must not import the client
+    "SANDBOX_APP_ID",
+    "AutomationSettings",
+    "FreshnessSettings",
+    "SettingsError",
+    "api_settings_from_env",
+    "automation_settings_from_env",
+    "dagster_home_from_env",
+    "data_dir_from_env",
+    "freshness_from_env",
+    "project_root",
+    "warehouse_url_from_env",
+]
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class SettingsError(ValueError):
     """A setting has a value we cannot use; the message names the variable and what to do."""
 
 
-class Secret:
-    """A string that never shows itself in ``repr``, ``str`` or f-strings."""
+class _FromEnv(BaseModel):
+    """Read by alias (the variable name) from the environment, or by field name from code."""
 
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
 
-@dataclass(frozen=True)
-class OAuthCredentials:
-    client_id: str
-    client_secret: Secret
-    team_id: str
-    token_url: str = DEFAULT_AUTH_URL
-
-
-@dataclass(frozen=True)
-class ApiSettings:
-    """How to reach the Soundcharts API (or the emulator, which speaks the same protocol)."""
-
-    base_url: str = DEFAULT_BASE_URL
-    app_id: str = SANDBOX_APP_ID
-    api_key: Secret = field(default_factory=lambda: Secret(SANDBOX_API_KEY))
-    oauth: OAuthCredentials | None = None
-    timeout_seconds: float = 30.0
-    connect_timeout_seconds: float = 10.0
-    max_retries: int = 5
-    backoff_base_seconds: float = 0.5
-    backoff_max_seconds: float = 30.0
-    max_rate_limit_wait_seconds: float = 120.0
-    rate_limit_per_minute: int = 6000
-    max_in_flight: int = 8
-    quota_floor: int = 0
-
-    @property
-    def uses_sandbox_credentials(self) -> bool:
-        return self.oauth is None and self.app_id == SANDBOX_APP_ID and (
-            self.api_key.reveal() == SANDBOX_API_KEY
-        )
-
-
-@dataclass(frozen=True)
-class FreshnessSettings:
+class FreshnessSettings(_FromEnv):
     """How old a stored entity may be before a materialization fetches it again."""
 
-    metadata_hours: float = 7 * 24
-    audience_hours: float = 24
-    audience_lookback_days: int = 90
+    metadata_hours: float = Field(7 * 24.0, ge=0.0, alias="SOUNDCHARTS_METADATA_FRESHNESS_HOURS")
+    audience_hours: float = Field(24.0, ge=0.0, alias="SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS")
+    audience_lookback_days: int = Field(90, ge=1, alias="SOUNDCHARTS_AUDIENCE_LOOKBACK_DAYS")
 
 
-@dataclass(frozen=True)
-class Settings:
-    api: ApiSettings
-    warehouse_url: str
-    data_dir: Path
-    freshness: FreshnessSettings
+class AutomationSettings(_FromEnv):
+    """How often the sensors look: new chart editions (a paid call per chart), and the automation sensor."""
+
+    editions_sensor_interval_seconds: int = Field(3600, ge=1, alias="SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS")
+    automation_sensor_interval_seconds: int = Field(30, ge=1, alias="SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS")
 
 
-def _env_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
+class _ApiEnv(_FromEnv):
+    """The ``SOUNDCHARTS_*`` variables of :class:`ApiSettings`; OAuth is read apart (all three or none)."""
+
+    base_url: str = Field(DEFAULT_BASE_URL, alias="SOUNDCHARTS_BASE_URL")
+    app_id: str = Field(SANDBOX_APP_ID, alias="SOUNDCHARTS_APP_ID")
+    api_key: SecretStr = Field(SecretStr(SANDBOX_API_KEY), alias="SOUNDCHARTS_API_KEY")
+    timeout_seconds: float = Field(30.0, ge=0.1, alias="SOUNDCHARTS_TIMEOUT_SECONDS")
+    max_retries: int = Field(5, ge=0, alias="SOUNDCHARTS_MAX_RETRIES")
+    rate_limit_per_minute: int = Field(6000, ge=1, alias="SOUNDCHARTS_RATE_LIMIT_PER_MINUTE")
+    max_in_flight: int = Field(8, ge=1, alias="SOUNDCHARTS_MAX_IN_FLIGHT")
+    quota_floor: int = Field(0, ge=0, alias="SOUNDCHARTS_QUOTA_FLOOR")
+
+
+def _read(model: type[Model], env: Mapping[str, str] | None) -> Model:
+    """``model`` from the environment (empty variables count as unset); a bad value is one SettingsError."""
+    env = os.environ if env is None else env
+    names = {field.alias or name for name, field in model.model_fields.items()}
+    given = {name: env[name] for name in names if env.get(name, "").strip()}
     try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a whole number; set it to e.g. {default}") from None
-    if value < minimum:
-        raise SettingsError(f"{name}={value} is below {minimum}; set it to e.g. {default}")
-    return value
+        return model.model_validate(given)
+    except ValidationError as error:
+        raise SettingsError(_one_line(model, error)) from None
 
 
-def _env_float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number; set it to e.g. {default}") from None
-    if value < minimum:
-        raise SettingsError(f"{name}={value} is below {minimum}; set it to e.g. {default}")
-    return value
+def _one_line(model: type[BaseModel], error: ValidationError) -> str:
+    """The first problem, worded as before pydantic: ``NAME='x' is not a whole number; set it to e.g. 5``."""
+    problem = error.errors()[0]
+    name = str(problem["loc"][0])
+    field = next(f for n, f in model.model_fields.items() if (f.alias or n) == name)
+    default: Any = field.default.get_secret_value() if isinstance(field.default, SecretStr) else field.default
+    raw, kind = problem.get("input"), problem["type"]
+    if kind in ("int_parsing", "int_from_float"):
+        return f"{name}={raw!r} is not a whole number; set it to e.g. {default}"
+    if kind == "float_parsing":
+        return f"{name}={raw!r} is not a number; set it to e.g. {default}"
+    if kind in ("greater_than_equal", "greater_than"):
+        minimum = problem.get("ctx", {}).get("ge", problem.get("ctx", {}).get("gt"))
+        return f"{name}={raw} is below {minimum}; set it to e.g. {default}"
+    return f"{name}={raw!r} is not usable ({problem['msg']}); set it to e.g. {default}"
 
 
 def _oauth_from_env(env: Mapping[str, str]) -> OAuthCredentials | None:
@@ -134,30 +121,40 @@ def _oauth_from_env(env: Mapping[str, str]) -> OAuthCredentials | None:
         raise SettingsError(f"OAuth needs {', '.join(names)}; {', '.join(missing)} is not set")
     return OAuthCredentials(
         client_id=env["SOUNDCHARTS_CLIENT_ID"],
-        client_secret=Secret(env["SOUNDCHARTS_CLIENT_SECRET"]),
+        client_secret=SecretStr(env["SOUNDCHARTS_CLIENT_SECRET"]),
         team_id=env["SOUNDCHARTS_TEAM_ID"],
         token_url=env.get("SOUNDCHARTS_AUTH_URL") or DEFAULT_AUTH_URL,
     )
 
 
 def api_settings_from_env(env: Mapping[str, str] | None = None) -> ApiSettings:
+    """How to reach the API: ``SOUNDCHARTS_BASE_URL``, the credentials, and the reliability knobs."""
     env = os.environ if env is None else env
-    base_url = (env.get("SOUNDCHARTS_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    read = _read(_ApiEnv, env)
+    base_url = read.base_url.rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise SettingsError(f"SOUNDCHARTS_BASE_URL={base_url!r} must start with http:// or https://")
-    app_id = env.get("SOUNDCHARTS_APP_ID") or SANDBOX_APP_ID
-    api_key = env.get("SOUNDCHARTS_API_KEY") or SANDBOX_API_KEY
     return ApiSettings(
         base_url=base_url,
-        app_id=app_id,
-        api_key=Secret(api_key),
+        app_id=read.app_id,
+        api_key=read.api_key,
         oauth=_oauth_from_env(env),
-        timeout_seconds=_env_float(env, "SOUNDCHARTS_TIMEOUT_SECONDS", 30.0, minimum=0.1),
-        max_retries=_env_int(env, "SOUNDCHARTS_MAX_RETRIES", 5),
-        rate_limit_per_minute=_env_int(env, "SOUNDCHARTS_RATE_LIMIT_PER_MINUTE", 6000, minimum=1),
-        max_in_flight=_env_int(env, "SOUNDCHARTS_MAX_IN_FLIGHT", 8, minimum=1),
-        quota_floor=_env_int(env, "SOUNDCHARTS_QUOTA_FLOOR", 0),
+        timeout_seconds=read.timeout_seconds,
+        max_retries=read.max_retries,
+        rate_limit_per_minute=read.rate_limit_per_minute,
+        max_in_flight=read.max_in_flight,
+        quota_floor=read.quota_floor,
     )
+
+
+def freshness_from_env(env: Mapping[str, str] | None = None) -> FreshnessSettings:
+    return _read(FreshnessSettings, env)
+
+
+def automation_settings_from_env(env: Mapping[str, str] | None = None) -> AutomationSettings:
+    """The sensors' intervals: ``SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS`` (default 3600) and
+    ``SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS`` (default 30)."""
+    return _read(AutomationSettings, env)
 
 
 def data_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
@@ -172,25 +169,6 @@ def warehouse_url_from_env(env: Mapping[str, str] | None = None) -> str:
     if url:
         return url
     return f"sqlite:///{data_dir_from_env(env) / 'warehouse.sqlite'}"
-
-
-def freshness_from_env(env: Mapping[str, str] | None = None) -> FreshnessSettings:
-    env = os.environ if env is None else env
-    return FreshnessSettings(
-        metadata_hours=_env_float(env, "SOUNDCHARTS_METADATA_FRESHNESS_HOURS", 7 * 24),
-        audience_hours=_env_float(env, "SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS", 24),
-        audience_lookback_days=_env_int(env, "SOUNDCHARTS_AUDIENCE_LOOKBACK_DAYS", 90, minimum=1),
-    )
-
-
-def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
-    env = os.environ if env is None else env
-    return Settings(
-        api=api_settings_from_env(env),
-        warehouse_url=warehouse_url_from_env(env),
-        data_dir=data_dir_from_env(env),
-        freshness=freshness_from_env(env),
-    )
 
 
 def project_root() -> Path | None:
