@@ -1,9 +1,11 @@
-"""Credentials on the wire: legacy ``x-app-id``/``x-api-key`` headers or an OAuth2 client-credentials token.
+"""Credentials on the wire, as ``httpx.Auth`` flows: legacy ``x-app-id``/``x-api-key`` headers, or OAuth2.
 
-Authentication lives in the request path rather than in an ``httpx.Auth`` flow because the token is shared by
-every thread of the cascade: one lock guards it, one thread fetches it while the others wait, and a 401 only
-invalidates the token that was actually sent (so ten threads hitting 401 together refresh it once).
-Secrets are read with ``Secret.reveal()`` only where a header or Basic auth is built, and never logged.
+The OAuth token is shared by every thread of a fan-out, so one lock guards it: one thread fetches it while
+the others wait, and a 401 only invalidates the token that was actually sent (ten threads hitting 401
+together refresh it once). The token request goes through the client's own ``httpx.Client`` (same
+transport, so tests and the emulator see it) with explicit Basic auth, which overrides this flow.
+These flows do I/O (the token request) and sleep between its retries, so they are synchronous only.
+Secrets are read with ``get_secret_value()`` only where a header is built, and never logged.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Generator
 
 import httpx
+from pydantic import SecretStr
 
-from ..settings import OAuthCredentials, Secret
+from .config import OAuthCredentials
 from .errors import AuthenticationError, MalformedPayloadError, ServiceUnavailableError
+from .responses import shown_path
 
 logger = logging.getLogger("soundcharts_assets.soundcharts")
 
@@ -28,39 +31,28 @@ _REFRESH_SHARE = 0.1
 _REFRESH_MAX_MARGIN = 30.0
 _DEFAULT_TTL = 300.0
 
-
-class Authenticator(Protocol):
-    kind: str
-
-    def headers(self) -> dict[str, str]:
-        """Headers that authenticate one request (may fetch a token first)."""
-        ...
-
-    def retry_after_401(self, sent: dict[str, str]) -> bool:
-        """Whether a 401 on a request sent with ``sent`` headers is worth one more try."""
-        ...
+AuthFlow = Generator[httpx.Request, httpx.Response, None]
 
 
-class ApiKeyAuth:
+class ApiKeyAuth(httpx.Auth):
     """The legacy header pair; a 401 means the pair is wrong, so there is nothing to refresh."""
 
     kind = "api-key"
 
-    def __init__(self, app_id: str, api_key: Secret) -> None:
+    def __init__(self, app_id: str, api_key: SecretStr) -> None:
         self._app_id = app_id
         self._api_key = api_key
 
-    def headers(self) -> dict[str, str]:
-        return {"x-app-id": self._app_id, "x-api-key": self._api_key.reveal()}
-
-    def retry_after_401(self, sent: dict[str, str]) -> bool:
-        return False
+    def auth_flow(self, request: httpx.Request) -> AuthFlow:
+        request.headers["x-app-id"] = self._app_id
+        request.headers["x-api-key"] = self._api_key.get_secret_value()
+        yield request
 
     def __repr__(self) -> str:
         return f"ApiKeyAuth(app_id={self._app_id!r})"
 
 
-class OAuthClientCredentials:
+class OAuthClientCredentials(httpx.Auth):
     """Client-credentials tokens: fetched on first use, refreshed shortly before expiry and once after a 401."""
 
     kind = "oauth"
@@ -86,19 +78,35 @@ class OAuthClientCredentials:
         self._refresh_at = 0.0
         self.token_requests = 0
 
-    def headers(self) -> dict[str, str]:
+    def sync_auth_flow(self, request: httpx.Request) -> AuthFlow:
+        token = self._valid_token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code != 401:
+            return
+        self._invalidate(token)
+        logger.warning("retrying %s %s with a fresh OAuth token after 401", request.method,
+                       shown_path(request.url.path))
+        request.headers["Authorization"] = f"Bearer {self._valid_token()}"
+        yield request
+
+    def auth_flow(self, request: httpx.Request) -> AuthFlow:
+        """Used by ``httpx.AsyncClient`` only, which would block on the token request: refuse."""
+        raise NotImplementedError("the Soundcharts client is synchronous; its OAuth flow fetches tokens in-line")
+
+    def _valid_token(self) -> str:
         with self._lock:
             if self._token is None or self._clock() >= self._refresh_at:
                 self._token, self._refresh_at = self._fetch()
-            return {"Authorization": f"Bearer {self._token}"}
+            return self._token
 
-    def retry_after_401(self, sent: dict[str, str]) -> bool:
+    def _invalidate(self, sent: str) -> None:
         with self._lock:
-            if sent.get("Authorization") == f"Bearer {self._token}":
+            if self._token == sent:
                 self._token = None  # only the token that failed; another thread may have refreshed already
-        return True
 
     def _fetch(self) -> tuple[str, float]:
+        """A new token and when to refresh it; transient token-endpoint failures are retried with backoff."""
         url = self._credentials.token_url
         for attempt in range(self._max_retries + 1):
             self.token_requests += 1
@@ -106,7 +114,7 @@ class OAuthClientCredentials:
             try:
                 response = self._http.post(
                     url,
-                    auth=(self._credentials.client_id, self._credentials.client_secret.reveal()),
+                    auth=(self._credentials.client_id, self._credentials.client_secret.get_secret_value()),
                     data={"grant_type": "client_credentials", "team_id": self._credentials.team_id},
                 )
             except httpx.TransportError as exc:

@@ -1,4 +1,11 @@
-"""Errors a user can act on. Each message is one line and never contains a secret."""
+"""Errors a user can act on. Each message is one line and never contains a secret.
+
+One request attempt raises these too (see ``transport.py``): a transient failure is marked ``retryable`` and
+a rate-limit 429 carries the ``retry_after`` the API asked for, so the retry policy (``retry.py``) decides
+from the error alone whether to wait or stop. What finally reaches the caller is never ``retryable``-worded:
+the policy replaces a transient error it gives up on by one that says how many retries were made.
+Importing this module does not import httpx.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,14 @@ from __future__ import annotations
 class SoundchartsError(Exception):
     """Base of every error the client raises on purpose."""
 
-    def __init__(self, message: str, *, status: int | None = None, path: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, path: str | None = None, retryable: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.path = path
+        self.retryable = retryable
+        """Whether trying the same request again may succeed (5xx, timeouts, resets, truncated bodies)."""
 
 
 class AuthenticationError(SoundchartsError):
@@ -33,7 +44,16 @@ class QuotaFloorReachedError(QuotaExhaustedError):
 
 
 class RateLimitedError(SoundchartsError):
-    """Still rate limited (429 "maximum request count") after the allowed waits."""
+    """A 429 "maximum request count"; raised to the caller once the allowed waits are spent.
+
+    ``retry_after`` is the wait the API asked for in seconds (None when it did not say).
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = 429, path: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status, path=path)
+        self.retry_after = retry_after
 
 
 class ServiceUnavailableError(SoundchartsError):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from soundcharts_assets.settings import ApiSettings, OAuthCredentials, Secret
 from soundcharts_assets.soundcharts import (
     AuthenticationError,
     NotFoundError,
@@ -19,6 +18,7 @@ from soundcharts_assets.soundcharts import (
     RateLimitedError,
     SoundchartsClient,
 )
+from soundcharts_assets.soundcharts.config import ApiSettings, OAuthCredentials, SecretStr
 from soundcharts_assets.soundcharts.parsing import parse_day
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -33,7 +33,7 @@ def make_client(server: Any, **overrides: Any) -> SoundchartsClient:
 
 
 def oauth(server: Any, secret: str = "emulator-secret") -> OAuthCredentials:
-    return OAuthCredentials(client_id="emulator-client", client_secret=Secret(secret), team_id="emulator-team",
+    return OAuthCredentials(client_id="emulator-client", client_secret=SecretStr(secret), team_id="emulator-team",
                             token_url=f"{server.url}/oauth/token")
 
 
@@ -160,7 +160,7 @@ def test_rate_limit_429_waits_the_reset_then_succeeds(emulator: Any) -> None:
 
 
 def test_wrong_key_is_401(shared_emulator: Any) -> None:
-    with make_client(shared_emulator, api_key=Secret("definitely-wrong-key-42")) as client:
+    with make_client(shared_emulator, api_key=SecretStr("definitely-wrong-key-42")) as client:
         with pytest.raises(AuthenticationError, match="SOUNDCHARTS_API_KEY") as info:
             client.get_chart_ranking("global-28")
         assert client.calls_made == 1

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
@@ -17,7 +16,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from soundcharts_assets.settings import ApiSettings, OAuthCredentials, Secret
+from soundcharts_assets.ratelimit.memory import UnlimitedLimiter
 from soundcharts_assets.soundcharts import (
     AuthenticationError,
     MalformedPayloadError,
@@ -29,9 +28,8 @@ from soundcharts_assets.soundcharts import (
     RequestRejectedError,
     ServiceUnavailableError,
     SoundchartsClient,
-    TokenBucketLimiter,
 )
-from soundcharts_assets.soundcharts.ratelimit import UnlimitedLimiter
+from soundcharts_assets.soundcharts.config import ApiSettings, OAuthCredentials, SecretStr
 
 BASE = "https://api.test"
 API_KEY = "sk-very-secret-key"
@@ -52,7 +50,7 @@ class Harness:
             return handler(request)
 
         knobs: dict = {"max_retries": 3, "backoff_base_seconds": 0.5, "backoff_max_seconds": 4.0, **overrides}
-        settings = ApiSettings(base_url=BASE, app_id="my-app", api_key=Secret(API_KEY), **knobs)
+        settings = ApiSettings(base_url=BASE, app_id="my-app", api_key=SecretStr(API_KEY), **knobs)
         self.client = SoundchartsClient(
             settings, limiter=UnlimitedLimiter(), transport=httpx.MockTransport(record),
             sleep=self.sleeps.append, random=lambda: 1.0, clock=lambda: self.now,
@@ -440,7 +438,7 @@ class TokenServer:
 
 
 def oauth_harness(server: TokenServer) -> Harness:
-    oauth = OAuthCredentials(client_id="cid", client_secret=Secret(CLIENT_SECRET), team_id="team",
+    oauth = OAuthCredentials(client_id="cid", client_secret=SecretStr(CLIENT_SECRET), team_id="team",
                              token_url="https://auth.test/oauth/token")
     return Harness(server, oauth=oauth)
 
@@ -512,7 +510,7 @@ def test_secrets_never_in_repr_errors_or_logs(caplog: pytest.LogCaptureFixture) 
         assert CLIENT_SECRET not in record.getMessage() and "tok1" not in record.getMessage()
 
 
-# --- concurrency, lifecycle, limiter ----------------------------------------------------------------------
+# --- concurrency, lifecycle --------------------------------------------------------------------------
 
 def test_counters_are_thread_safe() -> None:
     h = Harness(lambda request: ok({"object": {"uuid": "s1", "name": "x"}}, quota=50), max_in_flight=4)
@@ -556,34 +554,6 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         assert repr(client) == "SoundchartsClient(base_url='http://127.0.0.1:9', auth='api-key')"
 
 
-def test_token_bucket_paces_to_the_rate() -> None:
-    clock = {"t": 0.0}
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        clock["t"] += seconds
-
-    limiter = TokenBucketLimiter(600, burst=5, clock=lambda: clock["t"], sleep=sleep)  # 10 per second
-    for _ in range(25):
-        limiter.acquire()
-    assert waits[:1] == [pytest.approx(0.1)] and len(waits) == 20  # the first 5 are the burst
-    assert clock["t"] == pytest.approx(2.0)  # 20 more at 10/s
-    clock["t"] += 100  # a long idle period saves at most `burst` tokens
-    waits.clear()
-    for _ in range(6):
-        limiter.acquire()
-    assert len(waits) == 1
-
-
-def test_token_bucket_is_thread_safe_with_real_clock() -> None:
-    limiter = TokenBucketLimiter(60 * 200, burst=1)  # 200 per second
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda _: limiter.acquire(), range(41)))
-    assert time.monotonic() - started >= 0.19  # 40 tokens after the first at 200/s
-
-
 @pytest.mark.parametrize(
     ("message", "headers", "rate_limited"),
     [
@@ -594,7 +564,7 @@ def test_token_bucket_is_thread_safe_with_real_clock() -> None:
     ],
 )
 def test_429_classification(message: str, headers: dict, rate_limited: bool) -> None:
-    from soundcharts_assets.soundcharts.transport import api_error_message, is_rate_limit
+    from soundcharts_assets.soundcharts.responses import api_error_message, is_rate_limit
 
     response = error(429, message, headers)
     assert is_rate_limit(response, api_error_message(response)) is rate_limited
