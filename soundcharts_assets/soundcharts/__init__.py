@@ -1,9 +1,18 @@
-"""The Soundcharts API client: typed models, our errors, rate limiting, pagination and retries.
+"""The Soundcharts API client: a small library in the httpx mould (see docs/architecture.md, "Client contract").
 
-``SoundchartsClient`` is the one entry point; see docs/architecture.md for the contract.
+Layout: ``config`` (settings types), ``models`` and ``parsing``/``fields`` (typed payloads), ``errors``,
+``endpoints/`` (one mixin per noun), ``transport`` (one attempt) and ``retry`` (the policy), ``responses``
+(classifying answers), ``auth`` (``httpx.Auth`` flows), ``pagination``, ``quota`` and ``client``.
+
+``SoundchartsClient`` is imported lazily (module ``__getattr__``): the warehouse, notebooks and the
+emulator's tests import the models, errors and config from here without loading httpx.
 """
 
-from .client import SoundchartsClient
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .config import ApiSettings, OAuthCredentials
 from .errors import (
     AuthenticationError,
     MalformedPayloadError,
@@ -31,10 +40,13 @@ from .models import (
     SongRef,
     TeamUsage,
 )
-from .ratelimit import RateLimiter, TokenBucketLimiter
+
+if TYPE_CHECKING:
+    from .client import SoundchartsClient
 
 __all__ = [
     "AirplayCount",
+    "ApiSettings",
     "Artist",
     "ArtistAudiencePoint",
     "ArtistRef",
@@ -45,12 +57,12 @@ __all__ = [
     "Label",
     "MalformedPayloadError",
     "NotFoundError",
+    "OAuthCredentials",
     "PlanRestrictedError",
     "QuotaExhaustedError",
     "QuotaFloorReachedError",
     "RankingEntry",
     "RateLimitedError",
-    "RateLimiter",
     "RequestRejectedError",
     "ServiceUnavailableError",
     "Song",
@@ -59,5 +71,12 @@ __all__ = [
     "SoundchartsClient",
     "SoundchartsError",
     "TeamUsage",
-    "TokenBucketLimiter",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SoundchartsClient":
+        from .client import SoundchartsClient
+
+        return SoundchartsClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,6 +23,8 @@ logger = logging.getLogger("soundcharts_assets.soundcharts")
 
 MAX_PAGE_SIZE = 100
 MAX_WINDOW_DAYS = 90
+BATCH_SIZE = 10
+"""Uuids per call of the song and artist batch endpoints (the API's maximum)."""
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .fields import (  # envelope_object and page_items are re-exported for client.py
+from .fields import (
     as_dict,
     as_list,
-    envelope_object,
     malformed,
     opt_bool,
     opt_float,
