@@ -63,14 +63,7 @@ class SoundchartsClient(ChartEndpoints, SongEndpoints, ArtistEndpoints, Audience
             max_rate_limit_wait=settings.max_rate_limit_wait_seconds,
             random=random,
         )
-        self._auth: ApiKeyAuth | OAuthClientCredentials
-        if settings.oauth is not None:
-            self._auth = OAuthClientCredentials(
-                settings.oauth, self._http, clock=clock, sleep=sleep, backoff=policy.backoff,
-                max_retries=settings.max_retries,
-            )
-        else:
-            self._auth = ApiKeyAuth(settings.app_id, settings.api_key)
+        self._auth = _authentication(settings, self._http, policy, clock=clock, sleep=sleep)
         self._http.auth = self._auth
         self._api = ApiTransport(
             self._http,
@@ -114,3 +107,15 @@ class SoundchartsClient(ChartEndpoints, SongEndpoints, ArtistEndpoints, Audience
     def calls_by_endpoint(self) -> dict[str, int]:
         """``calls_made`` per endpoint name, e.g. ``{"song_audience": 12}``."""
         return self._counters.by_endpoint
+
+
+def _authentication(
+    settings: ApiSettings, http: httpx.Client, policy: RetryPolicy, *,
+    clock: Callable[[], float], sleep: Callable[[float], None],
+) -> ApiKeyAuth | OAuthClientCredentials:
+    """OAuth when credentials are set (its token requests back off like API retries), else the key pair."""
+    if settings.oauth is None:
+        return ApiKeyAuth(settings.app_id, settings.api_key)
+    return OAuthClientCredentials(
+        settings.oauth, http, clock=clock, sleep=sleep, backoff=policy.backoff, max_retries=settings.max_retries
+    )

@@ -2,8 +2,8 @@
 
 One request attempt raises these too (see ``transport.py``): a transient failure is marked ``retryable`` and
 a rate-limit 429 carries the ``retry_after`` the API asked for, so the retry policy (``retry.py``) decides
-from the error alone whether to wait or stop. What finally reaches the caller is never ``retryable``-worded:
-the policy replaces a transient error it gives up on by one that says how many retries were made.
+from the error alone whether to wait or stop. When the policy gives up on a transient error it raises a new
+one whose message says how many retries were made and which setting to change.
 Importing this module does not import httpx.
 """
 
