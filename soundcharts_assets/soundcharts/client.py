@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from typing_extensions import Self
 
 from ..ratelimit import RateLimiter
 from ..ratelimit.memory import TokenBucketLimiter
@@ -84,7 +83,7 @@ class SoundchartsClient(ChartEndpoints, SongEndpoints, ArtistEndpoints, Audience
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> SoundchartsClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
