@@ -7,14 +7,18 @@ does this for metadata and audience alike; the two differ only in what a key is 
 pair) and how the warehouse leases it, which :class:`MetadataLeases` and :class:`AudienceLeases` say.
 
 A lease belongs to an owner: the Dagster run (its root run, so a retry of a killed run takes back what the
-killed run held), or a fresh id for a call outside Dagster.
+killed run held), or a fresh id for a call outside Dagster. Leases are short (:data:`LEASE`) and renewed by a
+heartbeat while their holder works, so a holder that died (SIGKILL, a lost host) blocks others for at most
+one lease, while a slow but alive holder keeps its work.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid as uuidlib
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
@@ -26,9 +30,34 @@ Pair = tuple[str, str]
 
 CLAIM_POLL_SECONDS = 1.0
 """How often a step checks whether what another run has leased is stored yet."""
+LEASE = timedelta(seconds=60)
+"""How long a lease lasts without renewal: what a dead holder can make others wait."""
+HEARTBEAT_SECONDS = LEASE.total_seconds() / 4
+"""How often a live holder renews its leases."""
 AUDIENCE_CLAIM_CHUNK = 128
 """Audience series are leased in chunks: small enough that a dead run blocks others briefly, big enough that
 the thread pool rarely drains between chunks."""
+
+
+@contextmanager
+def lease_heartbeat(warehouse: Warehouse, owner: str, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+    """Renew ``owner``'s leases in the background while the block runs (one UPDATE per beat)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                warehouse.renew_claims(owner, LEASE)
+            except Exception:  # noqa: BLE001  (a missed beat only shortens the lease; the step goes on)
+                continue
+
+    thread = threading.Thread(target=beat, name=f"lease-heartbeat-{owner}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every)
 
 
 def new_owner() -> str:
@@ -62,7 +91,7 @@ def fetch_under_lease(
     failed run never makes a later one wait out its lease.
     """
     tried: set[K] = set()
-    while True:
+    while True:  # one claim, one fetch (or one wait) per turn; ends when nothing of ``keys`` is stale
         untried = [key for key in keys if key not in tried]
         leased = leases.claim(untried)
         if leased:
@@ -88,7 +117,9 @@ class MetadataLeases:
     owner: str
 
     def claim(self, keys: Sequence[str]) -> list[str]:
-        return self.warehouse.claim_stale_metadata(self.entity, keys, self.max_age, self.now, self.owner)
+        return self.warehouse.claim_stale_metadata(
+            self.entity, keys, self.max_age, self.now, self.owner, lease=LEASE
+        )
 
     def stale(self, keys: Sequence[str]) -> list[str]:
         return self.warehouse.stale_metadata_uuids(self.entity, keys, self.max_age, self.now)
@@ -110,7 +141,7 @@ class AudienceLeases:
     def claim(self, keys: Sequence[Pair]) -> list[Pair]:
         uuids, sources = _axes(keys)
         leased = self.warehouse.claim_stale_audience(
-            self.entity, uuids, sources, self.max_age, self.now, self.owner, limit=AUDIENCE_CLAIM_CHUNK
+            self.entity, uuids, sources, self.max_age, self.now, self.owner, lease=LEASE, limit=AUDIENCE_CLAIM_CHUNK
         )
         wanted = set(keys)
         unwanted = [pair for pair in leased if pair not in wanted]  # a tried pair stale again: not twice
@@ -140,7 +171,8 @@ def fetch_leased_metadata(
     fetch: Callable[[list[str]], None], sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """The stale songs or artists among ``uuids``, leased, then handed to ``fetch``."""
-    fetch_under_lease(MetadataLeases(warehouse, entity, max_age, now, owner), list(uuids), fetch, sleep)
+    with lease_heartbeat(warehouse, owner):
+        fetch_under_lease(MetadataLeases(warehouse, entity, max_age, now, owner), list(uuids), fetch, sleep)
 
 
 def fetch_leased_audience(
@@ -149,4 +181,5 @@ def fetch_leased_audience(
 ) -> None:
     """Every stale (uuid, source) series of ``uuids``, leased a chunk at a time, then handed to ``fetch``."""
     pairs = [(uuid, source) for uuid in dict.fromkeys(uuids) for source in sources]
-    fetch_under_lease(AudienceLeases(warehouse, entity, max_age, now, owner), pairs, fetch, sleep)
+    with lease_heartbeat(warehouse, owner):
+        fetch_under_lease(AudienceLeases(warehouse, entity, max_age, now, owner), pairs, fetch, sleep)

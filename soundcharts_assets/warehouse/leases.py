@@ -112,3 +112,18 @@ class LeaseStore(Store):
 
     def release_metadata_claims(self, entity: str, uuids: Iterable[str], owner: str) -> None:
         self.release_claims(entity, [(uuid, METADATA_LEASE) for uuid in uuids], owner)
+
+    def renew_claims(self, owner: str, lease: timedelta) -> int:
+        """Extend every unexpired lease ``owner`` holds to ``lease`` from now; how many were renewed.
+
+        A holder that is alive renews its leases well before they lapse; one that died (a killed worker, a
+        lost host) stops renewing, so others take its work over within one lease.
+        """
+        c = audience_claims.c
+        wall_clock = time.time()
+        stmt = (
+            sa.update(audience_claims)
+            .where(c.claimed_by == owner, c.claimed_until > wall_clock)
+            .values(claimed_until=wall_clock + lease.total_seconds())
+        )
+        return self._write(lambda conn: conn.execute(stmt).rowcount)

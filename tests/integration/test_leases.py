@@ -153,3 +153,25 @@ def test_a_later_run_refetches_at_freshness_zero_without_waiting_for_finished_le
                           lambda uuids: (asked.extend(uuids), store(uuids)), sleep=_never_wait)
     assert asked == SONGS[2:]  # freshness 0: everything again, and chart-a's finished leases are gone
     wh.dispose()
+
+
+def test_a_live_holder_keeps_its_lease_by_heartbeat_and_a_dead_one_loses_it(warehouse_url):
+    import time
+
+    from soundcharts_assets.cascade.leases import lease_heartbeat
+
+    wh = Warehouse(warehouse_url)
+    wh.migrate()
+    short = timedelta(seconds=0.4)
+    assert wh.claim_stale_audience("song", ["song-1"], ["spotify"], DAY, NOW, owner="alive", lease=short)
+    with lease_heartbeat(wh, "alive", every=0.05):
+        time.sleep(1.0)  # well past the unrenewed lease
+        assert wh.claim_stale_audience("song", ["song-1"], ["spotify"], DAY, NOW, owner="other") == []
+    assert wh.renew_claims("alive", short) == 1  # still held: the heartbeat kept it alive
+    deadline = time.monotonic() + 5
+    while not (taken := wh.claim_stale_audience("song", ["song-1"], ["spotify"], DAY, NOW, owner="other")):
+        assert time.monotonic() < deadline, "a lease nobody renews never lapsed"
+        time.sleep(0.05)
+    assert taken == [("song-1", "spotify")]
+    assert wh.renew_claims("alive", short) == 0  # the dead holder's lease is gone
+    wh.dispose()
