@@ -17,7 +17,8 @@ from soundcharts_assets.cascade.pool import run_concurrently
 from soundcharts_assets.cascade.report import CallMeter, StepReport
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings
-from soundcharts_assets.soundcharts.client import BATCH_SIZE, SoundchartsClient
+from soundcharts_assets.soundcharts.client import SoundchartsClient
+from soundcharts_assets.soundcharts.pagination import BATCH_SIZE
 from soundcharts_assets.vocabulary import EntityKind
 from soundcharts_assets.warehouse import Warehouse
 from soundcharts_assets.warehouse.upserts import chunks

@@ -15,10 +15,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from soundcharts_assets.soundcharts.client import BATCH_SIZE
-from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
 from soundcharts_assets.settings import FreshnessSettings, api_settings_from_env, freshness_from_env
-from soundcharts_assets.soundcharts.pagination import MAX_PAGE_SIZE, MAX_WINDOW_DAYS
+from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE, MAX_WINDOW_DAYS
+from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
 from soundcharts_assets.warehouse import Warehouse
 
 DEFAULT_CHART_SIZE = 100

@@ -21,12 +21,11 @@ from ..ratelimit.memory import TokenBucketLimiter
 from .auth import ApiKeyAuth, OAuthClientCredentials
 from .config import ApiSettings
 from .endpoints import ArtistEndpoints, AudienceEndpoints, ChartEndpoints, SongEndpoints, UsageEndpoints
-from .pagination import BATCH_SIZE
 from .quota import CallCounters, QuotaTracker
 from .retry import RetryPolicy
 from .transport import ApiTransport, counting_hook
 
-__all__ = ["BATCH_SIZE", "SoundchartsClient"]  # BATCH_SIZE lives in pagination.py; kept here for importers
+__all__ = ["SoundchartsClient"]
 
 
 class SoundchartsClient(ChartEndpoints, SongEndpoints, ArtistEndpoints, AudienceEndpoints, UsageEndpoints):
@@ -72,13 +71,6 @@ class SoundchartsClient(ChartEndpoints, SongEndpoints, ArtistEndpoints, Audience
             max_in_flight=settings.max_in_flight,
             sleep=sleep,
         )
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> SoundchartsClient:
-        """A client configured from ``SOUNDCHARTS_*`` variables (the one import of the app's settings)."""
-        from ..settings import api_settings_from_env  # deferred: the library itself never reads the environment
-
-        return cls(api_settings_from_env(), **kwargs)
 
     def close(self) -> None:
         self._http.close()
