@@ -24,8 +24,13 @@ import httpx
 
 SANDBOX_HEADERS = {"x-app-id": "soundcharts", "x-api-key": "soundcharts"}
 SONG_SOURCES = ("audience/spotify", "audience/youtube", "audience/shazam")
-ARTIST_SOURCES = ("audience/spotify", "audience/youtube", "audience/instagram", "audience/tiktok",
-                  "streaming/spotify/listening")
+ARTIST_SOURCES = (
+    "audience/spotify",
+    "audience/youtube",
+    "audience/instagram",
+    "audience/tiktok",
+    "streaming/spotify/listening",
+)
 AIRPLAY_DAYS = 7
 
 

@@ -28,13 +28,24 @@ def _free_port() -> int:
 class EmulatorProcess:
     """``with EmulatorProcess(latency_ms=50, ...) as emulator:`` then ``emulator.url``, ``.stats()``."""
 
-    def __init__(self, *, seed: int, latency_ms: float, latency_jitter_ms: float,
-                 rate_limit_per_minute: int | None) -> None:
+    def __init__(
+        self, *, seed: int, latency_ms: float, latency_jitter_ms: float, rate_limit_per_minute: int | None
+    ) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._args = [sys.executable, "-m", "soundcharts_assets.emulator", "--port", str(self.port),
-                      "--seed", str(seed), "--latency-ms", str(latency_ms),
-                      "--latency-jitter-ms", str(latency_jitter_ms)]
+        self._args = [
+            sys.executable,
+            "-m",
+            "soundcharts_assets.emulator",
+            "--port",
+            str(self.port),
+            "--seed",
+            str(seed),
+            "--latency-ms",
+            str(latency_ms),
+            "--latency-jitter-ms",
+            str(latency_jitter_ms),
+        ]
         if rate_limit_per_minute:
             self._args += ["--rate-limit-per-minute", str(rate_limit_per_minute)]
         self._process: subprocess.Popen[bytes] | None = None

@@ -118,11 +118,17 @@ def step_timings(run_id: str, launched_at: float | None = None) -> dict[str, dic
         first, end = m.get("first", start), m.get("end", start)
         timings[step] = {"startup_s": round(start - first, 2), "work_s": round(end - start, 2)}
         if launched_at is not None:
-            timings[step].update(at_worker=round(first - launched_at, 2), at_start=round(start - launched_at, 2),
-                                 at_end=round(end - launched_at, 2))
+            timings[step].update(
+                at_worker=round(first - launched_at, 2),
+                at_start=round(start - launched_at, 2),
+                at_end=round(end - launched_at, 2),
+            )
     if launched_at is not None and run_marks:
-        timings["run"] = {"startup_s": 0.0, "work_s": 0.0,
-                          **{f"at_{k}": round(v - launched_at, 2) for k, v in run_marks.items()}}
+        timings["run"] = {
+            "startup_s": 0.0,
+            "work_s": 0.0,
+            **{f"at_{k}": round(v - launched_at, 2) for k, v in run_marks.items()},
+        }
     return timings
 
 

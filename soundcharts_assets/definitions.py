@@ -26,10 +26,15 @@ STEP_EXECUTOR = dg.multiprocess_executor.configured(
 
 defs = dg.Definitions(
     assets=[
-        chart_rankings,                                      # charts/
-        tracks, artists, artist_metadata,                    # catalogue/
-        track_audience, artist_audience,                     # audience/
-        chart_movers, artist_growth, track_momentum,         # insight/
+        chart_rankings,  # charts/
+        tracks,
+        artists,
+        artist_metadata,  # catalogue/
+        track_audience,
+        artist_audience,  # audience/
+        chart_movers,
+        artist_growth,
+        track_momentum,  # insight/
     ],
     jobs=[chart_cascade_job],
     sensors=[new_chart_editions_sensor, cascade_automation_sensor],

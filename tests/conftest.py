@@ -18,9 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-ADMIN_URL = os.environ.get(
-    "SOUNDCHARTS_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-)
+ADMIN_URL = os.environ.get("SOUNDCHARTS_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 
 def _postgres_reachable(url: str) -> bool:

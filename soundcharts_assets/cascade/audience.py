@@ -90,8 +90,13 @@ class _AudienceRun:
 
 
 def refresh_track_audience(
-    client: SoundchartsClient, warehouse: Warehouse, slug: str, freshness: FreshnessSettings,
-    now: datetime | None = None, workers: int = 8, owner: str | None = None,
+    client: SoundchartsClient,
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime | None = None,
+    workers: int = 8,
+    owner: str | None = None,
 ) -> StepReport:
     """Spotify, YouTube and Shazam series and Airplay spins for the chart's tracks that are not fresh."""
     now = now or utc_now()
@@ -108,13 +113,27 @@ def refresh_track_audience(
         return warehouse.write_track_audience(job.uuid, job.source, points, fetched_at=now)
 
     uuids = warehouse.ranking_song_uuids(slug)
-    return _refresh_series(client, state, EntityKind.SONG, uuids, TRACK_AUDIENCE_SOURCES, freshness,
-                           owner or slug, fetch_and_store, workers)
+    return _refresh_series(
+        client,
+        state,
+        EntityKind.SONG,
+        uuids,
+        TRACK_AUDIENCE_SOURCES,
+        freshness,
+        owner or slug,
+        fetch_and_store,
+        workers,
+    )
 
 
 def refresh_artist_audience(
-    client: SoundchartsClient, warehouse: Warehouse, slug: str, freshness: FreshnessSettings,
-    now: datetime | None = None, workers: int = 8, owner: str | None = None,
+    client: SoundchartsClient,
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime | None = None,
+    workers: int = 8,
+    owner: str | None = None,
 ) -> StepReport:
     """Followers on Spotify, YouTube, Instagram, TikTok and Spotify monthly listeners for the chart's artists."""
     now = now or utc_now()
@@ -131,14 +150,29 @@ def refresh_artist_audience(
         return warehouse.write_artist_audience(job.uuid, platform, points, fetched_at=now, source=job.source)
 
     uuids = warehouse.chart_artist_uuids(slug)
-    return _refresh_series(client, state, EntityKind.ARTIST, uuids, ARTIST_AUDIENCE_SOURCES, freshness,
-                           owner or slug, fetch_and_store, workers)
+    return _refresh_series(
+        client,
+        state,
+        EntityKind.ARTIST,
+        uuids,
+        ARTIST_AUDIENCE_SOURCES,
+        freshness,
+        owner or slug,
+        fetch_and_store,
+        workers,
+    )
 
 
 def _refresh_series(
-    client: SoundchartsClient, state: _AudienceRun, entity: EntityKind, uuids: Sequence[str],
-    sources: Sequence[str], freshness: FreshnessSettings, owner: str,
-    fetch_and_store: Callable[[AudienceJob], int], workers: int,
+    client: SoundchartsClient,
+    state: _AudienceRun,
+    entity: EntityKind,
+    uuids: Sequence[str],
+    sources: Sequence[str],
+    freshness: FreshnessSettings,
+    owner: str,
+    fetch_and_store: Callable[[AudienceJob], int],
+    workers: int,
 ) -> StepReport:
     """Fetch every stale series of ``uuids`` under a lease; fresh ones count as reused."""
     meter = CallMeter(client)

@@ -35,19 +35,26 @@ class _MetadataKind:
 
 
 def refresh_tracks(
-    client: SoundchartsClient, warehouse: Warehouse, slug: str, freshness: FreshnessSettings,
-    now: datetime | None = None, workers: int = 8, sleep: Callable[[float], None] = time.sleep,
+    client: SoundchartsClient,
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime | None = None,
+    workers: int = 8,
+    sleep: Callable[[float], None] = time.sleep,
     owner: str | None = None,
 ) -> StepReport:
     """Fetch metadata for the ranked songs that are missing or older than the metadata freshness window."""
     kind = _MetadataKind(
-        EntityKind.SONG, client.get_songs,
+        EntityKind.SONG,
+        client.get_songs,
         lambda songs, at: warehouse.upsert_songs(songs, fetched_at=at),  # type: ignore[arg-type]
         lambda missing, at: warehouse.record_missing_songs(missing, checked_at=at),
     )
     meter = CallMeter(client)
-    report = _refresh_metadata(warehouse, kind, warehouse.ranking_song_uuids(slug), freshness,
-                               now or utc_now(), owner or slug, workers, sleep)
+    report = _refresh_metadata(
+        warehouse, kind, warehouse.ranking_song_uuids(slug), freshness, now or utc_now(), owner or slug, workers, sleep
+    )
     return meter.finish(report)
 
 
@@ -60,25 +67,38 @@ def link_artists(warehouse: Warehouse, slug: str) -> StepReport:
 
 
 def refresh_artist_metadata(
-    client: SoundchartsClient, warehouse: Warehouse, slug: str, freshness: FreshnessSettings,
-    now: datetime | None = None, workers: int = 8, sleep: Callable[[float], None] = time.sleep,
+    client: SoundchartsClient,
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime | None = None,
+    workers: int = 8,
+    sleep: Callable[[float], None] = time.sleep,
     owner: str | None = None,
 ) -> StepReport:
     """Fetch metadata for the chart's artists that are stubs or older than the freshness window."""
     kind = _MetadataKind(
-        EntityKind.ARTIST, client.get_artists,
+        EntityKind.ARTIST,
+        client.get_artists,
         lambda artists, at: warehouse.upsert_artists(artists, fetched_at=at),  # type: ignore[arg-type]
         lambda missing, at: warehouse.record_missing_artists(missing, checked_at=at),
     )
     meter = CallMeter(client)
-    report = _refresh_metadata(warehouse, kind, warehouse.chart_artist_uuids(slug), freshness,
-                               now or utc_now(), owner or slug, workers, sleep)
+    report = _refresh_metadata(
+        warehouse, kind, warehouse.chart_artist_uuids(slug), freshness, now or utc_now(), owner or slug, workers, sleep
+    )
     return meter.finish(report)
 
 
 def _refresh_metadata(
-    warehouse: Warehouse, kind: _MetadataKind, uuids: Sequence[str], freshness: FreshnessSettings,
-    now: datetime, owner: str, workers: int, sleep: Callable[[float], None],
+    warehouse: Warehouse,
+    kind: _MetadataKind,
+    uuids: Sequence[str],
+    freshness: FreshnessSettings,
+    now: datetime,
+    owner: str,
+    workers: int,
+    sleep: Callable[[float], None],
 ) -> StepReport:
     """The stale ones among ``uuids``, leased then fetched 10 per call; the rest count as reused."""
     report = StepReport()

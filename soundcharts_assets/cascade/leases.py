@@ -48,7 +48,7 @@ def lease_heartbeat(warehouse: Warehouse, owner: str, every: float = HEARTBEAT_S
         while not stop.wait(every):
             try:
                 warehouse.renew_claims(owner, LEASE)
-            except Exception:  # noqa: BLE001  (a missed beat only shortens the lease; the step goes on)
+            except Exception:
                 continue
 
     thread = threading.Thread(target=beat, name=f"lease-heartbeat-{owner}", daemon=True)
@@ -117,9 +117,7 @@ class MetadataLeases:
     owner: str
 
     def claim(self, keys: Sequence[str]) -> list[str]:
-        return self.warehouse.claim_stale_metadata(
-            self.entity, keys, self.max_age, self.now, self.owner, lease=LEASE
-        )
+        return self.warehouse.claim_stale_metadata(self.entity, keys, self.max_age, self.now, self.owner, lease=LEASE)
 
     def stale(self, keys: Sequence[str]) -> list[str]:
         return self.warehouse.stale_metadata_uuids(self.entity, keys, self.max_age, self.now)
@@ -167,8 +165,14 @@ def _axes(pairs: Sequence[Pair]) -> tuple[list[str], list[str]]:
 
 
 def fetch_leased_metadata(
-    warehouse: Warehouse, entity: str, uuids: Sequence[str], max_age: timedelta, now: datetime, owner: str,
-    fetch: Callable[[list[str]], None], sleep: Callable[[float], None] = time.sleep,
+    warehouse: Warehouse,
+    entity: str,
+    uuids: Sequence[str],
+    max_age: timedelta,
+    now: datetime,
+    owner: str,
+    fetch: Callable[[list[str]], None],
+    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """The stale songs or artists among ``uuids``, leased, then handed to ``fetch``."""
     with lease_heartbeat(warehouse, owner):
@@ -176,8 +180,15 @@ def fetch_leased_metadata(
 
 
 def fetch_leased_audience(
-    warehouse: Warehouse, entity: str, uuids: Sequence[str], sources: Sequence[str], max_age: timedelta,
-    now: datetime, owner: str, fetch: Callable[[list[Pair]], None], sleep: Callable[[float], None] = time.sleep,
+    warehouse: Warehouse,
+    entity: str,
+    uuids: Sequence[str],
+    sources: Sequence[str],
+    max_age: timedelta,
+    now: datetime,
+    owner: str,
+    fetch: Callable[[list[Pair]], None],
+    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Every stale (uuid, source) series of ``uuids``, leased a chunk at a time, then handed to ``fetch``."""
     pairs = [(uuid, source) for uuid in dict.fromkeys(uuids) for source in sources]

@@ -39,9 +39,16 @@ def cascade(slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: 
         click.echo(outcome.as_json())
     if len(outcomes) > 1:
         succeeded = sum(outcome.success for outcome in outcomes)
-        click.echo(json.dumps({"charts": len(outcomes), "succeeded": succeeded,
-                               "failed": len(outcomes) - succeeded,
-                               "run_ids": sorted({outcome.run_id for outcome in outcomes})}))
+        click.echo(
+            json.dumps(
+                {
+                    "charts": len(outcomes),
+                    "succeeded": succeeded,
+                    "failed": len(outcomes) - succeeded,
+                    "run_ids": sorted({outcome.run_id for outcome in outcomes}),
+                }
+            )
+        )
     if not all(outcome.success for outcome in outcomes):
         sys.exit(1)
 

@@ -18,8 +18,13 @@ def charts() -> None:
 
 @charts.command("add")
 @click.argument("slugs", nargs=-1, callback=slugs_argument)
-@click.option("--from-file", "from_file", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="A file of slugs, one per line (blank lines and # comments are skipped).")
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="A file of slugs, one per line (blank lines and # comments are skipped).",
+)
 @click.option("--schedule", type=click.Choice(SYNC_SCHEDULES), default="none", show_default=True)
 @one_line_errors
 def charts_add(slugs: tuple[str, ...], from_file: str | None, schedule: str) -> None:
@@ -48,8 +53,10 @@ def charts_list(as_json: bool) -> None:
     if not rows:
         click.echo("no chart registered: soundcharts-assets charts add SLUG")
     for row in rows:
-        click.echo(f"{row['slug']:<32} {row['sync_schedule']:<7} {row['platform'] or '-':<12} "
-                   f"latest stored: {row['latest_ranking_date'] or '-'}")
+        click.echo(
+            f"{row['slug']:<32} {row['sync_schedule']:<7} {row['platform'] or '-':<12} "
+            f"latest stored: {row['latest_ranking_date'] or '-'}"
+        )
 
 
 @charts.command("remove")
@@ -74,13 +81,22 @@ def charts_discover(platform: str | None, country: str | None, as_json: bool) ->
     from soundcharts_assets.cli.registry import discover_charts
 
     found = discover_charts(platform, country.upper() if country else None)
-    rows = [{"slug": c.slug, "name": c.name, "platform": c.platform, "frequency": c.frequency,
-             "country": c.country_code or "-"} for c in found.charts]
+    rows = [
+        {
+            "slug": c.slug,
+            "name": c.name,
+            "platform": c.platform,
+            "frequency": c.frequency,
+            "country": c.country_code or "-",
+        }
+        for c in found.charts
+    ]
     if as_json:
         click.echo(json.dumps({"charts": rows, "api_calls": found.api_calls}))
         return
     click.echo(f"{'SLUG':<36} {'PLATFORM':<12} {'FREQ':<7} {'CC':<3} NAME")
     for row in rows:
-        click.echo(f"{row['slug']:<36} {row['platform']:<12} {row['frequency'] or '-':<7} "
-                   f"{row['country']:<3} {row['name']}")
+        click.echo(
+            f"{row['slug']:<36} {row['platform']:<12} {row['frequency'] or '-':<7} {row['country']:<3} {row['name']}"
+        )
     click.echo(f"{len(rows)} charts; this listing cost {found.api_calls} API calls (1 per 100 charts)")

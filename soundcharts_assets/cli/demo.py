@@ -24,13 +24,22 @@ def emulator_environment(port: int = 0) -> Iterator[object]:
     from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
 
     with EmulatorServer(EmulatorConfig(seed=7), host="127.0.0.1", port=port) as server:
-        saved = {k: os.environ.get(k) for k in ("SOUNDCHARTS_BASE_URL", "SOUNDCHARTS_APP_ID", "SOUNDCHARTS_API_KEY",
-                                                 "SOUNDCHARTS_CLIENT_ID", "SOUNDCHARTS_CLIENT_SECRET",
-                                                 "SOUNDCHARTS_TEAM_ID")}
+        saved = {
+            k: os.environ.get(k)
+            for k in (
+                "SOUNDCHARTS_BASE_URL",
+                "SOUNDCHARTS_APP_ID",
+                "SOUNDCHARTS_API_KEY",
+                "SOUNDCHARTS_CLIENT_ID",
+                "SOUNDCHARTS_CLIENT_SECRET",
+                "SOUNDCHARTS_TEAM_ID",
+            )
+        }
         for key in saved:
             os.environ.pop(key, None)
-        os.environ.update(SOUNDCHARTS_BASE_URL=server.url, SOUNDCHARTS_APP_ID=SANDBOX_APP_ID,
-                          SOUNDCHARTS_API_KEY=SANDBOX_API_KEY)
+        os.environ.update(
+            SOUNDCHARTS_BASE_URL=server.url, SOUNDCHARTS_APP_ID=SANDBOX_APP_ID, SOUNDCHARTS_API_KEY=SANDBOX_API_KEY
+        )
         try:
             yield server
         finally:

@@ -18,8 +18,14 @@ def _folder(out_dir: str | None, kind: str, slug: str) -> Path:
 
 @click.command()
 @click.argument("slug", callback=slug_argument)
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for report.html and its PNGs; default SOUNDCHARTS_DATA_DIR/reports/SLUG.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for report.html and its PNGs; default SOUNDCHARTS_DATA_DIR/reports/SLUG.",
+)
 @one_line_errors
 def report(slug: str, out_dir: str | None) -> None:
     """Write a self-contained HTML report of a chart (movers, artist growth, momentum) from the warehouse."""
@@ -33,8 +39,14 @@ def report(slug: str, out_dir: str | None) -> None:
 @click.command()
 @click.argument("slug", callback=slug_argument)
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the files; default SOUNDCHARTS_DATA_DIR/exports/SLUG.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for the files; default SOUNDCHARTS_DATA_DIR/exports/SLUG.",
+)
 @one_line_errors
 def export(slug: str, fmt: str, out_dir: str | None) -> None:
     """Export a chart's ranking (with tracks and artists), tracks, artists and audiences as files."""

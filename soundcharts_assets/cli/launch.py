@@ -22,7 +22,6 @@ from soundcharts_assets.defs.names import CASCADE_JOB_NAME, DEFINITIONS_MODULE
 from soundcharts_assets.settings import dagster_home_from_env, project_root
 
 
-
 @dataclass(frozen=True)
 class LaunchOutcome:
     success: bool
@@ -64,9 +63,21 @@ def launch_cascade(slug: str, ranking_date: datetime | None = None) -> str:
     ensure_dagster_home()
     run_id = str(uuid.uuid4())
     command = [
-        sys.executable, "-m", "dagster", "job", "launch", "-m", DEFINITIONS_MODULE, "-j", CASCADE_JOB_NAME,
-        "--tags", json.dumps(cascade_tags(slug, "cli")), "--run-id", run_id,
-        "--config-json", json.dumps(cascade_run_config(ranking_date)),
+        sys.executable,
+        "-m",
+        "dagster",
+        "job",
+        "launch",
+        "-m",
+        DEFINITIONS_MODULE,
+        "-j",
+        CASCADE_JOB_NAME,
+        "--tags",
+        json.dumps(cascade_tags(slug, "cli")),
+        "--run-id",
+        run_id,
+        "--config-json",
+        json.dumps(cascade_run_config(ranking_date)),
     ]
     result = subprocess.run(command, capture_output=True, text=True, cwd=project_root() or Path.cwd())
     if result.returncode != 0:

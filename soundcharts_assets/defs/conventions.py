@@ -21,9 +21,7 @@ from soundcharts_assets.warehouse import WarehouseError
 OWNERS = ["team:chart-analytics"]
 KINDS = {"soundcharts", "python", "sql"}
 #: Transient API trouble outlasting the client's own retries gets two more tries a little later.
-API_RETRY = dg.RetryPolicy(
-    max_retries=2, delay=20, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
-)
+API_RETRY = dg.RetryPolicy(max_retries=2, delay=20, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 FOLLOW_UPSTREAM = dg.AutomationCondition.eager()
 
 

@@ -1,6 +1,5 @@
 """Turn cascade step reports into the MaterializeResult metadata users read in the Dagster UI."""
 
-
 from typing import Any
 
 import dagster as dg

@@ -28,20 +28,35 @@ def ranking_positions_outcome(positions: Sequence[int]) -> QualityOutcome:
         if passed
         else f"{duplicates} duplicate positions, missing positions {holes[:10]}"
     )
-    return QualityOutcome(passed, "error", summary, {"positions": len(positions), "duplicates": duplicates,
-                                                     "holes": len(holes)})
+    return QualityOutcome(
+        passed, "error", summary, {"positions": len(positions), "duplicates": duplicates, "holes": len(holes)}
+    )
 
 
-def metadata_coverage_outcome(what: str, total: int, without: Sequence[str], not_found: Sequence[str]) -> QualityOutcome:
+def metadata_coverage_outcome(
+    what: str, total: int, without: Sequence[str], not_found: Sequence[str]
+) -> QualityOutcome:
     """Every ranked song (linked artist) has metadata; those the API says do not exist are a warning only."""
     unexplained = [uuid for uuid in without if uuid not in set(not_found)]
     if unexplained:
-        return QualityOutcome(False, "error", f"{len(unexplained)} of {total} {what} have no metadata",
-                              {"total": total, "missing": len(unexplained), "not_found": len(not_found),
-                               "first_missing": ", ".join(unexplained[:5])})
+        return QualityOutcome(
+            False,
+            "error",
+            f"{len(unexplained)} of {total} {what} have no metadata",
+            {
+                "total": total,
+                "missing": len(unexplained),
+                "not_found": len(not_found),
+                "first_missing": ", ".join(unexplained[:5]),
+            },
+        )
     if not_found:
-        return QualityOutcome(False, "warn", f"{len(not_found)} of {total} {what} are unknown to the API (404)",
-                              {"total": total, "missing": 0, "not_found": len(not_found)})
+        return QualityOutcome(
+            False,
+            "warn",
+            f"{len(not_found)} of {total} {what} are unknown to the API (404)",
+            {"total": total, "missing": 0, "not_found": len(not_found)},
+        )
     return QualityOutcome(True, "error", f"all {total} {what} have metadata", {"total": total, "missing": 0})
 
 
@@ -57,6 +72,7 @@ def audience_coverage_outcome(coverage: Mapping[str, Mapping[str, int]]) -> Qual
     if never_fetched:
         return QualityOutcome(False, "error", f"{never_fetched} entity/platform pairs were never fetched", details)
     if explained:
-        return QualityOutcome(False, "warn",
-                              f"{explained} entity/platform pairs have no data (no account or not in plan)", details)
+        return QualityOutcome(
+            False, "warn", f"{explained} entity/platform pairs have no data (no account or not in plan)", details
+        )
     return QualityOutcome(True, "error", "every entity has audience data on every platform", details)

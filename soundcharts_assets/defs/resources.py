@@ -4,7 +4,6 @@ Secrets are read from environment variables when a run starts (``settings.py``),
 so they cannot appear in run config, the UI's launchpad or the event log.
 """
 
-
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -18,7 +18,6 @@ from soundcharts_assets.insight.momentum import track_momentum
 from soundcharts_assets.insight.movers import chart_movers, split_editions
 from soundcharts_assets.warehouse import Warehouse, loaders
 
-
 #: Audience read before the newest edition: the 28-day window, the gap tolerance, and room for audience
 #: fetched weeks after the ranking. Older points cannot change a result and are not read.
 AUDIENCE_READ_DAYS = 60

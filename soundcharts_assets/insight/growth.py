@@ -19,7 +19,9 @@ SHARE_COLUMNS = ["artist_uuid", "name", "entries", "chart_share"]
 #: The series the "fastest-growing" picture ranks by, the first one with data wins: monthly listeners move
 #: with what people play now, while followers mostly accumulate.
 HEADLINE_SERIES: tuple[tuple[str, str], ...] = (
-    ("spotify", "monthly_listeners"), ("spotify", "followers"), ("youtube", "followers"),
+    ("spotify", "monthly_listeners"),
+    ("spotify", "followers"),
+    ("youtube", "followers"),
 )
 
 

@@ -15,11 +15,24 @@ import pandas as pd
 from soundcharts_assets.insight.series import MAX_GAP_DAYS, as_dates, changes_over_windows, latest_date
 
 MEASURES: dict[str, str] = {
-    "spotify": "streams", "youtube": "views", "shazam": "shazams", "airplay": "spins (7 days)",
+    "spotify": "streams",
+    "youtube": "views",
+    "shazam": "shazams",
+    "airplay": "spins (7 days)",
 }
 MOMENTUM_COLUMNS = [
-    "position", "song_uuid", "name", "artists", "platform", "measure", "as_of", "value",
-    "change_7d", "change_7d_pct", "change_28d", "change_28d_pct",
+    "position",
+    "song_uuid",
+    "name",
+    "artists",
+    "platform",
+    "measure",
+    "as_of",
+    "value",
+    "change_7d",
+    "change_7d_pct",
+    "change_28d",
+    "change_28d_pct",
 ]
 
 

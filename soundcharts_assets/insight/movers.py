@@ -70,13 +70,16 @@ def chart_movers(
     entered = table[table["previous_position"].isna()]
     re_entry = pd.Series(
         [_is_re_entry(row, seen_before, previous_date) for _, row in entered.iterrows()],
-        index=entered.index, dtype=bool,
+        index=entered.index,
+        dtype=bool,
     )
     stayed = table.dropna(subset=["previous_position"])
     parts = [
         entered[~re_entry].assign(kind=NEW),
         entered[re_entry].assign(kind=RE_ENTRY),
-        stayed[stayed["move"] > 0].sort_values(["move", "position"], ascending=[False, True]).head(top)
+        stayed[stayed["move"] > 0]
+        .sort_values(["move", "position"], ascending=[False, True])
+        .head(top)
         .assign(kind=CLIMBER),
         stayed[stayed["move"] < 0].sort_values(["move", "position"]).head(top).assign(kind=FALLER),
     ]

@@ -75,8 +75,15 @@ def movers_png(movers: pd.DataFrame, title: str, top: int = 8) -> bytes:
     axes.set_xlabel("places moved since the previous edition")
     for y, (value, position) in enumerate(zip(values, moves["position"])):
         offset, align = (4, "left") if value > 0 else (-4, "right")
-        axes.annotate(f"#{position}", (value, y), xytext=(offset, 0), textcoords="offset points",
-                      ha=align, va="center", fontsize=8)
+        axes.annotate(
+            f"#{position}",
+            (value, y),
+            xytext=(offset, 0),
+            textcoords="offset points",
+            ha=align,
+            va="center",
+            fontsize=8,
+        )
     if not entries.empty:
         shown = ", ".join(f"#{p} {_label(n, None)}" for p, n in zip(entries["position"], entries["name"]))
         title = f"{title}\nentries: {shown[:110]}{'…' if len(shown) > 110 else ''}"
@@ -93,10 +100,16 @@ def growth_png(fastest: pd.DataFrame, series_label: str, title: str) -> bytes:
     figure = _figure(8, 1.4 + 0.42 * len(rows))
     axes = figure.add_subplot()
     ys = list(range(len(rows)))
-    axes.barh([y + 0.2 for y in ys], rows["change_7d_pct"].astype("float64").fillna(0), height=0.4,
-              color=ENTRY, label="7 days")
-    axes.barh([y - 0.2 for y in ys], rows["change_28d_pct"].astype("float64").fillna(0), height=0.4,
-              color=UP, label="28 days")
+    axes.barh(
+        [y + 0.2 for y in ys],
+        rows["change_7d_pct"].astype("float64").fillna(0),
+        height=0.4,
+        color=ENTRY,
+        label="7 days",
+    )
+    axes.barh(
+        [y - 0.2 for y in ys], rows["change_28d_pct"].astype("float64").fillna(0), height=0.4, color=UP, label="28 days"
+    )
     axes.set_yticks(ys, [_label(n, None) for n in rows["name"]], fontsize=9)
     axes.axvline(0, color="#333", linewidth=0.8)
     axes.set_xlabel(f"% change of {series_label}")

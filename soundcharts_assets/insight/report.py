@@ -59,14 +59,24 @@ def build_report(warehouse: Warehouse, slug: str) -> ChartReport:
     latest = chart.latest_date.date().isoformat()
     previous = chart.previous_date.date().isoformat() if chart.previous_date else "the API's previous edition"
     fastest, label = fastest_growing(growth)
-    pictures = (movers_png(movers.table, f"{chart.name}: movers {previous} -> {latest}"),
-                growth_png(fastest, label, f"Fastest-growing artists ({label}, 7 and 28 days)"))
+    pictures = (
+        movers_png(movers.table, f"{chart.name}: movers {previous} -> {latest}"),
+        growth_png(fastest, label, f"Fastest-growing artists ({label}, 7 and 28 days)"),
+    )
     share = growth.drop_duplicates("artist_uuid")
     spotify = momentum[momentum["platform"] == "spotify"].sort_values("change_7d", ascending=False)
-    growth_columns = ["name", "platform", "metric", "value", "change_7d", "change_7d_pct", "change_28d",
-                      "change_28d_pct", "chart_share"]
-    momentum_columns = ["position", "name", "artists", "value", "change_7d", "change_7d_pct",
-                        "change_28d_pct"]
+    growth_columns = [
+        "name",
+        "platform",
+        "metric",
+        "value",
+        "change_7d",
+        "change_7d_pct",
+        "change_28d",
+        "change_28d_pct",
+        "chart_share",
+    ]
+    momentum_columns = ["position", "name", "artists", "value", "change_7d", "change_7d_pct", "change_28d_pct"]
     title = html.escape(f"{chart.name} — chart insight")
     body = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{_STYLE}</style></head>

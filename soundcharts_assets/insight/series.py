@@ -22,15 +22,18 @@ def as_dates(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
 
 
-def _value_at(
-    series: pd.DataFrame, keys: Sequence[str], targets: pd.DataFrame, max_gap_days: int
-) -> pd.Series:
+def _value_at(series: pd.DataFrame, keys: Sequence[str], targets: pd.DataFrame, max_gap_days: int) -> pd.Series:
     """For each row of ``targets`` (keys + ``target``), the series value nearest at or before ``target``."""
     left = targets.sort_values("target").reset_index()
     right = series.sort_values("date")
     merged = pd.merge_asof(
-        left, right, left_on="target", right_on="date", by=list(keys),
-        direction="backward", tolerance=pd.Timedelta(days=max_gap_days),
+        left,
+        right,
+        left_on="target",
+        right_on="date",
+        by=list(keys),
+        direction="backward",
+        tolerance=pd.Timedelta(days=max_gap_days),
     )
     return merged.set_index("index")["value"].sort_index()
 

@@ -67,8 +67,9 @@ class DatabaseRateLimiter:
         default_reservoir = min(MAX_RESERVOIR, max(1, int(self.rate_per_second)), self.burst)
         self.reservoir_size = max(1, min(reservoir or default_reservoir, self.burst))
         self._owns_engine = isinstance(url_or_engine, str)
-        self._engine = create_warehouse_engine(parse_url(url_or_engine)) if isinstance(url_or_engine, str) \
-            else url_or_engine
+        self._engine = (
+            create_warehouse_engine(parse_url(url_or_engine)) if isinstance(url_or_engine, str) else url_or_engine
+        )
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -107,9 +108,11 @@ class DatabaseRateLimiter:
 
     def _locked_bucket(self, conn: sa.Connection, now: float) -> tuple[float, float]:
         """The bucket row, locked until the transaction ends; created full on first use."""
-        stmt = sa.select(api_rate_limit.c.tokens, api_rate_limit.c.updated_at).where(
-            api_rate_limit.c.name == self.name
-        ).with_for_update()
+        stmt = (
+            sa.select(api_rate_limit.c.tokens, api_rate_limit.c.updated_at)
+            .where(api_rate_limit.c.name == self.name)
+            .with_for_update()
+        )
         row: Any = conn.execute(stmt).first()
         if row is None:
             full = {"name": self.name, "tokens": float(self.burst), "updated_at": now}
@@ -123,6 +126,7 @@ class DatabaseRateLimiter:
             self._engine.dispose()
 
     def __repr__(self) -> str:
-        return (f"DatabaseRateLimiter(name={self.name!r}, rate_per_minute={self.rate_per_second * 60:g}, "
-                f"burst={self.burst}, reservoir={self.reservoir_size})")
-
+        return (
+            f"DatabaseRateLimiter(name={self.name!r}, rate_per_minute={self.rate_per_second * 60:g}, "
+            f"burst={self.burst}, reservoir={self.reservoir_size})"
+        )

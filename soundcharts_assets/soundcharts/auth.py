@@ -85,8 +85,9 @@ class OAuthClientCredentials(httpx.Auth):
         if response.status_code != 401:
             return
         self._invalidate(token)
-        logger.warning("retrying %s %s with a fresh OAuth token after 401", request.method,
-                       shown_path(request.url.path))
+        logger.warning(
+            "retrying %s %s with a fresh OAuth token after 401", request.method, shown_path(request.url.path)
+        )
         request.headers["Authorization"] = f"Bearer {self._valid_token()}"
         yield request
 

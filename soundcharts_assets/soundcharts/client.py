@@ -12,7 +12,6 @@ from __future__ import annotations
 import random as random_module
 import time
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 
@@ -101,8 +100,12 @@ class SoundchartsClient(ChartEndpoints, SongEndpoints, ArtistEndpoints, Audience
 
 
 def _authentication(
-    settings: ApiSettings, http: httpx.Client, policy: RetryPolicy, *,
-    clock: Callable[[], float], sleep: Callable[[float], None],
+    settings: ApiSettings,
+    http: httpx.Client,
+    policy: RetryPolicy,
+    *,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
 ) -> ApiKeyAuth | OAuthClientCredentials:
     """OAuth when credentials are set (its token requests back off like API retries), else the key pair."""
     if settings.oauth is None:

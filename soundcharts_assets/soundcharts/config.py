@@ -64,6 +64,8 @@ class ApiSettings:
 
     @property
     def uses_sandbox_credentials(self) -> bool:
-        return self.oauth is None and self.app_id == SANDBOX_APP_ID and (
-            self.api_key.get_secret_value() == SANDBOX_API_KEY
+        return (
+            self.oauth is None
+            and self.app_id == SANDBOX_APP_ID
+            and (self.api_key.get_secret_value() == SANDBOX_API_KEY)
         )

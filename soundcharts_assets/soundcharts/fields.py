@@ -18,6 +18,7 @@ def malformed(where: str, problem: str) -> MalformedPayloadError:
 
 # --- scalars -------------------------------------------------------------------------------------------
 
+
 def _fromisoformat(text: str) -> datetime:
     # Python 3.10's fromisoformat does not know "Z"; the API uses both "Z" and "+00:00".
     if text.endswith(("Z", "z")):
@@ -110,6 +111,7 @@ def required_str(obj: Mapping[str, Any], key: str, where: str) -> str:
 
 
 # --- envelopes -----------------------------------------------------------------------------------------
+
 
 def envelope_object(payload: Any, where: str) -> Mapping[str, Any]:
     """The ``object`` of a single-entity envelope."""

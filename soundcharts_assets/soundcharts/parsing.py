@@ -44,11 +44,15 @@ from .models import (
 
 # Artist audience keys -> our metric names. followerCount is the main fan count on every platform.
 _ARTIST_METRICS = (
-    ("followerCount", "followers"), ("likeCount", "likes"), ("viewCount", "views"), ("postCount", "posts"),
+    ("followerCount", "followers"),
+    ("likeCount", "likes"),
+    ("viewCount", "views"),
+    ("postCount", "posts"),
 )
 
 
 # --- shared pieces -------------------------------------------------------------------------------------
+
 
 def parse_genres(value: Any) -> tuple[Genre, ...]:
     """Genres as ``["pop", ...]`` (artist docs) or ``[{"root": "pop", "sub": [...]}]`` (v2.25 songs)."""
@@ -88,6 +92,7 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 # --- charts --------------------------------------------------------------------------------------------
+
 
 def parse_chart_platforms(payload: Any, where: str) -> list[str]:
     """Items are ``{code, name}``; bare code strings are accepted too."""
@@ -180,11 +185,13 @@ def parse_ranking_dates(items: list[Any], where: str) -> list[datetime]:
 
 # --- songs and artists ---------------------------------------------------------------------------------
 
+
 def parse_artist_ref(obj: Any, where: str) -> ArtistRef:
     if not isinstance(obj, Mapping):
         raise malformed(where, "a credited artist is not an object")
-    return ArtistRef(uuid=required_str(obj, "uuid", where), slug=opt_str(obj.get("slug")),
-                     name=opt_str(obj.get("name")))
+    return ArtistRef(
+        uuid=required_str(obj, "uuid", where), slug=opt_str(obj.get("slug")), name=opt_str(obj.get("name"))
+    )
 
 
 def parse_song(obj: Any, where: str) -> Song:
@@ -230,6 +237,7 @@ def parse_artist(obj: Any, where: str) -> Artist:
 
 # --- time series ---------------------------------------------------------------------------------------
 
+
 def _point_day(item: Any, where: str) -> date:
     if not isinstance(item, Mapping):
         raise malformed(where, "a series item is not an object")
@@ -250,8 +258,9 @@ def parse_song_audience(items: list[Any], where: str) -> list[SongAudiencePoint]
             continue
         for plot in as_list(plots):
             if isinstance(plot, Mapping) and opt_str(plot.get("identifier")):
-                points.append(SongAudiencePoint(date=day, identifier=str(plot["identifier"]),
-                                                value=opt_int(plot.get("value"))))
+                points.append(
+                    SongAudiencePoint(date=day, identifier=str(plot["identifier"]), value=opt_int(plot.get("value")))
+                )
     return points
 
 
@@ -268,8 +277,10 @@ def parse_artist_audience(items: list[Any], where: str) -> list[ArtistAudiencePo
 
 
 def parse_artist_listening(items: list[Any], where: str) -> list[ArtistAudiencePoint]:
-    return [ArtistAudiencePoint(date=_point_day(item, where), metric="monthly_listeners",
-                                value=opt_int(item.get("value"))) for item in items]
+    return [
+        ArtistAudiencePoint(date=_point_day(item, where), metric="monthly_listeners", value=opt_int(item.get("value")))
+        for item in items
+    ]
 
 
 def parse_airplay(items: list[Any], where: str) -> list[AirplayCount]:
@@ -278,12 +289,14 @@ def parse_airplay(items: list[Any], where: str) -> list[AirplayCount]:
         if not isinstance(item, Mapping) or not isinstance(item.get("radio"), Mapping):
             raise malformed(where, "a broadcast group has no 'radio'")
         radio = item["radio"]
-        counts.append(AirplayCount(
-            radio_slug=required_str(radio, "slug", where),
-            radio_name=opt_str(radio.get("name")),
-            country_code=opt_str(radio.get("countryCode")),
-            play_count=opt_int(item.get("playCount")) or 0,
-        ))
+        counts.append(
+            AirplayCount(
+                radio_slug=required_str(radio, "slug", where),
+                radio_name=opt_str(radio.get("name")),
+                country_code=opt_str(radio.get("countryCode")),
+                play_count=opt_int(item.get("playCount")) or 0,
+            )
+        )
     return counts
 
 
@@ -291,7 +304,12 @@ def parse_team_usage(payload: Any, header_quota: int | None) -> TeamUsage:
     """The usage shape is undocumented: look for a remaining-quota number, else use the response header."""
     raw = dict(payload) if isinstance(payload, Mapping) else {}
     found: int | None = None
-    for scope in (raw, as_dict(raw.get("object")), as_dict(raw.get("quota")), as_dict(as_dict(raw.get("object")).get("quota"))):
+    for scope in (
+        raw,
+        as_dict(raw.get("object")),
+        as_dict(raw.get("quota")),
+        as_dict(as_dict(raw.get("object")).get("quota")),
+    ):
         for key in ("quotaRemaining", "quota_remaining", "remaining"):
             if opt_int(scope.get(key)) is not None:
                 found = opt_int(scope.get(key))

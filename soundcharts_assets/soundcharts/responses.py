@@ -97,7 +97,9 @@ def error_for_response(response: httpx.Response, shown: str, subject: str | None
     if status in RETRYABLE_STATUSES:
         return ServiceUnavailableError(
             f"Soundcharts failed on GET {shown} ({status}){said}; try again later",
-            status=status, path=shown, retryable=True,
+            status=status,
+            path=shown,
+            retryable=True,
         )
     return _final_error(status, shown, said, subject)
 

@@ -94,7 +94,11 @@ class Retries:
         self.failures += 1
         logger.warning(
             "retrying GET %s after %s (retry %d of %d) in %.2f s",
-            self._shown, problem, self.failures, self._policy.max_retries, delay,
+            self._shown,
+            problem,
+            self.failures,
+            self._policy.max_retries,
+            delay,
         )
         return delay
 

@@ -115,7 +115,9 @@ class ApiTransport:
             # A truncated body is a transient failure like a dropped connection: same budget.
             raise MalformedPayloadError(
                 f"Soundcharts sent a body that is not JSON for GET {shown} ({endpoint})",
-                status=response.status_code, path=shown, retryable=True,
+                status=response.status_code,
+                path=shown,
+                retryable=True,
             ) from None
         return ApiResponse(data=data, headers=response.headers, path=shown)
 
@@ -130,7 +132,8 @@ class ApiTransport:
                 logger.debug("GET %s failed after %.0f ms: %s", shown, _ms(started), type(exc).__name__)
                 raise ServiceUnavailableError(
                     f"Soundcharts could not be reached for GET {shown} ({type(exc).__name__}); try again later",
-                    path=shown, retryable=True,
+                    path=shown,
+                    retryable=True,
                 ) from exc
         logger.debug("GET %s -> %d in %.0f ms", shown, response.status_code, _ms(started))
         self._quota.observe(response.headers.get("x-quota-remaining"))

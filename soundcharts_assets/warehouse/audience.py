@@ -29,8 +29,14 @@ def track_audience_rows(
     song_uuid: str, platform: str, points: Sequence[SongAudiencePoint], fetched_at: datetime
 ) -> list[Row]:
     return [
-        {"song_uuid": song_uuid, "platform": platform, "date": p.date, "identifier": p.identifier,
-         "value": p.value, "fetched_at": fetched_at}
+        {
+            "song_uuid": song_uuid,
+            "platform": platform,
+            "date": p.date,
+            "identifier": p.identifier,
+            "value": p.value,
+            "fetched_at": fetched_at,
+        }
         for p in points
     ]
 
@@ -38,16 +44,21 @@ def track_audience_rows(
 def airplay_rows(song_uuid: str, day: date, counts: Sequence[AirplayCount], fetched_at: datetime) -> list[Row]:
     """Airplay lives in ``track_audience``: platform 'airplay', identifier = radio, date = window end."""
     return [
-        {"song_uuid": song_uuid, "platform": TrackSource.AIRPLAY.value, "date": day,
-         "identifier": c.radio_slug, "value": c.play_count, "fetched_at": fetched_at}
+        {
+            "song_uuid": song_uuid,
+            "platform": TrackSource.AIRPLAY.value,
+            "date": day,
+            "identifier": c.radio_slug,
+            "value": c.play_count,
+            "fetched_at": fetched_at,
+        }
         for c in counts
     ]
 
 
 def radio_rows(counts: Sequence[AirplayCount], now: datetime) -> list[Row]:
     return [
-        {"slug": c.radio_slug, "name": c.radio_name, "country_code": c.country_code, "updated_at": now}
-        for c in counts
+        {"slug": c.radio_slug, "name": c.radio_name, "country_code": c.country_code, "updated_at": now} for c in counts
     ]
 
 
@@ -55,8 +66,14 @@ def artist_audience_rows(
     artist_uuid: str, platform: str, points: Sequence[ArtistAudiencePoint], fetched_at: datetime
 ) -> list[Row]:
     return [
-        {"artist_uuid": artist_uuid, "platform": platform, "metric": p.metric, "date": p.date,
-         "value": p.value, "fetched_at": fetched_at}
+        {
+            "artist_uuid": artist_uuid,
+            "platform": platform,
+            "metric": p.metric,
+            "date": p.date,
+            "value": p.value,
+            "fetched_at": fetched_at,
+        }
         for p in points
     ]
 
@@ -76,8 +93,12 @@ def _fetch_rows(
 
 
 def stale_audience(
-    conn: sa.Connection, entity: str, uuids: Iterable[str], platforms: Iterable[str],
-    max_age: timedelta, now: datetime,
+    conn: sa.Connection,
+    entity: str,
+    uuids: Iterable[str],
+    platforms: Iterable[str],
+    max_age: timedelta,
+    now: datetime,
 ) -> list[tuple[str, str]]:
     """(uuid, platform) pairs with no fetch recorded, or one older than ``max_age`` whatever its outcome."""
     kind = EntityKind.parse(entity, "entity").value
@@ -90,9 +111,14 @@ def stale_audience(
 def _record_fetch(
     conn: sa.Connection, entity: str, uuid: str, platform: str, status: str, fetched_at: datetime, points: int
 ) -> None:
-    row = {"entity": EntityKind.parse(entity, "entity").value, "entity_uuid": uuid, "platform": platform,
-           "fetched_at": fetched_at, "status": FetchStatus.parse(status, "audience fetch status").value,
-           "points": points}
+    row = {
+        "entity": EntityKind.parse(entity, "entity").value,
+        "entity_uuid": uuid,
+        "platform": platform,
+        "fetched_at": fetched_at,
+        "status": FetchStatus.parse(status, "audience fetch status").value,
+        "points": points,
+    }
     upsert(conn, audience_fetches, [row])
 
 
@@ -105,9 +131,7 @@ class AudienceStore(Store):
         with self._read() as conn:
             return stale_audience(conn, entity, uuids, platforms, max_age, now)
 
-    def last_audience_date(
-        self, entity: str, uuid: str, platform: str, metric: str | None = None
-    ) -> date | None:
+    def last_audience_date(self, entity: str, uuid: str, platform: str, metric: str | None = None) -> date | None:
         """The last stored day (of one artist ``metric`` when given), so the next fetch asks only for new days."""
         if EntityKind.parse(entity, "entity") is EntityKind.SONG:
             t = track_audience.c
@@ -121,35 +145,48 @@ class AudienceStore(Store):
             return conn.execute(stmt).scalar()
 
     def write_track_audience(
-        self, song_uuid: str, platform: str, points: Sequence[SongAudiencePoint], fetched_at: datetime,
+        self,
+        song_uuid: str,
+        platform: str,
+        points: Sequence[SongAudiencePoint],
+        fetched_at: datetime,
         status: str = "ok",
     ) -> int:
         rows = track_audience_rows(song_uuid, platform, points, fetched_at)
         return self._write_points(track_audience, rows, EntityKind.SONG, song_uuid, platform, status, fetched_at)
 
     def write_track_airplay(
-        self, song_uuid: str, day: date, counts: Sequence[AirplayCount], fetched_at: datetime,
+        self,
+        song_uuid: str,
+        day: date,
+        counts: Sequence[AirplayCount],
+        fetched_at: datetime,
         status: str = "ok",
     ) -> int:
         """One day's plays per radio; the radios' names are kept in ``radios`` (a NULL keeps the stored one)."""
         radio_list = radio_rows(counts, fetched_at)
         rows = airplay_rows(song_uuid, day, counts, fetched_at)
-        return self._write_points(track_audience, rows, EntityKind.SONG, song_uuid, TrackSource.AIRPLAY.value,
-                                  status, fetched_at, radio_list)
+        return self._write_points(
+            track_audience, rows, EntityKind.SONG, song_uuid, TrackSource.AIRPLAY.value, status, fetched_at, radio_list
+        )
 
     def write_artist_audience(
-        self, artist_uuid: str, platform: str, points: Sequence[ArtistAudiencePoint], fetched_at: datetime,
-        status: str = "ok", source: str | None = None,
+        self,
+        artist_uuid: str,
+        platform: str,
+        points: Sequence[ArtistAudiencePoint],
+        fetched_at: datetime,
+        status: str = "ok",
+        source: str | None = None,
     ) -> int:
         """``source`` names the fetch in ``audience_fetches`` when one platform has several endpoints
         (Spotify followers vs Spotify monthly listeners); it defaults to the platform."""
         rows = artist_audience_rows(artist_uuid, platform, points, fetched_at)
-        return self._write_points(artist_audience, rows, EntityKind.ARTIST, artist_uuid, source or platform,
-                                  status, fetched_at)
+        return self._write_points(
+            artist_audience, rows, EntityKind.ARTIST, artist_uuid, source or platform, status, fetched_at
+        )
 
-    def record_audience_outcome(
-        self, entity: str, uuid: str, platform: str, status: str, fetched_at: datetime
-    ) -> None:
+    def record_audience_outcome(self, entity: str, uuid: str, platform: str, status: str, fetched_at: datetime) -> None:
         """Remember a 404 (``not_found``) or 403 (``not_in_plan``) so it is not asked again until stale."""
         self._write(lambda conn: _record_fetch(conn, entity, uuid, platform, status, fetched_at, 0))
 
@@ -170,8 +207,15 @@ class AudienceStore(Store):
         return coverage
 
     def _write_points(
-        self, table: sa.Table, rows: list[Row], entity: str, uuid: str, source: str, status: str,
-        fetched_at: datetime, radio_list: list[Row] | None = None,
+        self,
+        table: sa.Table,
+        rows: list[Row],
+        entity: str,
+        uuid: str,
+        source: str,
+        status: str,
+        fetched_at: datetime,
+        radio_list: list[Row] | None = None,
     ) -> int:
         """Store a series' points and record the fetch, in one transaction: a series is fresh only if stored."""
 

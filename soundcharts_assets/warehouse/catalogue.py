@@ -135,8 +135,12 @@ def _record_missing(conn: sa.Connection, table: sa.Table, uuids: Iterable[str], 
     """Remember a 404 so it is not asked again until stale; metadata fetched earlier is kept."""
     key = table.primary_key.columns.values()[0].name
     status = FetchStatus.NOT_FOUND.value
-    upsert(conn, table, [{key: u, "fetched_at": checked_at, "status": status} for u in unique(uuids)],
-           update=("fetched_at", "status"))
+    upsert(
+        conn,
+        table,
+        [{key: u, "fetched_at": checked_at, "status": status} for u in unique(uuids)],
+        update=("fetched_at", "status"),
+    )
 
 
 def _link_track_artists(conn: sa.Connection, links: Mapping[str, Sequence[ArtistRef]]) -> int:

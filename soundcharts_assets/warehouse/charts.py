@@ -23,8 +23,17 @@ from soundcharts_assets.warehouse.store import Store
 from soundcharts_assets.warehouse.upserts import chunks, unique, upsert
 
 Row = dict[str, Any]
-_CHART_UPDATES = ("name", "platform", "frequency", "country_code", "chart_type", "max_results",
-                  "metric_type", "web_url", "updated_at")
+_CHART_UPDATES = (
+    "name",
+    "platform",
+    "frequency",
+    "country_code",
+    "chart_type",
+    "max_results",
+    "metric_type",
+    "web_url",
+    "updated_at",
+)
 _r, _ta = chart_rankings.c, track_artists.c
 
 
@@ -48,9 +57,17 @@ class ChartRow:
 
 def chart_row(chart: Chart, now: datetime) -> Row:
     return {
-        "slug": chart.slug, "name": chart.name, "platform": chart.platform, "frequency": chart.frequency,
-        "country_code": chart.country_code, "chart_type": chart.type, "max_results": chart.max_results,
-        "metric_type": chart.metric_type, "web_url": chart.web_url, "registered_at": now, "updated_at": now,
+        "slug": chart.slug,
+        "name": chart.name,
+        "platform": chart.platform,
+        "frequency": chart.frequency,
+        "country_code": chart.country_code,
+        "chart_type": chart.type,
+        "max_results": chart.max_results,
+        "metric_type": chart.metric_type,
+        "web_url": chart.web_url,
+        "registered_at": now,
+        "updated_at": now,
     }
 
 
@@ -106,7 +123,9 @@ _EditionQuery = Callable[[sa.ColumnElement[bool]], sa.Select[Any]]
 
 
 def _by_position(
-    column: sa.ColumnElement[Any], edition: sa.ColumnElement[bool], *where: sa.ColumnElement[bool],
+    column: sa.ColumnElement[Any],
+    edition: sa.ColumnElement[bool],
+    *where: sa.ColumnElement[bool],
     select_from: sa.FromClause = chart_rankings,
 ) -> sa.Select[Any]:
     return sa.select(column).select_from(select_from).where(edition, *where).order_by(_r.position)
@@ -220,15 +239,19 @@ class ChartStore(Store):
         """Ranked songs with no metadata stored: never fetched, or answered 404."""
         fetched = sa.and_(tracks.c.song_uuid == _r.song_uuid, tracks.c.status == FetchStatus.OK.value)
         ranked = chart_rankings.outerjoin(tracks, fetched)
-        return self._edition_values(slug, ranking_date, lambda edition: _by_position(
-            _r.song_uuid, edition, tracks.c.song_uuid.is_(None), select_from=ranked))
+        return self._edition_values(
+            slug,
+            ranking_date,
+            lambda edition: _by_position(_r.song_uuid, edition, tracks.c.song_uuid.is_(None), select_from=ranked),
+        )
 
     def songs_not_found(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         """Ranked songs the API answered 404 for: known gaps, unlike songs never fetched."""
         ranked = chart_rankings.join(tracks, tracks.c.song_uuid == _r.song_uuid)
         not_found = tracks.c.status == FetchStatus.NOT_FOUND.value
-        return self._edition_values(slug, ranking_date, lambda edition: _by_position(
-            _r.song_uuid, edition, not_found, select_from=ranked))
+        return self._edition_values(
+            slug, ranking_date, lambda edition: _by_position(_r.song_uuid, edition, not_found, select_from=ranked)
+        )
 
     def artists_without_metadata(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         fetched = sa.select(artists.c.artist_uuid).where(artists.c.status == FetchStatus.OK.value)

@@ -88,9 +88,7 @@ def _sqlite_engine(url: URL) -> Engine:
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if in_memory:
         # One connection shared by all users, otherwise every connection would see its own empty database.
-        engine = sa.create_engine(
-            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
-        )
+        engine = sa.create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
         try:
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,11 @@ Pair = tuple[str, str]
 
 
 def _lease(
-    conn: sa.Connection, entity: str, find_stale: Callable[[], list[Pair]], owner: str, lease_seconds: float,
+    conn: sa.Connection,
+    entity: str,
+    find_stale: Callable[[], list[Pair]],
+    owner: str,
+    lease_seconds: float,
     limit: int,
 ) -> list[Pair]:
     """Lease up to ``limit`` of the pairs ``find_stale`` returns that no other owner holds.
@@ -45,17 +49,28 @@ def _lease(
     c = audience_claims.c
     held: set[Pair] = set()
     for part in chunks(unique(uuid for uuid, _ in stale)):
-        held.update(conn.execute(
-            sa.select(c.entity_uuid, c.platform).where(
-                c.entity == entity, c.entity_uuid.in_(part), c.claimed_until > wall_clock, c.claimed_by != owner
-            )
-        ).tuples())
+        held.update(
+            conn.execute(
+                sa.select(c.entity_uuid, c.platform).where(
+                    c.entity == entity, c.entity_uuid.in_(part), c.claimed_until > wall_clock, c.claimed_by != owner
+                )
+            ).tuples()
+        )
     claimed = [pair for pair in stale if pair not in held][:limit]
-    upsert(conn, audience_claims, [
-        {"entity": entity, "entity_uuid": uuid, "platform": platform, "claimed_by": owner,
-         "claimed_until": wall_clock + lease_seconds}
-        for uuid, platform in claimed
-    ])
+    upsert(
+        conn,
+        audience_claims,
+        [
+            {
+                "entity": entity,
+                "entity_uuid": uuid,
+                "platform": platform,
+                "claimed_by": owner,
+                "claimed_until": wall_clock + lease_seconds,
+            }
+            for uuid, platform in claimed
+        ],
+    )
     return claimed
 
 
@@ -63,20 +78,39 @@ class LeaseStore(Store):
     """Claim what is stale for one run, and release it once stored or given up."""
 
     def claim_stale_audience(
-        self, entity: str, uuids: Iterable[str], platforms: Iterable[str], max_age: timedelta, now: datetime,
-        owner: str, lease: timedelta = timedelta(minutes=10), limit: int = 128,
+        self,
+        entity: str,
+        uuids: Iterable[str],
+        platforms: Iterable[str],
+        max_age: timedelta,
+        now: datetime,
+        owner: str,
+        lease: timedelta = timedelta(minutes=10),
+        limit: int = 128,
     ) -> list[Pair]:
         """Stale pairs leased to ``owner`` (at most ``limit``); pairs another run holds are left out."""
         kind = EntityKind.parse(entity, "entity").value
         wanted, wanted_platforms = list(uuids), list(platforms)
-        return self._write(lambda conn: _lease(
-            conn, kind, lambda: stale_audience(conn, kind, wanted, wanted_platforms, max_age, now),
-            owner, lease.total_seconds(), limit,
-        ))
+        return self._write(
+            lambda conn: _lease(
+                conn,
+                kind,
+                lambda: stale_audience(conn, kind, wanted, wanted_platforms, max_age, now),
+                owner,
+                lease.total_seconds(),
+                limit,
+            )
+        )
 
     def claim_stale_metadata(
-        self, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime, owner: str,
-        lease: timedelta = timedelta(minutes=10), limit: int = 1000,
+        self,
+        entity: str,
+        uuids: Iterable[str],
+        max_age: timedelta,
+        now: datetime,
+        owner: str,
+        lease: timedelta = timedelta(minutes=10),
+        limit: int = 1000,
     ) -> list[str]:
         """Songs or artists with stale metadata, leased to ``owner``; those another run holds are left out."""
         kind = EntityKind.parse(entity, "entity").value
@@ -85,9 +119,9 @@ class LeaseStore(Store):
         def find_stale(conn: sa.Connection) -> list[Pair]:
             return [(uuid, METADATA_LEASE) for uuid in stale_metadata_uuids(conn, kind, wanted, max_age, now)]
 
-        pairs = self._write(lambda conn: _lease(
-            conn, kind, lambda: find_stale(conn), owner, lease.total_seconds(), limit
-        ))
+        pairs = self._write(
+            lambda conn: _lease(conn, kind, lambda: find_stale(conn), owner, lease.total_seconds(), limit)
+        )
         return [uuid for uuid, _ in pairs]
 
     def release_claims(self, entity: str, pairs: Iterable[Pair], owner: str) -> None:
@@ -104,9 +138,11 @@ class LeaseStore(Store):
         def work(conn: sa.Connection) -> None:
             for platform, uuids in by_platform.items():
                 for part in chunks(unique(uuids)):
-                    conn.execute(sa.delete(audience_claims).where(
-                        c.entity == entity, c.platform == platform, c.claimed_by == owner, c.entity_uuid.in_(part)
-                    ))
+                    conn.execute(
+                        sa.delete(audience_claims).where(
+                            c.entity == entity, c.platform == platform, c.claimed_by == owner, c.entity_uuid.in_(part)
+                        )
+                    )
 
         self._write(work)
 

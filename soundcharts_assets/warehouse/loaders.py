@@ -32,11 +32,27 @@ WarehouseSource = Warehouse | str | URL
 _r, _t, _ta, _a = chart_rankings.c, tracks.c, track_artists.c, artists.c
 
 _RANKING_COLUMNS = (
-    _r.chart_slug, _r.ranking_date, _r.position, _r.old_position, _r.position_evolution, _r.time_on_chart,
-    _r.time_on_chart_unit, _r.entry_date, _r.entry_state, _r.metric, _r.song_uuid,
+    _r.chart_slug,
+    _r.ranking_date,
+    _r.position,
+    _r.old_position,
+    _r.position_evolution,
+    _r.time_on_chart,
+    _r.time_on_chart_unit,
+    _r.entry_date,
+    _r.entry_state,
+    _r.metric,
+    _r.song_uuid,
     sa.func.coalesce(_t.name, _r.song_name).label("name"),
     sa.func.coalesce(_t.credit_name, _r.song_credit_name).label("credit_name"),
-    _t.isrc, _t.release_date, _t.duration, _t.explicit, _t.language_code, _t.genres, _t.labels, _t.image_url,
+    _t.isrc,
+    _t.release_date,
+    _t.duration,
+    _t.explicit,
+    _t.language_code,
+    _t.genres,
+    _t.labels,
+    _t.image_url,
 )
 _TRACK_COLUMNS = tuple(c for c in tracks.c if c.name != "credited_artists")
 
@@ -63,9 +79,7 @@ def _chart_artists(slug: str) -> sa.Select[Any]:
     return sa.select(_ta.artist_uuid).where(_ta.song_uuid.in_(_chart_songs(slug))).distinct()
 
 
-def _with_artist_names(
-    conn: sa.Connection, frame: pd.DataFrame, songs: sa.Select[Any] | None
-) -> pd.DataFrame:
+def _with_artist_names(conn: sa.Connection, frame: pd.DataFrame, songs: sa.Select[Any] | None) -> pd.DataFrame:
     """Add ``artists``: the credited artists' names in credit order, joined with ', '."""
     stmt = (
         sa.select(_ta.song_uuid, sa.func.coalesce(_a.name, _ta.artist_uuid).label("artist_name"))
@@ -135,12 +149,9 @@ def load_track_audience(
     ``last=n`` reads only the final ``n`` rows of that order (an asset's metadata preview), in SQL.
     """
     c = track_audience.c
-    stmt = (
-        sa.select(
-            c.song_uuid, _t.name, _t.credit_name, c.platform, c.identifier, c.date, c.value, c.fetched_at
-        )
-        .select_from(track_audience.outerjoin(tracks, _t.song_uuid == c.song_uuid))
-    )
+    stmt = sa.select(
+        c.song_uuid, _t.name, _t.credit_name, c.platform, c.identifier, c.date, c.value, c.fetched_at
+    ).select_from(track_audience.outerjoin(tracks, _t.song_uuid == c.song_uuid))
     if slug is not None:
         stmt = stmt.where(c.song_uuid.in_(_chart_songs(slug)))
     if platform is not None:
@@ -156,9 +167,8 @@ def load_artist_audience(
     ``last=n`` reads only the final ``n`` rows of that order, in SQL.
     """
     c = artist_audience.c
-    stmt = (
-        sa.select(c.artist_uuid, _a.name, c.platform, c.metric, c.date, c.value, c.fetched_at)
-        .select_from(artist_audience.outerjoin(artists, _a.artist_uuid == c.artist_uuid))
+    stmt = sa.select(c.artist_uuid, _a.name, c.platform, c.metric, c.date, c.value, c.fetched_at).select_from(
+        artist_audience.outerjoin(artists, _a.artist_uuid == c.artist_uuid)
     )
     if slug is not None:
         stmt = stmt.where(c.artist_uuid.in_(_chart_artists(slug)))
@@ -227,9 +237,7 @@ def load_first_ranked(source: WarehouseSource, slug: str) -> pd.DataFrame:
     return frame
 
 
-def load_edition_artists(
-    source: WarehouseSource, slug: str, ranking_date: datetime | None = None
-) -> pd.DataFrame:
+def load_edition_artists(source: WarehouseSource, slug: str, ranking_date: datetime | None = None) -> pd.DataFrame:
     """One row per (chart position, credited artist) of an edition (the latest unless ``ranking_date``).
 
     Columns ``position, song_uuid, artist_uuid, name, credit_position``: what a share of the chart, split
@@ -239,13 +247,16 @@ def load_edition_artists(
         edition = latest_ranking_date(conn, slug) if ranking_date is None else ranking_date
         stmt = (
             sa.select(
-                _r.position, _r.song_uuid, _ta.artist_uuid,
+                _r.position,
+                _r.song_uuid,
+                _ta.artist_uuid,
                 sa.func.coalesce(_a.name, _ta.artist_uuid).label("name"),
                 _ta.position.label("credit_position"),
             )
             .select_from(
-                chart_rankings.join(track_artists, _ta.song_uuid == _r.song_uuid)
-                .outerjoin(artists, _a.artist_uuid == _ta.artist_uuid)
+                chart_rankings.join(track_artists, _ta.song_uuid == _r.song_uuid).outerjoin(
+                    artists, _a.artist_uuid == _ta.artist_uuid
+                )
             )
             .where(_r.chart_slug == slug, _r.ranking_date == edition)
             .order_by(_r.position, _ta.position, _ta.artist_uuid)
@@ -253,9 +264,7 @@ def load_edition_artists(
         return pd.read_sql(stmt, conn)
 
 
-def load_edition_track_audience(
-    source: WarehouseSource, slug: str, since: date | None = None
-) -> pd.DataFrame:
+def load_edition_track_audience(source: WarehouseSource, slug: str, since: date | None = None) -> pd.DataFrame:
     """``load_track_audience`` for the latest edition's songs only, from ``since`` on."""
     c = track_audience.c
     with _connection(source) as conn:
@@ -271,9 +280,7 @@ def load_edition_track_audience(
         return pd.read_sql(stmt, conn)
 
 
-def load_edition_artist_audience(
-    source: WarehouseSource, slug: str, since: date | None = None
-) -> pd.DataFrame:
+def load_edition_artist_audience(source: WarehouseSource, slug: str, since: date | None = None) -> pd.DataFrame:
     """``load_artist_audience`` for the artists credited on the latest edition, from ``since`` on."""
     c = artist_audience.c
     with _connection(source) as conn:

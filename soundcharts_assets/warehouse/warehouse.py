@@ -106,7 +106,5 @@ class Warehouse(ChartStore, CatalogueStore, AudienceStore, LeaseStore):
                 "artists": _count(conn, artists, artists.c.artist_uuid.in_(chart_artists), artists.c.status == ok),
                 "artist_links": _count(conn, chart_artists.subquery()),
                 "track_audience_rows": _count(conn, track_audience, track_audience.c.song_uuid.in_(songs)),
-                "artist_audience_rows": _count(
-                    conn, artist_audience, artist_audience.c.artist_uuid.in_(chart_artists)
-                ),
+                "artist_audience_rows": _count(conn, artist_audience, artist_audience.c.artist_uuid.in_(chart_artists)),
             }

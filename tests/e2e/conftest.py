@@ -13,7 +13,6 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
 from dagster_deployment import REPO_ROOT, Deployment, deployment_env, free_port
 
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"

@@ -93,7 +93,7 @@ class DagsterApi:
         data = self.query("{ instance { daemonHealth { allDaemonStatuses { daemonType healthy } } } }")
         statuses = data["instance"]["daemonHealth"]["allDaemonStatuses"]
         healthy = {s["daemonType"] for s in statuses if s["healthy"]}
-        return NEEDED_DAEMONS <= healthy
+        return healthy >= NEEDED_DAEMONS
 
     # -- partitions, sensors, runs --------------------------------------------------------------------------
 
@@ -110,7 +110,9 @@ class DagsterApi:
                    ... on UnauthorizedError { message }
                    ... on DuplicateDynamicPartitionError { message }
                  } }""",
-            key=slug, name=PARTITIONS, repo=REPOSITORY_SELECTOR,
+            key=slug,
+            name=PARTITIONS,
+            repo=REPOSITORY_SELECTOR,
         )
         return data["addDynamicPartition"]
 
@@ -176,8 +178,13 @@ class DagsterApi:
             filter={"tags": tags} if tags else {},
         )["runsOrError"]
         return [
-            RunInfo(r["runId"], r["status"], r["jobName"], {t["key"]: t["value"] for t in r["tags"]},
-                    ["/".join(a["key"]["path"]) for a in r["assets"]])
+            RunInfo(
+                r["runId"],
+                r["status"],
+                r["jobName"],
+                {t["key"]: t["value"] for t in r["tags"]},
+                ["/".join(a["key"]["path"]) for a in r["assets"]],
+            )
             for r in data["results"]
         ]
 
@@ -229,7 +236,8 @@ class DagsterApi:
             f"""query($key: AssetKeyInput!, $partitions: [String!]) {{ assetOrError(assetKey: $key) {{
                  __typename ... on Asset {{ assetMaterializations(partitions: $partitions) {{
                    runId timestamp partition {METADATA_FIELDS} }} }} }} }}""",
-            key={"path": asset.split("/")}, partitions=[partition],
+            key={"path": asset.split("/")},
+            partitions=[partition],
         )["assetOrError"]
         if data["__typename"] != "Asset":
             return []

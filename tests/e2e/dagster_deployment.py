@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 import httpx
 import sqlalchemy as sa
 import yaml
-
 from dagster_api import DagsterApi
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +45,10 @@ T = TypeVar("T")
 
 
 def wait_for(
-    what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.5,
+    what: str,
+    probe: Callable[[], T | None],
+    timeout: float,
+    interval: float = 0.5,
     on_poll: Callable[[], None] | None = None,
 ) -> T:
     """Call ``probe`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
@@ -106,8 +108,15 @@ class Deployment:
                 raise RuntimeError(f"{executable} is missing: run the suite with the venv's python")
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "dagster.yaml").write_text(instance_yaml())
-        webserver = [str(VENV_BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1",
-                     "-p", str(self.port)]
+        webserver = [
+            str(VENV_BIN / "dagster-webserver"),
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+        ]
         self._spawn("webserver", webserver)
         self._spawn("daemon", [str(VENV_BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"])
         try:
@@ -123,7 +132,11 @@ class Deployment:
         with log.open("wb") as out:
             # A session of its own, so stopping the deployment also stops the code servers and run workers.
             self.processes[name] = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                command,
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
@@ -139,12 +152,19 @@ class Deployment:
             except httpx.HTTPError:
                 return False
 
-        wait_for("the webserver's /server_info", server_info, STARTUP_TIMEOUT_SECONDS,
-                 on_poll=self.check_alive)
-        wait_for("the code location to load", self.api.code_location_loaded, STARTUP_TIMEOUT_SECONDS,
-                 on_poll=self.check_alive)
-        wait_for("the daemon's sensor and run queue heartbeats", self.api.daemons_healthy,
-                 STARTUP_TIMEOUT_SECONDS, on_poll=self.check_alive)
+        wait_for("the webserver's /server_info", server_info, STARTUP_TIMEOUT_SECONDS, on_poll=self.check_alive)
+        wait_for(
+            "the code location to load",
+            self.api.code_location_loaded,
+            STARTUP_TIMEOUT_SECONDS,
+            on_poll=self.check_alive,
+        )
+        wait_for(
+            "the daemon's sensor and run queue heartbeats",
+            self.api.daemons_healthy,
+            STARTUP_TIMEOUT_SECONDS,
+            on_poll=self.check_alive,
+        )
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -170,9 +190,7 @@ class Deployment:
         return "\n".join(text.splitlines()[-lines:])
 
     def all_log_tails(self) -> str:
-        return "\n".join(
-            f"----- {name} ({path}) -----\n{self.log_tail(name)}" for name, path in self.logs.items()
-        )
+        return "\n".join(f"----- {name} ({path}) -----\n{self.log_tail(name)}" for name, path in self.logs.items())
 
 
 def deployment_env(home: Path, instance_db_url: str, warehouse_url: str, api_url: str) -> dict[str, str]:

@@ -35,9 +35,7 @@ expect.set_options(timeout=UI_TIMEOUT_MS)
 @contextmanager
 def chromium_browser(executable: Path) -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
-        )
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
         try:
             yield browser
         finally:
@@ -109,9 +107,7 @@ def wait_until_still(page: Page, locator: Locator, timeout_ms: int = UI_TIMEOUT_
     )
 
 
-def screenshot_lineage(
-    browser: Browser, base_url: str, asset: str, downstream: list[str], path: Path
-) -> None:
+def screenshot_lineage(browser: Browser, base_url: str, asset: str, downstream: list[str], path: Path) -> None:
     """The asset's whole downstream lineage: click graph depth "All", then show that view in a new page (a
     reload keeps the zoom of the smaller graph; a fresh page zooms out to fit the whole graph)."""
     page = open_page(browser)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-
 from dagster_api import FINISHED, DagsterApi, Materialization
 from dagster_deployment import Deployment, wait_for
 from served_by_emulator import served_latest_date, served_ranking
+
 from soundcharts_assets.warehouse import Warehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]

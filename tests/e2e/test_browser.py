@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from dagster_deployment import Deployment
 from dagster_ui import (
     chromium_browser,
@@ -21,6 +20,7 @@ from dagster_ui import (
     screenshot_run,
 )
 from served_by_emulator import served_latest_date, served_ranking
+
 from soundcharts_assets.warehouse import Warehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]

@@ -9,10 +9,10 @@ automation test covers the sensors), so the emulator's counters are this run's a
 from __future__ import annotations
 
 import pytest
-
 from dagster_api import CASCADE_JOB, FINISHED, DagsterApi
 from dagster_deployment import Deployment, wait_for
 from served_by_emulator import api_requests, served_latest_date, served_ranking
+
 from soundcharts_assets.warehouse import Warehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]

@@ -10,8 +10,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from soundcharts_assets.soundcharts.models import (
-    AirplayCount, Artist, ArtistAudiencePoint, ArtistRef, Chart, ChartRanking, RankingEntry, Song,
-    SongAudiencePoint, SongRef,
+    AirplayCount,
+    Artist,
+    ArtistAudiencePoint,
+    ArtistRef,
+    Chart,
+    ChartRanking,
+    RankingEntry,
+    Song,
+    SongAudiencePoint,
+    SongRef,
 )
 from soundcharts_assets.warehouse import Warehouse
 
@@ -31,7 +39,8 @@ def day(text: str) -> datetime:
 def ranking(when: str, songs: str, states: str | None = None) -> ChartRanking:
     entries = tuple(
         RankingEntry(
-            song=SongRef(uuid=s, name=SONG_NAMES[s], credit_name=None), position=i,
+            song=SongRef(uuid=s, name=SONG_NAMES[s], credit_name=None),
+            position=i,
             entry_state=STATES[states[i - 1]] if states else None,
         )
         for i, s in enumerate(songs, start=1)
@@ -44,8 +53,7 @@ def seed_catalogue(wh: Warehouse) -> None:
     wh.write_ranking(ranking("2024-05-03", "abcde"), fetched_at=FETCHED)
     wh.write_ranking(ranking("2024-05-10", "cafbgh", "UDNDNR"), fetched_at=FETCHED)
     refs = {a: ArtistRef(uuid=a, slug=a, name=ARTIST_NAMES[a]) for a in ARTIST_NAMES}
-    songs = [Song(uuid=s, name=SONG_NAMES[s], artists=tuple(refs[a] for a in CREDITS.get(s, "")))
-             for s in SONG_NAMES]
+    songs = [Song(uuid=s, name=SONG_NAMES[s], artists=tuple(refs[a] for a in CREDITS.get(s, ""))) for s in SONG_NAMES]
     wh.upsert_songs(songs, fetched_at=FETCHED)
     wh.link_track_artists({song.uuid: list(song.artists) for song in songs})
     wh.upsert_artists([Artist(uuid=a, name=n, slug=a) for a, n in ARTIST_NAMES.items()], fetched_at=FETCHED)
@@ -61,12 +69,14 @@ def seed_audience(wh: Warehouse) -> None:
         points = [ArtistAudiencePoint(date.fromisoformat(d), "followers", v) for d, v in values.items()]
         wh.write_artist_audience(artist, "spotify", points, fetched_at=FETCHED)
     streams = {"2024-04-12": (1000, 100), "2024-05-03": (2000, 200), "2024-05-10": (2600, 260)}
-    points = [SongAudiencePoint(date.fromisoformat(d), ident, value)
-              for d, values in streams.items() for ident, value in zip(("s1", "s2"), values)]
+    points = [
+        SongAudiencePoint(date.fromisoformat(d), ident, value)
+        for d, values in streams.items()
+        for ident, value in zip(("s1", "s2"), values)
+    ]
     wh.write_track_audience("c", "spotify", points, fetched_at=FETCHED)
     for when, spins in (("2024-05-03", (10, 5)), ("2024-05-10", (12, 9))):
-        counts = [AirplayCount("bbc-2", "BBC Radio 2", "GB", spins[0]),
-                  AirplayCount("z100", "Z100", "US", spins[1])]
+        counts = [AirplayCount("bbc-2", "BBC Radio 2", "GB", spins[0]), AirplayCount("z100", "Z100", "US", spins[1])]
         wh.write_track_airplay("c", date.fromisoformat(when), counts, fetched_at=FETCHED)
 
 
@@ -84,7 +94,6 @@ def publish_next_edition(url: str) -> None:
     """A new edition a week later: C falls to 2, A climbs to 1; the others leave."""
     wh = Warehouse(url)
     try:
-        wh.write_ranking(ranking((day("2024-05-10") + timedelta(days=7)).date().isoformat(), "ac"),
-                         fetched_at=FETCHED)
+        wh.write_ranking(ranking((day("2024-05-10") + timedelta(days=7)).date().isoformat(), "ac"), fetched_at=FETCHED)
     finally:
         wh.dispose()

@@ -5,10 +5,10 @@ from datetime import datetime, timezone
 import dagster as dg
 import pytest
 
-from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
-from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.defs.charts.schedules import daily_charts_schedule, weekly_charts_schedule
 from soundcharts_assets.defs.charts.sensors import new_chart_editions_sensor
+from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
+from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.warehouse import Warehouse
 
 DATES_ROUTE = "/api/v2/chart/song/{slug}/available-rankings"
@@ -82,8 +82,12 @@ def test_schedules_request_only_registered_charts_on_their_cadence(env):
     _, url = env
     wh = Warehouse(url)
     wh.migrate()
-    for slug, cadence in [("global-28", "daily"), ("airplay-us", "weekly"), ("top-200-us", "none"),
-                          ("top-200-gb", "daily")]:
+    for slug, cadence in [
+        ("global-28", "daily"),
+        ("airplay-us", "weekly"),
+        ("top-200-us", "none"),
+        ("top-200-gb", "daily"),
+    ]:
         wh.register_chart(slug, cadence)
     wh.dispose()
     tick = datetime(2026, 11, 21, 7, tzinfo=timezone.utc)

@@ -34,9 +34,7 @@ def cascade_env(monkeypatch, emulator, warehouse_url, tmp_path):
 def materialize_chart(instance: dg.DagsterInstance, slug: str) -> dg.ExecuteInProcessResult:
     if not instance.has_dynamic_partition(CHARTS_PARTITIONS_NAME, slug):
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [slug])
-    return dg.materialize(
-        CASCADE_ASSETS, partition_key=slug, instance=instance, resources=RESOURCES
-    )
+    return dg.materialize(CASCADE_ASSETS, partition_key=slug, instance=instance, resources=RESOURCES)
 
 
 def served_ranking(emulator, slug: str) -> list[dict]:

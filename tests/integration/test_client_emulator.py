@@ -27,17 +27,28 @@ LISTENING_ROUTE = "/api/v2/artist/{uuid}/streaming/{platform}/listening"
 
 def make_client(server: Any, **overrides: Any) -> SoundchartsClient:
     sleep = overrides.pop("sleep", time.sleep)
-    knobs: dict[str, Any] = {"max_retries": 8, "backoff_base_seconds": 0.005, "backoff_max_seconds": 0.05,
-                             "timeout_seconds": 5.0, "connect_timeout_seconds": 2.0, **overrides}
+    knobs: dict[str, Any] = {
+        "max_retries": 8,
+        "backoff_base_seconds": 0.005,
+        "backoff_max_seconds": 0.05,
+        "timeout_seconds": 5.0,
+        "connect_timeout_seconds": 2.0,
+        **overrides,
+    }
     return SoundchartsClient(ApiSettings(base_url=server.url, **knobs), sleep=sleep)
 
 
 def oauth(server: Any, secret: str = "emulator-secret") -> OAuthCredentials:
-    return OAuthCredentials(client_id="emulator-client", client_secret=SecretStr(secret), team_id="emulator-team",
-                            token_url=f"{server.url}/oauth/token")
+    return OAuthCredentials(
+        client_id="emulator-client",
+        client_secret=SecretStr(secret),
+        team_id="emulator-team",
+        token_url=f"{server.url}/oauth/token",
+    )
 
 
 # --- data -------------------------------------------------------------------------------------------------
+
 
 def test_ranking_latest_and_at_a_date_across_two_pages(shared_emulator: Any) -> None:
     catalogue = shared_emulator.catalogue
@@ -104,13 +115,15 @@ def test_time_series_over_90_days(emulator: Any) -> None:
     assert len(listeners) > 150  # ~7 % of days are missing
     plots = catalogue.song_audience(song, "spotify", start, end)
     assert {(p.date, p.identifier, p.value) for p in audience} == {
-        (parse_day(i["date"]), plot["identifier"], plot["value"]) for i in plots for plot in i["plots"]}
+        (parse_day(i["date"]), plot["identifier"], plot["value"]) for i in plots for plot in i["plots"]
+    }
     assert [p.date for p in audience] == sorted(p.date for p in audience)
     by_route_status = emulator.stats()["by_route_status"]
     assert by_route_status[LISTENING_ROUTE] == {"200": 3}  # 3 windows of 1 page; no phantom page (page.total)
 
 
 # --- failures ---------------------------------------------------------------------------------------------
+
 
 def _fetch_everything(client: SoundchartsClient, catalogue: Any) -> tuple:
     end = catalogue.today()
@@ -216,6 +229,7 @@ def test_fan_out_from_threads_stays_within_max_in_flight(emulator: Any) -> None:
 
 
 # --- OAuth ------------------------------------------------------------------------------------------------
+
 
 def test_oauth_tokens_are_fetched_and_refreshed(emulator: Any) -> None:
     emulator.configure(token_ttl_seconds=1)

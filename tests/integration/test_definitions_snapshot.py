@@ -43,8 +43,12 @@ def describe(definitions: dg.Definitions) -> dict:
         for s in definitions.sensors or []
     }
     schedules = {
-        s.name: {"cron": s.cron_schedule, "timezone": s.execution_timezone, "job": s.job_name,
-                 "default_status": s.default_status.value}
+        s.name: {
+            "cron": s.cron_schedule,
+            "timezone": s.execution_timezone,
+            "job": s.job_name,
+            "default_status": s.default_status.value,
+        }
         for s in definitions.schedules or []
     }
     jobs = {job.name: sorted(k.to_user_string() for k in job.selection.resolve(graph)) for job in definitions.jobs}
@@ -72,6 +76,9 @@ def test_cascade_edges_are_the_documented_ones():
 def test_dagster_definitions_validate_passes_on_the_workspace():
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

@@ -9,11 +9,11 @@ import dagster as dg
 import pytest
 from insight_seed import SLUG, publish_next_edition, seed
 
-from soundcharts_assets.defs.jobs import CASCADE_ASSETS
+from soundcharts_assets.definitions import defs
 from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
+from soundcharts_assets.defs.jobs import CASCADE_ASSETS
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import WarehouseResource
-from soundcharts_assets.definitions import defs
 from soundcharts_assets.insight import ChartNotStoredError
 from soundcharts_assets.insight.charts import growth_for_chart, momentum_for_chart, movers_for_chart
 from soundcharts_assets.warehouse import Warehouse
@@ -36,8 +36,13 @@ def test_insight_reads_on_sqlite_and_postgres(warehouse_url):
     try:
         movers = movers_for_chart(wh, SLUG)
         kinds = movers.table.groupby("kind")["song_uuid"].apply(list).to_dict()
-        assert kinds == {"new": ["f"], "re-entry": ["g", "h"], "climber": ["c"], "faller": ["b", "a"],
-                         "exit": ["d", "e"]}
+        assert kinds == {
+            "new": ["f"],
+            "re-entry": ["g", "h"],
+            "climber": ["c"],
+            "faller": ["b", "a"],
+            "exit": ["d", "e"],
+        }
         assert movers.chart.name == "Insight Test Top 6" and movers.chart.previous_date.day == 3
         assert movers.table.set_index("song_uuid").loc["a", "artists"] == "Xavi Lume, Yara"
 
@@ -76,8 +81,9 @@ def test_insight_assets_materialize_and_follow_their_inputs(seeded):
         first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
         assert requested(first) == set()
 
-        result = dg.materialize(INSIGHT_ASSETS, partition_key=SLUG, instance=instance,
-                                resources={"warehouse": WarehouseResource()})
+        result = dg.materialize(
+            INSIGHT_ASSETS, partition_key=SLUG, instance=instance, resources={"warehouse": WarehouseResource()}
+        )
         assert result.success
         movers = result.asset_materializations_for_node("chart_movers")[0].metadata
         counts = {"new_entries": 1, "re_entries": 2, "exits": 2, "climbers": 1, "fallers": 2}
@@ -103,11 +109,16 @@ def test_insight_assets_materialize_and_follow_their_inputs(seeded):
         # a new ranking requests the whole chain in one tick: the cascade and, behind it, all the insight
         assert requested(third) == INSIGHT_KEYS
         assert requested(third, {"tracks", "artists", "artist_audience", "track_audience"}) == {
-            "tracks", "artists", "artist_audience", "track_audience"}
+            "tracks",
+            "artists",
+            "artist_audience",
+            "track_audience",
+        }
 
         # the runs of that tick: the insight reads the new edition
-        again = dg.materialize(INSIGHT_ASSETS, partition_key=SLUG, instance=instance,
-                               resources={"warehouse": WarehouseResource()})
+        again = dg.materialize(
+            INSIGHT_ASSETS, partition_key=SLUG, instance=instance, resources={"warehouse": WarehouseResource()}
+        )
         movers = again.asset_materializations_for_node("chart_movers")[0].metadata
         assert movers["ranking_date"].value == "2024-05-17"
         assert movers["previous_ranking_date"].value == "2024-05-10"

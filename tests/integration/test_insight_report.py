@@ -14,24 +14,36 @@ import pytest
 from insight_seed import SLUG, seed
 
 from soundcharts_assets.cli.export import TABLES
-from soundcharts_assets.warehouse import Warehouse, loaders
+from soundcharts_assets.warehouse import Warehouse
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
 def cli_env(tmp_path, sqlite_url):
     seed(sqlite_url)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SOUNDCHARTS_WAREHOUSE_URL": sqlite_url,
-           "SOUNDCHARTS_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SOUNDCHARTS_WAREHOUSE_URL": sqlite_url,
+        "SOUNDCHARTS_DATA_DIR": str(tmp_path / "data"),
+    }
     return env, sqlite_url
 
 
 def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "soundcharts_assets.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "soundcharts_assets.cli", *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
@@ -95,7 +107,8 @@ def test_unknown_and_unstored_charts_are_one_line_errors(cli_env):
         done = cli(env, *args)
         assert done.returncode == 1 and done.stdout == ""
         assert done.stderr.strip().splitlines() == [
-            "error: unknown chart 'nope': nothing stored; add it with `soundcharts-assets charts add nope`"]
+            "error: unknown chart 'nope': nothing stored; add it with `soundcharts-assets charts add nope`"
+        ]
     wh = Warehouse(url)
     wh.register_chart("registered-only")
     wh.dispose()

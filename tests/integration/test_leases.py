@@ -28,7 +28,8 @@ def test_a_leased_pair_is_not_leased_to_another_chart_until_it_lapses(warehouse_
     # Once stored, a series is fresh and nobody leases it.
     wh.write_track_audience("song-0", "spotify", [SongAudiencePoint(date(2026, 11, 20), "sp1", 5)], NOW)
     assert ("song-0", "spotify") not in wh.claim_stale_audience(
-        "song", SONGS, ["spotify"], DAY, NOW, owner="chart-c", limit=100)
+        "song", SONGS, ["spotify"], DAY, NOW, owner="chart-c", limit=100
+    )
     # A lapsed lease (its run died) can be taken over.
     lapsed = wh.claim_stale_audience("song", ["song-9"], ["spotify"], DAY, NOW, owner="dead", lease=timedelta(0))
     assert lapsed == [("song-9", "spotify")]
@@ -50,9 +51,19 @@ def test_two_runs_fetch_each_shared_series_exactly_once(warehouse_url):
     freshness = FreshnessSettings()
     chart_a, chart_b = SONGS[:4], SONGS[2:]
     runs = [
-        threading.Thread(target=fetch_leased_audience, args=(
-            wh, "song", songs, ["spotify", "youtube"], timedelta(hours=freshness.audience_hours), NOW, owner,
-            lambda pairs: run_concurrently([AudienceJob("song", u, s) for u, s in pairs], handle, 4)))
+        threading.Thread(
+            target=fetch_leased_audience,
+            args=(
+                wh,
+                "song",
+                songs,
+                ["spotify", "youtube"],
+                timedelta(hours=freshness.audience_hours),
+                NOW,
+                owner,
+                lambda pairs: run_concurrently([AudienceJob("song", u, s) for u, s in pairs], handle, 4),
+            ),
+        )
         for owner, songs in (("chart-a", chart_a), ("chart-b", chart_b))
     ]
     for run in runs:
@@ -72,7 +83,8 @@ def test_metadata_leases_keep_shared_songs_to_one_run(warehouse_url):
     assert (first, second) == (SONGS[:4], SONGS[4:])
     # A metadata lease and an audience lease on the same song are different things.
     assert wh.claim_stale_audience("song", ["song-0"], ["spotify"], DAY, NOW, owner="chart-b") == [
-        ("song-0", "spotify")]
+        ("song-0", "spotify")
+    ]
     assert wh.claim_stale_metadata("song", SONGS[:4], DAY, NOW, owner="chart-a") == SONGS[:4]  # its own, again
     # Stored or recorded missing (404): fresh, leased by nobody.
     wh.upsert_songs([Song("song-0", "Song 0")], NOW)
@@ -113,8 +125,7 @@ def test_a_released_lease_is_free_for_the_next_run_at_once(warehouse_url):
     wh = Warehouse(warehouse_url)
     wh.migrate()
     assert wh.claim_stale_metadata("song", SONGS[:3], DAY, NOW, owner="chart-a") == SONGS[:3]
-    assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-a") == [
-        ("song-0", "spotify")]
+    assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-a") == [("song-0", "spotify")]
     wh.release_metadata_claims("song", SONGS[:2], owner="chart-b")  # not its leases: nothing happens
     assert wh.claim_stale_metadata("song", SONGS[:3], DAY, NOW, owner="chart-b") == []
     wh.release_metadata_claims("song", SONGS[:2], owner="chart-a")
@@ -122,8 +133,7 @@ def test_a_released_lease_is_free_for_the_next_run_at_once(warehouse_url):
     # The audience lease on song-0 is another lease and is still held.
     assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-b") == []
     wh.release_claims("song", [("song-0", "spotify")], owner="chart-a")
-    assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-b") == [
-        ("song-0", "spotify")]
+    assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-b") == [("song-0", "spotify")]
     wh.dispose()
 
 
@@ -149,8 +159,16 @@ def test_a_later_run_refetches_at_freshness_zero_without_waiting_for_finished_le
     fetch_leased_metadata(wh, "song", SONGS[:4], timedelta(0), NOW, "chart-a", store, sleep=_never_wait)
     later = NOW + timedelta(seconds=30)
     asked: list[str] = []
-    fetch_leased_metadata(wh, "song", SONGS[2:], timedelta(0), later, "chart-b",
-                          lambda uuids: (asked.extend(uuids), store(uuids)), sleep=_never_wait)
+    fetch_leased_metadata(
+        wh,
+        "song",
+        SONGS[2:],
+        timedelta(0),
+        later,
+        "chart-b",
+        lambda uuids: (asked.extend(uuids), store(uuids)),
+        sleep=_never_wait,
+    )
     assert asked == SONGS[2:]  # freshness 0: everything again, and chart-a's finished leases are gone
     wh.dispose()
 

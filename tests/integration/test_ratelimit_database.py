@@ -21,7 +21,7 @@ SECONDS = 2.5
 SLACK_SECONDS = 0.05
 
 
-def acquire_until(url: str, barrier, seconds: float, threads: int, results) -> None:  # noqa: ANN001
+def acquire_until(url: str, barrier, seconds: float, threads: int, results) -> None:
     """Child process: take tokens from ``threads`` threads for ``seconds``; send back their timestamps."""
     limiter = DatabaseRateLimiter(url, rate_per_minute=RATE_PER_MINUTE, burst=BURST)
     stamps: list[float] = []
@@ -63,9 +63,7 @@ def run_processes(url: str, processes: int) -> list[float]:
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(processes)
     results = ctx.Queue()
-    children = [
-        ctx.Process(target=acquire_until, args=(url, barrier, SECONDS, 3, results)) for _ in range(processes)
-    ]
+    children = [ctx.Process(target=acquire_until, args=(url, barrier, SECONDS, 3, results)) for _ in range(processes)]
     for child in children:
         child.start()
     stamps: list[float] = []
@@ -116,8 +114,9 @@ def test_a_long_idle_bucket_saves_up_only_the_burst(warehouse_url: str) -> None:
         slept.append(seconds)
         clock[0] += seconds
 
-    limiter = DatabaseRateLimiter(warehouse_url, rate_per_minute=60, burst=3, reservoir=1,
-                                  clock=lambda: clock[0], sleep=sleep)
+    limiter = DatabaseRateLimiter(
+        warehouse_url, rate_per_minute=60, burst=3, reservoir=1, clock=lambda: clock[0], sleep=sleep
+    )
     for _ in range(3):
         limiter.acquire()
     assert slept == []

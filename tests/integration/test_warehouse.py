@@ -17,13 +17,12 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from warehouse_builders import DAY1, ranking, song
 
 from soundcharts_assets.soundcharts.models import SongAudiencePoint
 from soundcharts_assets.warehouse import Warehouse, WarehouseError
 from soundcharts_assets.warehouse.schema import VERSION_TABLE, metadata
 from soundcharts_assets.warehouse.warehouse import MIGRATIONS_DIR
-
-from warehouse_builders import DAY1, ranking, song
 
 # -- migrations ---------------------------------------------------------------------------------------------
 
@@ -50,7 +49,7 @@ def test_concurrent_migrate_from_two_threads(warehouse_url: str) -> None:
         try:
             barrier.wait()
             warehouse.migrate()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             warehouse.dispose()

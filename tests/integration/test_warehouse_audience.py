@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from warehouse_builders import NOW
 
 from soundcharts_assets.soundcharts.models import AirplayCount, ArtistAudiencePoint, SongAudiencePoint
 from soundcharts_assets.warehouse import Warehouse, load_track_audience
-
-from warehouse_builders import NOW
 
 # -- audience ------------------------------------------------------------------------------------------------
 

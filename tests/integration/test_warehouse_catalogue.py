@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from warehouse_builders import DAY2, NOW, artist, ranking, song
 
 from soundcharts_assets.soundcharts.models import ArtistRef
 from soundcharts_assets.warehouse import Warehouse
-
-from warehouse_builders import DAY2, NOW, artist, ranking, song
 
 # -- tracks and artists --------------------------------------------------------------------------------------
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 
 import pytest
+from warehouse_builders import CHART, DAY1, DAY2, ranking
 
 from soundcharts_assets.soundcharts.models import Chart
 from soundcharts_assets.warehouse import Warehouse, WarehouseError
-
-from warehouse_builders import CHART, DAY1, DAY2, ranking
 
 # -- charts registry and rankings ----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+from warehouse_builders import DAY1, DAY2, NOW, artist, ranking, song
 
 from soundcharts_assets.soundcharts.models import AirplayCount, ArtistAudiencePoint, Chart, SongAudiencePoint
 from soundcharts_assets.warehouse import (
@@ -16,8 +17,6 @@ from soundcharts_assets.warehouse import (
     load_track_audience,
     load_tracks,
 )
-
-from warehouse_builders import DAY1, DAY2, NOW, artist, ranking, song
 
 # -- loaders -------------------------------------------------------------------------------------------------
 

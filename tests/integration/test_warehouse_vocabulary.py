@@ -41,13 +41,24 @@ def _artist(status: str) -> dict[str, Any]:
 
 
 def _fetch(entity: str, status: str) -> dict[str, Any]:
-    return {"entity": entity, "entity_uuid": f"{entity}-{status}", "platform": "spotify", "fetched_at": NOW,
-            "status": status, "points": 0}
+    return {
+        "entity": entity,
+        "entity_uuid": f"{entity}-{status}",
+        "platform": "spotify",
+        "fetched_at": NOW,
+        "status": status,
+        "points": 0,
+    }
 
 
 def _claim(entity: str, platform: str) -> dict[str, Any]:
-    return {"entity": entity, "entity_uuid": f"{entity}-1", "platform": platform, "claimed_by": "chart-a",
-            "claimed_until": 1.0e9}
+    return {
+        "entity": entity,
+        "entity_uuid": f"{entity}-1",
+        "platform": platform,
+        "claimed_by": "chart-a",
+        "claimed_until": 1.0e9,
+    }
 
 
 def _chart(schedule: str) -> dict[str, Any]:
@@ -56,10 +67,15 @@ def _chart(schedule: str) -> dict[str, Any]:
 
 VALID_ROWS: list[tuple[sa.Table, dict[str, Any]]] = [
     (charts, _chart("weekly")),
-    (tracks, _track("ok")), (tracks, _track("not_found")),
-    (artists, _artist("stub")), (artists, _artist("ok")), (artists, _artist("not_found")),
-    (audience_fetches, _fetch("song", "ok")), (audience_fetches, _fetch("artist", "not_in_plan")),
-    (audience_claims, _claim("song", "spotify")), (audience_claims, _claim("artist", "metadata")),
+    (tracks, _track("ok")),
+    (tracks, _track("not_found")),
+    (artists, _artist("stub")),
+    (artists, _artist("ok")),
+    (artists, _artist("not_found")),
+    (audience_fetches, _fetch("song", "ok")),
+    (audience_fetches, _fetch("artist", "not_in_plan")),
+    (audience_claims, _claim("song", "spotify")),
+    (audience_claims, _claim("artist", "metadata")),
 ]
 BAD_ROWS = {
     "charts.sync_schedule": (charts, _chart("hourly")),
@@ -106,12 +122,11 @@ def test_upgrading_a_database_with_rows_keeps_them_and_adds_the_checks(warehouse
         assert _dump(wh) == before
         inspector = sa.inspect(wh.engine)
         assert {ix["name"] for ix in inspector.get_indexes("tracks")} == {"ix_tracks_isrc"}
-        stored = {
-            table: {check["name"] for check in inspector.get_check_constraints(table)} for table in CHECKED
-        }
+        stored = {table: {check["name"] for check in inspector.get_check_constraints(table)} for table in CHECKED}
         expected = {
             table.name: {c.name for c in table.constraints if isinstance(c, sa.CheckConstraint)}
-            for table in metadata.tables.values() if table.name in CHECKED
+            for table in metadata.tables.values()
+            if table.name in CHECKED
         }
         assert stored == expected  # schema.py and the migrations name the same constraints
         with wh.engine.connect() as conn:

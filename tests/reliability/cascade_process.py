@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 
 import dagster as dg
-
 from faultkit import materialize, step_failures
 
 if __name__ == "__main__":

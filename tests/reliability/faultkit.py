@@ -38,8 +38,12 @@ FAST_CLIENT_ENV = {
     "SOUNDCHARTS_AUDIENCE_LOOKBACK_DAYS": "14",
 }
 CREDENTIAL_VARIABLES = (
-    "SOUNDCHARTS_APP_ID", "SOUNDCHARTS_API_KEY", "SOUNDCHARTS_CLIENT_ID", "SOUNDCHARTS_CLIENT_SECRET",
-    "SOUNDCHARTS_TEAM_ID", "SOUNDCHARTS_AUTH_URL",
+    "SOUNDCHARTS_APP_ID",
+    "SOUNDCHARTS_API_KEY",
+    "SOUNDCHARTS_CLIENT_ID",
+    "SOUNDCHARTS_CLIENT_SECRET",
+    "SOUNDCHARTS_TEAM_ID",
+    "SOUNDCHARTS_AUTH_URL",
 )
 #: Columns that record *when* a row was written: they differ between two runs by design.
 VOLATILE_COLUMNS = frozenset({"fetched_at", "updated_at", "registered_at"})

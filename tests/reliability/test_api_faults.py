@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
+from faultkit import CHART, Setup, materializations, materialize, snapshot, step_failures
 
 from soundcharts_assets.emulator.randomness import unit
-
-from faultkit import CHART, Setup, materializations, materialize, snapshot, step_failures
 
 STORMS = {
     # One request in five answers 502, 503 or 504.
@@ -17,7 +16,10 @@ STORMS = {
     "429": {"rate_limit_per_minute": 60, "rate_limit_window_seconds": 1.0},
     # Stalls past the client's read timeout, connections dropped mid-body, truncated JSON.
     "timeouts_resets_malformed": {
-        "stall_rate": 0.02, "stall_seconds": 3.0, "reset_rate": 0.05, "malformed_rate": 0.03,
+        "stall_rate": 0.02,
+        "stall_seconds": 3.0,
+        "reset_rate": 0.05,
+        "malformed_rate": 0.03,
     },
 }
 
@@ -52,7 +54,9 @@ def test_gaps_are_reported_and_nothing_else_is_lost(setup: Setup, clean_referenc
 
     metadata = materializations(result)
     assert metadata["tracks"]["not_found"] == 1 and missing_song in metadata["tracks"]["gaps"]
-    assert metadata["track_audience"]["not_in_plan"] > 0 and "youtube: not_in_plan" in metadata["track_audience"]["gaps"]
+    assert (
+        metadata["track_audience"]["not_in_plan"] > 0 and "youtube: not_in_plan" in metadata["track_audience"]["gaps"]
+    )
     assert metadata["artist_audience"]["not_in_plan"] > 0
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     for name in ("every_ranked_song_has_metadata", "track_audience_coverage", "artist_audience_coverage"):
@@ -70,16 +74,27 @@ def test_gaps_are_reported_and_nothing_else_is_lost(setup: Setup, clean_referenc
     stripped = {u for u in [*ranked, *still_linked] if unit(7, u, "optional") < 0.2}
     assert stripped, "the knob strips some objects"
     assert [r["song_uuid"] for r in got["tracks"] if r["status"] == "not_found"] == [missing_song]
-    _assert_same_except_optional(_without(got["tracks"], song_uuid={missing_song}),
-                                 _without(clean["tracks"], song_uuid={missing_song}),
-                                 "song_uuid", stripped, keep={"song_uuid", "name", "credit_name", "status"})
-    _assert_same_except_optional(got["artists"], _without(clean["artists"], artist_uuid=orphans),
-                                 "artist_uuid", stripped, keep={"artist_uuid", "slug", "name", "status"})
+    _assert_same_except_optional(
+        _without(got["tracks"], song_uuid={missing_song}),
+        _without(clean["tracks"], song_uuid={missing_song}),
+        "song_uuid",
+        stripped,
+        keep={"song_uuid", "name", "credit_name", "status"},
+    )
+    _assert_same_except_optional(
+        got["artists"],
+        _without(clean["artists"], artist_uuid=orphans),
+        "artist_uuid",
+        stripped,
+        keep={"artist_uuid", "slug", "name", "status"},
+    )
     # Audience: everything but YouTube (not in plan) and the 404 song.
     assert got["track_audience"] == _without(
-        _without(clean["track_audience"], platform={"youtube"}), song_uuid={missing_song})
+        _without(clean["track_audience"], platform={"youtube"}), song_uuid={missing_song}
+    )
     assert got["artist_audience"] == _without(
-        _without(clean["artist_audience"], platform={"youtube"}), artist_uuid=orphans)
+        _without(clean["artist_audience"], platform={"youtube"}), artist_uuid=orphans
+    )
     outcomes = {(r["entity_uuid"], r["platform"]): r["status"] for r in got["audience_fetches"]}
     assert {s for (u, p), s in outcomes.items() if p == "youtube"} == {"not_in_plan"}
     assert {outcomes[(missing_song, p)] for p in ("spotify", "shazam", "airplay")} == {"not_found"}

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from faultkit import CHART, OTHER_CHART, point_at, snapshot
 
 RUNNER = str(Path(__file__).with_name("cascade_process.py"))
@@ -40,12 +39,18 @@ def test_two_overlapping_cascades_at_once(
     point_at(monkeypatch, emulator.url, warehouse_url, tmp_path / "data")
     # Both processes share one limit through the warehouse; the emulator referees it over 2 s windows.
     monkeypatch.setenv("SOUNDCHARTS_RATE_LIMIT_PER_MINUTE", str(RATE_PER_MINUTE))
-    emulator.configure(rate_limit_per_minute=int(RATE_PER_SECOND * REFEREE_WINDOW_SECONDS + SLACK),
-                       rate_limit_window_seconds=REFEREE_WINDOW_SECONDS)
+    emulator.configure(
+        rate_limit_per_minute=int(RATE_PER_SECOND * REFEREE_WINDOW_SECONDS + SLACK),
+        rate_limit_window_seconds=REFEREE_WINDOW_SECONDS,
+    )
     env = dict(os.environ)
     started = time.monotonic()
-    runs = [subprocess.Popen([sys.executable, RUNNER, slug], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for slug in (CHART, OTHER_CHART)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, RUNNER, slug], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for slug in (CHART, OTHER_CHART)
+    ]
     outputs = [run.communicate(timeout=180) for run in runs]
     elapsed = time.monotonic() - started
 
@@ -57,8 +62,9 @@ def test_two_overlapping_cascades_at_once(
     stats = emulator.stats()
     # Each series of either chart was fetched by exactly one of the two runs (leases in audience_claims):
     # the shared artists are not paid for twice.
-    audience_calls = sum(n for route, n in stats["by_route"].items()
-                         if any(part in route for part in AUDIENCE_ROUTE_PARTS))
+    audience_calls = sum(
+        n for route, n in stats["by_route"].items() if any(part in route for part in AUDIENCE_ROUTE_PARTS)
+    )
     assert audience_calls == len(expected["audience_fetches"])
     # And each shared song and artist was in one run's metadata batches only (leases on metadata).
     for kind in ("song", "artist"):

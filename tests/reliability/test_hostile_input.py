@@ -16,8 +16,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from click.testing import CliRunner
-
 from faultkit import CHART, materialize, point_at, snapshot, step_failures
+
 from soundcharts_assets.cli import main
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 
@@ -112,10 +112,18 @@ def test_unknown_chart(untouched: Stored) -> None:
 @pytest.mark.parametrize(
     "credentials, says",
     [
-        ({"SOUNDCHARTS_APP_ID": "acme", "SOUNDCHARTS_API_KEY": "sk-wrong-4242"},
-         "SOUNDCHARTS_APP_ID/SOUNDCHARTS_API_KEY"),
-        ({"SOUNDCHARTS_CLIENT_ID": "emulator-client", "SOUNDCHARTS_CLIENT_SECRET": "oauth-wrong-4242",
-          "SOUNDCHARTS_TEAM_ID": "emulator-team"}, "SOUNDCHARTS_CLIENT_ID"),
+        (
+            {"SOUNDCHARTS_APP_ID": "acme", "SOUNDCHARTS_API_KEY": "sk-wrong-4242"},
+            "SOUNDCHARTS_APP_ID/SOUNDCHARTS_API_KEY",
+        ),
+        (
+            {
+                "SOUNDCHARTS_CLIENT_ID": "emulator-client",
+                "SOUNDCHARTS_CLIENT_SECRET": "oauth-wrong-4242",
+                "SOUNDCHARTS_TEAM_ID": "emulator-team",
+            },
+            "SOUNDCHARTS_CLIENT_ID",
+        ),
         ({"SOUNDCHARTS_CLIENT_ID": "emulator-client"}, "SOUNDCHARTS_CLIENT_SECRET, SOUNDCHARTS_TEAM_ID is not set"),
     ],
     ids=["wrong_api_key", "wrong_oauth_secret", "missing_oauth_variables"],

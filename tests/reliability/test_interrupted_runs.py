@@ -12,7 +12,6 @@ from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
-
 from faultkit import (
     ARTIST_AUDIENCE,
     ARTIST_BATCH,
@@ -27,6 +26,7 @@ from faultkit import (
     snapshot,
     step_failures,
 )
+
 from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
 
 CLI = str(Path(sys.executable).parent / "soundcharts-assets")
@@ -114,8 +114,13 @@ def test_sigkill_mid_asset_leaves_a_consistent_warehouse_and_the_rerun_fetches_o
     added = subprocess.run([CLI, "charts", "add", CHART], env=env, capture_output=True, text=True, timeout=60)
     assert added.returncode == 0, added.stderr
     emulator.configure(latency_ms=60)  # audience steps then take seconds: time to catch one half way
-    run = subprocess.Popen([CLI, "cascade", CHART, "--wait"], env=env, start_new_session=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [CLI, "cascade", CHART, "--wait"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while _scalar_or_zero(url, "SELECT count(*) FROM audience_fetches") < 30:

@@ -10,8 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import sqlalchemy as sa
-
-from faultkit import Setup, materialize, materializations, snapshot, step_failures
+from faultkit import Setup, materializations, materialize, snapshot, step_failures
 
 API_KEY = "sk-live-SECRET-1234"
 WRONG_KEY = "sk-live-WRONG-9999"

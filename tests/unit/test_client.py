@@ -52,8 +52,12 @@ class Harness:
         knobs: dict = {"max_retries": 3, "backoff_base_seconds": 0.5, "backoff_max_seconds": 4.0, **overrides}
         settings = ApiSettings(base_url=BASE, app_id="my-app", api_key=SecretStr(API_KEY), **knobs)
         self.client = SoundchartsClient(
-            settings, limiter=UnlimitedLimiter(), transport=httpx.MockTransport(record),
-            sleep=self.sleeps.append, random=lambda: 1.0, clock=lambda: self.now,
+            settings,
+            limiter=UnlimitedLimiter(),
+            transport=httpx.MockTransport(record),
+            sleep=self.sleeps.append,
+            random=lambda: 1.0,
+            clock=lambda: self.now,
         )
 
     def api_requests(self) -> list[httpx.Request]:
@@ -61,8 +65,7 @@ class Harness:
 
 
 def page(items: list, next_: str | None = None, **extra: object) -> dict:
-    return {"items": items, "page": {"offset": 0, "limit": 100, "next": next_, "previous": None}, "errors": [],
-            **extra}
+    return {"items": items, "page": {"offset": 0, "limit": 100, "next": next_, "previous": None}, "errors": [], **extra}
 
 
 def ok(body: object, quota: int | None = None) -> httpx.Response:
@@ -71,8 +74,9 @@ def ok(body: object, quota: int | None = None) -> httpx.Response:
 
 
 def error(status: int, message: str, headers: dict | None = None) -> httpx.Response:
-    return httpx.Response(status, json={"errors": [{"key": "x", "code": status, "message": message}]},
-                          headers=headers or {})
+    return httpx.Response(
+        status, json={"errors": [{"key": "x", "code": status, "message": message}]}, headers=headers or {}
+    )
 
 
 def params(request: httpx.Request) -> dict[str, str]:
@@ -87,6 +91,7 @@ def ranking_item(i: int) -> dict:
 
 
 # --- paths, paging, windows -------------------------------------------------------------------------------
+
 
 def test_ranking_latest_follows_next_and_sends_offset_zero() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
@@ -127,14 +132,19 @@ def test_ranking_at_datetime_is_atom_with_encoded_plus() -> None:
 
     h = Harness(handler)
     h.client.get_chart_ranking("global-28", at=datetime(2024, 5, 10, 2, tzinfo=timezone(timedelta(hours=2))))
-    assert h.requests[0].url.raw_path.decode().startswith(
-        "/api/v2.14/chart/song/global-28/ranking/2024-05-10T00:00:00%2B00:00?")
+    assert (
+        h.requests[0]
+        .url.raw_path.decode()
+        .startswith("/api/v2.14/chart/song/global-28/ranking/2024-05-10T00:00:00%2B00:00?")
+    )
     assert h.client.calls_by_endpoint == {"ranking_at": 1}
 
 
 def test_pagination_stops_when_next_repeats() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return ok(page(["2024-05-10T00:00:00+00:00"], "/api/v2/chart/song/global-28/available-rankings?offset=1&limit=100"))
+        return ok(
+            page(["2024-05-10T00:00:00+00:00"], "/api/v2/chart/song/global-28/available-rankings?offset=1&limit=100")
+        )
 
     h = Harness(handler)
     dates = h.client.list_ranking_dates("global-28")
@@ -173,8 +183,10 @@ def test_time_series_split_into_90_day_windows_deduped_and_sorted() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         p = params(request)
         # every window answers its last day and, to mimic overlap, the first day of the whole range
-        items = [{"date": f"{p['endDate']}T00:00:00+00:00", "value": 2},
-                 {"date": "2024-01-01T00:00:00+02:00", "value": 1}]
+        items = [
+            {"date": f"{p['endDate']}T00:00:00+00:00", "value": 2},
+            {"date": "2024-01-01T00:00:00+02:00", "value": 1},
+        ]
         return ok(page(items))
 
     h = Harness(handler)
@@ -191,8 +203,16 @@ def test_time_series_split_into_90_day_windows_deduped_and_sorted() -> None:
 def test_song_audience_and_artist_audience_paths() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if "/song/" in request.url.path:
-            return ok(page([{"date": "2024-05-10T00:00:00+00:00", "plots": [{"identifier": "id2", "value": 2},
-                                                                            {"identifier": "id1", "value": 1}]}]))
+            return ok(
+                page(
+                    [
+                        {
+                            "date": "2024-05-10T00:00:00+00:00",
+                            "plots": [{"identifier": "id2", "value": 2}, {"identifier": "id1", "value": 1}],
+                        }
+                    ]
+                )
+            )
         return ok(page([{"date": "2024-05-10T00:00:00+00:00", "followerCount": 9, "likeCount": 3}]))
 
     h = Harness(handler)
@@ -200,7 +220,10 @@ def test_song_audience_and_artist_audience_paths() -> None:
     artist = h.client.get_artist_audience("a1", "instagram", date(2024, 5, 1), date(2024, 5, 10))
     assert [(p.identifier, p.value) for p in song] == [("id1", 1), ("id2", 2)]
     assert [(p.metric, p.value) for p in artist] == [("followers", 9), ("likes", 3)]
-    assert [r.url.path for r in h.requests] == ["/api/v2/song/s1/audience/spotify", "/api/v2/artist/a1/audience/instagram"]
+    assert [r.url.path for r in h.requests] == [
+        "/api/v2/song/s1/audience/spotify",
+        "/api/v2/artist/a1/audience/instagram",
+    ]
 
 
 def test_airplay_is_summed_per_radio_across_windows() -> None:
@@ -218,7 +241,11 @@ def test_batch_songs_chunks_of_ten_unknown_absent() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         ids = request.url.path.rsplit("/", 1)[1].split(",")
         if len(ids) == 1:
-            return error(404, "Song not found") if ids[0] == "u24" else ok({"type": "song", "object": {"uuid": ids[0], "name": "x"}})
+            return (
+                error(404, "Song not found")
+                if ids[0] == "u24"
+                else ok({"type": "song", "object": {"uuid": ids[0], "name": "x"}})
+            )
         known = [i for i in ids if i not in {"u3", "u7"}]
         return ok({"items": [{"uuid": i, "name": i} for i in known], "errors": [{"code": 404, "message": "u3"}]})
 
@@ -236,6 +263,7 @@ def test_batch_songs_chunks_of_ten_unknown_absent() -> None:
 
 def test_an_answer_for_another_uuid_is_not_an_answer_for_the_one_asked() -> None:
     """A merged song answers under its new uuid; batch or single, the uuid asked for counts as missing."""
+
     def handler(request: httpx.Request) -> httpx.Response:
         ids = request.url.path.rsplit("/", 1)[1].split(",")
         merged = [{"uuid": f"{i}-merged", "name": i} for i in ids]
@@ -266,6 +294,7 @@ def test_single_song_and_artist() -> None:
 
 
 # --- retries ----------------------------------------------------------------------------------------------
+
 
 def flaky(failures: list[object], success: httpx.Response) -> Handler:
     """Answer with each failure in turn (a status code, or an exception to raise), then ``success``."""
@@ -380,6 +409,7 @@ def test_items_not_a_list_is_malformed_naming_the_endpoint() -> None:
 
 # --- quota ------------------------------------------------------------------------------------------------
 
+
 def test_quota_floor_refuses_before_sending_but_allows_team_usage() -> None:
     h = Harness(lambda request: ok({"object": {"uuid": "s1", "name": "x"}}, quota=5), quota_floor=5)
     h.client.get_song("s1")
@@ -400,12 +430,14 @@ def test_quota_remaining_keeps_lowest_recent_value() -> None:
     h.now += 3600  # an hour later a higher value is believed (the monthly reset)
     h2_quota = iter([5000])
     h.client._http._transport = httpx.MockTransport(  # type: ignore[attr-defined]
-        lambda request: ok({"object": {"uuid": "s1", "name": "x"}}, quota=next(h2_quota)))
+        lambda request: ok({"object": {"uuid": "s1", "name": "x"}}, quota=next(h2_quota))
+    )
     h.client.get_song("s1")
     assert h.client.quota_remaining == 5000
 
 
 # --- auth -------------------------------------------------------------------------------------------------
+
 
 def test_api_key_headers() -> None:
     h = Harness(lambda request: ok({"object": {"uuid": "s1", "name": "x"}}))
@@ -431,15 +463,23 @@ class TokenServer:
             assert basic == f"cid:{CLIENT_SECRET}"
             assert parse_qs(request.content.decode()) == {"grant_type": ["client_credentials"], "team_id": ["team"]}
             return ok({"access_token": f"tok{self.issued}", "token_type": "Bearer", "expires_in": self.ttl})
-        if self.reject_all or self.reject_next_api_call or request.headers.get("authorization") != f"Bearer tok{self.issued}":
+        if (
+            self.reject_all
+            or self.reject_next_api_call
+            or request.headers.get("authorization") != f"Bearer tok{self.issued}"
+        ):
             self.reject_next_api_call = False
             return error(401, "You are not logged in")
         return ok({"object": {"uuid": "s1", "name": "x"}})
 
 
 def oauth_harness(server: TokenServer) -> Harness:
-    oauth = OAuthCredentials(client_id="cid", client_secret=SecretStr(CLIENT_SECRET), team_id="team",
-                             token_url="https://auth.test/oauth/token")
+    oauth = OAuthCredentials(
+        client_id="cid",
+        client_secret=SecretStr(CLIENT_SECRET),
+        team_id="team",
+        token_url="https://auth.test/oauth/token",
+    )
     return Harness(server, oauth=oauth)
 
 
@@ -511,6 +551,7 @@ def test_secrets_never_in_repr_errors_or_logs(caplog: pytest.LogCaptureFixture) 
 
 
 # --- concurrency, lifecycle --------------------------------------------------------------------------
+
 
 def test_counters_are_thread_safe() -> None:
     h = Harness(lambda request: ok({"object": {"uuid": "s1", "name": "x"}}, quota=50), max_in_flight=4)

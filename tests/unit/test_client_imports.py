@@ -36,8 +36,14 @@ def test_the_client_is_still_importable_from_the_package() -> None:
 
 def test_the_client_imports_nothing_of_the_application() -> None:
     loaded = loaded_after("import soundcharts_assets.soundcharts.client")
-    app = {"dagster", "sqlalchemy", "soundcharts_assets.settings", "soundcharts_assets.warehouse",
-           "soundcharts_assets.emulator", "soundcharts_assets.ratelimit.database"}
+    app = {
+        "dagster",
+        "sqlalchemy",
+        "soundcharts_assets.settings",
+        "soundcharts_assets.warehouse",
+        "soundcharts_assets.emulator",
+        "soundcharts_assets.ratelimit.database",
+    }
     assert app & loaded == set()
 
 

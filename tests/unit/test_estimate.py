@@ -7,8 +7,13 @@ from soundcharts_assets.cascade.cost import StoredState, estimate_calls, windows
 
 def state(**overrides: object) -> StoredState:
     base: dict[str, object] = dict(
-        chart_size=200, edition_size=200, stale_songs=0, songs_without_credits=0, songs_with_credits=200,
-        known_artists=130, stale_known_artists=0,
+        chart_size=200,
+        edition_size=200,
+        stale_songs=0,
+        songs_without_credits=0,
+        songs_with_credits=200,
+        known_artists=130,
+        stale_known_artists=0,
     )
     base.update(overrides)
     return StoredState(**base)  # type: ignore[arg-type]
@@ -31,8 +36,14 @@ def test_unknown_size_falls_back_to_the_stored_edition_then_a_default() -> None:
 
 def test_fresh_warehouse_costs_only_the_ranking() -> None:
     calls = estimate_calls(state())
-    assert calls == {"chart_rankings": 2, "tracks": 0, "artists": 0, "artist_metadata": 0,
-                     "track_audience": 0, "artist_audience": 0}
+    assert calls == {
+        "chart_rankings": 2,
+        "tracks": 0,
+        "artists": 0,
+        "artist_metadata": 0,
+        "track_audience": 0,
+        "artist_audience": 0,
+    }
 
 
 def test_stale_entities_are_batched_by_ten() -> None:

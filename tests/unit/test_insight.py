@@ -24,10 +24,15 @@ ARTISTS = {"a": "X, Y", "b": "Y", "c": "X", "d": "W", "e": "W", "f": "Z", "g": N
 
 
 def edition(when: pd.Timestamp, songs: str, **extra: list) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "ranking_date": when, "position": range(1, len(songs) + 1), "song_uuid": list(songs),
-        "name": [f"Song {s.upper()}" for s in songs], "artists": [ARTISTS[s] for s in songs],
-    })
+    frame = pd.DataFrame(
+        {
+            "ranking_date": when,
+            "position": range(1, len(songs) + 1),
+            "song_uuid": list(songs),
+            "name": [f"Song {s.upper()}" for s in songs],
+            "artists": [ARTISTS[s] for s in songs],
+        }
+    )
     return frame.assign(**extra)
 
 
@@ -38,14 +43,21 @@ def editions() -> tuple[pd.DataFrame, pd.DataFrame]:
     return previous, latest
 
 
-FIRST_RANKED = pd.DataFrame({
-    "song_uuid": list("abcdefgh"),
-    "first_ranking_date": pd.to_datetime(
-        ["2024-04-01"] * 5 + ["2024-05-10", "2024-04-19", "2024-05-10"], utc=True),
-})
+FIRST_RANKED = pd.DataFrame(
+    {
+        "song_uuid": list("abcdefgh"),
+        "first_ranking_date": pd.to_datetime(["2024-04-01"] * 5 + ["2024-05-10", "2024-04-19", "2024-05-10"], utc=True),
+    }
+)
 LINKS = pd.DataFrame(
-    [(1, "c", "x", "X"), (2, "a", "x", "X"), (2, "a", "y", "Y"), (3, "f", "z", "Z"), (4, "b", "y", "Y"),
-     (6, "h", "x", "X")],
+    [
+        (1, "c", "x", "X"),
+        (2, "a", "x", "X"),
+        (2, "a", "y", "Y"),
+        (3, "f", "z", "Z"),
+        (4, "b", "y", "Y"),
+        (6, "h", "x", "X"),
+    ],
     columns=["position", "song_uuid", "artist_uuid", "name"],
 )
 
@@ -99,31 +111,41 @@ def test_chart_share_splits_credited_artists():
 
 def audience_rows(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["artist_uuid", "platform", "metric", "date", "value"]).assign(
-        date=lambda f: pd.to_datetime(f["date"]).dt.date)
+        date=lambda f: pd.to_datetime(f["date"]).dt.date
+    )
 
 
-ARTIST_AUDIENCE = audience_rows([
-    ("x", "spotify", "followers", "2024-04-12", 1000), ("x", "spotify", "followers", "2024-05-03", 1100),
-    ("x", "spotify", "followers", "2024-05-10", 1210),
-    # gaps: the nearest earlier point stands in (04-10 for 04-12, 05-01 for 05-03, 05-09 for 05-10)
-    ("y", "spotify", "followers", "2024-04-10", 500), ("y", "spotify", "followers", "2024-05-01", 600),
-    ("y", "spotify", "followers", "2024-05-09", 660),
-    ("z", "spotify", "followers", "2024-05-10", 100),
-    ("x", "spotify", "monthly_listeners", "2024-05-03", 0),
-    ("x", "spotify", "monthly_listeners", "2024-05-10", 50),
-    # 32 and 11 days before the windows' starts: too old to stand in
-    ("z", "youtube", "followers", "2024-04-01", 10), ("z", "youtube", "followers", "2024-05-10", 20),
-    ("x", "youtube", "likes", "2024-05-10", 7),  # not a growth metric
-    ("w", "spotify", "followers", "2024-05-10", 9),  # not on the latest edition
-])
+ARTIST_AUDIENCE = audience_rows(
+    [
+        ("x", "spotify", "followers", "2024-04-12", 1000),
+        ("x", "spotify", "followers", "2024-05-03", 1100),
+        ("x", "spotify", "followers", "2024-05-10", 1210),
+        # gaps: the nearest earlier point stands in (04-10 for 04-12, 05-01 for 05-03, 05-09 for 05-10)
+        ("y", "spotify", "followers", "2024-04-10", 500),
+        ("y", "spotify", "followers", "2024-05-01", 600),
+        ("y", "spotify", "followers", "2024-05-09", 660),
+        ("z", "spotify", "followers", "2024-05-10", 100),
+        ("x", "spotify", "monthly_listeners", "2024-05-03", 0),
+        ("x", "spotify", "monthly_listeners", "2024-05-10", 50),
+        # 32 and 11 days before the windows' starts: too old to stand in
+        ("z", "youtube", "followers", "2024-04-01", 10),
+        ("z", "youtube", "followers", "2024-05-10", 20),
+        ("x", "youtube", "likes", "2024-05-10", 7),  # not a growth metric
+        ("w", "spotify", "followers", "2024-05-10", 9),  # not on the latest edition
+    ]
+)
 
 
 def test_artist_growth_by_hand():
     growth = artist_growth(ARTIST_AUDIENCE, LINKS, entries=6)
     rows = {(r.artist_uuid, r.platform, r.metric): r for r in growth.itertuples()}
-    assert set(rows) == {("x", "spotify", "followers"), ("y", "spotify", "followers"),
-                         ("z", "spotify", "followers"), ("x", "spotify", "monthly_listeners"),
-                         ("z", "youtube", "followers")}
+    assert set(rows) == {
+        ("x", "spotify", "followers"),
+        ("y", "spotify", "followers"),
+        ("z", "spotify", "followers"),
+        ("x", "spotify", "monthly_listeners"),
+        ("z", "youtube", "followers"),
+    }
     x = rows["x", "spotify", "followers"]
     assert (x.value, x.change_7d, x.change_28d) == (1210, 110, 210)
     assert x.change_7d_pct == pytest.approx(10) and x.change_28d_pct == pytest.approx(21)
@@ -153,18 +175,26 @@ def test_artist_without_audience_keeps_its_share():
 
 def track_rows(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["song_uuid", "platform", "identifier", "date", "value"]).assign(
-        date=lambda f: pd.to_datetime(f["date"]).dt.date)
+        date=lambda f: pd.to_datetime(f["date"]).dt.date
+    )
 
 
-TRACK_AUDIENCE = track_rows([
-    ("c", "spotify", "s1", "2024-04-12", 1000), ("c", "spotify", "s2", "2024-04-12", 100),
-    ("c", "spotify", "s1", "2024-05-03", 2000), ("c", "spotify", "s2", "2024-05-03", 200),
-    ("c", "spotify", "s1", "2024-05-10", 2600), ("c", "spotify", "s2", "2024-05-10", 260),
-    ("c", "airplay", "bbc-2", "2024-05-03", 10), ("c", "airplay", "z100", "2024-05-03", 5),
-    ("c", "airplay", "bbc-2", "2024-05-10", 12), ("c", "airplay", "z100", "2024-05-10", 9),
-    ("a", "shazam", "sh", "2024-05-08", 50),
-    ("d", "spotify", "s9", "2024-05-10", 999),  # exited: not on the latest edition
-])
+TRACK_AUDIENCE = track_rows(
+    [
+        ("c", "spotify", "s1", "2024-04-12", 1000),
+        ("c", "spotify", "s2", "2024-04-12", 100),
+        ("c", "spotify", "s1", "2024-05-03", 2000),
+        ("c", "spotify", "s2", "2024-05-03", 200),
+        ("c", "spotify", "s1", "2024-05-10", 2600),
+        ("c", "spotify", "s2", "2024-05-10", 260),
+        ("c", "airplay", "bbc-2", "2024-05-03", 10),
+        ("c", "airplay", "z100", "2024-05-03", 5),
+        ("c", "airplay", "bbc-2", "2024-05-10", 12),
+        ("c", "airplay", "z100", "2024-05-10", 9),
+        ("a", "shazam", "sh", "2024-05-08", 50),
+        ("d", "spotify", "s9", "2024-05-10", 999),  # exited: not on the latest edition
+    ]
+)
 
 
 def test_track_momentum_by_hand(editions):

@@ -13,8 +13,8 @@ from soundcharts_assets.soundcharts import (
     Label,
     MalformedPayloadError,
     SongAudiencePoint,
+    parsing,
 )
-from soundcharts_assets.soundcharts import parsing
 from soundcharts_assets.soundcharts.pagination import date_windows
 
 WHERE = "song (GET /api/v2.25/song/x)"
@@ -64,12 +64,27 @@ def test_song_legacy_v2_shape_string_isrc_and_label() -> None:
 
 def test_song_missing_optional_fields_and_nulls() -> None:
     song = parsing.parse_song(
-        {"uuid": "u1", "name": "x", "isrc": None, "genres": None, "labels": None, "duration": None,
-         "explicit": None, "artists": None, "creditName": None},
+        {
+            "uuid": "u1",
+            "name": "x",
+            "isrc": None,
+            "genres": None,
+            "labels": None,
+            "duration": None,
+            "explicit": None,
+            "artists": None,
+            "creditName": None,
+        },
         WHERE,
     )
     assert (song.isrc, song.genres, song.labels, song.duration, song.explicit, song.credit_name) == (
-        None, (), (), None, None, None)
+        None,
+        (),
+        (),
+        None,
+        None,
+        None,
+    )
 
 
 def test_song_main_artists_when_artists_absent() -> None:
@@ -94,15 +109,28 @@ def test_genres_strings_or_root_sub() -> None:
 
 def test_artist_with_string_genres_and_birth_date() -> None:
     artist = parsing.parse_artist(
-        {"uuid": "a1", "name": "Billie Eilish", "slug": "billie-eilish", "countryCode": "US",
-         "genres": ["pop"], "birthDate": "2001-12-18T00:00:00+00:00", "careerStage": "superstar",
-         "type": "person", "gender": "female", "cityName": "Los Angeles"},
+        {
+            "uuid": "a1",
+            "name": "Billie Eilish",
+            "slug": "billie-eilish",
+            "countryCode": "US",
+            "genres": ["pop"],
+            "birthDate": "2001-12-18T00:00:00+00:00",
+            "careerStage": "superstar",
+            "type": "person",
+            "gender": "female",
+            "cityName": "Los Angeles",
+        },
         "artist",
     )
     assert artist.genres == (Genre("pop"),)
     assert artist.birth_date == date(2001, 12, 18)
     assert (artist.career_stage, artist.type, artist.gender, artist.city_name) == (
-        "superstar", "person", "female", "Los Angeles")
+        "superstar",
+        "person",
+        "female",
+        "Los Angeles",
+    )
 
 
 def test_datetimes_with_mixed_offsets_become_aware_utc() -> None:
@@ -134,15 +162,31 @@ def test_page_items_required() -> None:
 
 RANKING_PAGE = {
     "related": {
-        "chart": {"name": "Top 200 Global Daily", "type": "top", "slug": "global-28", "platform": "spotify",
-                  "frequency": "daily", "countryCode": None, "maxResultsCount": 200,
-                  "metric": {"type": "streams", "description": "Number of streams"}},
+        "chart": {
+            "name": "Top 200 Global Daily",
+            "type": "top",
+            "slug": "global-28",
+            "platform": "spotify",
+            "frequency": "daily",
+            "countryCode": None,
+            "maxResultsCount": 200,
+            "metric": {"type": "streams", "description": "Number of streams"},
+        },
         "date": "2024-05-10T00:00:00+02:00",
     },
     "items": [
-        {"song": {"uuid": "s1", "name": "bad guy", "creditName": "Billie Eilish"}, "position": 1,
-         "positionEvolution": 2, "metric": 6123456, "entryState": "UP", "entryDate": "2024-03-29T00:00:00Z",
-         "rankDate": "2024-05-10T00:00:00+00:00", "oldPosition": 3, "timeOnChart": 43, "timeOnChartUnit": "day"},
+        {
+            "song": {"uuid": "s1", "name": "bad guy", "creditName": "Billie Eilish"},
+            "position": 1,
+            "positionEvolution": 2,
+            "metric": 6123456,
+            "entryState": "UP",
+            "entryDate": "2024-03-29T00:00:00Z",
+            "rankDate": "2024-05-10T00:00:00+00:00",
+            "oldPosition": 3,
+            "timeOnChart": 43,
+            "timeOnChartUnit": "day",
+        },
         {"song": {"uuid": "s2"}, "position": 2, "metric": None},
     ],
 }
@@ -187,8 +231,10 @@ def test_chart_platforms_codes() -> None:
 
 def test_song_audience_one_point_per_identifier_with_nulls() -> None:
     items = [
-        {"date": "2024-05-10T00:00:00+02:00", "plots": [{"identifier": "sp1", "value": 10},
-                                                         {"identifier": "sp2", "value": None}]},
+        {
+            "date": "2024-05-10T00:00:00+02:00",
+            "plots": [{"identifier": "sp1", "value": 10}, {"identifier": "sp2", "value": None}],
+        },
         {"date": "2024-05-12T00:00:00+00:00", "plots": []},
         {"date": "2024-05-13T00:00:00Z", "value": 7},
     ]
@@ -201,8 +247,14 @@ def test_song_audience_one_point_per_identifier_with_nulls() -> None:
 
 def test_artist_audience_metrics() -> None:
     items = [
-        {"date": "2024-05-09T00:00:00+00:00", "likeCount": None, "followerCount": 121004512,
-         "followingCount": 0, "postCount": None, "viewCount": None},
+        {
+            "date": "2024-05-09T00:00:00+00:00",
+            "likeCount": None,
+            "followerCount": 121004512,
+            "followingCount": 0,
+            "postCount": None,
+            "viewCount": None,
+        },
         {"date": "2024-05-10T00:00:00+00:00", "followerCount": 5, "likeCount": 6, "viewCount": 7, "postCount": 8},
         {"date": "2024-05-11T00:00:00+00:00", "followerCount": None},
     ]

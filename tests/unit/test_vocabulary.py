@@ -12,8 +12,22 @@ def test_valid_slugs_pass(slug):
 
 @pytest.mark.parametrize(
     "slug",
-    ["", "Global-28", "a b", "x;drop table charts", "it's", 'quo"te', "pipe|x", "é-chart", "-lead", "a" * 129,
-     "x" * 10_000, "tab\tx", "line\nx", "../etc"],
+    [
+        "",
+        "Global-28",
+        "a b",
+        "x;drop table charts",
+        "it's",
+        'quo"te',
+        "pipe|x",
+        "é-chart",
+        "-lead",
+        "a" * 129,
+        "x" * 10_000,
+        "tab\tx",
+        "line\nx",
+        "../etc",
+    ],
 )
 def test_hostile_slugs_are_refused_with_one_line(slug):
     with pytest.raises(InvalidChartSlugError) as error:

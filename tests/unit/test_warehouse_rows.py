@@ -38,8 +38,14 @@ def test_track_row_keeps_lists_as_json() -> None:
 def test_airplay_is_stored_as_audience_of_platform_airplay() -> None:
     rows = airplay_rows("s1", date(2024, 5, 9), [AirplayCount("nrj", "NRJ", "FR", 12)], NOW)
     assert rows == [
-        {"song_uuid": "s1", "platform": "airplay", "date": date(2024, 5, 9), "identifier": "nrj", "value": 12,
-         "fetched_at": NOW}
+        {
+            "song_uuid": "s1",
+            "platform": "airplay",
+            "date": date(2024, 5, 9),
+            "identifier": "nrj",
+            "value": 12,
+            "fetched_at": NOW,
+        }
     ]
 
 

@@ -16,8 +16,7 @@ from soundcharts_assets.defs.resources import CascadePolicyResource, Soundcharts
 from soundcharts_assets.warehouse import loaders
 
 
-@api_asset(group_name="audience", deps=[tracks], automation_condition=FOLLOW_UPSTREAM,
-           check_specs=[TRACK_AUDIENCE])
+@api_asset(group_name="audience", deps=[tracks], automation_condition=FOLLOW_UPSTREAM, check_specs=[TRACK_AUDIENCE])
 def track_audience(
     context: dg.AssetExecutionContext,
     soundcharts: SoundchartsResource,
@@ -33,8 +32,12 @@ def track_audience(
     return dg.MaterializeResult(metadata=report_metadata(report, preview), check_results=[check])
 
 
-@api_asset(group_name="audience", deps=[artists, artist_metadata], automation_condition=FOLLOW_UPSTREAM,
-           check_specs=[ARTIST_AUDIENCE])
+@api_asset(
+    group_name="audience",
+    deps=[artists, artist_metadata],
+    automation_condition=FOLLOW_UPSTREAM,
+    check_specs=[ARTIST_AUDIENCE],
+)
 def artist_audience(
     context: dg.AssetExecutionContext,
     soundcharts: SoundchartsResource,

@@ -7,10 +7,12 @@ from soundcharts_assets.defs.quality import audience_coverage_outcome
 from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES, EntityKind
 from soundcharts_assets.warehouse import Warehouse
 
-TRACK_AUDIENCE = check_spec("track_audience", "track_audience_coverage",
-                            "Every track has an answer per platform (warns on no account).")
-ARTIST_AUDIENCE = check_spec("artist_audience", "artist_audience_coverage",
-                             "Every artist has an answer per platform (warns on no account).")
+TRACK_AUDIENCE = check_spec(
+    "track_audience", "track_audience_coverage", "Every track has an answer per platform (warns on no account)."
+)
+ARTIST_AUDIENCE = check_spec(
+    "artist_audience", "artist_audience_coverage", "Every artist has an answer per platform (warns on no account)."
+)
 
 
 def track_audience_check(wh: Warehouse, slug: str) -> dg.AssetCheckResult:

@@ -23,8 +23,9 @@ from soundcharts_assets.defs.resources import CascadePolicyResource, Soundcharts
 from soundcharts_assets.warehouse import loaders
 
 
-@api_asset(group_name="catalogue", deps=[chart_rankings], automation_condition=FOLLOW_UPSTREAM,
-           check_specs=[SONG_METADATA])
+@api_asset(
+    group_name="catalogue", deps=[chart_rankings], automation_condition=FOLLOW_UPSTREAM, check_specs=[SONG_METADATA]
+)
 def tracks(
     context: dg.AssetExecutionContext,
     soundcharts: SoundchartsResource,
@@ -60,8 +61,7 @@ def artists(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
     return dg.MaterializeResult(metadata=report_metadata(report, preview))
 
 
-@api_asset(group_name="catalogue", deps=[artists], automation_condition=FOLLOW_UPSTREAM,
-           check_specs=[ARTIST_METADATA])
+@api_asset(group_name="catalogue", deps=[artists], automation_condition=FOLLOW_UPSTREAM, check_specs=[ARTIST_METADATA])
 def artist_metadata(
     context: dg.AssetExecutionContext,
     soundcharts: SoundchartsResource,

@@ -6,21 +6,25 @@ from soundcharts_assets.defs.checks import check_result, check_spec
 from soundcharts_assets.defs.quality import metadata_coverage_outcome
 from soundcharts_assets.warehouse import Warehouse
 
-SONG_METADATA = check_spec("tracks", "every_ranked_song_has_metadata",
-                           "Every song of the latest edition has track metadata.")
-ARTIST_METADATA = check_spec("artist_metadata", "every_linked_artist_has_metadata",
-                             "Every artist credited on the chart has metadata.")
+SONG_METADATA = check_spec(
+    "tracks", "every_ranked_song_has_metadata", "Every song of the latest edition has track metadata."
+)
+ARTIST_METADATA = check_spec(
+    "artist_metadata", "every_linked_artist_has_metadata", "Every artist credited on the chart has metadata."
+)
 
 
 def song_metadata_check(wh: Warehouse, slug: str) -> dg.AssetCheckResult:
     total = len(wh.ranking_song_uuids(slug))
-    outcome = metadata_coverage_outcome("ranked songs", total, wh.songs_without_metadata(slug),
-                                        wh.songs_not_found(slug))
+    outcome = metadata_coverage_outcome(
+        "ranked songs", total, wh.songs_without_metadata(slug), wh.songs_not_found(slug)
+    )
     return check_result(SONG_METADATA, outcome)
 
 
 def artist_metadata_check(wh: Warehouse, slug: str) -> dg.AssetCheckResult:
     total = len(wh.chart_artist_uuids(slug))
-    outcome = metadata_coverage_outcome("linked artists", total, wh.artists_without_metadata(slug),
-                                        wh.artists_not_found(slug))
+    outcome = metadata_coverage_outcome(
+        "linked artists", total, wh.artists_without_metadata(slug), wh.artists_not_found(slug)
+    )
     return check_result(ARTIST_METADATA, outcome)

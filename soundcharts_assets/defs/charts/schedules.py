@@ -4,7 +4,6 @@ A scheduled cascade costs only what is stale: the ranking pages, new songs/artis
 entity and platform for audience (the 24 h audience window has passed by the next day's tick).
 """
 
-
 import dagster as dg
 
 from soundcharts_assets.defs.jobs import chart_cascade_job
@@ -37,8 +36,11 @@ def _build_schedule(cadence: str) -> dg.ScheduleDefinition:
             return dg.SkipReason(f"no registered chart has the '{cadence}' sync schedule")
         tick = context.scheduled_execution_time.date().isoformat()
         return [
-            dg.RunRequest(run_key=f"{slug}:{cadence}:{tick}", partition_key=slug,
-                          tags={"soundcharts/trigger": f"{cadence}_schedule"})
+            dg.RunRequest(
+                run_key=f"{slug}:{cadence}:{tick}",
+                partition_key=slug,
+                tags={"soundcharts/trigger": f"{cadence}_schedule"},
+            )
             for slug in due
         ]
 

@@ -4,14 +4,13 @@ Cost: the editions sensor spends one call per registered chart per tick (``avail
 ``limit=1``). At the default interval of one hour that is 24 calls per chart per day.
 """
 
-
 import dagster as dg
 
 from soundcharts_assets.defs.charts.assets import chart_rankings
+from soundcharts_assets.defs.charts.editions import dump_cursor, new_editions, parse_cursor
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.settings import automation_settings_from_env
-from soundcharts_assets.defs.charts.editions import dump_cursor, new_editions, parse_cursor
 from soundcharts_assets.soundcharts.errors import NotFoundError, QuotaExhaustedError, SoundchartsError
 
 EDITIONS_INTERVAL_SECONDS = automation_settings_from_env().editions_sensor_interval_seconds

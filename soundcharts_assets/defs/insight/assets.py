@@ -20,17 +20,21 @@ from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists
 from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, OWNERS, chart_slug, failures_for_users
 from soundcharts_assets.defs.partitions import chart_partitions
+from soundcharts_assets.defs.reporting import markdown_table
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import fastest_growing
 from soundcharts_assets.insight.charts import growth_for_chart, momentum_for_chart, movers_for_chart
 from soundcharts_assets.insight.movers import CLIMBER, EXIT, FALLER, NEW, RE_ENTRY
 from soundcharts_assets.insight.pictures import growth_png, movers_png
-from soundcharts_assets.defs.reporting import markdown_table
 from soundcharts_assets.settings import data_dir_from_env
 
 PREVIEW_ROWS = 15
 MOVER_COUNTS = {
-    "new_entries": NEW, "re_entries": RE_ENTRY, "exits": EXIT, "climbers": CLIMBER, "fallers": FALLER,
+    "new_entries": NEW,
+    "re_entries": RE_ENTRY,
+    "exits": EXIT,
+    "climbers": CLIMBER,
+    "fallers": FALLER,
 }
 INSIGHT_KINDS = {"python", "pandas"}
 
@@ -86,13 +90,15 @@ def chart_movers(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     since = chart.previous_date.date().isoformat() if chart.previous_date else "the API's previous edition"
     title = f"{chart.name}: movers {since} -> {chart.latest_date.date().isoformat()}"
     counts = movers["kind"].value_counts()
-    return dg.MaterializeResult(metadata={
-        "ranking_date": dg.MetadataValue.text(chart.latest_date.date().isoformat()),
-        "previous_ranking_date": dg.MetadataValue.text(since),
-        **{name: dg.MetadataValue.int(int(counts.get(kind, 0))) for name, kind in MOVER_COUNTS.items()},
-        "preview": _preview(movers, ["kind", "position", "previous_position", "move", "name", "artists"]),
-        **_picture_metadata(slug, "movers.png", movers_png(movers, title), "movers"),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "ranking_date": dg.MetadataValue.text(chart.latest_date.date().isoformat()),
+            "previous_ranking_date": dg.MetadataValue.text(since),
+            **{name: dg.MetadataValue.int(int(counts.get(kind, 0))) for name, kind in MOVER_COUNTS.items()},
+            "preview": _preview(movers, ["kind", "position", "previous_position", "move", "name", "artists"]),
+            **_picture_metadata(slug, "movers.png", movers_png(movers, title), "movers"),
+        }
+    )
 
 
 @_insight_asset(deps=[artist_audience, artist_metadata])
@@ -104,13 +110,15 @@ def artist_growth(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     fastest, label = fastest_growing(growth)
     picture = growth_png(fastest, label, f"Fastest-growing artists ({slug})")
     columns = ["name", "platform", "metric", "value", "change_7d_pct", "change_28d_pct", "chart_share"]
-    return dg.MaterializeResult(metadata={
-        "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
-        "headline_series": dg.MetadataValue.text(label),
-        "fastest_growing": _preview(fastest, columns),
-        "largest_share": _preview(growth.drop_duplicates("artist_uuid"), ["name", "entries", "chart_share"]),
-        **_picture_metadata(slug, "growth.png", picture, "fastest-growing artists"),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
+            "headline_series": dg.MetadataValue.text(label),
+            "fastest_growing": _preview(fastest, columns),
+            "largest_share": _preview(growth.drop_duplicates("artist_uuid"), ["name", "entries", "chart_share"]),
+            **_picture_metadata(slug, "growth.png", picture, "fastest-growing artists"),
+        }
+    )
 
 
 @_insight_asset(deps=[track_audience])
@@ -121,12 +129,14 @@ def track_momentum(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         momentum = momentum_for_chart(wh, slug)
     spotify = momentum[momentum["platform"] == "spotify"].sort_values("change_7d", ascending=False)
     columns = ["position", "name", "platform", "value", "change_7d", "change_7d_pct", "change_28d_pct"]
-    return dg.MaterializeResult(metadata={
-        "rows": dg.MetadataValue.int(len(momentum)),
-        "tracks": dg.MetadataValue.int(int(momentum["song_uuid"].nunique())),
-        "top_spotify_7d": _preview(spotify, columns),
-        "preview": _preview(momentum, columns),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "rows": dg.MetadataValue.int(len(momentum)),
+            "tracks": dg.MetadataValue.int(int(momentum["song_uuid"].nunique())),
+            "top_spotify_7d": _preview(spotify, columns),
+            "preview": _preview(momentum, columns),
+        }
+    )
 
 
 INSIGHT_ASSETS = [chart_movers, artist_growth, track_momentum]

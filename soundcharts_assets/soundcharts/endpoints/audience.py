@@ -16,8 +16,9 @@ from .base import EndpointBase, seg
 class AudienceEndpoints(EndpointBase):
     def get_song_audience(self, uuid: str, platform: str, start: date, end: date) -> list[SongAudiencePoint]:
         path = f"/api/v2/song/{seg(uuid)}/audience/{seg(platform)}"
-        points = self._series("song_audience", path, start, end, f"{platform} audience of song '{uuid}'",
-                              parsing.parse_song_audience)
+        points = self._series(
+            "song_audience", path, start, end, f"{platform} audience of song '{uuid}'", parsing.parse_song_audience
+        )
         unique = {(p.date, p.identifier): p for p in points}
         return [unique[key] for key in sorted(unique)]
 
@@ -28,22 +29,39 @@ class AudienceEndpoints(EndpointBase):
         by_radio: dict[str, AirplayCount] = {}
         for count in counts:
             seen = by_radio.get(count.radio_slug)
-            by_radio[count.radio_slug] = count if seen is None else AirplayCount(
-                seen.radio_slug, seen.radio_name, seen.country_code, seen.play_count + count.play_count
+            by_radio[count.radio_slug] = (
+                count
+                if seen is None
+                else AirplayCount(
+                    seen.radio_slug, seen.radio_name, seen.country_code, seen.play_count + count.play_count
+                )
             )
         return sorted(by_radio.values(), key=lambda c: (-c.play_count, c.radio_slug))
 
     def get_artist_audience(self, uuid: str, platform: str, start: date, end: date) -> list[ArtistAudiencePoint]:
         path = f"/api/v2/artist/{seg(uuid)}/audience/{seg(platform)}"
-        points = self._series("artist_audience", path, start, end, f"{platform} audience of artist '{uuid}'",
-                              parsing.parse_artist_audience)
+        points = self._series(
+            "artist_audience",
+            path,
+            start,
+            end,
+            f"{platform} audience of artist '{uuid}'",
+            parsing.parse_artist_audience,
+        )
         return _dedupe_artist_points(points)
 
-    def get_artist_monthly_listeners(self, uuid: str, start: date, end: date,
-                                     platform: str = "spotify") -> list[ArtistAudiencePoint]:
+    def get_artist_monthly_listeners(
+        self, uuid: str, start: date, end: date, platform: str = "spotify"
+    ) -> list[ArtistAudiencePoint]:
         path = f"/api/v2/artist/{seg(uuid)}/streaming/{seg(platform)}/listening"
-        points = self._series("artist_listening", path, start, end, f"{platform} listeners of artist '{uuid}'",
-                              parsing.parse_artist_listening)
+        points = self._series(
+            "artist_listening",
+            path,
+            start,
+            end,
+            f"{platform} listeners of artist '{uuid}'",
+            parsing.parse_artist_listening,
+        )
         return _dedupe_artist_points(points)
 
 

@@ -38,23 +38,39 @@ class EndpointBase:
 
     _api: ApiTransport
 
-    def _get(self, endpoint: str, path: str, params: Mapping[str, Any] | None = None, *,
-             subject: str | None = None, free: bool = False) -> ApiResponse:
+    def _get(
+        self,
+        endpoint: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        subject: str | None = None,
+        free: bool = False,
+    ) -> ApiResponse:
         return self._api.get_json(endpoint, path, params, subject=subject, free=free)
 
-    def _pages(self, endpoint: str, path: str, params: Mapping[str, Any] | None = None, *,
-               subject: str | None = None, page_size: int = 100) -> Iterator[Page]:
+    def _pages(
+        self,
+        endpoint: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        subject: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[Page]:
         def fetch(p: str, q: Mapping[str, Any] | None) -> Any:
             return self._get(endpoint, p, q, subject=subject).data
 
         return iter_pages(fetch, path, params, where=f"{endpoint} (GET {path})", page_size=page_size)
 
-    def _all_items(self, endpoint: str, path: str, params: Mapping[str, Any] | None = None, *,
-                   subject: str | None = None) -> list[Any]:
+    def _all_items(
+        self, endpoint: str, path: str, params: Mapping[str, Any] | None = None, *, subject: str | None = None
+    ) -> list[Any]:
         return [item for page in self._pages(endpoint, path, params, subject=subject) for item in page.items]
 
-    def _series(self, endpoint: str, path: str, start: date, end: date, subject: str,
-                parse: Callable[[list[Any], str], list[T]]) -> list[T]:
+    def _series(
+        self, endpoint: str, path: str, start: date, end: date, subject: str, parse: Callable[[list[Any], str], list[T]]
+    ) -> list[T]:
         """Every point of ``[start, end]``: ≤ 90-day windows, every page, parsed."""
         points: list[T] = []
         for window_start, window_end in date_windows(start, end):
@@ -62,8 +78,14 @@ class EndpointBase:
             points.extend(parse(self._all_items(endpoint, path, params, subject=subject), f"{endpoint} (GET {path})"))
         return points
 
-    def _batch(self, uuids: Iterable[str], prefix: str, endpoint: str, get_one: Callable[[str], E],
-               parse: Callable[[Any, str], E]) -> dict[str, E]:
+    def _batch(
+        self,
+        uuids: Iterable[str],
+        prefix: str,
+        endpoint: str,
+        get_one: Callable[[str], E],
+        parse: Callable[[Any, str], E],
+    ) -> dict[str, E]:
         """Entities by uuid, ``BATCH_SIZE`` per call; unknown uuids, and answers for another uuid, are absent."""
         wanted = list(dict.fromkeys(u for u in uuids if u))
         found: dict[str, E] = {}
