@@ -140,12 +140,12 @@ def overlapping_charts(server: Any, count: int, rate: int, workdir: Path) -> dic
     with SoundchartsResource().open_client() as client:
         for slug in slugs:
             before = server.stats()["requests_total"]
-            pages = cascade.refresh_ranking(client, wh, slug).api_calls
-            cascade.refresh_tracks(client, wh, slug, freshness)
-            cascade.link_artists(wh, slug)
-            cascade.refresh_artist_metadata(client, wh, slug, freshness)
-            cascade.refresh_track_audience(client, wh, slug, freshness)
-            cascade.refresh_artist_audience(client, wh, slug, freshness)
+            pages = cascade.refresh_rankings(client, wh, [slug])[slug].api_calls
+            cascade.refresh_tracks(client, wh, [slug], freshness)
+            cascade.link_artists(wh, [slug])
+            cascade.refresh_artist_metadata(client, wh, [slug], freshness)
+            cascade.refresh_track_audience(client, wh, [slug], freshness)
+            cascade.refresh_artist_audience(client, wh, [slug], freshness)
             chart_songs, chart_artists = set(wh.ranking_song_uuids(slug)), set(wh.chart_artist_uuids(slug))
             credits = sum(len(refs) for refs in wh.credited_artists(chart_songs).values())
             per_chart_baseline += baseline_calls(pages, len(chart_songs), credits)

@@ -13,22 +13,28 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from enum import Enum
+from typing import TypeVar
+
+_AnyWord = TypeVar("_AnyWord", bound="_Word")
 
 
 class _Word(str, Enum):
     """A ``str`` enum whose ``str()`` and ``format()`` give the plain value, as stored and shown."""
 
+    _value_: str
+
     def __str__(self) -> str:
         return str(self.value)
 
-    __format__ = str.__format__
+    def __format__(self, format_spec: str) -> str:
+        return str.__format__(self, format_spec)
 
     @classmethod
     def values(cls) -> tuple[str, ...]:
         return tuple(member.value for member in cls)
 
     @classmethod
-    def parse(cls, raw: str, what: str):  # type: ignore[no-untyped-def]  # returns the subclass member
+    def parse(cls: type[_AnyWord], raw: str, what: str) -> _AnyWord:
         """The member named by ``raw``, or a one-line ``ValueError`` that lists the choices."""
         try:
             return cls(raw)

@@ -3,6 +3,11 @@
 Postgres: the server at ``SOUNDCHARTS_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``)
 is the admin connection; each test that needs Postgres gets a database of its own, created for it and dropped
 after, so runs never see each other's rows. When the server is installed but stopped, it is started once.
+
+Every test that reaches Postgres carries the ``postgres`` mark (the Postgres half of ``warehouse_url`` through
+its parameter, any other user of ``postgres_admin_url`` at collection), so ``-m "not postgres"`` leaves them all
+out. A server that cannot be reached fails those tests with one line naming the URL and how to start it; outside
+CI (no ``CI`` variable) ``SOUNDCHARTS_TEST_SKIP_POSTGRES=1`` skips them instead.
 """
 
 from __future__ import annotations
@@ -19,6 +24,24 @@ import pytest
 import sqlalchemy as sa
 
 ADMIN_URL = os.environ.get("SOUNDCHARTS_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+#: Fixtures that reach the server: a test whose fixture closure holds one of them is a Postgres test.
+POSTGRES_FIXTURES = frozenset({"postgres_admin_url", "postgres_url"})
+START_COMMAND = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+
+
+def _skip_postgres_requested() -> bool:
+    """Asked to skip the Postgres tests, and allowed to: CI never skips them."""
+    return bool(os.environ.get("SOUNDCHARTS_TEST_SKIP_POSTGRES")) and not os.environ.get("CI")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip = pytest.mark.skip(reason="SOUNDCHARTS_TEST_SKIP_POSTGRES is set")
+    for item in items:
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+        if _skip_postgres_requested() and item.get_closest_marker("postgres"):
+            item.add_marker(skip)
 
 
 def _postgres_reachable(url: str) -> bool:
@@ -54,9 +77,12 @@ def postgres_admin_url() -> str:
         while time.monotonic() < deadline and not _postgres_reachable(ADMIN_URL):
             time.sleep(0.5)
     if not _postgres_reachable(ADMIN_URL):
+        where = sa.make_url(ADMIN_URL).render_as_string(hide_password=True)
+        instead = "" if os.environ.get("CI") else ", or leave it out with -m 'not postgres'"
         pytest.fail(
-            f"PostgreSQL is not reachable at {sa.make_url(ADMIN_URL).render_as_string(hide_password=True)}; "
-            "start it or set SOUNDCHARTS_TEST_POSTGRES_URL"
+            f"PostgreSQL is not reachable at {where}: start it with `{START_COMMAND}` "
+            f"or set SOUNDCHARTS_TEST_POSTGRES_URL{instead}",
+            pytrace=False,
         )
     return ADMIN_URL
 
@@ -99,7 +125,7 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Run a test once on SQLite and once on Postgres."""
     if request.param == "sqlite":

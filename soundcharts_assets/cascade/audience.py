@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from soundcharts_assets.cascade.leases import Pair, fetch_leased_audience
+from soundcharts_assets.cascade.leases import Pair, fetch_leased_audience, new_owner
 from soundcharts_assets.cascade.pool import run_concurrently
-from soundcharts_assets.cascade.report import CallMeter, StepReport
+from soundcharts_assets.cascade.report import ChartReports, Fleet, StepReport
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.client import SoundchartsClient
@@ -45,12 +45,13 @@ class AudienceJob:
 
 
 class _AudienceRun:
-    """Shared state of one audience step: the report, and sources found not to be in the plan."""
+    """Shared state of one audience step: the per-chart reports and sources found not to be in the plan."""
 
-    def __init__(self, warehouse: Warehouse, now: datetime) -> None:
+    def __init__(self, client: SoundchartsClient, warehouse: Warehouse, fleet: Fleet, now: datetime) -> None:
         self.warehouse = warehouse
+        self.fleet = fleet
         self.now = now
-        self.report = StepReport()
+        self.reports = ChartReports(client, fleet.charts)
         self.lock = threading.Lock()
         self.not_in_plan_sources: set[str] = set()
 
@@ -67,7 +68,7 @@ class _AudienceRun:
             self._record(job, FetchStatus.NOT_IN_PLAN)
             return
         try:
-            written = fetch_and_store(job)
+            written = self.reports.charge(self.fleet.owner(job.uuid), lambda: fetch_and_store(job))
         except NotFoundError:
             self._record(job, FetchStatus.NOT_FOUND)
         except PlanRestrictedError:
@@ -75,32 +76,39 @@ class _AudienceRun:
                 self.not_in_plan_sources.add(job.source)
             self._record(job, FetchStatus.NOT_IN_PLAN)
         else:
-            with self.lock:
-                self.report.rows_written += written
-                self.report.fetched += 1
+
+            def stored(report: StepReport) -> None:
+                report.rows_written += written
+                report.fetched += 1
+
+            self.reports.update(self.fleet.charts_by_uuid[job.uuid], stored)
 
     def _record(self, job: AudienceJob, status: FetchStatus) -> None:
         self.warehouse.record_audience_outcome(job.entity, job.uuid, job.source, status, self.now)
-        with self.lock:
+
+        def gap(report: StepReport) -> None:
             if status == FetchStatus.NOT_FOUND:
-                self.report.not_found += 1
+                report.not_found += 1
             else:
-                self.report.not_in_plan += 1
-            self.report.gaps.append(f"{job.entity} {job.uuid} on {job.source}: {status}")
+                report.not_in_plan += 1
+            report.gaps.append(f"{job.entity} {job.uuid} on {job.source}: {status}")
+
+        self.reports.update(self.fleet.charts_by_uuid[job.uuid], gap)
 
 
 def refresh_track_audience(
     client: SoundchartsClient,
     warehouse: Warehouse,
-    slug: str,
+    slugs: Sequence[str],
     freshness: FreshnessSettings,
     now: datetime | None = None,
     workers: int = 8,
     owner: str | None = None,
-) -> StepReport:
-    """Spotify, YouTube and Shazam series and Airplay spins for the chart's tracks that are not fresh."""
+) -> dict[str, StepReport]:
+    """Spotify, YouTube and Shazam series and Airplay spins for the charts' tracks that are not fresh."""
     now = now or utc_now()
-    state = _AudienceRun(warehouse, now)
+    fleet = Fleet({slug: warehouse.ranking_song_uuids(slug) for slug in slugs})
+    state = _AudienceRun(client, warehouse, fleet, now)
     today = now.date()
 
     def fetch_and_store(job: AudienceJob) -> int:
@@ -112,32 +120,24 @@ def refresh_track_audience(
         points = client.get_song_audience(job.uuid, job.source, start, today)
         return warehouse.write_track_audience(job.uuid, job.source, points, fetched_at=now)
 
-    uuids = warehouse.ranking_song_uuids(slug)
     return _refresh_series(
-        client,
-        state,
-        EntityKind.SONG,
-        uuids,
-        TRACK_AUDIENCE_SOURCES,
-        freshness,
-        owner or slug,
-        fetch_and_store,
-        workers,
+        state, EntityKind.SONG, TRACK_AUDIENCE_SOURCES, freshness, owner or new_owner(), fetch_and_store, workers
     )
 
 
 def refresh_artist_audience(
     client: SoundchartsClient,
     warehouse: Warehouse,
-    slug: str,
+    slugs: Sequence[str],
     freshness: FreshnessSettings,
     now: datetime | None = None,
     workers: int = 8,
     owner: str | None = None,
-) -> StepReport:
-    """Followers on Spotify, YouTube, Instagram, TikTok and Spotify monthly listeners for the chart's artists."""
+) -> dict[str, StepReport]:
+    """Followers on Spotify, YouTube, Instagram, TikTok and Spotify monthly listeners for the charts' artists."""
     now = now or utc_now()
-    state = _AudienceRun(warehouse, now)
+    fleet = Fleet({slug: warehouse.chart_artist_uuids(slug) for slug in slugs})
+    state = _AudienceRun(client, warehouse, fleet, now)
     today = now.date()
 
     def fetch_and_store(job: AudienceJob) -> int:
@@ -149,41 +149,30 @@ def refresh_artist_audience(
             points = client.get_artist_audience(job.uuid, platform, start, today)
         return warehouse.write_artist_audience(job.uuid, platform, points, fetched_at=now, source=job.source)
 
-    uuids = warehouse.chart_artist_uuids(slug)
     return _refresh_series(
-        client,
-        state,
-        EntityKind.ARTIST,
-        uuids,
-        ARTIST_AUDIENCE_SOURCES,
-        freshness,
-        owner or slug,
-        fetch_and_store,
-        workers,
+        state, EntityKind.ARTIST, ARTIST_AUDIENCE_SOURCES, freshness, owner or new_owner(), fetch_and_store, workers
     )
 
 
 def _refresh_series(
-    client: SoundchartsClient,
     state: _AudienceRun,
     entity: EntityKind,
-    uuids: Sequence[str],
     sources: Sequence[str],
     freshness: FreshnessSettings,
     owner: str,
     fetch_and_store: Callable[[AudienceJob], int],
     workers: int,
-) -> StepReport:
-    """Fetch every stale series of ``uuids`` under a lease; fresh ones count as reused."""
-    meter = CallMeter(client)
+) -> dict[str, StepReport]:
+    """Fetch every stale series of the fleet's entities under a lease; fresh ones count as reused."""
     max_age = timedelta(hours=freshness.audience_hours)
-    stale = state.warehouse.stale_audience(entity, uuids, sources, max_age, state.now)
-    reused = len(uuids) * len(sources) - len(stale)
+    stale = set(state.warehouse.stale_audience(entity, state.fleet.uuids, sources, max_age, state.now))
+    for slug, uuids in state.fleet.uuids_by_chart.items():
+        pairs = {(uuid, source) for uuid in uuids for source in sources}
+        state.reports.by_chart[slug].reused = len(pairs - stale)
 
     def fetch(leased: list[Pair]) -> None:
         jobs = [AudienceJob(entity, uuid, source) for uuid, source in leased]
         run_concurrently(jobs, lambda job: state.run(job, fetch_and_store), workers)
 
-    fetch_leased_audience(state.warehouse, entity, uuids, sources, max_age, state.now, owner, fetch)
-    state.report.reused = reused
-    return meter.finish(state.report)
+    fetch_leased_audience(state.warehouse, entity, state.fleet.uuids, sources, max_age, state.now, owner, fetch)
+    return state.reports.finish()

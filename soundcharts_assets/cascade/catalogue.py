@@ -1,20 +1,20 @@
 """The catalogue steps: song metadata, the artists credited on them, and artist metadata.
 
-Songs and artists are shared by every chart and stored once; only missing or stale ones are fetched, 10 per
-call (the API's batch size), each under a lease so overlapping runs never fetch one twice.
+Songs and artists are shared by charts and stored once. A step works over the union of its charts' entities:
+only missing or stale ones are fetched, 10 per call (the API's batch size), each under a lease so overlapping
+runs never fetch one twice; each chart's report then tells what happened to its own entities.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from soundcharts_assets.cascade.leases import fetch_leased_metadata
+from soundcharts_assets.cascade.leases import fetch_leased_metadata, new_owner
 from soundcharts_assets.cascade.pool import run_concurrently
-from soundcharts_assets.cascade.report import CallMeter, StepReport
+from soundcharts_assets.cascade.report import ChartReports, Fleet, StepReport
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.client import SoundchartsClient
@@ -26,7 +26,7 @@ from soundcharts_assets.warehouse.upserts import chunks
 
 @dataclass(frozen=True)
 class _MetadataKind:
-    """What differs between songs and artists: which ids, how to fetch, store and record a 404."""
+    """What differs between songs and artists: how to fetch, store and record a 404."""
 
     entity: EntityKind
     fetch: Callable[[Sequence[str]], Mapping[str, object]]
@@ -34,92 +34,110 @@ class _MetadataKind:
     record_missing: Callable[[Sequence[str], datetime], None]
 
 
+@dataclass(frozen=True)
+class MetadataRun:
+    """When and as whom a metadata step runs: freshness, "now", the lease owner, the pool size."""
+
+    freshness: FreshnessSettings
+    now: datetime
+    owner: str
+    workers: int = 8
+    sleep: Callable[[float], None] = time.sleep
+
+
+def _run(
+    freshness: FreshnessSettings, now: datetime | None, owner: str | None, workers: int, sleep: Callable[[float], None]
+) -> MetadataRun:
+    return MetadataRun(freshness, now or utc_now(), owner or new_owner(), workers, sleep)
+
+
 def refresh_tracks(
     client: SoundchartsClient,
     warehouse: Warehouse,
-    slug: str,
+    slugs: Sequence[str],
     freshness: FreshnessSettings,
     now: datetime | None = None,
     workers: int = 8,
     sleep: Callable[[float], None] = time.sleep,
     owner: str | None = None,
-) -> StepReport:
-    """Fetch metadata for the ranked songs that are missing or older than the metadata freshness window."""
+) -> dict[str, StepReport]:
+    """Metadata for the charts' ranked songs that are missing or older than the metadata freshness window."""
     kind = _MetadataKind(
         EntityKind.SONG,
         client.get_songs,
         lambda songs, at: warehouse.upsert_songs(songs, fetched_at=at),  # type: ignore[arg-type]
         lambda missing, at: warehouse.record_missing_songs(missing, checked_at=at),
     )
-    meter = CallMeter(client)
-    report = _refresh_metadata(
-        warehouse, kind, warehouse.ranking_song_uuids(slug), freshness, now or utc_now(), owner or slug, workers, sleep
-    )
-    return meter.finish(report)
+    fleet = Fleet({slug: warehouse.ranking_song_uuids(slug) for slug in slugs})
+    return _refresh_metadata(client, warehouse, kind, fleet, _run(freshness, now, owner, workers, sleep))
 
 
-def link_artists(warehouse: Warehouse, slug: str) -> StepReport:
-    """Extract the credited artists of the chart's tracks into ``artists`` and ``track_artists``; no API calls."""
-    credited = warehouse.credited_artists(warehouse.ranking_song_uuids(slug))
-    links = warehouse.link_track_artists(credited)
-    artists = {a.uuid for refs in credited.values() for a in refs}
-    return StepReport(rows_written=links, reused=len(artists))
+def link_artists(warehouse: Warehouse, slugs: Sequence[str]) -> dict[str, StepReport]:
+    """Extract the credited artists of the charts' tracks into ``artists`` and ``track_artists``; no API calls."""
+    fleet = Fleet({slug: warehouse.ranking_song_uuids(slug) for slug in slugs})
+    credited = warehouse.credited_artists(fleet.uuids)
+    warehouse.link_track_artists(credited)
+    reports: dict[str, StepReport] = {}
+    for slug, songs in fleet.uuids_by_chart.items():
+        links = [(song, artist.uuid) for song in songs for artist in credited.get(song, [])]
+        reports[slug] = StepReport(rows_written=len(set(links)), reused=len({artist for _, artist in links}))
+    return reports
 
 
 def refresh_artist_metadata(
     client: SoundchartsClient,
     warehouse: Warehouse,
-    slug: str,
+    slugs: Sequence[str],
     freshness: FreshnessSettings,
     now: datetime | None = None,
     workers: int = 8,
     sleep: Callable[[float], None] = time.sleep,
     owner: str | None = None,
-) -> StepReport:
-    """Fetch metadata for the chart's artists that are stubs or older than the freshness window."""
+) -> dict[str, StepReport]:
+    """Metadata for the charts' artists that are stubs or older than the freshness window."""
     kind = _MetadataKind(
         EntityKind.ARTIST,
         client.get_artists,
         lambda artists, at: warehouse.upsert_artists(artists, fetched_at=at),  # type: ignore[arg-type]
         lambda missing, at: warehouse.record_missing_artists(missing, checked_at=at),
     )
-    meter = CallMeter(client)
-    report = _refresh_metadata(
-        warehouse, kind, warehouse.chart_artist_uuids(slug), freshness, now or utc_now(), owner or slug, workers, sleep
-    )
-    return meter.finish(report)
+    fleet = Fleet({slug: warehouse.chart_artist_uuids(slug) for slug in slugs})
+    return _refresh_metadata(client, warehouse, kind, fleet, _run(freshness, now, owner, workers, sleep))
 
 
 def _refresh_metadata(
-    warehouse: Warehouse,
-    kind: _MetadataKind,
-    uuids: Sequence[str],
-    freshness: FreshnessSettings,
-    now: datetime,
-    owner: str,
-    workers: int,
-    sleep: Callable[[float], None],
-) -> StepReport:
-    """The stale ones among ``uuids``, leased then fetched 10 per call; the rest count as reused."""
-    report = StepReport()
-    lock = threading.Lock()
+    client: SoundchartsClient, warehouse: Warehouse, kind: _MetadataKind, fleet: Fleet, run: MetadataRun
+) -> dict[str, StepReport]:
+    """The stale ones among the fleet's entities, leased then fetched 10 per call; the rest count as reused."""
+    reports = ChartReports(client, fleet.charts)
 
     def fetch_batch(batch: Sequence[str]) -> None:
-        found = kind.fetch(batch)
+        found = reports.charge(fleet.owner(batch[0]), lambda: kind.fetch(batch))
         missing = [uuid for uuid in batch if uuid not in found]
-        written = kind.store(found.values(), now)
+        kind.store(found.values(), run.now)
         if missing:
-            kind.record_missing(missing, now)
-        with lock:
-            report.rows_written += written
-            report.fetched += len(found)
-            report.not_found += len(missing)
-            report.gaps.extend(f"{kind.entity} {uuid}: not found (404)" for uuid in missing)
+            kind.record_missing(missing, run.now)
+        for uuid in batch:
+            reports.update(fleet.charts_by_uuid[uuid], _outcome(kind.entity, uuid, uuid in found))
 
     def fetch_leased(leased: list[str]) -> None:
-        run_concurrently(chunks(leased, BATCH_SIZE), fetch_batch, workers)
+        run_concurrently(chunks(leased, BATCH_SIZE), fetch_batch, run.workers)
 
-    max_age = timedelta(hours=freshness.metadata_hours)
-    fetch_leased_metadata(warehouse, kind.entity, uuids, max_age, now, owner, fetch_leased, sleep)
-    report.reused = len(set(uuids)) - report.fetched - report.not_found
-    return report
+    max_age = timedelta(hours=run.freshness.metadata_hours)
+    fetch_leased_metadata(warehouse, kind.entity, fleet.uuids, max_age, run.now, run.owner, fetch_leased, run.sleep)
+    for slug, uuids in fleet.uuids_by_chart.items():
+        report = reports.by_chart[slug]
+        report.reused = len(set(uuids)) - report.fetched - report.not_found
+    return reports.finish()
+
+
+def _outcome(entity: EntityKind, uuid: str, found: bool) -> Callable[[StepReport], None]:
+    def record(report: StepReport) -> None:
+        if found:
+            report.fetched += 1
+            report.rows_written += 1
+        else:
+            report.not_found += 1
+            report.gaps.append(f"{entity} {uuid}: not found (404)")
+
+    return record

@@ -1,20 +1,43 @@
-"""The ranking step: one chart edition fetched and stored, every edition kept as history."""
+"""The ranking step: one edition of each chart fetched and stored, every edition kept as history."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from soundcharts_assets.cascade.report import CallMeter, StepReport
+from soundcharts_assets.cascade.pool import run_concurrently
+from soundcharts_assets.cascade.report import ChartReports, StepReport
 from soundcharts_assets.soundcharts.client import SoundchartsClient
+from soundcharts_assets.soundcharts.errors import MalformedPayloadError, NotFoundError, PlanRestrictedError
 from soundcharts_assets.warehouse import Warehouse
 
+CHART_ERRORS = (NotFoundError, PlanRestrictedError, MalformedPayloadError)
+"""What fails one chart's ranking only; quota, credentials and outages stop the whole step."""
 
-def refresh_ranking(
-    client: SoundchartsClient, warehouse: Warehouse, slug: str, at: datetime | None = None
-) -> StepReport:
-    """Fetch one chart edition (the latest, or the one at ``at``) and store it; history is kept."""
-    meter = CallMeter(client)
-    ranking = client.get_chart_ranking(slug, at)
-    report = StepReport(ranking_date=ranking.date, fetched=len(ranking.entries))
-    report.rows_written = warehouse.write_ranking(ranking)
-    return meter.finish(report)
+
+def refresh_rankings(
+    client: SoundchartsClient,
+    warehouse: Warehouse,
+    slugs: Sequence[str],
+    at: datetime | None = None,
+    workers: int = 8,
+) -> dict[str, StepReport]:
+    """Fetch one edition per chart (the latest, or the one at ``at``) and store it; history is kept."""
+    reports = ChartReports(client, slugs)
+
+    def refresh(slug: str) -> None:
+        try:
+            ranking = reports.charge(slug, lambda: client.get_chart_ranking(slug, at))
+        except CHART_ERRORS as error:  # this chart fails; the others of the fleet go on
+            message = str(error)
+            reports.update([slug], lambda report: setattr(report, "error", message))
+            return
+        written = warehouse.write_ranking(ranking)
+
+        def record(report: StepReport) -> None:
+            report.ranking_date, report.fetched, report.rows_written = ranking.date, len(ranking.entries), written
+
+        reports.update([slug], record)
+
+    run_concurrently(dict.fromkeys(slugs), refresh, workers)
+    return reports.finish()

@@ -1,16 +1,28 @@
-"""What a cascade step did, and how many calls it spent: the figures a user sees as asset metadata."""
+"""What a cascade step did, per chart, and which chart each API call was spent for.
+
+A step refreshes one chart or a whole fleet at once: a song shared by 30 charts is fetched once, yet each
+chart still gets its own report (its rows, what was fetched or reused, its gaps) for its own materialization.
+Every call is charged to exactly one chart, the first of the run that has the entity, so the charts' calls add
+up to what the step spent.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import TypeVar
 
 from soundcharts_assets.soundcharts.client import SoundchartsClient
+
+T = TypeVar("T")
 
 
 @dataclass
 class StepReport:
-    """What one cascade step did for one chart (or for a fleet, summed)."""
+    """What one cascade step did for one chart: the figures a user sees as asset metadata."""
 
     rows_written: int = 0
     fetched: int = 0
@@ -23,20 +35,77 @@ class StepReport:
     gaps: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """Things the step wants a user to know once (e.g. a plan-gated endpoint it fell back from)."""
+    error: str | None = None
+    """Why this chart failed while the others of the run went on (an unknown chart, a chart not in the plan)."""
 
 
-class CallMeter:
-    """Counts the calls a step spends, from the client's own counter (every page and retry included)."""
+@dataclass(frozen=True)
+class Fleet:
+    """The charts of one step and their entities (songs or artists), in run order: who shares what."""
 
-    def __init__(self, client: SoundchartsClient) -> None:
-        self._client = client
-        self._start = client.calls_made
+    uuids_by_chart: Mapping[str, Sequence[str]]
+
+    @cached_property
+    def charts_by_uuid(self) -> dict[str, list[str]]:
+        charts: dict[str, list[str]] = {}
+        for slug, uuids in self.uuids_by_chart.items():
+            for uuid in dict.fromkeys(uuids):
+                charts.setdefault(uuid, []).append(slug)
+        return charts
 
     @property
-    def spent(self) -> int:
-        return self._client.calls_made - self._start
+    def charts(self) -> list[str]:
+        return list(self.uuids_by_chart)
 
-    def finish(self, report: StepReport) -> StepReport:
-        report.api_calls = self.spent
-        report.quota_remaining = self._client.quota_remaining
-        return report
+    @property
+    def uuids(self) -> list[str]:
+        """Every entity once, in the order the charts list them."""
+        return list(self.charts_by_uuid)
+
+    def owner(self, uuid: str) -> str:
+        """The chart a shared entity's calls are charged to: the first of the run that has it."""
+        return self.charts_by_uuid[uuid][0]
+
+
+class ChartReports:
+    """One :class:`StepReport` per chart of a step, filled from the step's worker threads."""
+
+    def __init__(self, client: SoundchartsClient | None, charts: Iterable[str]) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+        self.by_chart: dict[str, StepReport] = {slug: StepReport() for slug in charts}
+
+    def charge(self, slug: str, work: Callable[[], T]) -> T:
+        """Run ``work`` in this thread and charge ``slug`` with exactly the calls it sent."""
+        assert self._client is not None, "a step without a client spends no calls"
+        before = self._client.calls_made_in_this_thread
+        try:
+            return work()
+        finally:
+            spent = self._client.calls_made_in_this_thread - before
+            with self._lock:
+                self.by_chart[slug].api_calls += spent
+
+    def update(self, slugs: Iterable[str], change: Callable[[StepReport], None]) -> None:
+        """Apply ``change`` to the reports of ``slugs`` (the charts that have an entity), atomically."""
+        with self._lock:
+            for slug in slugs:
+                change(self.by_chart[slug])
+
+    def finish(self) -> dict[str, StepReport]:
+        if self._client is not None:
+            for report in self.by_chart.values():
+                report.quota_remaining = self._client.quota_remaining
+        return self.by_chart
+
+
+def total(reports: Mapping[str, StepReport]) -> StepReport:
+    """The step as a whole: calls add up; entity counts don't (a shared song counts in each chart)."""
+    return StepReport(
+        rows_written=sum(r.rows_written for r in reports.values()),
+        fetched=sum(r.fetched for r in reports.values()),
+        api_calls=sum(r.api_calls for r in reports.values()),
+        quota_remaining=min(
+            (r.quota_remaining for r in reports.values() if r.quota_remaining is not None), default=None
+        ),
+    )

@@ -5,6 +5,7 @@ Each asset group (``charts/``, ``catalogue/``, ``audience/``, ``insight/``) buil
 rule such as "API-calling steps share the ``soundcharts_api`` pool" is written once.
 """
 
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,11 +26,18 @@ API_RETRY = dg.RetryPolicy(max_retries=2, delay=20, backoff=dg.Backoff.EXPONENTI
 FOLLOW_UPSTREAM = dg.AutomationCondition.eager()
 
 
-def chart_slug(context: dg.AssetExecutionContext) -> str:
+def chart_slugs(context: dg.AssetExecutionContext) -> list[str]:
+    """The chart partitions of this step: one (a UI Materialize) or a whole fleet (a range run)."""
     try:
-        return validate_chart_slug(context.partition_key)
+        return [validate_chart_slug(key) for key in context.partition_keys]
     except InvalidChartSlugError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
+
+
+def lease_owner(context: dg.AssetExecutionContext) -> str:
+    """Leases belong to a run, not to a chart: two runs of one chart never both fetch, and a retry of a
+    killed run (same root run) takes back what the killed run had leased."""
+    return context.run.tags.get("dagster/root_run_id") or context.run_id
 
 
 @contextmanager
@@ -42,13 +50,19 @@ def failures_for_users() -> Iterator[None]:
         raise dg.Failure(description=str(error), allow_retries=transient) from None
 
 
+# ``backfill_policy`` is "beta" in Dagster 1.13; we rely on it knowingly (tests pin what a fleet run does).
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`")
+
+#: A fleet refresh is one run over a range of charts, each step working over the union of their entities; a
+#: backfill from the UI, automation or the CLI of many charts then makes one run per contiguous block.
+FLEET = dg.BackfillPolicy.single_run()
+
+
+def chart_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
+    """A chart-partitioned asset that can refresh a whole fleet of charts in one step."""
+    return dg.asset(partitions_def=chart_partitions, owners=OWNERS, backfill_policy=FLEET, **kwargs)
+
+
 def api_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
     """A chart asset that calls the API: in the ``soundcharts_api`` pool, retried on transient trouble."""
-    return dg.asset(
-        partitions_def=chart_partitions,
-        owners=OWNERS,
-        kinds=KINDS,
-        pool=API_POOL,
-        retry_policy=API_RETRY,
-        **kwargs,
-    )
+    return chart_asset(kinds=KINDS, pool=API_POOL, retry_policy=API_RETRY, **kwargs)

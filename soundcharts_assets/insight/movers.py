@@ -35,7 +35,7 @@ def _is_re_entry(row: pd.Series, seen_before: set[str], previous_date: pd.Timest
     if previous_date is None or entry_date is None or pd.isna(entry_date):
         return False
     entry = pd.Timestamp(entry_date)
-    return (entry.tz_localize("UTC") if entry.tzinfo is None else entry) < previous_date
+    return bool((entry.tz_localize("UTC") if entry.tzinfo is None else entry) < previous_date)
 
 
 def _previous_positions(previous: pd.DataFrame, latest: pd.DataFrame) -> pd.Series:

@@ -43,7 +43,8 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> str:
     shown = frame.head(TABLE_ROWS)[columns].copy()
     for column in shown.columns[shown.dtypes == "Int64"]:  # pandas prints <NA> there, whatever na_rep says
         shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
-    return shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.2f}", border=0, escape=True)
+    html: str = shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.2f}", border=0, escape=True)
+    return html
 
 
 def _image(png: bytes, alt: str) -> str:

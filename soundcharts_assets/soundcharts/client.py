@@ -94,6 +94,11 @@ class SoundchartsClient(ChartEndpoints, SongEndpoints, ArtistEndpoints, Audience
         return self._counters.total
 
     @property
+    def calls_made_in_this_thread(self) -> int:
+        """``calls_made`` by the calling thread only (to charge one piece of work of a fan-out)."""
+        return self._counters.in_this_thread
+
+    @property
     def calls_by_endpoint(self) -> dict[str, int]:
         """``calls_made`` per endpoint name, e.g. ``{"song_audience": 12}``."""
         return self._counters.by_endpoint

@@ -115,9 +115,10 @@ def required_str(obj: Mapping[str, Any], key: str, where: str) -> str:
 
 def envelope_object(payload: Any, where: str) -> Mapping[str, Any]:
     """The ``object`` of a single-entity envelope."""
-    if not isinstance(payload, Mapping) or not isinstance(payload.get("object"), Mapping):
+    obj = payload.get("object") if isinstance(payload, Mapping) else None
+    if not isinstance(obj, Mapping):
         raise malformed(where, "'object' is missing or not an object")
-    return payload["object"]
+    return obj
 
 
 def page_items(payload: Any, where: str) -> list[Any]:

@@ -23,11 +23,19 @@ class CallCounters:
         self._lock = threading.Lock()
         self._total = 0
         self._by_endpoint: dict[str, int] = {}
+        self._thread = threading.local()
 
     def record(self, endpoint: str) -> None:
         with self._lock:
             self._total += 1
             self._by_endpoint[endpoint] = self._by_endpoint.get(endpoint, 0) + 1
+        self._thread.total = self.in_this_thread + 1
+
+    @property
+    def in_this_thread(self) -> int:
+        """Requests sent by the calling thread: a caller can charge a piece of work with exactly its calls,
+        even while other threads of the same fan-out send theirs."""
+        return int(getattr(self._thread, "total", 0))
 
     @property
     def total(self) -> int:

@@ -41,7 +41,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2**attempt)] (attempt counts from 0)."""
-        return self.random() * min(self.backoff_max, self.backoff_base * (2**attempt))
+        ceiling: float = min(self.backoff_max, self.backoff_base * (2**attempt))  # int ** int is typed Any
+        return self.random() * ceiling
 
     def rate_limit_delay(self, retry_after: float | None) -> float:
         """What the API asked for, plus up to half a second so that waiting threads do not return together."""

@@ -37,6 +37,7 @@ def describe(definitions: dg.Definitions) -> dict:
             "owners": sorted(node.owners),
             "kinds": sorted(node.kinds),
             "checks": sorted(check.name for check in node.check_keys),
+            "backfill_policy": str(node.backfill_policy.policy_type.value) if node.backfill_policy else None,
         }
     sensors = {
         s.name: {"interval": s.minimum_interval_seconds, "default_status": s.default_status.value}

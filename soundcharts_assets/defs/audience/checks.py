@@ -1,9 +1,7 @@
 """Checks on audience coverage: every track and artist has an answer per source (no account only warns)."""
 
-import dagster as dg
-
-from soundcharts_assets.defs.checks import check_result, check_spec
-from soundcharts_assets.defs.quality import audience_coverage_outcome
+from soundcharts_assets.defs.checks import check_spec
+from soundcharts_assets.defs.quality import QualityOutcome, audience_coverage_outcome
 from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES, EntityKind
 from soundcharts_assets.warehouse import Warehouse
 
@@ -15,11 +13,11 @@ ARTIST_AUDIENCE = check_spec(
 )
 
 
-def track_audience_check(wh: Warehouse, slug: str) -> dg.AssetCheckResult:
+def track_audience_outcome(wh: Warehouse, slug: str) -> QualityOutcome:
     coverage = wh.audience_coverage(EntityKind.SONG, wh.ranking_song_uuids(slug), TRACK_AUDIENCE_SOURCES)
-    return check_result(TRACK_AUDIENCE, audience_coverage_outcome(coverage))
+    return audience_coverage_outcome(coverage)
 
 
-def artist_audience_check(wh: Warehouse, slug: str) -> dg.AssetCheckResult:
+def artist_audience_outcome(wh: Warehouse, slug: str) -> QualityOutcome:
     coverage = wh.audience_coverage(EntityKind.ARTIST, wh.chart_artist_uuids(slug), ARTIST_AUDIENCE_SOURCES)
-    return check_result(ARTIST_AUDIENCE, audience_coverage_outcome(coverage))
+    return audience_coverage_outcome(coverage)

@@ -1,24 +1,27 @@
 """Song and artist metadata: shared by every chart, stored once, fetched only when missing or stale."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 
 from soundcharts_assets import cascade
 from soundcharts_assets.defs.catalogue.checks import (
     ARTIST_METADATA,
     SONG_METADATA,
-    artist_metadata_check,
-    song_metadata_check,
+    artist_metadata_outcome,
+    song_metadata_outcome,
 )
 from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.conventions import (
     FOLLOW_UPSTREAM,
-    OWNERS,
     api_asset,
-    chart_slug,
+    chart_asset,
+    chart_slugs,
     failures_for_users,
+    lease_owner,
 )
 from soundcharts_assets.defs.metadata import report_metadata
-from soundcharts_assets.defs.partitions import chart_partitions
+from soundcharts_assets.defs.publish import ChartOutcome, Event, publish
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.warehouse import loaders
 
@@ -31,34 +34,35 @@ def tracks(
     soundcharts: SoundchartsResource,
     warehouse: WarehouseResource,
     policy: CascadePolicyResource,
-) -> dg.MaterializeResult:
+) -> Iterator[Event]:
     """Metadata of every ranked song (ISRC, release date, duration, genres, labels, credited artists).
 
     Songs are shared by charts and stored once; only missing or stale ones are fetched, 10 per call.
     """
-    slug = chart_slug(context)
+    slugs = chart_slugs(context)
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
-        report = cascade.refresh_tracks(client, wh, slug, policy.freshness())
-        preview = loaders.load_tracks(wh, slug)[["name", "credit_name", "isrc", "release_date"]]
-        check = song_metadata_check(wh, slug)
-    return dg.MaterializeResult(metadata=report_metadata(report, preview), check_results=[check])
+        reports = cascade.refresh_tracks(client, wh, slugs, policy.freshness(), owner=lease_owner(context))
+        outcomes = {
+            slug: ChartOutcome(
+                report_metadata(report, loaders.load_tracks(wh, slug)[["name", "credit_name", "isrc", "release_date"]]),
+                song_metadata_outcome(wh, slug),
+            )
+            for slug, report in reports.items()
+        }
+    yield from publish(context, outcomes, SONG_METADATA)
 
 
-@dg.asset(
-    partitions_def=chart_partitions,
-    owners=OWNERS,
-    kinds={"python", "sql"},
-    group_name="catalogue",
-    deps=[tracks],
-    automation_condition=FOLLOW_UPSTREAM,
-)
-def artists(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+@chart_asset(kinds={"python", "sql"}, group_name="catalogue", deps=[tracks], automation_condition=FOLLOW_UPSTREAM)
+def artists(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """The artists credited on the chart's tracks, linked to their tracks. No API calls."""
-    slug = chart_slug(context)
+    slugs = chart_slugs(context)
     with failures_for_users(), warehouse.open() as wh:
-        report = cascade.link_artists(wh, slug)
-        preview = loaders.load_artists(wh, slug)[["name", "slug"]]
-    return dg.MaterializeResult(metadata=report_metadata(report, preview))
+        reports = cascade.link_artists(wh, slugs)
+        outcomes = {
+            slug: ChartOutcome(report_metadata(report, loaders.load_artists(wh, slug)[["name", "slug"]]))
+            for slug, report in reports.items()
+        }
+    yield from publish(context, outcomes)
 
 
 @api_asset(group_name="catalogue", deps=[artists], automation_condition=FOLLOW_UPSTREAM, check_specs=[ARTIST_METADATA])
@@ -67,11 +71,18 @@ def artist_metadata(
     soundcharts: SoundchartsResource,
     warehouse: WarehouseResource,
     policy: CascadePolicyResource,
-) -> dg.MaterializeResult:
+) -> Iterator[Event]:
     """Country, genres, type, gender and career stage of the chart's artists (10 per call, fresh ones reused)."""
-    slug = chart_slug(context)
+    slugs = chart_slugs(context)
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
-        report = cascade.refresh_artist_metadata(client, wh, slug, policy.freshness())
-        preview = loaders.load_artists(wh, slug)[["name", "country_code", "type", "career_stage"]]
-        check = artist_metadata_check(wh, slug)
-    return dg.MaterializeResult(metadata=report_metadata(report, preview), check_results=[check])
+        reports = cascade.refresh_artist_metadata(client, wh, slugs, policy.freshness(), owner=lease_owner(context))
+        outcomes = {
+            slug: ChartOutcome(
+                report_metadata(
+                    report, loaders.load_artists(wh, slug)[["name", "country_code", "type", "career_stage"]]
+                ),
+                artist_metadata_outcome(wh, slug),
+            )
+            for slug, report in reports.items()
+        }
+    yield from publish(context, outcomes, ARTIST_METADATA)

@@ -1,9 +1,7 @@
 """Checks on song and artist metadata: every ranked song and credited artist has it (404s only warn)."""
 
-import dagster as dg
-
-from soundcharts_assets.defs.checks import check_result, check_spec
-from soundcharts_assets.defs.quality import metadata_coverage_outcome
+from soundcharts_assets.defs.checks import check_spec
+from soundcharts_assets.defs.quality import QualityOutcome, metadata_coverage_outcome
 from soundcharts_assets.warehouse import Warehouse
 
 SONG_METADATA = check_spec(
@@ -14,17 +12,13 @@ ARTIST_METADATA = check_spec(
 )
 
 
-def song_metadata_check(wh: Warehouse, slug: str) -> dg.AssetCheckResult:
+def song_metadata_outcome(wh: Warehouse, slug: str) -> QualityOutcome:
     total = len(wh.ranking_song_uuids(slug))
-    outcome = metadata_coverage_outcome(
-        "ranked songs", total, wh.songs_without_metadata(slug), wh.songs_not_found(slug)
-    )
-    return check_result(SONG_METADATA, outcome)
+    return metadata_coverage_outcome("ranked songs", total, wh.songs_without_metadata(slug), wh.songs_not_found(slug))
 
 
-def artist_metadata_check(wh: Warehouse, slug: str) -> dg.AssetCheckResult:
+def artist_metadata_outcome(wh: Warehouse, slug: str) -> QualityOutcome:
     total = len(wh.chart_artist_uuids(slug))
-    outcome = metadata_coverage_outcome(
+    return metadata_coverage_outcome(
         "linked artists", total, wh.artists_without_metadata(slug), wh.artists_not_found(slug)
     )
-    return check_result(ARTIST_METADATA, outcome)

@@ -1,5 +1,6 @@
 """The chart ranking: the root of the cascade, one edition per materialization, every edition kept."""
 
+from collections.abc import Iterator
 from datetime import datetime
 
 import dagster as dg
@@ -7,12 +8,14 @@ from pydantic import Field
 
 from soundcharts_assets import cascade
 from soundcharts_assets.cascade import cost
-from soundcharts_assets.defs.charts.checks import POSITIONS, positions_check
-from soundcharts_assets.defs.conventions import api_asset, chart_slug, failures_for_users
+from soundcharts_assets.cascade.report import StepReport
+from soundcharts_assets.defs.charts.checks import POSITIONS, positions_outcome
+from soundcharts_assets.defs.conventions import api_asset, chart_slugs, failures_for_users
 from soundcharts_assets.defs.metadata import report_metadata
+from soundcharts_assets.defs.publish import ChartOutcome, Event, publish
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.vocabulary import parse_edition_date
-from soundcharts_assets.warehouse import loaders
+from soundcharts_assets.warehouse import Warehouse, loaders
 
 
 class RankingConfig(dg.Config):
@@ -37,15 +40,21 @@ def chart_rankings(
     config: RankingConfig,
     soundcharts: SoundchartsResource,
     warehouse: WarehouseResource,
-) -> dg.MaterializeResult:
+) -> Iterator[Event]:
     """A chart edition: position, previous position, evolution, time on chart, entry date, metric.
 
     Fetches the latest edition (or ``ranking_date``) and keeps every edition ever fetched as history.
     """
-    slug = chart_slug(context)
+    slugs = chart_slugs(context)
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
-        report = cascade.refresh_ranking(client, wh, slug, config.parsed_date())
-        preview = loaders.load_chart(wh, slug)[["position", "name", "credit_name", "position_evolution"]]
-        estimated = {"estimated_calls": cost.estimated_calls(slug, wh)}  # what the cascade costs now
-        check = positions_check(wh, slug)
-    return dg.MaterializeResult(metadata={**report_metadata(report, preview), **estimated}, check_results=[check])
+        reports = cascade.refresh_rankings(client, wh, slugs, config.parsed_date())
+        outcomes = {slug: _outcome(wh, slug, report) for slug, report in reports.items()}
+    yield from publish(context, outcomes, POSITIONS)
+
+
+def _outcome(wh: Warehouse, slug: str, report: StepReport) -> ChartOutcome:
+    if report.error:
+        return ChartOutcome({}, error=report.error)
+    preview = loaders.load_chart(wh, slug)[["position", "name", "credit_name", "position_evolution"]]
+    estimated = {"estimated_calls": cost.estimated_calls(slug, wh)}  # what the chart's cascade costs now
+    return ChartOutcome({**report_metadata(report, preview), **estimated}, positions_outcome(wh, slug))

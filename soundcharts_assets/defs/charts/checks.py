@@ -1,9 +1,7 @@
 """Checks on chart rankings."""
 
-import dagster as dg
-
-from soundcharts_assets.defs.checks import check_result, check_spec
-from soundcharts_assets.defs.quality import ranking_positions_outcome
+from soundcharts_assets.defs.checks import check_spec
+from soundcharts_assets.defs.quality import QualityOutcome, ranking_positions_outcome
 from soundcharts_assets.warehouse import Warehouse
 
 POSITIONS = check_spec(
@@ -11,5 +9,5 @@ POSITIONS = check_spec(
 )
 
 
-def positions_check(wh: Warehouse, slug: str) -> dg.AssetCheckResult:
-    return check_result(POSITIONS, ranking_positions_outcome(wh.ranking_positions(slug)))
+def positions_outcome(wh: Warehouse, slug: str) -> QualityOutcome:
+    return ranking_positions_outcome(wh.ranking_positions(slug))

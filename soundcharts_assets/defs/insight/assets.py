@@ -9,6 +9,7 @@ re-publishes a chart's insight whenever the rows it reads are updated.
 
 import base64
 import os
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,8 @@ import pandas as pd
 from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
 from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists
 from soundcharts_assets.defs.charts.assets import chart_rankings
-from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, OWNERS, chart_slug, failures_for_users
-from soundcharts_assets.defs.partitions import chart_partitions
+from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, chart_asset, chart_slugs, failures_for_users
+from soundcharts_assets.defs.publish import ChartOutcome, Event, publish
 from soundcharts_assets.defs.reporting import markdown_table
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import fastest_growing
@@ -27,6 +28,9 @@ from soundcharts_assets.insight.charts import growth_for_chart, momentum_for_cha
 from soundcharts_assets.insight.movers import CLIMBER, EXIT, FALLER, NEW, RE_ENTRY
 from soundcharts_assets.insight.pictures import growth_png, movers_png
 from soundcharts_assets.settings import data_dir_from_env
+from soundcharts_assets.warehouse import Warehouse, WarehouseError
+
+Metadata = Mapping[str, Any]
 
 PREVIEW_ROWS = 15
 MOVER_COUNTS = {
@@ -69,74 +73,81 @@ def _picture_metadata(slug: str, filename: str, png: bytes, alt: str) -> dict[st
     }
 
 
-def _insight_asset(**kwargs: Any):
-    return dg.asset(
-        partitions_def=chart_partitions,
-        owners=OWNERS,
-        kinds=INSIGHT_KINDS,
-        group_name="insight",
-        automation_condition=FOLLOW_UPSTREAM,
-        **kwargs,
-    )
+def _insight_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
+    return chart_asset(kinds=INSIGHT_KINDS, group_name="insight", automation_condition=FOLLOW_UPSTREAM, **kwargs)
 
 
-@_insight_asset(deps=[chart_rankings, artists])
-def chart_movers(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """New entries, re-entries, exits, biggest climbers and fallers between the two newest stored editions."""
-    slug = chart_slug(context)
+def _publish_each(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, describe: Callable[[Warehouse, str], Metadata]
+) -> Iterator[Event]:
+    """Describe every chart of the step; a chart the warehouse cannot describe fails alone (publish.py)."""
+    outcomes: dict[str, ChartOutcome] = {}
     with failures_for_users(), warehouse.open() as wh:
-        result = movers_for_chart(wh, slug)
+        for slug in chart_slugs(context):
+            try:
+                outcomes[slug] = ChartOutcome(describe(wh, slug))
+            except WarehouseError as error:
+                outcomes[slug] = ChartOutcome({}, error=str(error))
+    yield from publish(context, outcomes)
+
+
+def _movers(wh: Warehouse, slug: str) -> Metadata:
+    result = movers_for_chart(wh, slug)
     chart, movers = result.chart, result.table
     since = chart.previous_date.date().isoformat() if chart.previous_date else "the API's previous edition"
     title = f"{chart.name}: movers {since} -> {chart.latest_date.date().isoformat()}"
     counts = movers["kind"].value_counts()
-    return dg.MaterializeResult(
-        metadata={
-            "ranking_date": dg.MetadataValue.text(chart.latest_date.date().isoformat()),
-            "previous_ranking_date": dg.MetadataValue.text(since),
-            **{name: dg.MetadataValue.int(int(counts.get(kind, 0))) for name, kind in MOVER_COUNTS.items()},
-            "preview": _preview(movers, ["kind", "position", "previous_position", "move", "name", "artists"]),
-            **_picture_metadata(slug, "movers.png", movers_png(movers, title), "movers"),
-        }
-    )
+    return {
+        "ranking_date": dg.MetadataValue.text(chart.latest_date.date().isoformat()),
+        "previous_ranking_date": dg.MetadataValue.text(since),
+        **{name: dg.MetadataValue.int(int(counts.get(kind, 0))) for name, kind in MOVER_COUNTS.items()},
+        "preview": _preview(movers, ["kind", "position", "previous_position", "move", "name", "artists"]),
+        **_picture_metadata(slug, "movers.png", movers_png(movers, title), "movers"),
+    }
 
 
-@_insight_asset(deps=[artist_audience, artist_metadata])
-def artist_growth(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Per chart artist: followers and Spotify monthly listeners over 7 and 28 days, and chart share."""
-    slug = chart_slug(context)
-    with failures_for_users(), warehouse.open() as wh:
-        growth = growth_for_chart(wh, slug)
+def _growth(wh: Warehouse, slug: str) -> Metadata:
+    growth = growth_for_chart(wh, slug)
     fastest, label = fastest_growing(growth)
     picture = growth_png(fastest, label, f"Fastest-growing artists ({slug})")
     columns = ["name", "platform", "metric", "value", "change_7d_pct", "change_28d_pct", "chart_share"]
-    return dg.MaterializeResult(
-        metadata={
-            "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
-            "headline_series": dg.MetadataValue.text(label),
-            "fastest_growing": _preview(fastest, columns),
-            "largest_share": _preview(growth.drop_duplicates("artist_uuid"), ["name", "entries", "chart_share"]),
-            **_picture_metadata(slug, "growth.png", picture, "fastest-growing artists"),
-        }
-    )
+    return {
+        "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
+        "headline_series": dg.MetadataValue.text(label),
+        "fastest_growing": _preview(fastest, columns),
+        "largest_share": _preview(growth.drop_duplicates("artist_uuid"), ["name", "entries", "chart_share"]),
+        **_picture_metadata(slug, "growth.png", picture, "fastest-growing artists"),
+    }
+
+
+def _momentum(wh: Warehouse, slug: str) -> Metadata:
+    momentum = momentum_for_chart(wh, slug)
+    spotify = momentum[momentum["platform"] == "spotify"].sort_values("change_7d", ascending=False)
+    columns = ["position", "name", "platform", "value", "change_7d", "change_7d_pct", "change_28d_pct"]
+    return {
+        "rows": dg.MetadataValue.int(len(momentum)),
+        "tracks": dg.MetadataValue.int(int(momentum["song_uuid"].nunique())),
+        "top_spotify_7d": _preview(spotify, columns),
+        "preview": _preview(momentum, columns),
+    }
+
+
+@_insight_asset(deps=[chart_rankings, artists])
+def chart_movers(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
+    """New entries, re-entries, exits, biggest climbers and fallers between the two newest stored editions."""
+    yield from _publish_each(context, warehouse, _movers)
+
+
+@_insight_asset(deps=[artist_audience, artist_metadata])
+def artist_growth(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
+    """Per chart artist: followers and Spotify monthly listeners over 7 and 28 days, and chart share."""
+    yield from _publish_each(context, warehouse, _growth)
 
 
 @_insight_asset(deps=[track_audience])
-def track_momentum(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def track_momentum(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """Per charted track: streams, views, Shazams and radio spins, change over 7 and 28 days."""
-    slug = chart_slug(context)
-    with failures_for_users(), warehouse.open() as wh:
-        momentum = momentum_for_chart(wh, slug)
-    spotify = momentum[momentum["platform"] == "spotify"].sort_values("change_7d", ascending=False)
-    columns = ["position", "name", "platform", "value", "change_7d", "change_7d_pct", "change_28d_pct"]
-    return dg.MaterializeResult(
-        metadata={
-            "rows": dg.MetadataValue.int(len(momentum)),
-            "tracks": dg.MetadataValue.int(int(momentum["song_uuid"].nunique())),
-            "top_spotify_7d": _preview(spotify, columns),
-            "preview": _preview(momentum, columns),
-        }
-    )
+    yield from _publish_each(context, warehouse, _momentum)
 
 
 INSIGHT_ASSETS = [chart_movers, artist_growth, track_momentum]

@@ -1,0 +1,99 @@
+"""One step, many chart partitions: each partition gets its own materialization, metadata and check result.
+
+A fleet refresh runs each asset once over a range of chart partitions (``BackfillPolicy.single_run``): the
+step fetches the union of its charts' entities once, and this module tells every partition what happened to
+its own chart. Dagster 1.13 attaches metadata per partition with ``add_asset_metadata(partition_key=...)``,
+but an ``AssetCheckResult`` in a range run loses its partition, so checks are reported as one
+``AssetCheckEvaluation`` per partition (internal API, pinned by the tests in ``test_fleet_runs.py``), each
+pointing at that partition's materialization.
+
+A chart that failed on its own (an unknown slug, a chart outside the plan) does not hide the others: they
+are materialized one by one, then the step fails naming the failed charts, so nothing stored is lost and the
+failure is visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import dagster as dg
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluation,
+    AssetCheckEvaluationTargetMaterializationData,
+)
+
+from soundcharts_assets.defs.quality import QualityOutcome
+
+
+@dataclass(frozen=True)
+class ChartOutcome:
+    """What one chart partition shows: its metadata, its check outcome, or why it failed."""
+
+    metadata: Mapping[str, Any]
+    check: QualityOutcome | None = None
+    error: str | None = None
+
+
+Event = dg.MaterializeResult | dg.AssetMaterialization | AssetCheckEvaluation | dg.Output[None]
+
+
+def publish(
+    context: dg.AssetExecutionContext,
+    outcomes: Mapping[str, ChartOutcome],
+    spec: dg.AssetCheckSpec | None = None,
+) -> Iterator[Event]:
+    """The events of a step over ``outcomes``' charts, in the order Dagster needs them."""
+    failed = {slug: outcome.error for slug, outcome in outcomes.items() if outcome.error}
+    if failed:
+        yield from _materialize_one_by_one(context, {k: v for k, v in outcomes.items() if k not in failed})
+        shown = "; ".join(f"{slug}: {error}" for slug, error in sorted(failed.items()))
+        raise dg.Failure(description=f"{len(failed)} chart(s) failed: {shown}", allow_retries=False)
+    for slug, outcome in outcomes.items():
+        context.add_asset_metadata(dict(outcome.metadata), partition_key=slug)
+    yield dg.MaterializeResult()
+    if spec is not None:
+        checks = {slug: outcome.check for slug, outcome in outcomes.items() if outcome.check is not None}
+        yield from _check_evaluations(context, spec, checks)
+
+
+def _materialize_one_by_one(
+    context: dg.AssetExecutionContext, outcomes: Mapping[str, ChartOutcome]
+) -> Iterator[dg.AssetMaterialization]:
+    for slug, outcome in outcomes.items():
+        yield dg.AssetMaterialization(asset_key=context.asset_key, partition=slug, metadata=dict(outcome.metadata))
+
+
+def _check_evaluations(
+    context: dg.AssetExecutionContext, spec: dg.AssetCheckSpec, checks: Mapping[str, QualityOutcome]
+) -> Iterator[AssetCheckEvaluation | dg.Output[None]]:
+    """One evaluation per partition, each targeting that partition's materialization (so it shows as current)."""
+    for slug, outcome in checks.items():
+        yield AssetCheckEvaluation(
+            asset_key=spec.asset_key,
+            check_name=spec.name,
+            passed=outcome.passed,
+            severity=dg.AssetCheckSeverity.WARN if outcome.severity == "warn" else dg.AssetCheckSeverity.ERROR,
+            description=outcome.summary,
+            metadata=dict(outcome.details),
+            partition=slug,
+            blocking=spec.blocking,
+            target_materialization_data=_latest_materialization(context, spec.asset_key, slug),
+        )
+    # The check's declared output; the evaluations above are what the UI shows.
+    yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(spec.key))
+
+
+def _latest_materialization(
+    context: dg.AssetExecutionContext, asset_key: dg.AssetKey, partition: str
+) -> AssetCheckEvaluationTargetMaterializationData | None:
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1
+    ).records
+    if not records:
+        return None
+    record = records[0]
+    return AssetCheckEvaluationTargetMaterializationData(
+        storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+    )
