@@ -36,7 +36,7 @@ class Catalogue:
 
     def __init__(self, seed: int = 7, song_count: int = 3000, artist_count: int = 1500,
                  ranking_editions: int = 45, today: date | None = None, charts: int | None = None,
-                 crawl_cadence: bool = True) -> None:
+                 crawl_cadence: bool = True, small_accounts: bool | None = None) -> None:
         self.seed = seed
         self._fixed_today = today
         self.anchor = today or utc_today()
@@ -46,12 +46,13 @@ class Catalogue:
         """Social audiences crawled every 2 to 15 days by audience size (else daily, like the rest)."""
         self._charts: list[ChartSpec] = CHARTS if charts is None else fleet_charts(charts)
         self._charts_by_slug = {c.slug: c for c in self._charts}
+        small = charts is not None if small_accounts is None else small_accounts
         if charts is None:
-            self._artists = build_artists(seed, artist_count)
+            self._artists = build_artists(seed, artist_count, small_accounts=small)
             self._songs = build_songs(seed, song_count, self._artists, self.anchor)
         else:
             songs, artists = fleet_pool_sizes(charts, song_count, artist_count)
-            self._artists = build_artists(seed, artists, WORLD, small_accounts=True)
+            self._artists = build_artists(seed, artists, WORLD, small_accounts=small)
             self._songs = build_songs(seed, songs, self._artists, self.anchor, WORLD_NAMES)
         self._artists_by_uuid = {a.uuid: a for a in self._artists}
         self._songs_by_uuid = {s.uuid: s for s in self._songs}
@@ -63,7 +64,7 @@ class Catalogue:
     @classmethod
     def from_config(cls, config: EmulatorConfig) -> Catalogue:
         return cls(config.seed, config.song_count, config.artist_count, config.ranking_editions, config.today,
-                   config.charts, config.crawl_cadence)
+                   config.charts, config.crawl_cadence, config.small_accounts)
 
     def today(self) -> date:
         """The last day series have data for: the fixed ``today`` knob (or clock), else the real UTC date."""
@@ -168,7 +169,8 @@ class Catalogue:
 
     # series -------------------------------------------------------------------------------------
     def song_audience(self, uuid: str, platform: str, start: date, end: date) -> list[dict[str, Any]]:
-        return series.song_audience(self.seed, self._songs_by_uuid[uuid], platform, start, end, self.today())
+        return series.song_audience(self.seed, self._songs_by_uuid[uuid], platform, start, end, self.today(),
+                                    self.anchor)
 
     def broadcast_groups(self, uuid: str, start: date, end: date) -> list[dict[str, Any]]:
         return series.broadcast_groups(self.seed, self._songs_by_uuid[uuid], start, end, self.today())
@@ -176,10 +178,11 @@ class Catalogue:
     def artist_audience(self, uuid: str, platform: str, start: date, end: date) -> list[dict[str, Any]]:
         artist = self._artists_by_uuid[uuid]
         return series.artist_audience(self.seed, artist, platform, start, end, self.today(),
-                                      self.cadence("artist", uuid, platform))
+                                      self.cadence("artist", uuid, platform), self.anchor)
 
     def monthly_listeners(self, uuid: str, start: date, end: date) -> list[dict[str, Any]]:
-        return series.monthly_listeners(self.seed, self._artists_by_uuid[uuid], start, end, self.today())
+        return series.monthly_listeners(self.seed, self._artists_by_uuid[uuid], start, end, self.today(),
+                                        self.anchor)
 
     # crawls -------------------------------------------------------------------------------------
     def cadence(self, kind: str, uuid: str, source: str) -> Cadence:

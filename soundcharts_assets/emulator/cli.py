@@ -36,6 +36,9 @@ _KNOB_OPTIONS = [
                  help="Current stats endpoints answer 403 (not in plan)."),
     click.option("--no-crawl-cadence", is_flag=True, default=False,
                  help="Crawl social audiences daily instead of every 2 to 15 days by audience size."),
+    click.option("--small-accounts/--no-small-accounts", default=None,
+                 help="Give about a third of secondary social accounts a small audience (slow crawls); default: "
+                      "on with --charts, off otherwise."),
 ]
 
 
@@ -54,7 +57,7 @@ def address_options(f: F) -> F:
 def config_from_options(**kwargs: Any) -> EmulatorConfig:
     """An EmulatorConfig from the options above; unrelated keys (host, port, ...) are ignored."""
     names = ("seed", "latency_ms", "latency_jitter_ms", "rate_limit_per_minute", "fault_rate", "quota",
-             "token_ttl_seconds", "charts")
+             "token_ttl_seconds", "charts", "small_accounts")
     knobs = {name: kwargs[name] for name in names if kwargs.get(name) is not None}
     if kwargs.get("today") is not None:
         today = kwargs["today"]

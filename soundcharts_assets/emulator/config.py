@@ -18,7 +18,7 @@ UNLIMITED_QUOTA = 1_000_000
 """What ``x-quota-remaining`` starts from when no quota is set: large enough to never run out in practice."""
 
 CATALOGUE_KNOBS = frozenset({"seed", "song_count", "artist_count", "ranking_editions", "today", "charts",
-                             "crawl_cadence"})
+                             "crawl_cadence", "small_accounts"})
 """Fixed at start: they decide the synthetic data itself."""
 
 
@@ -64,6 +64,10 @@ class EmulatorConfig:
     pools scaled for local hits; None = the default 26 charts."""
     crawl_cadence: bool = True
     """Social audiences crawled every 2 days above 5k followers, up to 15 for tiny accounts; False = daily."""
+    small_accounts: bool | None = None
+    """~30 % of artists' youtube/instagram/tiktok accounts hold a small share of their audience (crawled
+    every 3 to 15 days). None = on for a fleet (``charts``), off for the default catalogue, whose follower
+    values (all above 5k) stay as they always were."""
     current_stats_in_plan: bool = True
     """False: ``/artist|song/{uuid}/current/stats`` answer 403 not-in-plan."""
     current_stats_related_object: bool = False

@@ -61,9 +61,10 @@ def day_range(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def served_date(seed: int, day: date, today: date) -> str:
-    """Older days carry ``+02:00`` on about half of the dates, like older Soundcharts data."""
-    old = (today - day).days > OLD_OFFSET_AFTER_DAYS
+def served_date(seed: int, day: date, anchor: date) -> str:
+    """Older days carry ``+02:00`` on about half of the dates, like older Soundcharts data. "Older" is
+    relative to the catalogue's anchor (its first today), so moving the clock never re-dates a point."""
+    old = (anchor - day).days > OLD_OFFSET_AFTER_DAYS
     return iso_day(day, "+02:00" if old and unit(seed, "offset", day) < 0.5 else "+00:00")
 
 
@@ -100,7 +101,7 @@ def listening_cadence(seed: int, artist: ArtistRecord) -> Cadence:
 
 # series -----------------------------------------------------------------------------------------
 def song_audience(seed: int, song: SongRecord, platform: str, start: date, end: date,
-                  today: date) -> list[dict[str, Any]]:
+                  today: date, anchor: date | None = None) -> list[dict[str, Any]]:
     """Cumulative streams/views/Shazams per platform id; empty before release and after today."""
     scale = {"spotify": 2.0e4, "youtube": 6.0e3, "shazam": 4.0e2}[platform]
     cadence = song_cadence(seed, song, platform)
@@ -115,12 +116,12 @@ def song_audience(seed: int, song: SongRecord, platform: str, start: date, end: 
             noise = 1 + 0.0005 * normal(seed, identifier, day)
             value = scale * song.popularity * share * age ** 0.85 * noise
             plots.append({"identifier": identifier, "value": round(value)})
-        items.append({"date": served_date(seed, day, today), "plots": plots})
+        items.append({"date": served_date(seed, day, anchor or today), "plots": plots})
     return items
 
 
 def artist_audience(seed: int, artist: ArtistRecord, platform: str, start: date, end: date,
-                    today: date, cadence: Cadence | None = None) -> list[dict[str, Any]]:
+                    today: date, cadence: Cadence | None = None, anchor: date | None = None) -> list[dict[str, Any]]:
     """Follower-style counts growing at the artist's yearly rate; metrics the platform lacks are null."""
     tracked = ARTIST_METRICS[platform]
     base = _artist_base(artist) * artist.account_scale.get(platform, 1.0)
@@ -130,7 +131,7 @@ def artist_audience(seed: int, artist: ArtistRecord, platform: str, start: date,
         if not cadence.crawled(day):
             continue
         trend = (1 + artist.growth) ** ((day - _EPOCH).days / 365)
-        point: dict[str, Any] = {"date": served_date(seed, day, today)}
+        point: dict[str, Any] = {"date": served_date(seed, day, anchor or today)}
         for metric in _ALL_ARTIST_METRICS:
             if metric in tracked:
                 noise = 1 + 0.002 * normal(seed, artist.uuid, platform, metric, day)
@@ -142,7 +143,7 @@ def artist_audience(seed: int, artist: ArtistRecord, platform: str, start: date,
 
 
 def monthly_listeners(seed: int, artist: ArtistRecord, start: date, end: date,
-                      today: date) -> list[dict[str, Any]]:
+                      today: date, anchor: date | None = None) -> list[dict[str, Any]]:
     """Spotify monthly listeners: a growing trend with a seasonal wave and day-to-day noise."""
     base = 6.0e4 * artist.popularity ** 1.2
     cadence = listening_cadence(seed, artist)
@@ -153,7 +154,7 @@ def monthly_listeners(seed: int, artist: ArtistRecord, start: date, end: date,
         days = (day - _EPOCH).days
         trend = (1 + artist.growth / 2) ** (days / 365) * (1 + 0.08 * math.sin(days / 58))
         value = base * trend * (1 + 0.01 * normal(seed, artist.uuid, "listening", day))
-        items.append({"date": served_date(seed, day, today), "value": round(value)})
+        items.append({"date": served_date(seed, day, anchor or today), "value": round(value)})
     return items
 
 
