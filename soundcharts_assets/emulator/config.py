@@ -131,7 +131,8 @@ def apply_knobs(config: EmulatorConfig, knobs: dict[str, Any]) -> dict[str, Any]
         raise ValueError(f"unknown knob(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     fixed = sorted(set(knobs) & CATALOGUE_KNOBS)
     if fixed:
-        raise ValueError(f"{', '.join(fixed)} shape the catalogue and can only be set at start")
+        hint = " (move the clock with POST /__emulator/clock)" if "today" in fixed else ""
+        raise ValueError(f"{', '.join(fixed)} shape the catalogue and can only be set at start{hint}")
     coerced = {name: _coerce(name, value) for name, value in knobs.items()}
     for name, value in coerced.items():
         setattr(config, name, value)
