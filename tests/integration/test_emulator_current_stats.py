@@ -112,11 +112,3 @@ def test_current_stats_are_gated_by_the_plan_and_related_can_be_an_object(server
     assert stats["current_stats_served"] == {"artist": {"total": 1, "distinct": 1}, "song": {"total": 1, "distinct": 1}}
     assert stats["by_route_status"]["/api/v2/artist/{uuid}/current/stats"] == {"403": 1, "200": 1, "400": 1, "404": 1}
     assert stats["quota_remaining"] == 1_000_000 - 2
-
-
-def test_the_cli_flag_turns_current_stats_off() -> None:
-    from soundcharts_assets.emulator.cli import config_from_options
-
-    config = config_from_options(no_current_stats=True, today=None, charts=None)
-    assert config.current_stats_in_plan is False and config.charts is None
-    assert config_from_options(no_current_stats=False).current_stats_in_plan is True
