@@ -92,3 +92,12 @@ def test_moving_the_clock_adds_crawls_and_editions_without_touching_the_past() -
     assert catalogue.ranking("global-28", dates[0]) == ranking
     with pytest.raises(ValueError, match="only moves forward"):
         catalogue.set_today(TODAY)
+
+
+def test_a_chart_first_read_after_the_clock_moved_is_the_same_as_one_read_before() -> None:
+    early, late = Catalogue(seed=7, today=TODAY), Catalogue(seed=7, today=TODAY)
+    early.ranking("top-200-gb")
+    for catalogue in (early, late):
+        catalogue.set_today(TODAY + timedelta(days=8))
+    assert early.ranking_dates("top-200-gb") == late.ranking_dates("top-200-gb")
+    assert early.ranking("top-200-gb") == late.ranking("top-200-gb")
