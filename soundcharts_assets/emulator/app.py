@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -37,6 +38,8 @@ API_ROUTES: list[Route] = [
     Route("/api/v2/song/{uuid}/broadcast-groups", handlers.song_broadcast_groups),
     Route("/api/v2/artist/{uuid}/audience/{platform}", handlers.artist_audience),
     Route("/api/v2/artist/{uuid}/streaming/{platform}/listening", handlers.artist_listening),
+    Route("/api/v2/artist/{uuid}/current/stats", handlers.artist_current_stats),
+    Route("/api/v2/song/{uuid}/current/stats", handlers.song_current_stats),
 ]
 
 
@@ -45,17 +48,9 @@ def _state(request: Request) -> EmulatorState:
 
 
 async def team_usage(request: Request) -> JSONResponse:
-    """Free: quota and rate-limit consumption (the real shape is undocumented; these names are ours)."""
-    state = _state(request)
-    stats = state.stats()
-    config = state.config
-    return single("usage", {
-        "quota": config.quota,
-        "quotaRemaining": stats["quota_remaining"],
-        "quotaUsed": (config.quota if config.quota is not None else 1_000_000) - stats["quota_remaining"],
-        "rateLimitPerMinute": config.rate_limit_per_minute,
-        "rateLimitWindowSeconds": config.rate_limit_window_seconds,
-    })
+    """Free: the monthly quota, this calendar month's paid calls (by the emulator's clock) and the rate
+    limit. The real shape is undocumented; these names are ours (see docs/emulator.md)."""
+    return single("usage", _state(request).usage())
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -115,6 +110,18 @@ async def control_config(request: Request) -> JSONResponse:
         raise ApiError(400, str(exc)) from None
 
 
+async def control_clock(request: Request) -> JSONResponse:
+    """``GET`` the emulator's today; ``POST {"today": "YYYY-MM-DD"}`` moves it forward."""
+    state = _state(request)
+    if request.method == "POST":
+        raw = (await _json_body(request)).get("today")
+        try:
+            state.set_today(date.fromisoformat(str(raw)))
+        except ValueError as exc:
+            raise ApiError(400, f"Invalid today {raw!r}: {exc}") from None
+    return JSONResponse({"today": state.catalogue.today().isoformat()})
+
+
 async def control_publish(request: Request) -> JSONResponse:
     slug = request.path_params["slug"]
     catalogue = _state(request).catalogue
@@ -145,6 +152,7 @@ def build_app(config: EmulatorConfig | None = None, *, state: EmulatorState | No
         Route("/__emulator/reset", control_reset, methods=["POST"]),
         Route("/__emulator/config", control_config, methods=["GET", "POST"]),
         Route("/__emulator/charts/{slug}/publish", control_publish, methods=["POST"]),
+        Route("/__emulator/clock", control_clock, methods=["GET", "POST"]),
     ]
     app = Starlette(
         routes=routes,

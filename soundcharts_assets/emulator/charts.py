@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from soundcharts_assets.emulator.entities import COUNTRY_NAMES
+from soundcharts_assets.emulator.countries import WORLD, WORLD_NAMES
 
 PLATFORMS: dict[str, str] = {
     "spotify": "Spotify", "apple-music": "Apple Music", "shazam": "Shazam", "airplay": "Airplay",
@@ -38,7 +38,7 @@ class ChartSpec:
         obj: dict[str, Any] = {
             "name": self.name, "type": "top", "slug": self.slug, "platform": self.platform,
             "frequency": self.frequency, "countryCode": self.country_code,
-            "countryName": COUNTRY_NAMES.get(self.country_code) if self.country_code else None,
+            "countryName": WORLD_NAMES.get(self.country_code) if self.country_code else None,
             "cityName": None, "maxResultsCount": self.size,
             "webUrl": f"https://app.soundcharts.com/app/market/charts/song/{self.slug}",
         }
@@ -86,3 +86,44 @@ CHARTS: list[ChartSpec] = [
     _c("deezer-top-50-de", "Deezer Top 50 Germany", "deezer", "daily", "DE", 50),
 ]
 CHARTS_BY_SLUG: dict[str, ChartSpec] = {c.slug: c for c in CHARTS}
+
+
+# The fleet: the default charts first, then a Spotify daily top 200 per market, then the other platforms'
+# country charts market by market (largest first), so any prefix is a plausible subscription.
+_WEIGHT_TOTAL = sum(weight for _, _, weight, _ in WORLD)
+
+
+def _fleet_candidates() -> list[ChartSpec]:
+    by_weight = sorted(WORLD, key=lambda c: -c[2])
+    specs = list(CHARTS)
+    for code, name, weight, _ in by_weight:
+        share = weight / _WEIGHT_TOTAL
+        specs.append(_c(f"top-200-{code.lower()}", f"Top 200 {name} Daily", "spotify", "daily", code, 200,
+                        "streams", round(40_000 + 8_000_000 * share)))
+    for code, name, weight, _ in by_weight:
+        share, cc = weight / _WEIGHT_TOTAL, code.lower()
+        specs += [
+            _c(f"top-100-{cc}", f"Top 100 {name}", "apple-music", "daily", code, 100),
+            _c(f"shazam-top-200-{cc}", f"Shazam Top 200 {name}", "shazam", "daily", code, 200),
+            _c(f"deezer-top-100-{cc}", f"Deezer Top 100 {name}", "deezer", "daily", code, 100),
+            _c(f"youtube-top-100-{cc}", f"YouTube Top 100 {name} Weekly", "youtube", "weekly", code, 100,
+               "views", round(200_000 + 30_000_000 * share)),
+            _c(f"airplay-{cc}", f"Airplay {name} Weekly", "airplay", "weekly", code, 50, "spins",
+               round(150 + 20_000 * share)),
+        ]
+    unique: dict[str, ChartSpec] = {}
+    for spec in specs:
+        unique.setdefault(spec.slug, spec)
+    return list(unique.values())
+
+
+FLEET_CANDIDATES: list[ChartSpec] = _fleet_candidates()
+MAX_FLEET_CHARTS = len(FLEET_CANDIDATES)
+
+
+def fleet_charts(count: int) -> list[ChartSpec]:
+    """The first ``count`` charts of the fleet (1..MAX_FLEET_CHARTS); a superset of the default charts from
+    26 on, with ``global-28`` first."""
+    if not 1 <= count <= MAX_FLEET_CHARTS:
+        raise ValueError(f"charts={count} must be between 1 and {MAX_FLEET_CHARTS}")
+    return FLEET_CANDIDATES[:count]

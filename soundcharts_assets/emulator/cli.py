@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import click
 
+from soundcharts_assets.emulator.charts import MAX_FLEET_CHARTS
 from soundcharts_assets.emulator.config import EmulatorConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,6 +26,19 @@ _KNOB_OPTIONS = [
     click.option("--quota", type=int, default=None, help="Paid requests before every paid request gets 429."),
     click.option("--token-ttl-seconds", type=float, default=3600.0, show_default=True,
                  help="Lifetime of OAuth access tokens."),
+    click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                 help="The emulator's today (YYYY-MM-DD); default the real UTC date. Move it at runtime "
+                      "with POST /__emulator/clock."),
+    click.option("--charts", type=click.IntRange(1, MAX_FLEET_CHARTS), default=None,
+                 help="Serve a fleet of this many charts (Spotify top 200 for 62 markets, then the other "
+                      "platforms) instead of the default 26."),
+    click.option("--no-current-stats", is_flag=True, default=False,
+                 help="Current stats endpoints answer 403 (not in plan)."),
+    click.option("--no-crawl-cadence", is_flag=True, default=False,
+                 help="Crawl social audiences daily instead of every 2 to 15 days by audience size."),
+    click.option("--small-accounts/--no-small-accounts", default=None,
+                 help="Give about a third of secondary social accounts a small audience (slow crawls); default: "
+                      "on with --charts, off otherwise."),
 ]
 
 
@@ -42,8 +57,16 @@ def address_options(f: F) -> F:
 def config_from_options(**kwargs: Any) -> EmulatorConfig:
     """An EmulatorConfig from the options above; unrelated keys (host, port, ...) are ignored."""
     names = ("seed", "latency_ms", "latency_jitter_ms", "rate_limit_per_minute", "fault_rate", "quota",
-             "token_ttl_seconds")
-    return EmulatorConfig(**{name: kwargs[name] for name in names if kwargs.get(name) is not None})
+             "token_ttl_seconds", "charts", "small_accounts")
+    knobs = {name: kwargs[name] for name in names if kwargs.get(name) is not None}
+    if kwargs.get("today") is not None:
+        today = kwargs["today"]
+        knobs["today"] = today.date() if isinstance(today, datetime) else today
+    if kwargs.get("no_current_stats"):
+        knobs["current_stats_in_plan"] = False
+    if kwargs.get("no_crawl_cadence"):
+        knobs["crawl_cadence"] = False
+    return EmulatorConfig(**knobs)
 
 
 @click.command(name="emulator")

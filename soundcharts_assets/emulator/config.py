@@ -17,7 +17,8 @@ from soundcharts_assets.settings import SANDBOX_API_KEY, SANDBOX_APP_ID
 UNLIMITED_QUOTA = 1_000_000
 """What ``x-quota-remaining`` starts from when no quota is set: large enough to never run out in practice."""
 
-CATALOGUE_KNOBS = frozenset({"seed", "song_count", "artist_count", "ranking_editions", "today"})
+CATALOGUE_KNOBS = frozenset({"seed", "song_count", "artist_count", "ranking_editions", "today", "charts",
+                             "crawl_cadence", "small_accounts"})
 """Fixed at start: they decide the synthetic data itself."""
 
 
@@ -56,7 +57,21 @@ class EmulatorConfig:
     artist_count: int = 1500
     ranking_editions: int = 45
     today: date | None = None
-    """The server's idea of today (UTC); None = the real clock when the catalogue is built."""
+    """The server's idea of today (UTC); None = the real clock. Moved at runtime only through the clock
+    (``POST /__emulator/clock``, ``EmulatorServer.set_today``), which also updates this value."""
+    charts: int | None = None
+    """A fleet of this many charts (Spotify daily top 200 for 62 markets, then the other platforms), with
+    pools scaled for local hits; None = the default 26 charts."""
+    crawl_cadence: bool = True
+    """Social audiences crawled every 2 days above 5k followers, up to 15 for tiny accounts; False = daily."""
+    small_accounts: bool | None = None
+    """~30 % of artists' youtube/instagram/tiktok accounts hold a small share of their audience (crawled
+    every 3 to 15 days). None = on for a fleet (``charts``), off for the default catalogue, whose follower
+    values (all above 5k) stay as they always were."""
+    current_stats_in_plan: bool = True
+    """False: ``/artist|song/{uuid}/current/stats`` answer 403 not-in-plan."""
+    current_stats_related_object: bool = False
+    """Serve current stats' ``related`` as an object instead of the documented one-element list."""
 
 
 _RATES = ("fault_rate", "reset_rate", "stall_rate", "malformed_rate", "missing_optional_rate")
@@ -99,6 +114,12 @@ def _coerce(name: str, value: Any) -> Any:
         return {str(k): str(v) for k, v in dict(value).items()}
     if name == "phantom_next_page":
         return bool(value)
+    if name in ("current_stats_in_plan", "current_stats_related_object"):
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if not isinstance(value, (bool, int)):
+            raise ValueError(f"{name}={value!r} must be true or false")
+        return bool(value)
     return value
 
 
@@ -110,7 +131,8 @@ def apply_knobs(config: EmulatorConfig, knobs: dict[str, Any]) -> dict[str, Any]
         raise ValueError(f"unknown knob(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     fixed = sorted(set(knobs) & CATALOGUE_KNOBS)
     if fixed:
-        raise ValueError(f"{', '.join(fixed)} shape the catalogue and can only be set at start")
+        hint = " (move the clock with POST /__emulator/clock)" if "today" in fixed else ""
+        raise ValueError(f"{', '.join(fixed)} shape the catalogue and can only be set at start{hint}")
     coerced = {name: _coerce(name, value) for name, value in knobs.items()}
     for name, value in coerced.items():
         setattr(config, name, value)

@@ -78,6 +78,9 @@ class ArtistRecord:
     object: dict[str, Any]
     platforms: frozenset[str]
     """Social platforms the artist has an account on."""
+    account_scale: dict[str, float] = field(default_factory=dict)
+    """Size of an account relative to the artist's audience, per platform (missing = 1.0). Only the fleet
+    catalogue has small secondary accounts (a big act with a tiny TikTok), which are crawled less often."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,14 +125,18 @@ def _genres(rng: random.Random, root: str | None = None) -> list[dict[str, Any]]
     return [{"root": root, "sub": rng.sample(GENRES[root], k=min(2, len(GENRES[root])))}]
 
 
-def build_artists(seed: int, count: int) -> list[ArtistRecord]:
+def build_artists(seed: int, count: int, countries: list[Any] | None = None,
+                  small_accounts: bool = False) -> list[ArtistRecord]:
+    """``countries`` (code, name, weight, cities) defaults to :data:`COUNTRIES`; ``small_accounts`` gives
+    some secondary accounts a fraction of the artist's audience (fleet catalogues only)."""
+    countries = countries or COUNTRIES
     rng = random.Random(f"artists:{seed}")
     taken: set[str] = set()
     artists: list[ArtistRecord] = []
-    weights = [w for _, _, w, _ in COUNTRIES]
+    weights = [w for _, _, w, _ in countries]
     for i in range(count):
         seeded = i == 0
-        country = "US" if seeded else rng.choices(COUNTRIES, weights)[0][0]
+        country = "US" if seeded else rng.choices(countries, weights)[0][0]
         group = not seeded and rng.random() < 0.2
         name = "Billie Eilish" if seeded else (
             f"{rng.choice(_GROUP)} {rng.choice(_GROUP)}" if group
@@ -138,7 +145,7 @@ def build_artists(seed: int, count: int) -> list[ArtistRecord]:
         uuid = BILLIE_EILISH_UUID if seeded else str(uuidlib.uuid5(_NAMESPACE, f"{seed}:artist:{i}"))
         popularity = 50.0 if seeded else min(50.0, rng.paretovariate(1.3))
         stage = STAGES[min(4, int(popularity ** 0.6) - 1)] if popularity >= 1 else STAGES[0]
-        cities = next(c for code, _, _, c in COUNTRIES if code == country)
+        cities = next(c for code, _, _, c in countries if code == country)
         birth = date(2001, 12, 18) if seeded else date(1970, 1, 1) + timedelta(days=rng.randrange(365 * 35))
         genres: list[Any] = _genres(rng, "pop" if seeded else None)
         if not seeded and rng.random() < 0.05:
@@ -158,8 +165,24 @@ def build_artists(seed: int, count: int) -> list[ArtistRecord]:
         platforms = {"spotify"} | {p for p, share in (("youtube", 0.9), ("instagram", 0.8), ("tiktok", 0.55))
                                    if seeded or unit(seed, uuid, p, "account") < share}
         artists.append(ArtistRecord(uuid, slug, name, country, popularity, rng.uniform(0.05, 0.6), obj,
-                                    frozenset(platforms)))
+                                    frozenset(platforms),
+                                    _account_scale(seed, uuid, platforms) if small_accounts and not seeded
+                                    else {}))
     return artists
+
+
+SMALL_ACCOUNT_SHARE = 0.3
+"""Share of an artist's secondary accounts (youtube, instagram, tiktok) that are small in a fleet catalogue."""
+
+
+def _account_scale(seed: int, uuid: str, platforms: set[str]) -> dict[str, float]:
+    """Deterministic per (artist, platform), not drawn from the builder's generator (which would shift every
+    later artist); 0.0005 to 0.25 of the audience on a log scale, so some accounts have a few hundred fans."""
+    scale = {}
+    for platform in sorted(platforms - {"spotify"}):
+        if unit(seed, uuid, platform, "small-account") < SMALL_ACCOUNT_SHARE:
+            scale[platform] = 0.0005 * 500 ** unit(seed, uuid, platform, "account-size")
+    return scale
 
 
 def artist_ref_fields(uuid: str, slug: str, name: str) -> dict[str, Any]:
@@ -179,7 +202,9 @@ def _song_identifiers(seed: int, uuid: str, seeded: bool) -> dict[str, tuple[str
     return ids
 
 
-def build_songs(seed: int, count: int, artists: list[ArtistRecord], today: date) -> list[SongRecord]:
+def build_songs(seed: int, count: int, artists: list[ArtistRecord], today: date,
+                country_names: dict[str, str] | None = None) -> list[SongRecord]:
+    country_names = country_names or COUNTRY_NAMES
     rng = random.Random(f"songs:{seed}")
     weights = [a.popularity for a in artists]
     songs: list[SongRecord] = []
@@ -201,7 +226,7 @@ def build_songs(seed: int, count: int, artists: list[ArtistRecord], today: date)
         isrc_value = BAD_GUY_ISRC if seeded else f"{main.country_code}{token(3, seed, uuid, 'reg').upper()}" \
             f"{release.year % 100:02d}{rng.randrange(10**5):05d}"
         isrc: Any = {"value": isrc_value, "countryCode": main.country_code,
-                     "countryName": COUNTRY_NAMES[main.country_code]}
+                     "countryName": country_names[main.country_code]}
         if not seeded and rng.random() < 0.1:
             isrc = isrc_value  # the older plain-string form, which clients must also accept
         label_name, label_type = ("Interscope", "major") if seeded else rng.choice(LABELS)

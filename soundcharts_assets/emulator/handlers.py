@@ -6,16 +6,18 @@ Handlers only read the catalogue and shape envelopes; authentication, quota and 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from soundcharts_assets.emulator.charts import CHARTS_BY_SLUG, PLATFORMS
+from soundcharts_assets.emulator import current_stats
+from soundcharts_assets.emulator.charts import PLATFORMS
+from soundcharts_assets.emulator.current_stats import DEFAULT_PERIOD, MAX_PERIOD
 from soundcharts_assets.emulator.entities import artist_ref, iso_day
 from soundcharts_assets.emulator.envelopes import (
-    NOT_FOUND, NOT_IN_PLAN, ApiError, batch, collection, date_window, single,
+    NOT_FOUND, NOT_IN_PLAN, ApiError, batch, collection, date_window, page_params, single,
 )
 from soundcharts_assets.emulator.randomness import unit
 from soundcharts_assets.emulator.series import (
@@ -58,7 +60,7 @@ async def charts_by_platform(request: Request) -> JSONResponse:
 
 def _chart_slug(request: Request) -> str:
     slug = request.path_params["slug"]
-    if slug not in CHARTS_BY_SLUG:
+    if _state(request).catalogue.chart(slug) is None:
         raise ApiError(404, NOT_FOUND)
     if slug in _state(request).config.not_in_plan_charts:
         raise ApiError(403, NOT_IN_PLAN)
@@ -173,6 +175,12 @@ def _platform(request: Request, allowed: tuple[str, ...]) -> str:
     return platform
 
 
+def _served_days(request: Request, items: list[dict[str, Any]]) -> list[date]:
+    """The days of the points this answer's page carries (the same slice ``collection`` serves)."""
+    offset, limit = page_params(request)
+    return [date.fromisoformat(item["date"][:10]) for item in items[offset: offset + limit]]
+
+
 async def song_audience(request: Request) -> JSONResponse:
     state, song = _state(request), _song(request)
     platform = _platform(request, SONG_AUDIENCE_PLATFORMS)
@@ -180,22 +188,29 @@ async def song_audience(request: Request) -> JSONResponse:
         raise ApiError(404, NOT_FOUND)
     start, end = date_window(request, state.catalogue.today())
     related = {"song": {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name},
-               "platform": platform}
-    return _collection(request, state.catalogue.song_audience(song.uuid, platform, start, end), related)
+               "platform": platform,
+               "lastCrawlDate": state.catalogue.last_crawl_date("song", song.uuid, platform)}
+    items = state.catalogue.song_audience(song.uuid, platform, start, end)
+    state.served_series("song", song.uuid, platform, _served_days(request, items))
+    return _collection(request, items, related)
 
 
 async def song_broadcast_groups(request: Request) -> JSONResponse:
     state, song = _state(request), _song(request)
     _ensure_in_plan(state, "airplay")
     start, end = date_window(request, state.catalogue.today())
-    related = {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name}
+    related = {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name,
+               "lastCrawlDate": state.catalogue.last_crawl_date("song", song.uuid, "airplay")}
+    first, last = max(start, song.release_date), min(end, state.catalogue.today())
+    # The counts sum these days; a later page (past the radios) carries no day again.
+    days = [] if page_params(request)[0] else [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    state.served_series("song", song.uuid, "airplay", days)
     return _collection(request, state.catalogue.broadcast_groups(song.uuid, start, end), related)
 
 
-def _artist_related(state: EmulatorState, artist: Any, platform: str) -> dict[str, Any]:
-    crawl = datetime.combine(state.catalogue.today(), datetime.min.time(), tzinfo=timezone.utc)
+def _artist_related(state: EmulatorState, artist: Any, platform: str, source: str) -> dict[str, Any]:
     return {"artist": artist_ref(artist), "platform": platform,
-            "lastCrawlDate": crawl.replace(hour=2, minute=7, second=10).isoformat()}
+            "lastCrawlDate": state.catalogue.last_crawl_date("artist", artist.uuid, source)}
 
 
 async def artist_audience(request: Request) -> JSONResponse:
@@ -205,7 +220,8 @@ async def artist_audience(request: Request) -> JSONResponse:
         raise ApiError(404, f"No social account found for artist {artist.uuid} on {platform}")
     start, end = date_window(request, state.catalogue.today())
     items = state.catalogue.artist_audience(artist.uuid, platform, start, end)
-    return _collection(request, items, _artist_related(state, artist, platform))
+    state.served_series("artist", artist.uuid, platform, _served_days(request, items))
+    return _collection(request, items, _artist_related(state, artist, platform, platform))
 
 
 async def artist_listening(request: Request) -> JSONResponse:
@@ -213,4 +229,47 @@ async def artist_listening(request: Request) -> JSONResponse:
     platform = _platform(request, LISTENING_PLATFORMS)
     start, end = date_window(request, state.catalogue.today())
     items = state.catalogue.monthly_listeners(artist.uuid, start, end)
-    return _collection(request, items, _artist_related(state, artist, platform))
+    state.served_series("artist", artist.uuid, "spotify_listening", _served_days(request, items))
+    return _collection(request, items, _artist_related(state, artist, platform, "listening"))
+
+
+# current stats ----------------------------------------------------------------------------------
+def _period(request: Request) -> int:
+    raw = request.query_params.get("period") or str(DEFAULT_PERIOD)
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PERIOD:
+        raise ApiError(400, f"Invalid value for period: {raw!r}, expected 1 to {MAX_PERIOD} days")
+    return int(raw)
+
+
+def _current_stats_answer(state: EmulatorState, related: dict[str, Any], body: dict[str, Any]) -> JSONResponse:
+    """``related`` as the docs draw it (a one-element list) unless the knob asks for an object."""
+    shaped: Any = related if state.config.current_stats_related_object else [related]
+    return JSONResponse({"related": shaped, **body, "errors": []})
+
+
+def _stats_gate(state: EmulatorState) -> set[str]:
+    """403 when current stats are not in the plan; else the platforms that are."""
+    if not state.config.current_stats_in_plan:
+        raise ApiError(403, NOT_IN_PLAN)
+    return (set(SONG_AUDIENCE_PLATFORMS) | set(ARTIST_AUDIENCE_PLATFORMS)) - state.config.not_in_plan_platforms
+
+
+async def artist_current_stats(request: Request) -> JSONResponse:
+    state = _state(request)
+    platforms = _stats_gate(state)
+    artist, period = _artist(request), _period(request)
+    state.served_current_stats("artist", artist.uuid)
+    related = {**artist_ref(artist), "period": period}
+    return _current_stats_answer(state, related, current_stats.artist_current_stats(
+        state.catalogue, artist.uuid, period, platforms))
+
+
+async def song_current_stats(request: Request) -> JSONResponse:
+    state = _state(request)
+    platforms = _stats_gate(state)
+    song, period = _song(request), _period(request)
+    state.served_current_stats("song", song.uuid)
+    related = {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name,
+               "imageUrl": song.object["imageUrl"], "period": period}
+    return _current_stats_answer(state, related, current_stats.song_current_stats(
+        state.catalogue, song.uuid, period, platforms))

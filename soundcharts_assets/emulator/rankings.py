@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -20,6 +21,8 @@ from soundcharts_assets.emulator.entities import SongRecord, iso_day
 from soundcharts_assets.emulator.randomness import normal
 
 WARMUP_EDITIONS = 20
+LOCAL_BONUS = 1.2
+"""How much a country chart favours songs from its country (on the log-popularity scale)."""
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,13 @@ class ChartHistory:
     """The editions of one chart, simulated once and extended by :meth:`publish`."""
 
     def __init__(self, spec: ChartSpec, songs: list[SongRecord], seed: int, today: date,
-                 editions: int) -> None:
+                 editions: int, local_bonus: float = LOCAL_BONUS,
+                 platform_noise: Mapping[str, float] | None = None) -> None:
+        """``platform_noise`` (song uuid -> the platform's normal draw) may be shared by the charts of a
+        platform: the same numbers :func:`normal` gives, computed once."""
         self.spec = spec
+        self._local_bonus = local_bonus
+        self._platform_noise = platform_noise
         self._step = timedelta(days=7 if spec.frequency == "weekly" else 1)
         self._unit = "week" if spec.frequency == "weekly" else "day"
         self._rng = random.Random(f"{seed}:{spec.slug}:walk")
@@ -65,11 +73,14 @@ class ChartHistory:
         """The songs that can ever chart here: the strongest for this platform and country, plus newcomers."""
         spec = self.spec
 
+        shared = self._platform_noise
+
         def affinity(song: SongRecord) -> float:
-            score = math.log(song.popularity) + 0.35 * normal(seed, spec.platform, song.uuid)
+            noise = shared[song.uuid] if shared is not None else normal(seed, spec.platform, song.uuid)
+            score = math.log(song.popularity) + 0.35 * noise
             if spec.country_code:
                 score += 0.3 * normal(seed, spec.country_code, song.uuid)
-                score += 1.2 if song.country_code == spec.country_code else 0.0
+                score += self._local_bonus if song.country_code == spec.country_code else 0.0
             return score
 
         self._affinity = {s.uuid: affinity(s) for s in songs}
@@ -129,6 +140,11 @@ class ChartHistory:
     def editions(self) -> list[Edition]:
         """Served editions, oldest first (the warm-up ones are history only)."""
         return self._editions[WARMUP_EDITIONS:]
+
+    def catch_up(self, latest: date) -> None:
+        """Append the editions due up to ``latest`` (a moved clock); past editions stay as they are."""
+        while self._editions[-1].date.date() + self._step <= latest:
+            self._append(self._editions[-1].date.date() + self._step)
 
     def publish(self) -> datetime:
         """Simulate the next edition (a day or a week after the latest) and return its date."""

@@ -1,8 +1,9 @@
 """Audience and airplay time series as pure functions of (seed, entity, platform, date).
 
 Any window gives the same values for the same day, so a client can fetch overlapping 90-day windows and
-the emulator never stores a series. Realism that clients must cope with: days are missing (~7 %), older
-days carry a ``+02:00`` offset, metrics a platform does not track are ``null``.
+the emulator never stores a series. Realism that clients must cope with: a day has a point only when the
+series was crawled that day (``crawls.py``: social audiences every 2 to 15 days, the rest daily, ~7 % of
+crawls failed), older days carry a ``+02:00`` offset, metrics a platform does not track are ``null``.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
+from soundcharts_assets.emulator.crawls import Cadence, social_interval_days
 from soundcharts_assets.emulator.entities import COUNTRY_NAMES, ArtistRecord, SongRecord, iso_day
 from soundcharts_assets.emulator.randomness import normal, unit
 
 SONG_AUDIENCE_PLATFORMS = ("spotify", "youtube", "shazam")
 ARTIST_AUDIENCE_PLATFORMS = ("spotify", "youtube", "instagram", "tiktok")
 LISTENING_PLATFORMS = ("spotify",)
-GAP_SHARE = 0.07
 OLD_OFFSET_AFTER_DAYS = 45
 _EPOCH = date(2015, 1, 1)
 
@@ -60,23 +61,53 @@ def day_range(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def served_date(seed: int, day: date, today: date) -> str:
-    """Older days carry ``+02:00`` on about half of the dates, like older Soundcharts data."""
-    old = (today - day).days > OLD_OFFSET_AFTER_DAYS
+def served_date(seed: int, day: date, anchor: date) -> str:
+    """Older days carry ``+02:00`` on about half of the dates, like older Soundcharts data. "Older" is
+    relative to the catalogue's anchor (its first today), so moving the clock never re-dates a point."""
+    old = (anchor - day).days > OLD_OFFSET_AFTER_DAYS
     return iso_day(day, "+02:00" if old and unit(seed, "offset", day) < 0.5 else "+00:00")
 
 
-def _present(seed: int, key: str, platform: str, day: date) -> bool:
-    return unit(seed, key, platform, "gap", day) >= GAP_SHARE
+# cadences --------------------------------------------------------------------------------------
+def _artist_base(artist: ArtistRecord) -> float:
+    return 2.0e4 * artist.popularity ** 1.4
 
 
+def account_size(artist: ArtistRecord, platform: str) -> float:
+    """The account's follower level without trend or noise: what decides its crawl cadence."""
+    return _artist_base(artist) * artist.account_scale.get(platform, 1.0) * \
+        ARTIST_METRICS[platform]["followerCount"]
+
+
+def song_cadence(seed: int, song: SongRecord, platform: str) -> Cadence:
+    """Streams, views and Shazam counts are crawled daily from the release on."""
+    return Cadence(seed, song.uuid, platform, since=song.release_date)
+
+
+def airplay_cadence(seed: int, song: SongRecord) -> Cadence:
+    """Radio monitoring never stops: daily, without failed days."""
+    return Cadence(seed, song.uuid, "airplay", since=song.release_date, gaps=False)
+
+
+def artist_cadence(seed: int, artist: ArtistRecord, platform: str, by_size: bool = True) -> Cadence:
+    """Every 2 days above 5k followers, up to 15 for tiny accounts; daily when ``by_size`` is off."""
+    interval = social_interval_days(account_size(artist, platform)) if by_size else 1
+    return Cadence(seed, artist.uuid, platform, interval)
+
+
+def listening_cadence(seed: int, artist: ArtistRecord) -> Cadence:
+    return Cadence(seed, artist.uuid, "listening")
+
+
+# series -----------------------------------------------------------------------------------------
 def song_audience(seed: int, song: SongRecord, platform: str, start: date, end: date,
-                  today: date) -> list[dict[str, Any]]:
+                  today: date, anchor: date | None = None) -> list[dict[str, Any]]:
     """Cumulative streams/views/Shazams per platform id; empty before release and after today."""
     scale = {"spotify": 2.0e4, "youtube": 6.0e3, "shazam": 4.0e2}[platform]
+    cadence = song_cadence(seed, song, platform)
     items = []
     for day in day_range(max(start, song.release_date), min(end, today)):
-        if not _present(seed, song.uuid, platform, day):
+        if not cadence.crawled(day):
             continue
         age = (day - song.release_date).days + 1
         plots = []
@@ -85,21 +116,22 @@ def song_audience(seed: int, song: SongRecord, platform: str, start: date, end: 
             noise = 1 + 0.0005 * normal(seed, identifier, day)
             value = scale * song.popularity * share * age ** 0.85 * noise
             plots.append({"identifier": identifier, "value": round(value)})
-        items.append({"date": served_date(seed, day, today), "plots": plots})
+        items.append({"date": served_date(seed, day, anchor or today), "plots": plots})
     return items
 
 
 def artist_audience(seed: int, artist: ArtistRecord, platform: str, start: date, end: date,
-                    today: date) -> list[dict[str, Any]]:
+                    today: date, cadence: Cadence | None = None, anchor: date | None = None) -> list[dict[str, Any]]:
     """Follower-style counts growing at the artist's yearly rate; metrics the platform lacks are null."""
     tracked = ARTIST_METRICS[platform]
-    base = 2.0e4 * artist.popularity ** 1.4
+    base = _artist_base(artist) * artist.account_scale.get(platform, 1.0)
+    cadence = cadence or artist_cadence(seed, artist, platform)
     items = []
     for day in day_range(start, min(end, today)):
-        if not _present(seed, artist.uuid, platform, day):
+        if not cadence.crawled(day):
             continue
         trend = (1 + artist.growth) ** ((day - _EPOCH).days / 365)
-        point: dict[str, Any] = {"date": served_date(seed, day, today)}
+        point: dict[str, Any] = {"date": served_date(seed, day, anchor or today)}
         for metric in _ALL_ARTIST_METRICS:
             if metric in tracked:
                 noise = 1 + 0.002 * normal(seed, artist.uuid, platform, metric, day)
@@ -111,17 +143,18 @@ def artist_audience(seed: int, artist: ArtistRecord, platform: str, start: date,
 
 
 def monthly_listeners(seed: int, artist: ArtistRecord, start: date, end: date,
-                      today: date) -> list[dict[str, Any]]:
+                      today: date, anchor: date | None = None) -> list[dict[str, Any]]:
     """Spotify monthly listeners: a growing trend with a seasonal wave and day-to-day noise."""
     base = 6.0e4 * artist.popularity ** 1.2
+    cadence = listening_cadence(seed, artist)
     items = []
     for day in day_range(start, min(end, today)):
-        if not _present(seed, artist.uuid, "listening", day):
+        if not cadence.crawled(day):
             continue
         days = (day - _EPOCH).days
         trend = (1 + artist.growth / 2) ** (days / 365) * (1 + 0.08 * math.sin(days / 58))
         value = base * trend * (1 + 0.01 * normal(seed, artist.uuid, "listening", day))
-        items.append({"date": served_date(seed, day, today), "value": round(value)})
+        items.append({"date": served_date(seed, day, anchor or today), "value": round(value)})
     return items
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
@@ -102,6 +102,14 @@ class EmulatorServer:
 
     def publish_edition(self, slug: str) -> datetime:
         return self.catalogue.publish_edition(slug)
+
+    def today(self) -> date:
+        """The emulator's clock (``GET /__emulator/clock``)."""
+        return self.catalogue.today()
+
+    def set_today(self, day: date) -> date:
+        """Move the clock forward (``POST /__emulator/clock``); ValueError for a day before today."""
+        return self.state.set_today(day)
 
 
 def run_emulator(config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = 8765) -> None:

@@ -11,10 +11,13 @@ import secrets
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from soundcharts_assets.emulator.catalogue import Catalogue
 from soundcharts_assets.emulator.config import UNLIMITED_QUOTA, EmulatorConfig, apply_knobs, config_as_json
+from soundcharts_assets.emulator.counters import SeriesCounters
 
 
 class EmulatorState:
@@ -23,6 +26,9 @@ class EmulatorState:
         self.catalogue = catalogue or Catalogue.from_config(config)
         self._lock = threading.Lock()
         self.quota_remaining = self._initial_quota()
+        self.usage_month = self._month()
+        self.used_this_month = 0
+        """Paid answers since the month began by the emulator's clock (or since the quota was refilled)."""
         self._tokens: dict[str, float] = {}
         self._window: deque[float] = deque()
         self._faults = random.Random(f"{config.seed}:faults")
@@ -32,6 +38,20 @@ class EmulatorState:
     def _initial_quota(self) -> int:
         return UNLIMITED_QUOTA if self.config.quota is None else self.config.quota
 
+    def _month(self) -> str:
+        return self.catalogue.today().strftime("%Y-%m")
+
+    def _refill_quota(self) -> None:
+        self.quota_remaining = self._initial_quota()
+        self.used_this_month = 0
+
+    def _roll_month(self) -> None:
+        """A new calendar month (by the emulator's clock) starts a fresh monthly quota. Call under the lock."""
+        month = self._month()
+        if month != self.usage_month:
+            self.usage_month = month
+            self._refill_quota()
+
     def _zero_counters(self) -> None:
         self.requests_total = 0
         self.by_route: Counter[str] = Counter()
@@ -40,6 +60,7 @@ class EmulatorState:
         self.in_flight = 0
         self.max_concurrent = 0
         self.metadata_served: dict[str, Counter[str]] = {"song": Counter(), "artist": Counter()}
+        self.series = SeriesCounters()
 
     # counters -----------------------------------------------------------------------------------
     def enter(self) -> None:
@@ -52,6 +73,15 @@ class EmulatorState:
         with self._lock:
             self.metadata_served[kind].update(uuids)
 
+    def served_series(self, kind: str, uuid: str, source: str, days: Iterable[date]) -> None:
+        """Count a series answer and its points per (uuid, source, day), so refetches show as waste."""
+        with self._lock:
+            self.series.served_series(kind, uuid, source, days)
+
+    def served_current_stats(self, kind: str, uuid: str) -> None:
+        with self._lock:
+            self.series.served_current_stats(kind, uuid)
+
     def leave(self, route: str, status: str) -> None:
         with self._lock:
             self.in_flight -= 1
@@ -62,6 +92,7 @@ class EmulatorState:
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
+            self._roll_month()
             return {
                 "requests_total": self.requests_total,
                 "by_route": dict(self.by_route),
@@ -74,6 +105,27 @@ class EmulatorState:
                     kind: {"total": sum(counts.values()), "distinct": len(counts)}
                     for kind, counts in self.metadata_served.items()
                 },
+                **self.series.as_json(),
+                "today": self.catalogue.today().isoformat(),
+                "usage_month": self.usage_month,
+                "used_this_month": self.used_this_month,
+            }
+
+    def usage(self) -> dict[str, Any]:
+        """The team's usage as ``/api/v2/team/usage`` reports it (names are ours; the real ones are not
+        documented)."""
+        with self._lock:
+            self._roll_month()
+            quota = self._initial_quota()
+            return {
+                "quota": self.config.quota,
+                "quotaRemaining": self.quota_remaining,
+                "quotaUsed": quota - self.quota_remaining,
+                "monthlyQuota": quota,
+                "usedThisMonth": self.used_this_month,
+                "month": self.usage_month,
+                "rateLimitPerMinute": self.config.rate_limit_per_minute,
+                "rateLimitWindowSeconds": self.config.rate_limit_window_seconds,
             }
 
     def reset(self, quota: bool = False) -> dict[str, Any]:
@@ -83,7 +135,7 @@ class EmulatorState:
             self._zero_counters()
             self.in_flight = in_flight
             if quota:
-                self.quota_remaining = self._initial_quota()
+                self._refill_quota()
                 self._window.clear()
         return self.stats()
 
@@ -92,7 +144,7 @@ class EmulatorState:
         with self._lock:
             applied = apply_knobs(self.config, knobs)
             if "quota" in applied:
-                self.quota_remaining = self._initial_quota()
+                self._refill_quota()
             if "rate_limit_per_minute" in applied or "rate_limit_window_seconds" in applied:
                 self._window.clear()
         return config_as_json(self.config)
@@ -101,8 +153,19 @@ class EmulatorState:
     def charge(self) -> int:
         """One paid 2xx response: take one from the quota and return what remains."""
         with self._lock:
+            self._roll_month()
             self.quota_remaining = max(0, self.quota_remaining - 1)
+            self.used_this_month += 1
             return self.quota_remaining
+
+    # clock --------------------------------------------------------------------------------------
+    def set_today(self, day: date) -> date:
+        """Move the emulator's clock forward (ValueError backwards); a new month refills the quota."""
+        with self._lock:
+            self.catalogue.set_today(day)
+            self.config.today = day
+            self._roll_month()
+            return day
 
     def rate_limited_for(self) -> int | None:
         """Record a request in the sliding window, or return the whole seconds until a slot frees."""
