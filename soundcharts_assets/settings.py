@@ -31,8 +31,6 @@ from soundcharts_assets.soundcharts.config import (
 )
 
 __all__ = [
-    "SANDBOX_API_KEY",  # re-exported for the demo and the emulator, which must not import the client
-    "SANDBOX_APP_ID",
     "AutomationSettings",
     "FreshnessSettings",
     "SettingsError",

@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from soundcharts_assets.settings import SANDBOX_API_KEY, SANDBOX_APP_ID, project_root
+from soundcharts_assets.settings import project_root
+from soundcharts_assets.soundcharts.config import SANDBOX_API_KEY, SANDBOX_APP_ID
 
 REAL_CREDENTIAL_VARIABLES = ("SOUNDCHARTS_API_KEY", "SOUNDCHARTS_CLIENT_ID")
 Echo = Callable[[str], None]

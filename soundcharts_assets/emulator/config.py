@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from soundcharts_assets.settings import SANDBOX_API_KEY, SANDBOX_APP_ID
+SANDBOX_APP_ID = "soundcharts"
+SANDBOX_API_KEY = "soundcharts"
+"""The public sandbox pair the real API accepts (docs section 1); the emulator accepts it too. The emulator
+is a server of its own and imports nothing from the client or the app, so it names the pair itself."""
 
 UNLIMITED_QUOTA = 1_000_000
 """What ``x-quota-remaining`` starts from when no quota is set: large enough to never run out in practice."""
 
-CATALOGUE_KNOBS = frozenset({"seed", "song_count", "artist_count", "ranking_editions", "today", "charts",
-                             "crawl_cadence", "small_accounts"})
+CATALOGUE_KNOBS = frozenset(
+    {"seed", "song_count", "artist_count", "ranking_editions", "today", "charts", "crawl_cadence", "small_accounts"}
+)
 """Fixed at start: they decide the synthetic data itself."""
 
 
