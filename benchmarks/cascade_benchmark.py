@@ -91,7 +91,7 @@ def dagster_run(server: Any, slug: str, rate: int, latency_ms: float) -> dict[st
     gc_before = children_maxrss_mb()
     with ChildMemorySampler(exclude=server.pid) as sampler:
         started, launched_at = time.monotonic(), time.time()
-        success, run_id, failure = run_cascade(slug)
+        success, run_id, failure = run_cascade([slug])
         wall = time.monotonic() - started
     stats = server.stats()
     calls = stats["requests_total"]

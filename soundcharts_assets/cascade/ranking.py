@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from soundcharts_assets.cascade.pool import run_concurrently
@@ -19,15 +19,16 @@ def refresh_rankings(
     client: SoundchartsClient,
     warehouse: Warehouse,
     slugs: Sequence[str],
-    at: datetime | None = None,
+    at: Mapping[str, datetime | None] | None = None,
     workers: int = 8,
 ) -> dict[str, StepReport]:
-    """Fetch one edition per chart (the latest, or the one at ``at``) and store it; history is kept."""
+    """Fetch one edition per chart (the latest, or the one ``at`` names for it) and store it; history is kept."""
+    editions = at or {}
     reports = ChartReports(client, slugs)
 
     def refresh(slug: str) -> None:
         try:
-            ranking = reports.charge(slug, lambda: client.get_chart_ranking(slug, at))
+            ranking = reports.charge(slug, lambda: client.get_chart_ranking(slug, editions.get(slug)))
         except CHART_ERRORS as error:  # this chart fails; the others of the fleet go on
             message = str(error)
             reports.update([slug], lambda report: setattr(report, "error", message))

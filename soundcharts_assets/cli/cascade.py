@@ -67,16 +67,23 @@ def _wanted_charts(slugs: tuple[str, ...], all_charts: bool, registered) -> list
 
 
 def _refresh(slugs: list[str], at, wait: bool):  # type: ignore[no-untyped-def]
+    """One run per block of adjacent charts; every chart answers with its block's run."""
     from soundcharts_assets.cli.launch import LaunchOutcome, launch_cascade, run_cascade
-    from soundcharts_assets.cli.registry import stored_tracks_count
+    from soundcharts_assets.cli.registry import registered_slugs, stored_tracks_count
+    from soundcharts_assets.defs.partition_ranges import range_blocks
 
-    outcomes = []
-    for slug in slugs:
+    outcomes = {}
+    for block in range_blocks(registered_slugs(), slugs):
         if wait:
-            success, run_id, failure = run_cascade(slug, at)
-            message = f"cascade for {slug} succeeded" if success else f"cascade for {slug} failed: {failure}"
+            success, run_id, failure = run_cascade(block, at)
         else:
-            run_id, success = launch_cascade(slug, at), True
-            message = f"cascade for {slug} submitted; the dagster-daemon runs queued runs (make dev starts one)"
-        outcomes.append(LaunchOutcome(success, message, run_id, stored_tracks_count(slug)))
-    return outcomes
+            run_id, success, failure = launch_cascade(block, at), True, ""
+        for slug in block:
+            if not wait:
+                message = f"cascade for {slug} submitted; the dagster-daemon runs queued runs (make dev starts one)"
+            elif success:
+                message = f"cascade for {slug} succeeded"
+            else:
+                message = f"cascade for {slug} failed: {failure}"
+            outcomes[slug] = LaunchOutcome(success, message, run_id, stored_tracks_count(slug))
+    return [outcomes[slug] for slug in slugs]

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from soundcharts_assets.settings import project_root
+from soundcharts_assets.settings import data_dir_from_env, project_root
 from soundcharts_assets.soundcharts.config import SANDBOX_API_KEY, SANDBOX_APP_ID
 
 REAL_CREDENTIAL_VARIABLES = ("SOUNDCHARTS_API_KEY", "SOUNDCHARTS_CLIENT_ID")
@@ -61,7 +61,7 @@ def run_demo(slug: str, echo: Echo = print) -> bool:
         echo(f"emulator: {server.url}")
         register_chart(slug, "none")
         server.reset_stats()
-        success, run_id, failure = run_cascade(slug)
+        success, run_id, failure = run_cascade([slug])
         calls = server.stats()["requests_total"]
     warehouse = Warehouse.from_env()
     try:
@@ -73,6 +73,8 @@ def run_demo(slug: str, echo: Echo = print) -> bool:
     echo(f"warehouse: {url}")
     for name, value in summary.items():
         echo(f"  {name:<24} {value}")
+    pictures = sorted(path.name for path in (data_dir_from_env() / "reports" / slug).glob("*.png"))
+    echo(f"  {'insight_pictures':<24} {', '.join(pictures) or '-'} (chart_movers, artist_growth, track_momentum)")
     echo(f"  {'api_calls':<24} {calls}")
     echo(f"  {'seconds':<24} {time.monotonic() - started:.1f}")
     return success

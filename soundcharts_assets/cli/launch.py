@@ -1,4 +1,5 @@
-"""Launching the cascade for one chart from the command line, as the old "Trigger Cascade" button did.
+"""Launching the cascade from the command line, as the old "Trigger Cascade" button did, for one chart or a
+range of adjacent ones in one run.
 
 ``launch_cascade`` submits a run through the instance's run coordinator (the daemon picks queued runs up),
 exactly as the Dagster UI would. ``run_cascade`` executes the run in this process and waits for it; the run
@@ -13,12 +14,14 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 from soundcharts_assets.cli.errors import UserError
 from soundcharts_assets.defs.names import CASCADE_JOB_NAME, DEFINITIONS_MODULE
+from soundcharts_assets.defs.partition_ranges import run_tags
 from soundcharts_assets.settings import dagster_home_from_env, project_root
 
 
@@ -54,12 +57,13 @@ def cascade_run_config(ranking_date: datetime | None) -> dict:
     return {"ops": {"chart_rankings": {"config": {"ranking_date": ranking_date.isoformat()}}}}
 
 
-def cascade_tags(slug: str, trigger: str) -> dict[str, str]:
-    return {"dagster/partition": slug, "soundcharts/trigger": trigger}
+def cascade_tags(charts: Sequence[str], trigger: str) -> dict[str, str]:
+    """One chart's partition, or the range of several adjacent ones (defs/partition_ranges.py)."""
+    return {**run_tags(charts), "soundcharts/trigger": trigger}
 
 
-def launch_cascade(slug: str, ranking_date: datetime | None = None) -> str:
-    """Submit a cascade run to the instance (queued for the daemon) and return its run id."""
+def launch_cascade(charts: Sequence[str], ranking_date: datetime | None = None) -> str:
+    """Submit one cascade run for adjacent ``charts`` (queued for the daemon) and return its run id."""
     ensure_dagster_home()
     run_id = str(uuid.uuid4())
     command = [
@@ -86,8 +90,8 @@ def launch_cascade(slug: str, ranking_date: datetime | None = None) -> str:
     return run_id
 
 
-def run_cascade(slug: str, ranking_date: datetime | None = None) -> tuple[bool, str, str]:
-    """Execute the cascade run in this process; returns (success, run_id, failure message)."""
+def run_cascade(charts: Sequence[str], ranking_date: datetime | None = None) -> tuple[bool, str, str]:
+    """Execute one cascade run for adjacent ``charts`` in this process; (success, run_id, failure message)."""
     import dagster as dg
 
     from soundcharts_assets.definitions import cascade_job_for_cli
@@ -99,7 +103,7 @@ def run_cascade(slug: str, ranking_date: datetime | None = None) -> tuple[bool, 
         result = dg.execute_job(
             dg.reconstructable(cascade_job_for_cli),
             instance=instance,
-            tags=cascade_tags(slug, "cli"),
+            tags=cascade_tags(charts, "cli"),
             run_config={**cascade_run_config(ranking_date), **quiet_console},
             raise_on_error=False,
         )

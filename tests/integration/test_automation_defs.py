@@ -39,12 +39,16 @@ def test_sensor_requests_each_new_edition_once_for_one_call_per_chart(env):
 
         emulator.reset_stats()
         first = evaluate_sensor(instance)
-        assert sorted(r.partition_key for r in first.run_requests) == ["airplay-fr", "global-28"]
-        keys = {r.partition_key: r.run_key for r in first.run_requests}
-        assert keys["global-28"] == f"global-28:{latest['global-28'].date().isoformat()}"
-        request = next(r for r in first.run_requests if r.partition_key == "global-28")
-        ranking_config = request.run_config["ops"]["chart_rankings"]["config"]["ranking_date"]
-        assert datetime.fromisoformat(ranking_config).date() == latest["global-28"].date()
+        # Charts registered together are one range of partitions: one run refreshes both, each pinned to the
+        # edition the sensor saw.
+        [request] = first.run_requests
+        assert request.tags["dagster/asset_partition_range_start"] == "global-28"
+        assert request.tags["dagster/asset_partition_range_end"] == "airplay-fr"
+        editions = request.run_config["ops"]["chart_rankings"]["config"]["editions"]
+        assert {slug: datetime.fromisoformat(day).date() for slug, day in editions.items()} == {
+            slug: day.date() for slug, day in latest.items()
+        }
+        assert request.run_key.startswith("global-28..airplay-fr(2):")
         assert emulator.stats()["by_route"] == {DATES_ROUTE: 2}
 
         second = evaluate_sensor(instance, first.cursor)
@@ -100,3 +104,26 @@ def test_schedules_request_only_registered_charts_on_their_cadence(env):
         weekly = weekly_charts_schedule(context)
     assert [(r.partition_key, r.run_key) for r in daily] == [("global-28", "global-28:daily:2026-11-21")]
     assert [r.partition_key for r in weekly] == ["airplay-us"]
+
+
+def test_a_schedule_refreshes_adjacent_charts_in_one_run_and_skips_with_a_reason(env):
+    _, url = env
+    wh = Warehouse(url)
+    wh.migrate()
+    for slug, cadence in [("global-28", "daily"), ("top-200-gb", "daily"), ("airplay-us", "weekly")]:
+        wh.register_chart(slug, cadence)
+    wh.dispose()
+    tick = datetime(2026, 11, 21, 7, tzinfo=timezone.utc)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["global-28", "top-200-gb", "airplay-us"])
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=tick, resources={"warehouse": WarehouseResource()}
+        )
+        [daily] = daily_charts_schedule(context)
+        instance.delete_dynamic_partition(CHARTS_PARTITIONS_NAME, "airplay-us")
+        weekly = weekly_charts_schedule(context)
+    assert daily.tags["dagster/asset_partition_range_start"] == "global-28"
+    assert daily.tags["dagster/asset_partition_range_end"] == "top-200-gb"
+    assert daily.run_key == "global-28..top-200-gb(2):daily:2026-11-21"
+    assert isinstance(weekly, dg.SkipReason)
+    assert weekly.skip_message == "no registered chart has the 'weekly' sync schedule"

@@ -43,10 +43,15 @@ def _crawled_on(body: dict) -> date:
 
 def test_large_accounts_every_two_days_small_ones_every_fifteen(fleet: EmulatorServer) -> None:
     catalogue = fleet.catalogue
-    charted = {a for e in catalogue.ranking("top-200-gb")
-               for a in catalogue.song_record(e["song"]["uuid"]).artist_uuids}
-    small = next((u, p) for u in sorted(charted) for p in sorted(catalogue.artist_record(u).platforms)
-                 if catalogue.cadence("artist", u, p).interval == 15)
+    charted = {
+        a for e in catalogue.ranking("top-200-gb") for a in catalogue.song_record(e["song"]["uuid"]).artist_uuids
+    }
+    small = next(
+        (u, p)
+        for u in sorted(charted)
+        for p in sorted(catalogue.artist_record(u).platforms)
+        if catalogue.cadence("artist", u, p).interval == 15
+    )
     with client(fleet) as http:
         big = http.get(f"/api/v2/artist/{BILLIE}/audience/instagram", params=WINDOW).json()
         tiny = http.get(f"/api/v2/artist/{small[0]}/audience/{small[1]}", params=WINDOW).json()
@@ -77,13 +82,18 @@ def test_the_default_catalogue_crawls_social_audiences_every_two_days(shared_emu
         body = http.get(f"/api/v2/artist/{BILLIE}/audience/tiktok", params=window).json()
     days = _days(body)
     assert all(g % 2 == 0 for g in _gaps(days)) and _crawled_on(body) == days[-1]
-    assert body["items"] == shared_emulator.catalogue.artist_audience(BILLIE, "tiktok", today - timedelta(days=60), today)
+    assert body["items"] == shared_emulator.catalogue.artist_audience(
+        BILLIE, "tiktok", today - timedelta(days=60), today
+    )
 
 
 def test_counters_show_series_and_points_served_twice(emulator: EmulatorServer) -> None:
     today = emulator.catalogue.today()
     first = {"startDate": (today - timedelta(days=20)).isoformat(), "endDate": today.isoformat()}
-    overlap = {"startDate": (today - timedelta(days=30)).isoformat(), "endDate": (today - timedelta(days=10)).isoformat()}
+    overlap = {
+        "startDate": (today - timedelta(days=30)).isoformat(),
+        "endDate": (today - timedelta(days=10)).isoformat(),
+    }
     with client(emulator) as http:
         a = http.get(f"/api/v2/song/{BAD_GUY}/audience/shazam", params=first).json()
         b = http.get(f"/api/v2/song/{BAD_GUY}/audience/shazam", params=overlap).json()
@@ -94,12 +104,19 @@ def test_counters_show_series_and_points_served_twice(emulator: EmulatorServer) 
         stats = http.get("/__emulator/stats").json()
     song_days = set(_days(a)) | set(_days(b))
     assert stats["series_served"] == {"song": {"total": 3, "distinct": 2}, "artist": {"total": 2, "distinct": 2}}
-    assert stats["points_served"]["song"] == {"total": len(a["items"]) + len(b["items"]) + 21,
-                                              "distinct": len(song_days) + 21}
-    assert stats["points_served"]["artist"]["total"] == stats["points_served"]["artist"]["distinct"] \
+    assert stats["points_served"]["song"] == {
+        "total": len(a["items"]) + len(b["items"]) + 21,
+        "distinct": len(song_days) + 21,
+    }
+    assert (
+        stats["points_served"]["artist"]["total"]
+        == stats["points_served"]["artist"]["distinct"]
         == len(c["items"]) + len(d["items"])
+    )
     assert stats["points_served"]["song"]["total"] > stats["points_served"]["song"]["distinct"]
     assert {"metadata_served", "by_route", "quota_remaining", "today"} <= set(stats)
     emulator.reset_stats()
-    assert emulator.stats()["points_served"] == {"song": {"total": 0, "distinct": 0},
-                                                 "artist": {"total": 0, "distinct": 0}}
+    assert emulator.stats()["points_served"] == {
+        "song": {"total": 0, "distinct": 0},
+        "artist": {"total": 0, "distinct": 0},
+    }

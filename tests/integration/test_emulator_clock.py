@@ -47,8 +47,11 @@ def _series(http: httpx.Client, path: str, start: date, end: date) -> dict:
 
 def test_moving_the_clock_publishes_editions_and_grows_series_but_keeps_the_past(server: EmulatorServer) -> None:
     start = START - timedelta(days=60)
-    paths = [f"/api/v2/artist/{BILLIE}/audience/spotify", f"/api/v2/song/{BAD_GUY}/audience/spotify",
-             f"/api/v2/artist/{BILLIE}/streaming/spotify/listening"]
+    paths = [
+        f"/api/v2/artist/{BILLIE}/audience/spotify",
+        f"/api/v2/song/{BAD_GUY}/audience/spotify",
+        f"/api/v2/artist/{BILLIE}/streaming/spotify/listening",
+    ]
     with client(server) as http:
         daily = http.get("/api/v2/chart/song/global-28/available-rankings").json()["items"]
         weekly = http.get("/api/v2/chart/song/airplay-us/available-rankings").json()["items"]
@@ -80,9 +83,20 @@ def test_team_usage_counts_the_month_and_a_new_month_starts_afresh(server: Emula
         assert http.get("/api/v2.25/song/nope").status_code == 404  # failures are free
         usage = http.get("/api/v2/team/usage")
         assert usage.headers["x-quota-remaining"] == "47", "the usage call itself is free"
-        assert usage.json() == {"type": "usage", "errors": [], "object": {
-            "quota": 50, "quotaRemaining": 47, "quotaUsed": 3, "monthlyQuota": 50, "usedThisMonth": 3,
-            "month": "2026-11", "rateLimitPerMinute": None, "rateLimitWindowSeconds": 60.0}}
+        assert usage.json() == {
+            "type": "usage",
+            "errors": [],
+            "object": {
+                "quota": 50,
+                "quotaRemaining": 47,
+                "quotaUsed": 3,
+                "monthlyQuota": 50,
+                "usedThisMonth": 3,
+                "month": "2026-11",
+                "rateLimitPerMinute": None,
+                "rateLimitWindowSeconds": 60.0,
+            },
+        }
         server.set_today(date(2026, 11, 30))  # same month: nothing resets
         assert http.get("/api/v2/team/usage").json()["object"]["usedThisMonth"] == 3
         http.post("/__emulator/clock", json={"today": "2026-12-01"})

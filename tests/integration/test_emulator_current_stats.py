@@ -13,8 +13,15 @@ BAD_GUY = "7d534228-5165-11e9-9375-549f35161576"
 BILLIE = "11e81bcc-9c1c-ce38-b96b-a0369fe50396"
 SANDBOX = {"x-app-id": "soundcharts", "x-api-key": "soundcharts"}
 TODAY = date(2026, 11, 30)
-NOT_IN_PLAN = {"errors": [{"key": "access", "code": 403, "message":
-                           "This endpoint is not included in your current plan, reach out to help@soundcharts.com"}]}
+NOT_IN_PLAN = {
+    "errors": [
+        {
+            "key": "access",
+            "code": 403,
+            "message": "This endpoint is not included in your current plan, reach out to help@soundcharts.com",
+        }
+    ]
+}
 ITEM_KEYS = {"platform", "value", "date", "evolution", "percentEvolution"}
 
 
@@ -40,14 +47,23 @@ def test_artist_current_stats_are_the_latest_points_of_the_series(server: Emulat
     with client(server) as http:
         response = http.get(f"/api/v2/artist/{BILLIE}/current/stats", params={"period": 7})
         body = response.json()
-        series = {p: http.get(f"/api/v2/artist/{BILLIE}/audience/{p}", params=_window(40)).json()
-                  for p in ("spotify", "youtube", "instagram", "tiktok")}
+        series = {
+            p: http.get(f"/api/v2/artist/{BILLIE}/audience/{p}", params=_window(40)).json()
+            for p in ("spotify", "youtube", "instagram", "tiktok")
+        }
         listening = http.get(f"/api/v2/artist/{BILLIE}/streaming/spotify/listening", params=_window(40)).json()
     assert response.status_code == 200 and int(response.headers["x-quota-remaining"]) == 999_999
     assert set(body) == {"related", "social", "streaming", "popularity", "retention", "score", "errors"}
-    assert body["related"] == [{"uuid": BILLIE, "slug": "billie-eilish", "name": "Billie Eilish",
-                                "appUrl": "https://app.soundcharts.com/app/artist/billie-eilish/overview",
-                                "imageUrl": "https://assets.soundcharts.com/artist/billie-eilish.jpg", "period": 7}]
+    assert body["related"] == [
+        {
+            "uuid": BILLIE,
+            "slug": "billie-eilish",
+            "name": "Billie Eilish",
+            "appUrl": "https://app.soundcharts.com/app/artist/billie-eilish/overview",
+            "imageUrl": "https://assets.soundcharts.com/artist/billie-eilish.jpg",
+            "period": 7,
+        }
+    ]
     assert (body["popularity"], body["retention"], body["score"], body["errors"]) == ([], [], [], [])
     assert [i["platform"] for i in body["social"]] == ["spotify", "youtube", "instagram", "tiktok"]
     followers = lambda p: p["followerCount"]  # noqa: E731
@@ -57,8 +73,9 @@ def test_artist_current_stats_are_the_latest_points_of_the_series(server: Emulat
         latest = answer["items"][-1]
         assert (item["value"], item["date"]) == (latest["followerCount"], latest["date"])
         assert answer["related"]["lastCrawlDate"][:10] == item["date"][:10] <= TODAY.isoformat()
-        earlier = _value_on_or_before(answer["items"], date.fromisoformat(item["date"][:10]) - timedelta(days=7),
-                                      followers)
+        earlier = _value_on_or_before(
+            answer["items"], date.fromisoformat(item["date"][:10]) - timedelta(days=7), followers
+        )
         assert item["evolution"] == item["value"] - earlier
         assert item["percentEvolution"] == round(100 * (item["value"] - earlier) / earlier, 2)
     [streaming] = body["streaming"]
@@ -72,12 +89,21 @@ def test_artist_current_stats_are_the_latest_points_of_the_series(server: Emulat
 def test_song_current_stats_sum_the_ids_of_the_latest_point_and_have_no_airplay(server: EmulatorServer) -> None:
     with client(server) as http:
         body = http.get(f"/api/v2/song/{BAD_GUY}/current/stats", params={"period": 30}).json()
-        series = {p: http.get(f"/api/v2/song/{BAD_GUY}/audience/{p}", params=_window(60)).json()
-                  for p in ("spotify", "youtube", "shazam")}
+        series = {
+            p: http.get(f"/api/v2/song/{BAD_GUY}/audience/{p}", params=_window(60)).json()
+            for p in ("spotify", "youtube", "shazam")
+        }
         default_period = http.get(f"/api/v2/song/{BAD_GUY}/current/stats").json()
     assert set(body) == {"related", "audience", "popularity", "score", "errors"}
-    assert body["related"] == [{"uuid": BAD_GUY, "name": "bad guy", "creditName": "Billie Eilish",
-                                "imageUrl": f"https://assets.soundcharts.com/song/{BAD_GUY}.jpg", "period": 30}]
+    assert body["related"] == [
+        {
+            "uuid": BAD_GUY,
+            "name": "bad guy",
+            "creditName": "Billie Eilish",
+            "imageUrl": f"https://assets.soundcharts.com/song/{BAD_GUY}.jpg",
+            "period": 30,
+        }
+    ]
     assert [i["platform"] for i in body["audience"]] == ["spotify", "youtube", "shazam"]
     total = lambda p: sum(plot["value"] for plot in p["plots"])  # noqa: E731
     for item in body["audience"]:
@@ -97,8 +123,9 @@ def test_current_stats_are_gated_by_the_plan_and_related_can_be_an_object(server
             refused = http.get(path)
             assert (refused.status_code, refused.json()) == (403, NOT_IN_PLAN), path
             assert refused.headers["x-quota-remaining"] == "1000000", "a 403 costs nothing"
-        server.configure(current_stats_in_plan=True, current_stats_related_object=True,
-                         not_in_plan_platforms={"tiktok", "youtube"})
+        server.configure(
+            current_stats_in_plan=True, current_stats_related_object=True, not_in_plan_platforms={"tiktok", "youtube"}
+        )
         artist = http.get(paths[0]).json()
         song = http.get(paths[1]).json()
         assert http.get(paths[0], params={"period": "0"}).status_code == 400

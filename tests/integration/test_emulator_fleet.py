@@ -34,18 +34,23 @@ def test_charts_by_platform_pages_through_the_fleet(fleet: EmulatorServer) -> No
             seen += [c["slug"] for c in body["items"]]
             path = body["page"]["next"]
         poland = http.get("/api/v2/chart/song/by-platform/spotify", params={"countryCode": "pl"}).json()
-        others = {p: http.get(f"/api/v2/chart/song/by-platform/{p}").json()["page"]["total"]
-                  for p in ("apple-music", "shazam", "airplay", "youtube", "deezer")}
+        others = {
+            p: http.get(f"/api/v2/chart/song/by-platform/{p}").json()["page"]["total"]
+            for p in ("apple-music", "shazam", "airplay", "youtube", "deezer")
+        }
     assert seen == expected and len(expected) >= 60 and "global-28" in expected
     assert [(c["slug"], c["countryName"], c["frequency"]) for c in poland["items"]] == [
-        ("top-200-pl", "Poland", "daily")]
+        ("top-200-pl", "Poland", "daily")
+    ]
     assert len(expected) + sum(others.values()) == 120 and min(others.values()) > 4
 
 
 def test_fleet_rankings_are_served_and_share_their_hits(fleet: EmulatorServer) -> None:
     with client(fleet) as http:
-        rankings = {slug: http.get(f"/api/v2.14/chart/song/{slug}/ranking/latest?limit=100").json()
-                    for slug in ("top-200-pl", "top-200-ar", "top-200-id", "shazam-top-200-de")}
+        rankings = {
+            slug: http.get(f"/api/v2.14/chart/song/{slug}/ranking/latest?limit=100").json()
+            for slug in ("top-200-pl", "top-200-ar", "top-200-id", "shazam-top-200-de")
+        }
     tops = [{e["song"]["uuid"] for e in body["items"]} for body in rankings.values()]
     assert all(body["related"]["chart"]["slug"] == slug for slug, body in rankings.items())
     assert set.intersection(*tops), "a global hit sits on every one of these charts"

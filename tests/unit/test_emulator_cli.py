@@ -15,8 +15,17 @@ def _config(*args: str):
 
 
 def test_new_flags_set_their_knobs() -> None:
-    config = _config("--today", "2026-11-30", "--charts", "120", "--no-current-stats", "--no-crawl-cadence",
-                     "--small-accounts", "--seed", "3")
+    config = _config(
+        "--today",
+        "2026-11-30",
+        "--charts",
+        "120",
+        "--no-current-stats",
+        "--no-crawl-cadence",
+        "--small-accounts",
+        "--seed",
+        "3",
+    )
     assert config.today == date(2026, 11, 30) and config.charts == 120 and config.seed == 3
     assert config.current_stats_in_plan is False and config.crawl_cadence is False and config.small_accounts is True
 

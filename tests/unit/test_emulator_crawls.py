@@ -23,8 +23,10 @@ def catalogue() -> Catalogue:
     return Catalogue(seed=7, today=TODAY, small_accounts=True)
 
 
-@pytest.mark.parametrize(("followers", "interval"), [
-    (10_000_000, 2), (5_001, 2), (5_000, 2), (2_000, 5), (700, 9), (250, 12), (100, 15), (3, 15)])
+@pytest.mark.parametrize(
+    ("followers", "interval"),
+    [(10_000_000, 2), (5_001, 2), (5_000, 2), (2_000, 5), (700, 9), (250, 12), (100, 15), (3, 15)],
+)
 def test_social_interval_interpolates_between_2_and_15_days(followers: float, interval: int) -> None:
     assert social_interval_days(followers) == interval
 
@@ -50,8 +52,12 @@ def test_a_large_account_is_crawled_every_two_days_and_a_small_one_every_fifteen
     big = _days(catalogue.artist_audience(BILLIE, "instagram", start, TODAY))
     assert catalogue.cadence("artist", BILLIE, "instagram").interval == 2
     assert {(b - a).days for a, b in zip(big, big[1:])} <= {2, 4, 6} and 35 <= len(big) <= 46
-    tiny = next((u, p) for u in catalogue.artist_uuids() for p in sorted(catalogue.artist_record(u).platforms)
-                if catalogue.cadence("artist", u, p).interval == 15)
+    tiny = next(
+        (u, p)
+        for u in catalogue.artist_uuids()
+        for p in sorted(catalogue.artist_record(u).platforms)
+        if catalogue.cadence("artist", u, p).interval == 15
+    )
     small = _days(catalogue.artist_audience(*tiny, start, TODAY))
     assert 4 <= len(small) <= 7 and {(b - a).days for a, b in zip(small, small[1:])} <= {15, 30}
     assert catalogue.last_crawl("artist", *tiny) == small[-1]
@@ -60,14 +66,19 @@ def test_a_large_account_is_crawled_every_two_days_and_a_small_one_every_fifteen
 def test_the_default_catalogue_crawls_every_social_account_every_two_days() -> None:
     # Its accounts all have more than 5k followers (the follower values are the ones it always served).
     default = Catalogue(seed=7, today=TODAY)
-    assert {default.cadence("artist", u, p).interval for u in default.artist_uuids()[:300]
-            for p in default.artist_record(u).platforms} == {2}
+    assert {
+        default.cadence("artist", u, p).interval
+        for u in default.artist_uuids()[:300]
+        for p in default.artist_record(u).platforms
+    } == {2}
 
 
 def test_song_series_and_monthly_listeners_stay_daily(catalogue: Catalogue) -> None:
     start = TODAY - timedelta(days=60)
-    for days in (_days(catalogue.song_audience(BAD_GUY, "spotify", start, TODAY)),
-                 _days(catalogue.monthly_listeners(BILLIE, start, TODAY))):
+    for days in (
+        _days(catalogue.song_audience(BAD_GUY, "spotify", start, TODAY)),
+        _days(catalogue.monthly_listeners(BILLIE, start, TODAY)),
+    ):
         assert 50 <= len(days) <= 61 and min((b - a).days for a, b in zip(days, days[1:])) == 1
     assert catalogue.last_crawl("song", BAD_GUY, "airplay") == TODAY
 

@@ -24,12 +24,21 @@ class RankingConfig(dg.Config):
     ranking_date: str | None = Field(
         default=None, description="An edition date, YYYY-MM-DD (or an ISO datetime); latest when empty."
     )
+    editions: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per chart slug, the edition to fetch (the editions sensor pins what it saw); overrides ranking_date.",
+    )
 
-    def parsed_date(self) -> datetime | None:
-        if not self.ranking_date:
+    def dates_for(self, slugs: list[str]) -> dict[str, datetime | None]:
+        """The edition to fetch per chart: its own, else ``ranking_date``, else None (the latest)."""
+        return {slug: self._parse(self.editions.get(slug) or self.ranking_date) for slug in slugs}
+
+    @staticmethod
+    def _parse(text: str | None) -> datetime | None:
+        if not text:
             return None
         try:
-            return parse_edition_date(self.ranking_date)
+            return parse_edition_date(text)
         except ValueError as error:
             raise dg.Failure(description=f"ranking_date {error}", allow_retries=False) from None
 
@@ -47,7 +56,7 @@ def chart_rankings(
     """
     slugs = chart_slugs(context)
     with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
-        reports = cascade.refresh_rankings(client, wh, slugs, config.parsed_date())
+        reports = cascade.refresh_rankings(client, wh, slugs, config.dates_for(slugs))
         outcomes = {slug: _outcome(wh, slug, report) for slug, report in reports.items()}
     yield from publish(context, outcomes, POSITIONS)
 

@@ -1,4 +1,4 @@
-"""Schedules: each chart on a sync schedule gets the whole cascade once per cadence.
+"""Schedules: each chart on a sync schedule gets the whole cascade once per cadence, the fleet in few runs.
 
 A scheduled cascade costs only what is stale: the ranking pages, new songs/artists, and one call per
 entity and platform for audience (the 24 h audience window has passed by the next day's tick).
@@ -6,6 +6,7 @@ entity and platform for audience (the 24 h audience window has passed by the nex
 
 import dagster as dg
 
+from soundcharts_assets.defs.charts.fleet import block_key, fleet_run_requests
 from soundcharts_assets.defs.jobs import chart_cascade_job
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import WarehouseResource
@@ -35,14 +36,12 @@ def _build_schedule(cadence: str) -> dg.ScheduleDefinition:
         if not due:
             return dg.SkipReason(f"no registered chart has the '{cadence}' sync schedule")
         tick = context.scheduled_execution_time.date().isoformat()
-        return [
-            dg.RunRequest(
-                run_key=f"{slug}:{cadence}:{tick}",
-                partition_key=slug,
-                tags={"soundcharts/trigger": f"{cadence}_schedule"},
-            )
-            for slug in due
-        ]
+        return fleet_run_requests(
+            registered,
+            due,
+            run_key=lambda block: block_key(block, f"{cadence}:{tick}"),
+            tags={"soundcharts/trigger": f"{cadence}_schedule"},
+        )
 
     return _schedule
 

@@ -1,13 +1,17 @@
-"""The new-editions sensor: a new chart edition starts the cascade; automation carries it downstream.
+"""The new-editions sensor: new chart editions start the whole cascade, many charts in one run.
 
 Cost: the editions sensor spends one call per registered chart per tick (``available-rankings`` with
 ``limit=1``). At the default interval of one hour that is 24 calls per chart per day.
 """
 
+import hashlib
+from typing import Any
+
 import dagster as dg
 
-from soundcharts_assets.defs.charts.assets import chart_rankings
-from soundcharts_assets.defs.charts.editions import dump_cursor, new_editions, parse_cursor
+from soundcharts_assets.defs.charts.editions import EditionRequest, dump_cursor, new_editions, parse_cursor
+from soundcharts_assets.defs.charts.fleet import fleet_run_requests
+from soundcharts_assets.defs.jobs import chart_cascade_job
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.settings import automation_settings_from_env
@@ -18,7 +22,7 @@ EDITIONS_INTERVAL_SECONDS = automation_settings_from_env().editions_sensor_inter
 
 @dg.sensor(
     name="new_chart_editions",
-    target=[chart_rankings],
+    job=chart_cascade_job,
     minimum_interval_seconds=EDITIONS_INTERVAL_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Polls each registered chart's latest edition date (1 call per chart) and fetches new editions.",
@@ -46,15 +50,29 @@ def new_chart_editions_sensor(
             if dates:
                 latest_available[slug] = dates[0]
         stored = {slug: wh.latest_ranking_date(slug) for slug in latest_available}
-    requests = new_editions(latest_available, seen, stored)
+    editions = {request.slug: request for request in new_editions(latest_available, seen, stored)}
     seen.update({slug: latest.isoformat() for slug, latest in latest_available.items()})
-    run_requests = [
-        dg.RunRequest(
-            run_key=request.run_key,
-            partition_key=request.slug,
-            run_config={"ops": {"chart_rankings": {"config": {"ranking_date": request.ranking_date.isoformat()}}}},
-            tags={"soundcharts/trigger": "new_edition"},
-        )
-        for request in requests
-    ]
+    run_requests = fleet_run_requests(
+        slugs,
+        list(editions),
+        run_key=lambda block: _editions_key(editions, block),
+        tags={"soundcharts/trigger": "new_edition"},
+        run_config=lambda block: _editions_config(editions, block),
+    )
     return dg.SensorResult(run_requests=run_requests, cursor=dump_cursor(seen))
+
+
+def _editions_key(editions: dict[str, EditionRequest], block: list[str]) -> str:
+    """One run per set of editions, ever: ``slug:date`` for one chart, a digest of every ``slug:date`` else."""
+    if len(block) == 1:
+        return editions[block[0]].run_key
+    digest = hashlib.sha256(",".join(editions[slug].run_key for slug in block).encode()).hexdigest()[:16]
+    return f"{block[0]}..{block[-1]}({len(block)}):{digest}"
+
+
+def _editions_config(editions: dict[str, EditionRequest], block: list[str]) -> dict[str, Any]:
+    """Each chart fetches exactly the edition the sensor saw, even if a newer one lands before the run."""
+    dates = {slug: editions[slug].ranking_date.isoformat() for slug in block}
+    if len(block) == 1:
+        return {"ops": {"chart_rankings": {"config": {"ranking_date": dates[block[0]]}}}}
+    return {"ops": {"chart_rankings": {"config": {"editions": dates}}}}
