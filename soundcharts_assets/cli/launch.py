@@ -77,7 +77,7 @@ def launch_cascade(charts: Sequence[str], ranking_date: datetime | None = None) 
         "-j",
         CASCADE_JOB_NAME,
         "--tags",
-        json.dumps(cascade_tags(slug, "cli")),
+        json.dumps(cascade_tags(charts, "cli")),
         "--run-id",
         run_id,
         "--config-json",
