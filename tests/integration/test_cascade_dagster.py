@@ -11,6 +11,8 @@ from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.warehouse import Warehouse
 
+pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
+
 SANDBOX = {"x-app-id": "soundcharts", "x-api-key": "soundcharts"}
 RESOURCES = {
     "soundcharts": SoundchartsResource(),

@@ -11,6 +11,8 @@ import pytest
 
 from soundcharts_assets.warehouse import Warehouse
 
+pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
+
 CLI = [sys.executable, "-m", "soundcharts_assets.cli"]
 ROOT = Path(__file__).resolve().parents[2]
 

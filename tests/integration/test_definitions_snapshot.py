@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from soundcharts_assets.definitions import defs
 
@@ -74,6 +75,7 @@ def test_cascade_edges_are_the_documented_ones():
     assert all(a["partitions"] == "charts" for a in assets.values())
 
 
+@pytest.mark.slow
 def test_dagster_definitions_validate_passes_on_the_workspace():
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],

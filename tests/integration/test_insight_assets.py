@@ -70,6 +70,7 @@ def requested(result, keys=INSIGHT_KEYS) -> set[str]:
     return {key for key in keys if SLUG in result.get_requested_partitions(dg.AssetKey(key))}
 
 
+@pytest.mark.slow
 def test_insight_assets_materialize_and_follow_their_inputs(seeded):
     url, data_dir = seeded
     with dg.instance_for_test() as instance:

@@ -16,6 +16,8 @@ from insight_seed import SLUG, seed
 from soundcharts_assets.cli.export import TABLES
 from soundcharts_assets.warehouse import Warehouse
 
+pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

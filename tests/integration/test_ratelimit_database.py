@@ -11,6 +11,8 @@ import threading
 import time
 from collections.abc import Sequence
 
+import pytest
+
 from soundcharts_assets.ratelimit.database import DatabaseRateLimiter
 from soundcharts_assets.warehouse import Warehouse
 
@@ -75,6 +77,7 @@ def run_processes(url: str, processes: int) -> list[float]:
     return stamps
 
 
+@pytest.mark.slow
 def test_three_processes_together_stay_under_the_rate(warehouse_url: str) -> None:
     stamps = run_processes(warehouse_url, processes=3)
     rate = RATE_PER_MINUTE / 60

@@ -109,6 +109,7 @@ def _upsert_overlapping(url: str, worker: int, start: Any) -> None:
     warehouse.dispose()
 
 
+@pytest.mark.slow
 def test_two_processes_upserting_overlapping_songs(warehouse_url: str) -> None:
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(2)

@@ -9,6 +9,8 @@ from faultkit import CHART, Setup, materializations, materialize, snapshot, step
 
 from soundcharts_assets.emulator.randomness import unit
 
+pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
+
 STORMS = {
     # One request in five answers 502, 503 or 504.
     "5xx": {"fault_rate": 0.2},

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from faultkit import CHART, OTHER_CHART, point_at, snapshot
 
+pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
+
 RUNNER = str(Path(__file__).with_name("cascade_process.py"))
 RATE_PER_MINUTE = 3000  # two unthrottled cascades ask for ~70-100 a second on two cores
 RATE_PER_SECOND = RATE_PER_MINUTE / 60

@@ -21,6 +21,8 @@ from faultkit import CHART, materialize, point_at, snapshot, step_failures
 from soundcharts_assets.cli import main
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 
+pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
+
 CLI = str(Path(sys.executable).parent / "soundcharts-assets")
 HOSTILE_SLUGS = {
     "quote": "it's-a-chart",

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import sqlalchemy as sa
 from faultkit import (
     ARTIST_AUDIENCE,
@@ -28,6 +29,8 @@ from faultkit import (
 )
 
 from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
+
+pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
 
 CLI = str(Path(sys.executable).parent / "soundcharts-assets")
 SONG_AUDIENCE_ROUTES = (SONG_AUDIENCE, SONG_AIRPLAY)

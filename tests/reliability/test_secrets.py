@@ -12,6 +12,8 @@ import pytest
 import sqlalchemy as sa
 from faultkit import Setup, materializations, materialize, snapshot, step_failures
 
+pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
+
 API_KEY = "sk-live-SECRET-1234"
 WRONG_KEY = "sk-live-WRONG-9999"
 CLIENT_SECRET = "oauth-SECRET-5678"
