@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test dev benchmark clean
+.PHONY: install demo check test test-fast dev benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,20 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/soundcharts-assets demo
 
+## The checks that run before the tests: layer rules (import-linter), lint, format, types.
+check: $(STAMP)
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/mypy
+
 ## The whole test suite: unit, integration (SQLite and PostgreSQL), Dagster runs, end-to-end.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## The loop while coding: unit tests and SQLite integration, no PostgreSQL, no browser, no long runs (< 60 s).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not postgres and not e2e and not slow" -p no:cacheprovider -q
 
 ## Dagster UI + daemon on http://127.0.0.1:3000, against the emulator unless real credentials are set.
 dev: $(STAMP)
