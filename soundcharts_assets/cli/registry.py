@@ -87,8 +87,10 @@ def unregister_chart(slug: str) -> bool:
 
 
 def registered_slugs() -> list[str]:
+    """The followed charts in the order they were added: Dagster's partition order, so runs can cover
+    adjacent ones as a range."""
     with open_instance() as instance:
-        return sorted(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
+        return list(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
 
 
 def require_registered(slugs: Sequence[str]) -> None:
@@ -100,7 +102,7 @@ def require_registered(slugs: Sequence[str]) -> None:
 
 
 def list_registered_charts() -> list[dict[str, Any]]:
-    slugs = registered_slugs()
+    slugs = sorted(registered_slugs())
     with open_warehouse() as warehouse:
         rows = {row.slug: row for row in warehouse.list_charts()}
         return [

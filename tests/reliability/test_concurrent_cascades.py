@@ -75,3 +75,39 @@ def test_two_overlapping_cascades_at_once(
     print(f"{stats['requests_total']} requests in {elapsed:.1f} s (limit {RATE_PER_SECOND:g}/s)")
     assert "429" not in stats["by_status"], stats["by_status"]  # never above the shared limit in any window
     assert elapsed >= (stats["requests_total"] - SLACK) / RATE_PER_SECOND  # and not above it on average
+
+
+def _cascade_processes(slugs: list[str]) -> list[tuple[int, str]]:
+    env = dict(os.environ)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, RUNNER, slug], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for slug in slugs
+    ]
+    errors = [run.communicate(timeout=240)[1] for run in runs]
+    return [(run.returncode, err) for run, err in zip(runs, errors)]
+
+
+def test_two_runs_of_the_same_chart_at_once_spend_what_one_spends(monkeypatch, emulator, tmp_path: Path) -> None:
+    """The schedule plus a click, two --wait, a retry: leases belong to runs, so the second run waits for what
+    the first leased instead of fetching it again."""
+    point_at(monkeypatch, emulator.url, f"sqlite:///{tmp_path / 'race.sqlite'}", tmp_path / "race")
+    monkeypatch.setenv("SOUNDCHARTS_RATE_LIMIT_PER_MINUTE", "1000000")
+    emulator.configure(latency_ms=20)  # long enough that the two runs overlap for real
+    emulator.reset_stats()
+    outcomes = _cascade_processes([CHART, CHART])
+    assert all(code == 0 for code, _ in outcomes), [err[-2000:] for _, err in outcomes]
+    race = emulator.stats()
+
+    point_at(monkeypatch, emulator.url, f"sqlite:///{tmp_path / 'alone.sqlite'}", tmp_path / "alone")
+    emulator.reset_stats()
+    [(code, err)] = _cascade_processes([CHART])
+    assert code == 0, err[-2000:]
+    alone = emulator.stats()
+
+    for kind in ("song", "artist"):
+        assert race["metadata_served"][kind]["total"] == race["metadata_served"][kind]["distinct"], kind
+    assert all(s["total"] == s["distinct"] for s in race["series_served"].values()), race["series_served"]
+    # Only the ranking is fetched by both (its pages are the edition each run stores).
+    assert race["requests_total"] <= 1.02 * alone["requests_total"], (race["requests_total"], alone["requests_total"])
