@@ -51,6 +51,7 @@ def _rows(url: str) -> dict[str, list[tuple]]:
     return out
 
 
+@pytest.mark.slow
 def test_a_fleet_in_one_run_stores_what_chart_by_chart_runs_store(monkeypatch, emulator, tmp_path):
     fleet_url, single_url = f"sqlite:///{tmp_path / 'fleet.sqlite'}", f"sqlite:///{tmp_path / 'single.sqlite'}"
 

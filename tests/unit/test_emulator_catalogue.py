@@ -102,6 +102,7 @@ def test_consecutive_editions_are_consistent(catalogue: Catalogue, slug: str) ->
     assert states["NEW"] + states["RE_ENTRY"], "songs enter and come back"
 
 
+@pytest.mark.slow
 def test_hits_overlap_across_charts(catalogue: Catalogue) -> None:
     appearances = Counter(e["song"]["uuid"] for c in catalogue.song_charts()
                           for e in catalogue.ranking(c["slug"]))

@@ -43,6 +43,7 @@ def test_a_fleet_is_spotify_daily_for_sixty_markets_then_the_other_platforms() -
         fleet_charts(MAX_FLEET_CHARTS + 1)
 
 
+@pytest.mark.slow
 def test_a_fleet_keeps_the_seed_entities_and_scales_its_pools(fleet: Catalogue) -> None:
     assert len(fleet.song_charts()) == 100 and fleet.chart("top-200-pl")["countryName"] == "Poland"
     assert fleet.song(BAD_GUY)["name"] == "bad guy" and fleet.artist(BILLIE)["slug"] == "billie-eilish"
@@ -52,6 +53,7 @@ def test_a_fleet_keeps_the_seed_entities_and_scales_its_pools(fleet: Catalogue) 
     assert again.song_uuids() == fleet.song_uuids() and again.ranking("top-200-pl") == fleet.ranking("top-200-pl")
 
 
+@pytest.mark.slow
 def test_unique_songs_and_artists_grow_far_slower_than_the_charts(fleet: Catalogue) -> None:
     slugs = [c["slug"] for c in fleet.song_charts()]
     songs: set[str] = set()
@@ -72,6 +74,7 @@ def test_unique_songs_and_artists_grow_far_slower_than_the_charts(fleet: Catalog
     assert s100 - s50 < s50 - s10, "each new chart brings fewer new songs"
 
 
+@pytest.mark.slow
 def test_global_hits_sit_on_many_country_charts_and_markets_have_local_acts(fleet: Catalogue) -> None:
     spotify = [c for c in fleet.song_charts("spotify") if c["countryCode"] and c["frequency"] == "daily"]
     appearances = Counter(e["song"]["uuid"] for c in spotify for e in fleet.ranking(c["slug"]))
