@@ -175,4 +175,5 @@ def _refresh_series(
         run_concurrently(jobs, lambda job: state.run(job, fetch_and_store), workers)
 
     fetch_leased_audience(state.warehouse, entity, state.fleet.uuids, sources, max_age, state.now, owner, fetch)
-    return state.reports.finish()
+    step = "track_audience" if entity == EntityKind.SONG else "artist_audience"
+    return state.reports.finish(state.warehouse, step, state.now)

@@ -29,6 +29,7 @@ class _MetadataKind:
     """What differs between songs and artists: how to fetch, store and record a 404."""
 
     entity: EntityKind
+    step: str
     fetch: Callable[[Sequence[str]], Mapping[str, object]]
     store: Callable[[Iterable[object], datetime], int]
     record_missing: Callable[[Sequence[str], datetime], None]
@@ -64,6 +65,7 @@ def refresh_tracks(
     """Metadata for the charts' ranked songs that are missing or older than the metadata freshness window."""
     kind = _MetadataKind(
         EntityKind.SONG,
+        "tracks",
         client.get_songs,
         lambda songs, at: warehouse.upsert_songs(songs, fetched_at=at),  # type: ignore[arg-type]
         lambda missing, at: warehouse.record_missing_songs(missing, checked_at=at),
@@ -97,6 +99,7 @@ def refresh_artist_metadata(
     """Metadata for the charts' artists that are stubs or older than the freshness window."""
     kind = _MetadataKind(
         EntityKind.ARTIST,
+        "artist_metadata",
         client.get_artists,
         lambda artists, at: warehouse.upsert_artists(artists, fetched_at=at),  # type: ignore[arg-type]
         lambda missing, at: warehouse.record_missing_artists(missing, checked_at=at),
@@ -128,7 +131,7 @@ def _refresh_metadata(
     for slug, uuids in fleet.uuids_by_chart.items():
         report = reports.by_chart[slug]
         report.reused = len(set(uuids)) - report.fetched - report.not_found
-    return reports.finish()
+    return reports.finish(warehouse, kind.step, run.now)
 
 
 def _outcome(entity: EntityKind, uuid: str, found: bool) -> Callable[[StepReport], None]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from soundcharts_assets.cascade.pool import run_concurrently
 from soundcharts_assets.cascade.report import ChartReports, StepReport
+from soundcharts_assets.clock import utc_now
 from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.soundcharts.errors import MalformedPayloadError, NotFoundError, PlanRestrictedError
 from soundcharts_assets.warehouse import Warehouse
@@ -41,4 +42,4 @@ def refresh_rankings(
         reports.update([slug], record)
 
     run_concurrently(dict.fromkeys(slugs), refresh, workers)
-    return reports.finish()
+    return reports.finish(warehouse, "chart_rankings", utc_now())

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from soundcharts_assets.soundcharts.client import SoundchartsClient
+from soundcharts_assets.warehouse import Warehouse
 
 T = TypeVar("T")
 
@@ -92,10 +93,12 @@ class ChartReports:
             for slug in slugs:
                 change(self.by_chart[slug])
 
-    def finish(self) -> dict[str, StepReport]:
+    def finish(self, warehouse: Warehouse, step: str, now: datetime) -> dict[str, StepReport]:
+        """The reports, with the quota left; each chart's calls are added to the spend ledger."""
         if self._client is not None:
             for report in self.by_chart.values():
                 report.quota_remaining = self._client.quota_remaining
+        warehouse.record_spend(step, {slug: r.api_calls for slug, r in self.by_chart.items()}, now)
         return self.by_chart
 
 

@@ -230,7 +230,20 @@ audience_claims = sa.Table(
     sa.Column("entity", sa.String, primary_key=True),
     sa.Column("entity_uuid", sa.String, primary_key=True),
     sa.Column("platform", sa.String, primary_key=True),
-    sa.Column("claimed_by", sa.String, nullable=False),  # the chart partition whose run holds it
+    sa.Column("claimed_by", sa.String, nullable=False),  # the run that holds it (its root run id)
     sa.Column("claimed_until", sa.Float, nullable=False),  # epoch seconds
     one_of("audience_claims", "entity", ENTITY_KINDS),
+)
+
+api_spend = sa.Table(
+    "api_spend",
+    metadata,
+    # What the project spent of the API quota, per UTC day, chart and step: `status` shows the last 24 h and 30
+    # days per chart, and the monthly budget sums a calendar month, each in one query. A step adds its calls
+    # once it has them; calls that failed before a step could record them are in the run's logs only.
+    sa.Column("spent_on", sa.Date, primary_key=True),
+    sa.Column("chart_slug", sa.String, primary_key=True),  # '*' for calls no chart owns (the editions sensor)
+    sa.Column("step", sa.String, primary_key=True),
+    sa.Column("calls", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
 )

@@ -33,6 +33,7 @@ from soundcharts_assets.warehouse.schema import (
     track_audience,
     tracks,
 )
+from soundcharts_assets.warehouse.spend import SpendStore
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any fixed 64-bit number shared by every process migrating the same database.
@@ -43,7 +44,7 @@ def _count(conn: sa.Connection, table: sa.FromClause, *where: Any) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one())
 
 
-class Warehouse(ChartStore, CatalogueStore, AudienceStore, LeaseStore):
+class Warehouse(ChartStore, CatalogueStore, AudienceStore, LeaseStore, SpendStore):
     """SQLite by default, Postgres by URL; see docs/architecture.md for the contract.
 
     A context manager: ``with Warehouse(url) as wh:`` disposes of the engine's connections on the way out.

@@ -58,3 +58,16 @@ def test_upsert_updates_changed_values_across_a_large_batch(wh: Warehouse) -> No
     wh.write_track_audience("s1", "spotify", revised + revised[:5], NOW)  # repeats in one batch are de-duplicated
     values = load_track_audience(wh)["value"].tolist()
     assert len(values) == 2000 and values == [v * 2 if v % 3 == 0 else v for v in range(2000)]
+
+
+def test_the_spend_ledger_adds_calls_per_day_chart_and_step(wh):
+    from datetime import date, datetime, timezone
+
+    day = datetime(2026, 11, 30, 10, tzinfo=timezone.utc)
+    wh.record_spend("tracks", {"global-28": 3, "airplay-fr": 0}, day)
+    wh.record_spend("tracks", {"global-28": 2}, day)  # a second run the same day adds up
+    wh.record_spend("track_audience", {"global-28": 10, "airplay-fr": 4}, day)
+    wh.record_spend("tracks", {"global-28": 7}, datetime(2026, 12, 1, 1, tzinfo=timezone.utc))
+    assert wh.spend_by_chart(date(2026, 11, 30), date(2026, 11, 30)) == {"global-28": 15, "airplay-fr": 4}
+    assert wh.spend_by_chart(date(2026, 12, 1)) == {"global-28": 7}
+    assert wh.spend_total(date(2026, 11, 1)) == 26

@@ -1,0 +1,57 @@
+"""The API spend ledger (``api_spend``): what the project spent of its quota, per UTC day, chart and step.
+
+Soundcharts bills every call against a monthly quota. The account's own figure (``/team/usage``) counts every
+client of the account; this ledger counts ours, so `status` can show what each chart costs and the monthly
+budget can stop the project before it overspends, each with one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from soundcharts_assets.warehouse.schema import api_spend
+from soundcharts_assets.warehouse.store import Store
+
+UNOWNED = "*"
+"""The chart of calls no single chart owns (the editions sensor's poll of every chart)."""
+
+
+class SpendStore(Store):
+    """Add calls to the ledger and sum them."""
+
+    def record_spend(self, step: str, calls_by_chart: Mapping[str, int], at: datetime) -> None:
+        """Add each chart's calls of ``step`` to the day of ``at`` (UTC); charts that spent nothing are skipped."""
+        rows = [
+            {"spent_on": at.date(), "chart_slug": slug, "step": step, "calls": calls, "updated_at": at}
+            for slug, calls in sorted(calls_by_chart.items())
+            if calls > 0
+        ]
+        if not rows:
+            return
+
+        def work(conn: sa.Connection) -> None:
+            insert = (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(api_spend)
+            stmt = insert.on_conflict_do_update(
+                index_elements=["spent_on", "chart_slug", "step"],
+                set_={"calls": api_spend.c.calls + insert.excluded.calls, "updated_at": insert.excluded.updated_at},
+            )
+            conn.execute(stmt, rows)
+
+        self._write(work)
+
+    def spend_by_chart(self, since: date, until: date | None = None) -> dict[str, int]:
+        """Calls per chart from ``since`` to ``until`` (UTC days, both included; today when ``until`` is None)."""
+        c = api_spend.c
+        stmt = sa.select(c.chart_slug, sa.func.sum(c.calls)).where(c.spent_on >= since).group_by(c.chart_slug)
+        if until is not None:
+            stmt = stmt.where(c.spent_on <= until)
+        with self._read() as conn:
+            return {slug: int(total) for slug, total in conn.execute(stmt)}
+
+    def spend_total(self, since: date, until: date | None = None) -> int:
+        """Every call recorded from ``since`` to ``until`` (both included)."""
+        return sum(self.spend_by_chart(since, until).values())
