@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 
 if TYPE_CHECKING:
     from soundcharts_assets.soundcharts.client import SoundchartsClient
@@ -29,17 +31,22 @@ from soundcharts_assets.soundcharts.config import (
     ApiSettings,
     OAuthCredentials,
 )
+from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
 
 __all__ = [
     "AutomationSettings",
+    "BudgetSettings",
     "FreshnessSettings",
     "SettingsError",
+    "SourceHours",
     "api_settings_from_env",
     "automation_settings_from_env",
+    "budget_from_env",
     "dagster_home_from_env",
     "data_dir_from_env",
     "freshness_from_env",
     "project_root",
+    "today_from_env",
     "warehouse_url_from_env",
 ]
 
@@ -56,12 +63,93 @@ class _FromEnv(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
 
+DEFAULT_REFRESH_MAX_HOURS = 15 * 24.0
+"""The slowest crawl cadence the API documents (tiny social accounts): no series waits longer by default."""
+
+AUDIENCE_SOURCE_NAMES: tuple[str, ...] = tuple(dict.fromkeys(TRACK_AUDIENCE_SOURCES + ARTIST_AUDIENCE_SOURCES))
+"""The names a per-source setting may use (a song's and an artist's ``spotify`` share one name)."""
+
+
+@dataclass(frozen=True)
+class SourceHours:
+    """Hours per audience source: ``default`` for every source, ``by_source`` overrides some.
+
+    Read from ``48`` (every source), ``instagram=360,tiktok=360`` (those two; the rest keep the default) or
+    ``48,instagram=360`` (both).
+    """
+
+    default: float | None = None
+    by_source: dict[str, float] = field(default_factory=dict)
+
+    def hours(self, source: str, fallback: float) -> float:
+        if source in self.by_source:
+            return self.by_source[source]
+        return fallback if self.default is None else self.default
+
+
+def parse_source_hours(raw: Any) -> SourceHours:
+    """``SourceHours`` from its text form; a negative or non-numeric value or an unknown source is a ValueError."""
+    if isinstance(raw, SourceHours):
+        return raw
+    if isinstance(raw, int | float):
+        raw = str(raw)
+    default: float | None = None
+    by_source: dict[str, float] = {}
+    for item in (part.strip() for part in str(raw).split(",")):
+        if not item:
+            continue
+        name, _, number = item.rpartition("=")
+        name = name.strip()
+        if name and name not in AUDIENCE_SOURCE_NAMES:
+            raise ValueError(f"unknown source {name!r}; use one of {', '.join(AUDIENCE_SOURCE_NAMES)}")
+        try:
+            hours = float(number)
+        except ValueError:
+            raise ValueError(f"{number.strip()!r} is not a number of hours") from None
+        if hours < 0 or hours != hours:
+            raise ValueError(f"{number.strip()} hours is negative; use 0 or more")
+        if name:
+            by_source[name] = hours
+        else:
+            default = hours
+    return SourceHours(default, by_source)
+
+
+SourceHoursSetting = Annotated[SourceHours, BeforeValidator(parse_source_hours)]
+
+
 class FreshnessSettings(_FromEnv):
-    """How old a stored entity may be before a materialization fetches it again."""
+    """How old a stored entity may be before a materialization fetches it again.
+
+    Audience series are refreshed when new data can exist (``cascade/due.py``): never sooner than the
+    source's minimum interval (``SOUNDCHARTS_REFRESH_MIN_HOURS``, default ``SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS``)
+    and never later than its maximum (``SOUNDCHARTS_REFRESH_MAX_HOURS``, default 360 h = the slowest crawl).
+    ``SOUNDCHARTS_CURRENT_STATS=1`` takes today's values of a series with no gap from one current-stats
+    call per entity.
+    """
 
     metadata_hours: float = Field(7 * 24.0, ge=0.0, alias="SOUNDCHARTS_METADATA_FRESHNESS_HOURS")
     audience_hours: float = Field(24.0, ge=0.0, alias="SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS")
     audience_lookback_days: int = Field(90, ge=1, alias="SOUNDCHARTS_AUDIENCE_LOOKBACK_DAYS")
+    refresh_min: SourceHoursSetting = Field(SourceHours(), alias="SOUNDCHARTS_REFRESH_MIN_HOURS")
+    refresh_max: SourceHoursSetting = Field(SourceHours(), alias="SOUNDCHARTS_REFRESH_MAX_HOURS")
+    current_stats: bool = Field(False, alias="SOUNDCHARTS_CURRENT_STATS")
+
+    def min_hours(self, source: str) -> float:
+        return self.refresh_min.hours(source, self.audience_hours)
+
+    def max_hours(self, source: str) -> float:
+        return max(self.refresh_max.hours(source, DEFAULT_REFRESH_MAX_HOURS), self.min_hours(source))
+
+
+class BudgetSettings(_FromEnv):
+    """``SOUNDCHARTS_MONTHLY_BUDGET``: calls the project may spend per calendar month (unset: no cap)."""
+
+    monthly_budget: int | None = Field(None, ge=1, alias="SOUNDCHARTS_MONTHLY_BUDGET")
+
+
+class _TodayEnv(_FromEnv):
+    today: date | None = Field(None, alias="SOUNDCHARTS_TODAY")
 
 
 class AutomationSettings(_FromEnv):
@@ -101,15 +189,30 @@ def _one_line(model: type[BaseModel], error: ValidationError) -> str:
     name = str(problem["loc"][0])
     field = next(f for n, f in model.model_fields.items() if (f.alias or n) == name)
     default: Any = field.default.get_secret_value() if isinstance(field.default, SecretStr) else field.default
+    default = _EXAMPLES.get(name, default)
     raw, kind = problem.get("input"), problem["type"]
     if kind in ("int_parsing", "int_from_float"):
         return f"{name}={raw!r} is not a whole number; set it to e.g. {default}"
     if kind == "float_parsing":
         return f"{name}={raw!r} is not a number; set it to e.g. {default}"
+    if kind == "value_error":
+        reason = str(problem.get("ctx", {}).get("error", problem["msg"]))
+        return f"{name}={raw!r}: {reason}; set it to e.g. {default}"
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_from_datetime_inexact", "date_type"):
+        return f"{name}={raw!r} is not a date; set it to e.g. 2026-12-01 (YYYY-MM-DD) or unset it"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{name}={raw!r} is not on or off; set it to 1 or 0"
     if kind in ("greater_than_equal", "greater_than"):
         minimum = problem.get("ctx", {}).get("ge", problem.get("ctx", {}).get("gt"))
         return f"{name}={raw} is below {minimum}; set it to e.g. {default}"
     return f"{name}={raw!r} is not usable ({problem['msg']}); set it to e.g. {default}"
+
+
+_EXAMPLES = {
+    "SOUNDCHARTS_REFRESH_MIN_HOURS": "24 or instagram=48,tiktok=48",
+    "SOUNDCHARTS_REFRESH_MAX_HOURS": "360 or instagram=360,tiktok=360",
+    "SOUNDCHARTS_MONTHLY_BUDGET": "500000 (calls per month) or unset it",
+}
 
 
 def _oauth_from_env(env: Mapping[str, str]) -> OAuthCredentials | None:
@@ -150,6 +253,16 @@ def api_settings_from_env(env: Mapping[str, str] | None = None) -> ApiSettings:
 
 def freshness_from_env(env: Mapping[str, str] | None = None) -> FreshnessSettings:
     return _read(FreshnessSettings, env)
+
+
+def budget_from_env(env: Mapping[str, str] | None = None) -> BudgetSettings:
+    """``SOUNDCHARTS_MONTHLY_BUDGET``: a whole number of calls, at least 1; unset means no cap."""
+    return _read(BudgetSettings, env)
+
+
+def today_from_env(env: Mapping[str, str] | None = None) -> date | None:
+    """``SOUNDCHARTS_TODAY=YYYY-MM-DD``: the day simulations and tests pretend it is; unset in production."""
+    return _read(_TodayEnv, env).today
 
 
 def automation_settings_from_env(env: Mapping[str, str] | None = None) -> AutomationSettings:
