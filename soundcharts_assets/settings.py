@@ -205,3 +205,13 @@ def dagster_home_from_env(env: Mapping[str, str] | None = None) -> Path:
     if env.get("DAGSTER_HOME"):
         return Path(env["DAGSTER_HOME"]).resolve()
     return data_dir_from_env(env) / "dagster_home"
+
+
+def db_outage_wait_seconds_from_env(env: Mapping[str, str] | None = None) -> float:
+    """``SOUNDCHARTS_DB_OUTAGE_WAIT_SECONDS`` (default 30): how long a Postgres outage is waited out.
+
+    A warehouse transaction (or the shared rate limiter's) that finds the server gone, refused or restarting is
+    retried with backoff for this long before the step fails; 0 fails at once. SQLite never waits.
+    """
+    env = os.environ if env is None else env
+    return _env_float(env, "SOUNDCHARTS_DB_OUTAGE_WAIT_SECONDS", 30.0)

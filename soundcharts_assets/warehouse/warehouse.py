@@ -2,11 +2,13 @@
 
 It owns one SQLAlchemy engine and opens one transaction per call: a write either lands whole or not at
 all. The SQL lives in ``reads.py``, ``writes.py`` and ``upserts.py``; this class only decides transactions,
-translates connection failures into ``WarehouseError`` and retries Postgres deadlocks.
+translates connection failures into ``WarehouseError``, retries Postgres deadlocks and waits out a brief outage
+of the server (``outages.py``: a whole transaction is run again).
 """
 
 from __future__ import annotations
 
+import functools
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -25,10 +27,8 @@ from soundcharts_assets.soundcharts.models import (
     AirplayCount, Artist, ArtistAudiencePoint, ArtistRef, Chart, ChartRanking, Song, SongAudiencePoint,
 )
 from soundcharts_assets.warehouse import reads, schema, writes
-from soundcharts_assets.warehouse.engine import (
-    ENV_VAR, WRITE_OPTION, create_warehouse_engine, display, parse_url,
-)
-from soundcharts_assets.warehouse.errors import WarehouseUrlError
+from soundcharts_assets.warehouse.engine import WRITE_OPTION, create_warehouse_engine, display, parse_url
+from soundcharts_assets.warehouse.outages import OutageRetry, cannot_open_error, server_went_away
 from soundcharts_assets.warehouse.rows import ChartRow, TrackRow
 
 T = TypeVar("T")
@@ -43,12 +43,27 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _whole_call_retried(method: Callable[..., T]) -> Callable[..., T]:
+    """Run a one-transaction method again, whole, while the server is briefly gone (``OutageRetry``).
+
+    One-shot iterators among the arguments are read into lists first, so a second attempt sees the same ids.
+    """
+    @functools.wraps(method)
+    def run(self: Warehouse, *args: Any, **kwargs: Any) -> T:
+        args = tuple(list(a) if isinstance(a, Iterator) else a for a in args)
+        kwargs = {k: list(v) if isinstance(v, Iterator) else v for k, v in kwargs.items()}
+        return self.through_outages(lambda: method(self, *args, **kwargs))
+    return run
+
+
 class Warehouse:
     """SQLite by default, Postgres by URL; see docs/architecture.md for the contract."""
 
-    def __init__(self, url: str | URL) -> None:
+    def __init__(self, url: str | URL, outage_wait_seconds: float | None = None) -> None:
+        """``outage_wait_seconds``: how long a Postgres outage is waited out (default: the setting, 30 s)."""
         self.url = parse_url(url) if isinstance(url, str) else parse_url(url.render_as_string(False))
         self.engine = create_warehouse_engine(self.url)
+        self._outages = OutageRetry(self.url, outage_wait_seconds)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Warehouse:
@@ -74,23 +89,29 @@ class Warehouse:
     def __exit__(self, *_exc: object) -> None:
         self.dispose()
 
+    def through_outages(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (one read or one idempotent write, e.g. a pandas loader), again whole while the server
+        is briefly unreachable; ``WarehouseUrlError`` once SOUNDCHARTS_DB_OUTAGE_WAIT_SECONDS have passed."""
+        return self._outages.run(work)
+
     # -- transactions -------------------------------------------------------------------------------------
 
     @contextmanager
     def _connect(self, write: bool = False) -> Iterator[sa.Connection]:
-        try:
-            conn = self.engine.connect()
-        except sa.exc.DBAPIError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            if self.url.password:
-                reason = reason.replace(self.url.password, "***")
-            raise WarehouseUrlError(
-                f"cannot open {ENV_VAR}={display(self.url)}: {reason}; check the URL and that the server runs"
-            ) from None
+        conn = self._outages.run(self._checkout)  # inside a retried unit, the unit is retried instead
         with conn:
             if write:
                 conn.execution_options(**{WRITE_OPTION: True})
             yield conn
+
+    def _checkout(self) -> sa.Connection:
+        """A pooled connection (pinged first); an outage is left to ``OutageRetry``, anything else is final."""
+        try:
+            return self.engine.connect()
+        except sa.exc.DBAPIError as exc:
+            if server_went_away(exc) and self._outages.wait_seconds > 0:
+                raise
+            raise cannot_open_error(self.url, exc) from None
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -99,7 +120,10 @@ class Warehouse:
             yield conn
 
     def _write(self, work: Callable[[sa.Connection], T]) -> T:
-        """Run ``work`` in one write transaction; Postgres deadlocks between writers are retried."""
+        """Run ``work`` in one write transaction; deadlocks and brief outages of the server are retried."""
+        return self._outages.run(lambda: self._write_retrying_deadlocks(work))
+
+    def _write_retrying_deadlocks(self, work: Callable[[sa.Connection], T]) -> T:
         for attempt in range(1, _WRITE_ATTEMPTS + 1):
             try:
                 with self._connect(write=True) as conn, conn.begin():
@@ -115,7 +139,11 @@ class Warehouse:
 
         On Postgres a transaction-scoped advisory lock serialises concurrent callers: the second waits, then
         finds the schema at head. On SQLite ``BEGIN IMMEDIATE`` plus the busy timeout does the same.
+        The upgrade is one transaction, so a server outage mid-way is retried whole.
         """
+        self._outages.run(self._upgrade_to_head)
+
+    def _upgrade_to_head(self) -> None:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         with self._connect(write=True) as conn, conn.begin():
@@ -136,12 +164,14 @@ class Warehouse:
     def set_sync_schedule(self, slug: str, schedule: str) -> None:
         self._write(lambda conn: writes.set_sync_schedule(conn, slug, schedule, _utcnow()))
 
+    @_whole_call_retried
     def get_chart(self, slug: str) -> ChartRow | None:
         with self._read() as conn:
             stmt = sa.select(schema.charts).where(schema.charts.c.slug == slug)
             row = conn.execute(stmt).mappings().first()
         return ChartRow(**row) if row else None
 
+    @_whole_call_retried
     def list_charts(self, sync_schedule: str | None = None) -> list[ChartRow]:
         charts = schema.charts
         stmt = sa.select(charts).order_by(charts.c.slug)
@@ -161,20 +191,24 @@ class Warehouse:
         when = fetched_at or _utcnow()
         return self._write(lambda conn: writes.write_ranking(conn, ranking, when))
 
+    @_whole_call_retried
     def ranking_dates(self, slug: str) -> list[datetime]:
         with self._read() as conn:
             return reads.ranking_dates(conn, slug)
 
+    @_whole_call_retried
     def latest_ranking_date(self, slug: str) -> datetime | None:
         with self._read() as conn:
             return reads.latest_ranking_date(conn, slug)
 
+    @_whole_call_retried
     def ranking_song_uuids(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         with self._read() as conn:
             return reads.ranking_song_uuids(conn, slug, ranking_date)
 
     # -- tracks and artists ---------------------------------------------------------------------------------
 
+    @_whole_call_retried
     def stale_song_uuids(self, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
         with self._read() as conn:
             return reads.stale_song_uuids(conn, uuids, max_age, now)
@@ -187,11 +221,13 @@ class Warehouse:
         batch = list(uuids)
         self._write(lambda conn: writes.record_missing(conn, schema.tracks, batch, checked_at))
 
+    @_whole_call_retried
     def get_track(self, song_uuid: str) -> TrackRow | None:
         with self._read() as conn:
             row = reads.get_track(conn, song_uuid)
         return TrackRow.from_row(row) if row else None
 
+    @_whole_call_retried
     def credited_artists(self, song_uuids: Iterable[str]) -> dict[str, list[ArtistRef]]:
         with self._read() as conn:
             return reads.credited_artists(conn, song_uuids)
@@ -199,10 +235,12 @@ class Warehouse:
     def link_track_artists(self, links: Mapping[str, Sequence[ArtistRef]]) -> int:
         return self._write(lambda conn: writes.link_track_artists(conn, links))
 
+    @_whole_call_retried
     def chart_artist_uuids(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         with self._read() as conn:
             return reads.chart_artist_uuids(conn, slug, ranking_date)
 
+    @_whole_call_retried
     def stale_artist_uuids(self, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
         with self._read() as conn:
             return reads.stale_artist_uuids(conn, uuids, max_age, now)
@@ -217,12 +255,14 @@ class Warehouse:
 
     # -- audience -------------------------------------------------------------------------------------------
 
+    @_whole_call_retried
     def stale_audience(
         self, entity: str, uuids: Iterable[str], platforms: Iterable[str], max_age: timedelta, now: datetime
     ) -> list[tuple[str, str]]:
         with self._read() as conn:
             return reads.stale_audience(conn, entity, uuids, platforms, max_age, now)
 
+    @_whole_call_retried
     def claim_stale_audience(
         self, entity: str, uuids: Iterable[str], platforms: Iterable[str], max_age: timedelta, now: datetime,
         owner: str, lease: timedelta = timedelta(minutes=10), limit: int = 128,
@@ -234,11 +274,13 @@ class Warehouse:
             )
         )
 
+    @_whole_call_retried
     def stale_metadata_uuids(self, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
         """Songs or artists (``entity``) whose metadata is missing or older than ``max_age``."""
         with self._read() as conn:
             return reads.stale_metadata_uuids(conn, entity, uuids, max_age, now)
 
+    @_whole_call_retried
     def claim_stale_metadata(
         self, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime, owner: str,
         lease: timedelta = timedelta(minutes=10), limit: int = 1000,
@@ -251,6 +293,7 @@ class Warehouse:
             )
         )
 
+    @_whole_call_retried
     def release_claims(self, entity: str, pairs: Iterable[tuple[str, str]], owner: str) -> None:
         """Drop ``owner``'s leases on (uuid, platform) pairs; a metadata lease's platform is ``"metadata"``."""
         self._write(lambda conn: writes.release_claims(conn, entity, list(pairs), owner))
@@ -258,6 +301,7 @@ class Warehouse:
     def release_metadata_claims(self, entity: str, uuids: Iterable[str], owner: str) -> None:
         self.release_claims(entity, [(uuid, writes.METADATA_LEASE) for uuid in uuids], owner)
 
+    @_whole_call_retried
     def last_audience_date(
         self, entity: str, uuid: str, platform: str, metric: str | None = None
     ) -> date | None:
@@ -301,6 +345,7 @@ class Warehouse:
             lambda conn: writes.record_audience_outcome(conn, entity, uuid, platform, status, fetched_at)
         )
 
+    @_whole_call_retried
     def audience_coverage(
         self, entity: str, uuids: Iterable[str], platforms: Iterable[str]
     ) -> dict[str, dict[str, int]]:
@@ -309,6 +354,7 @@ class Warehouse:
 
     # -- checks and metadata --------------------------------------------------------------------------------
 
+    @_whole_call_retried
     def ranking_positions(self, slug: str, ranking_date: datetime | None = None) -> list[int]:
         with self._read() as conn:
             return reads.ranking_positions(conn, slug, ranking_date)
@@ -316,26 +362,32 @@ class Warehouse:
     def delete_ranking_position(self, slug: str, position: int, ranking_date: datetime | None = None) -> bool:
         return self._write(lambda conn: writes.delete_ranking_position(conn, slug, position, ranking_date))
 
+    @_whole_call_retried
     def songs_without_metadata(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         with self._read() as conn:
             return reads.songs_without_metadata(conn, slug, ranking_date)
 
+    @_whole_call_retried
     def artists_without_metadata(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         with self._read() as conn:
             return reads.artists_without_metadata(conn, slug, ranking_date)
 
+    @_whole_call_retried
     def songs_not_found(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         with self._read() as conn:
             return reads.songs_not_found(conn, slug, ranking_date)
 
+    @_whole_call_retried
     def artists_not_found(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         with self._read() as conn:
             return reads.artists_not_found(conn, slug, ranking_date)
 
+    @_whole_call_retried
     def table_counts(self) -> dict[str, int]:
         with self._read() as conn:
             return reads.table_counts(conn)
 
+    @_whole_call_retried
     def chart_summary(self, slug: str) -> dict[str, Any]:
         with self._read() as conn:
             return reads.chart_summary(conn, slug)
