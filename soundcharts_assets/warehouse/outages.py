@@ -82,8 +82,10 @@ class OutageRetry:
 
     Every warehouse write is an idempotent upsert in one transaction and every read is one snapshot, so running
     one again after the server dropped it is safe. A unit is retried with exponential backoff (0.1 s doubling
-    to 1 s, jittered) until ``wait_seconds`` have passed since its first failure, then fails with
-    :func:`cannot_open_error`. Nested calls run their work once: the outermost unit is the one retried.
+    to 1 s, jittered) until the outage has lasted ``wait_seconds``, then fails with :func:`cannot_open_error`.
+    The outage is timed from the first failure of any unit until any unit succeeds, so the threads of a step,
+    and the units a failing step still runs (releasing its leases), share one deadline instead of each
+    waiting in turn. Nested calls run their work once: the outermost unit is the one retried.
     The pool needs no repair: ``pool_pre_ping`` replaces dead connections at checkout, and SQLAlchemy
     invalidates the whole pool when a statement meets a disconnect. SQLite never waits (a file cannot restart;
     its busy timeout handles locks).
@@ -104,6 +106,8 @@ class OutageRetry:
         self._sleep = sleep
         self._clock = clock
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._down_since: float | None = None
 
     @property
     def active(self) -> bool:
@@ -120,7 +124,6 @@ class OutageRetry:
             self._local.active = False
 
     def _run_until_deadline(self, work: Callable[[], T]) -> T:
-        started: float | None = None
         attempt = 0
         while True:
             try:
@@ -128,13 +131,11 @@ class OutageRetry:
             except sa.exc.DBAPIError as exc:
                 if not server_went_away(exc):
                     raise
-                now = self._clock()
-                started = now if started is None else started
-                left = self.wait_seconds - (now - started)
+                waited = self._outage_lasted()
+                left = self.wait_seconds - waited
                 if left <= 0:
-                    waited = (now - started) if self.wait_seconds > 0 else None
-                    raise cannot_open_error(self.url, exc, waited) from None
-                if attempt == 0:
+                    raise cannot_open_error(self.url, exc, waited if self.wait_seconds > 0 else None) from None
+                if attempt == 0 and waited == 0:
                     _log.warning("database %s unreachable (%s); retrying for up to %.0f s",
                                  display(self.url), str(exc.orig or exc).strip().splitlines()[0],
                                  self.wait_seconds)
@@ -142,6 +143,16 @@ class OutageRetry:
                 backoff = min(_OUTAGE_BACKOFF_MAX_SECONDS, _OUTAGE_BACKOFF_FIRST_SECONDS * 2 ** (attempt - 1))
                 self._sleep(min(left, backoff * random.uniform(0.5, 1.0)))
                 continue
-            if attempt:
-                _log.warning("database %s reachable again after %d retries", display(self.url), attempt)
+            with self._lock:
+                recovered, self._down_since = self._down_since is not None, None
+            if recovered:
+                _log.warning("database %s reachable again", display(self.url))
             return result
+
+    def _outage_lasted(self) -> float:
+        """Seconds since this outage was first met (0 when this failure is the first)."""
+        now = self._clock()
+        with self._lock:
+            if self._down_since is None:
+                self._down_since = now
+            return now - self._down_since

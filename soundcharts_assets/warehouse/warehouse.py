@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -32,6 +32,7 @@ from soundcharts_assets.warehouse.outages import OutageRetry, cannot_open_error,
 from soundcharts_assets.warehouse.rows import ChartRow, TrackRow
 
 T = TypeVar("T")
+P = ParamSpec("P")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any fixed 64-bit number shared by every process migrating the same database.
 MIGRATION_LOCK_KEY = zlib.crc32(b"soundcharts_assets.warehouse.migrate")
@@ -43,16 +44,16 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _whole_call_retried(method: Callable[..., T]) -> Callable[..., T]:
+def _whole_call_retried(method: Callable[Concatenate[Warehouse, P], T]) -> Callable[Concatenate[Warehouse, P], T]:
     """Run a one-transaction method again, whole, while the server is briefly gone (``OutageRetry``).
 
     One-shot iterators among the arguments are read into lists first, so a second attempt sees the same ids.
     """
     @functools.wraps(method)
-    def run(self: Warehouse, *args: Any, **kwargs: Any) -> T:
-        args = tuple(list(a) if isinstance(a, Iterator) else a for a in args)
-        kwargs = {k: list(v) if isinstance(v, Iterator) else v for k, v in kwargs.items()}
-        return self.through_outages(lambda: method(self, *args, **kwargs))
+    def run(self: Warehouse, *args: P.args, **kwargs: P.kwargs) -> T:
+        again = [list(a) if isinstance(a, Iterator) else a for a in args]
+        named = {k: list(v) if isinstance(v, Iterator) else v for k, v in kwargs.items()}
+        return self.through_outages(lambda: method(self, *again, **named))  # type: ignore[arg-type]
     return run
 
 

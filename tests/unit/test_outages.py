@@ -18,6 +18,19 @@ def _error(message: str, pgcode: str | None = None, invalidated: bool = False) -
     return sa.exc.OperationalError("SELECT 1", {}, orig, connection_invalidated=invalidated)
 
 
+def _scripted(*outcomes: object):
+    """Work that raises or returns each outcome in turn."""
+    left = list(outcomes)
+
+    def work() -> object:
+        outcome = left.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return work
+
+
 class FakeTime:
     def __init__(self) -> None:
         self.now = 0.0
@@ -52,14 +65,7 @@ def test_mistakes_are_not_outages(error: sa.exc.DBAPIError) -> None:
 
 def test_a_brief_outage_is_waited_out() -> None:
     fake = FakeTime()
-    outcomes = [_error(REFUSED), _error(REFUSED), _error("the database system is starting up", "57P03"), "done"]
-
-    def work() -> str:
-        outcome = outcomes.pop(0)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
+    work = _scripted(_error(REFUSED), _error(REFUSED), _error("the database system is starting up", "57P03"), "done")
     retry = OutageRetry(PG, 30, sleep=fake.sleep, clock=lambda: fake.now)
     assert retry.run(work) == "done"
     assert len(fake.sleeps) == 3 and fake.sleeps == sorted(fake.sleeps)
@@ -85,11 +91,11 @@ def test_mistakes_and_sqlite_are_not_waited_for() -> None:
     fake = FakeTime()
     retry = OutageRetry(PG, 30, sleep=fake.sleep, clock=lambda: fake.now)
     with pytest.raises(sa.exc.OperationalError):
-        retry.run(lambda: (_ for _ in ()).throw(_error("password authentication failed", "28P01")))
+        retry.run(_scripted(_error("password authentication failed", "28P01")))
     sqlite = OutageRetry(sa.make_url("sqlite:///w.sqlite"), 30, sleep=fake.sleep, clock=lambda: fake.now)
     assert sqlite.wait_seconds == 0
     with pytest.raises(WarehouseUrlError) as raised:
-        sqlite.run(lambda: (_ for _ in ()).throw(_error(REFUSED)))
+        sqlite.run(_scripted(_error(REFUSED)))
     assert "waited" not in str(raised.value)
     assert fake.sleeps == []
 
@@ -110,3 +116,22 @@ def test_nested_units_leave_the_retry_to_the_outermost() -> None:
 
     retry.run(outer)
     assert calls == {"outer": 2, "inner": 2}
+
+
+def test_units_share_one_deadline() -> None:
+    """Once an outage has outlasted the wait, the next unit fails at its first refusal; a success resets it."""
+    fake = FakeTime()
+    retry = OutageRetry(PG, 5, sleep=fake.sleep, clock=lambda: fake.now)
+
+    def refused() -> None:
+        raise _error(REFUSED)
+
+    with pytest.raises(WarehouseUrlError):
+        retry.run(refused)
+    slept = len(fake.sleeps)
+    with pytest.raises(WarehouseUrlError) as raised:
+        retry.run(refused)
+    assert len(fake.sleeps) == slept and "waited 5 s" in str(raised.value)
+    assert retry.run(lambda: "back") == "back"
+    assert retry.run(_scripted(_error(REFUSED), "again")) == "again"  # a new outage gets the whole wait again
+    assert len(fake.sleeps) == slept + 1
