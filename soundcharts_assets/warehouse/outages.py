@@ -71,7 +71,7 @@ def cannot_open_error(url: URL, exc: sa.exc.DBAPIError, waited_seconds: float | 
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
     if url.password:
         reason = reason.replace(str(url.password), "***")
-    waited = f"; waited {waited_seconds:.0f} s for it ({OUTAGE_ENV_VAR})" if waited_seconds is not None else ""
+    waited = f"; waited {waited_seconds:g} s for it ({OUTAGE_ENV_VAR})" if waited_seconds is not None else ""
     return WarehouseUrlError(
         f"cannot open {ENV_VAR}={display(url)}: {reason}{waited}; check the URL and that the server runs"
     )
@@ -133,8 +133,8 @@ class OutageRetry:
                     raise
                 waited = self._outage_lasted()
                 left = self.wait_seconds - waited
-                if left <= 0:
-                    raise cannot_open_error(self.url, exc, waited if self.wait_seconds > 0 else None) from None
+                if left <= 0:  # the message names the bound: units met late in the outage waited it too
+                    raise cannot_open_error(self.url, exc, self.wait_seconds or None) from None
                 if attempt == 0 and waited == 0:
                     _log.warning("database %s unreachable (%s); retrying for up to %.0f s",
                                  display(self.url), str(exc.orig or exc).strip().splitlines()[0],

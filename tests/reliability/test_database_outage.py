@@ -27,6 +27,7 @@ from faultkit import CHART, point_at, snapshot
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 HERE = Path(__file__).parent
+CLI = str(Path(sys.executable).parent / "soundcharts-assets")
 RUNNER = str(HERE / "cascade_process.py")  # a throwaway SQLite instance
 RUNNER_ON_HOME = str(HERE / "cascade_on_instance.py")  # the instance of $DAGSTER_HOME
 PRODUCTION_INSTANCE = HERE.parents[1] / "deploy" / "postgres" / "dagster.yaml"
@@ -120,9 +121,10 @@ def _stored_answers(url: str) -> int:
 
 
 def _start_cascade(runner: str, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as err:
-        return subprocess.Popen([sys.executable, runner, CHART], env=dict(os.environ),
-                                stdout=subprocess.DEVNULL, stderr=err)
+    """``runner`` is a script taking the chart's slug, or the CLI (``cascade SLUG --wait``)."""
+    command = [CLI, "cascade", CHART, "--wait"] if runner == CLI else [sys.executable, runner, CHART]
+    with log.open("wb") as out:
+        return subprocess.Popen(command, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT)
 
 
 def _when_mid_audience(run: subprocess.Popen[bytes], warehouse_url: str, log: Path) -> None:
@@ -158,13 +160,16 @@ def _assert_nothing_paid_twice(emulator, expected) -> None:
 def test_warehouse_restart_mid_step_is_waited_out(
     private_postgres: PrivatePostgres, monkeypatch, emulator, tmp_path: Path, clean_reference
 ) -> None:
+    """The issue's path: ``soundcharts-assets cascade --wait`` (a Dagster run, each step in a process)."""
     expected = clean_reference[CHART]
     url = private_postgres.create_database("warehouse_restart")
     point_at(monkeypatch, emulator.url, url, tmp_path / "data")
+    added = subprocess.run([CLI, "charts", "add", CHART], env=dict(os.environ), capture_output=True, timeout=60)
+    assert added.returncode == 0, added.stderr
     emulator.configure(latency_ms=40)  # the audience step takes a few seconds: time to restart under it
     emulator.reset_stats()
     log = tmp_path / "cascade.log"
-    run = _start_cascade(RUNNER, log)
+    run = _start_cascade(CLI, log)
     _when_mid_audience(run, url, log)
     stored_before = _stored_answers(url)
     private_postgres.restart()
