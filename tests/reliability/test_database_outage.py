@@ -28,8 +28,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 HERE = Path(__file__).parent
 CLI = str(Path(sys.executable).parent / "soundcharts-assets")
-RUNNER = str(HERE / "cascade_process.py")  # a throwaway SQLite instance
-RUNNER_ON_HOME = str(HERE / "cascade_on_instance.py")  # the instance of $DAGSTER_HOME
+RUNNER = str(HERE / "cascade_process.py")  # an in-process materialization on a throwaway SQLite instance
 PRODUCTION_INSTANCE = HERE.parents[1] / "deploy" / "postgres" / "dagster.yaml"
 PASSWORD = "hunter2"  # trust auth ignores it; it must still never be shown
 DOWN_SECONDS = 2.0
@@ -213,17 +212,20 @@ def test_an_outage_longer_than_the_wait_fails_with_one_line(
 def test_instance_database_restart_mid_step_is_waited_out(
     private_postgres: PrivatePostgres, monkeypatch, emulator, sqlite_url: str, tmp_path: Path, clean_reference
 ) -> None:
-    """The production instance (deploy/postgres/dagster.yaml) on the private server; the warehouse on SQLite."""
+    """The production instance (deploy/postgres/dagster.yaml) on the private server, the warehouse on SQLite;
+    ``cascade --wait``, so the run's process and each step's process write events to it."""
     expected = clean_reference[CHART]
     point_at(monkeypatch, emulator.url, sqlite_url, tmp_path / "data")
     home = tmp_path / "data" / "dagster_home"
     home.mkdir(parents=True)
     shutil.copy(PRODUCTION_INSTANCE, home / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_POSTGRES_URL", private_postgres.create_database("dagster_instance"))
+    added = subprocess.run([CLI, "charts", "add", CHART], env=dict(os.environ), capture_output=True, timeout=60)
+    assert added.returncode == 0, added.stderr
     emulator.configure(latency_ms=40)
     emulator.reset_stats()
     log = tmp_path / "cascade.log"
-    run = _start_cascade(RUNNER_ON_HOME, log)
+    run = _start_cascade(CLI, log)
     _when_mid_audience(run, sqlite_url, log)
     private_postgres.stop()
     emulator.configure(latency_ms=0)  # steps now end and start while the instance database is down
