@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -119,11 +120,28 @@ def _stored_answers(url: str) -> int:
         engine.dispose()
 
 
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_cascade_left_behind() -> Iterator[None]:
+    """A test that fails half way kills its cascade and the step processes it started."""
+    yield
+    while _STARTED:
+        run = _STARTED.pop()
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait(timeout=30)
+
+
 def _start_cascade(runner: str, log: Path) -> subprocess.Popen[bytes]:
     """``runner`` is a script taking the chart's slug, or the CLI (``cascade SLUG --wait``)."""
     command = [CLI, "cascade", CHART, "--wait"] if runner == CLI else [sys.executable, runner, CHART]
     with log.open("wb") as out:
-        return subprocess.Popen(command, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT)
+        run = subprocess.Popen(command, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    _STARTED.append(run)
+    return run
 
 
 def _when_mid_audience(run: subprocess.Popen[bytes], warehouse_url: str, log: Path) -> None:
@@ -136,12 +154,7 @@ def _when_mid_audience(run: subprocess.Popen[bytes], warehouse_url: str, log: Pa
 
 
 def _finish(run: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> str:
-    try:
-        run.wait(timeout=timeout)
-    finally:
-        if run.poll() is None:
-            run.kill()
-            run.wait()
+    run.wait(timeout=timeout)  # on timeout the fixture kills it
     return log.read_text()
 
 
