@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, V
 if TYPE_CHECKING:
     from soundcharts_assets.soundcharts.client import SoundchartsClient
 
+from soundcharts_assets.due import RefreshPolicy
 from soundcharts_assets.soundcharts.config import (
     DEFAULT_AUTH_URL,
     DEFAULT_BASE_URL,
@@ -140,6 +141,15 @@ class FreshnessSettings(_FromEnv):
 
     def max_hours(self, source: str) -> float:
         return max(self.refresh_max.hours(source, DEFAULT_REFRESH_MAX_HOURS), self.min_hours(source))
+
+    def refresh_policy(self) -> RefreshPolicy:
+        """The due rule's bounds for every audience source (``due.py``)."""
+        return RefreshPolicy(
+            default_min_hours=self.audience_hours,
+            default_max_hours=max(DEFAULT_REFRESH_MAX_HOURS, self.audience_hours),
+            min_hours={source: self.min_hours(source) for source in AUDIENCE_SOURCE_NAMES},
+            max_hours={source: self.max_hours(source) for source in AUDIENCE_SOURCE_NAMES},
+        )
 
 
 class BudgetSettings(_FromEnv):
@@ -304,3 +314,16 @@ def client_from_env(**kwargs: Any) -> SoundchartsClient:
     from soundcharts_assets.soundcharts.client import SoundchartsClient
 
     return SoundchartsClient(api_settings_from_env(), **kwargs)
+
+
+class _OutageEnv(_FromEnv):
+    wait_seconds: float = Field(30.0, ge=0, alias="SOUNDCHARTS_DB_OUTAGE_WAIT_SECONDS")
+
+
+def db_outage_wait_seconds_from_env(env: Mapping[str, str] | None = None) -> float:
+    """``SOUNDCHARTS_DB_OUTAGE_WAIT_SECONDS`` (default 30): how long a Postgres outage is waited out.
+
+    A warehouse transaction (or the shared rate limiter's) that finds the server gone, refused or restarting is
+    retried with backoff for this long before the step fails; 0 fails at once. SQLite never waits.
+    """
+    return _read(_OutageEnv, env).wait_seconds

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from soundcharts_assets.warehouse.engine import WRITE_OPTION, create_warehouse_engine, parse_url
+from soundcharts_assets.warehouse.outages import OutageRetry
 from soundcharts_assets.warehouse.schema import api_rate_limit
 from soundcharts_assets.warehouse.upserts import upsert
 
@@ -56,6 +57,7 @@ class DatabaseRateLimiter:
         reservoir: int | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        outage_wait_seconds: float | None = None,
     ) -> None:
         if rate_per_minute <= 0:
             raise ValueError(f"rate_per_minute must be positive, got {rate_per_minute}")
@@ -72,6 +74,9 @@ class DatabaseRateLimiter:
         )
         self._clock = clock
         self._sleep = sleep
+        # A withdrawal is one transaction: when the server restarts it is run again (at worst tokens are
+        # withdrawn twice, which only slows this process down).
+        self._outages = OutageRetry(self._engine.url, outage_wait_seconds)
         self._lock = threading.Lock()
         self._tokens = 0  # withdrawn from the shared bucket, usable from ``_ready_at`` on
         self._ready_at = 0.0
@@ -81,7 +86,7 @@ class DatabaseRateLimiter:
     def acquire(self) -> None:
         with self._lock:
             if self._tokens == 0:
-                self._ready_at = self._withdraw(self.reservoir_size)
+                self._ready_at = self._outages.run(lambda: self._withdraw(self.reservoir_size))
                 self._tokens = self.reservoir_size
                 self.withdrawals += 1
             self._tokens -= 1

@@ -7,10 +7,11 @@ because ordered string aggregation needs SQLite 3.44, newer than many systems sh
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -30,6 +31,21 @@ from soundcharts_assets.warehouse.warehouse import Warehouse
 WarehouseSource = Warehouse | str | URL
 
 _r, _t, _ta, _a = chart_rankings.c, tracks.c, track_artists.c, artists.c
+T = TypeVar("T")
+
+
+def _retried_through_outages(load: Callable[..., T]) -> Callable[..., T]:
+    """A loader is one read transaction: run it again, whole, while the server is briefly gone."""
+
+    @functools.wraps(load)
+    def run(source: WarehouseSource, *args: Any, **kwargs: Any) -> T:
+        if isinstance(source, Warehouse):
+            return source.through_outages(lambda: load(source, *args, **kwargs))
+        with Warehouse(source) as warehouse:
+            return warehouse.through_outages(lambda: load(warehouse, *args, **kwargs))
+
+    return run
+
 
 _RANKING_COLUMNS = (
     _r.chart_slug,
@@ -95,6 +111,7 @@ def _with_artist_names(conn: sa.Connection, frame: pd.DataFrame, songs: sa.Selec
     return frame
 
 
+@_retried_through_outages
 def load_chart(source: WarehouseSource, slug: str, date: datetime | None = None) -> pd.DataFrame:
     """One edition (the latest unless ``date``), by position, joined with track metadata and artist names."""
     with _connection(source) as conn:
@@ -109,6 +126,7 @@ def load_chart(source: WarehouseSource, slug: str, date: datetime | None = None)
         return _with_artist_names(conn, frame, _chart_songs(slug))
 
 
+@_retried_through_outages
 def load_ranking_history(source: WarehouseSource, slug: str) -> pd.DataFrame:
     """Every stored edition of a chart, oldest first: the input for movers and time-on-chart analysis."""
     with _connection(source) as conn:
@@ -122,6 +140,7 @@ def load_ranking_history(source: WarehouseSource, slug: str) -> pd.DataFrame:
         return _with_artist_names(conn, frame, _chart_songs(slug))
 
 
+@_retried_through_outages
 def load_tracks(source: WarehouseSource, slug: str | None = None) -> pd.DataFrame:
     """Fetched tracks (all, or those ever ranked on ``slug``), with artist names; 404 rows left out."""
     stmt = sa.select(*_TRACK_COLUMNS).where(_t.status == "ok").order_by(_t.song_uuid)
@@ -132,6 +151,7 @@ def load_tracks(source: WarehouseSource, slug: str | None = None) -> pd.DataFram
         return _with_artist_names(conn, pd.read_sql(stmt, conn), songs)
 
 
+@_retried_through_outages
 def load_artists(source: WarehouseSource, slug: str | None = None) -> pd.DataFrame:
     """Artists (all, or those credited on a song ever ranked on ``slug``); stubs have no ``fetched_at``."""
     stmt = sa.select(artists).order_by(_a.artist_uuid)
@@ -141,6 +161,7 @@ def load_artists(source: WarehouseSource, slug: str | None = None) -> pd.DataFra
         return pd.read_sql(stmt, conn)
 
 
+@_retried_through_outages
 def load_track_audience(
     source: WarehouseSource, slug: str | None = None, platform: str | None = None, last: int | None = None
 ) -> pd.DataFrame:
@@ -159,6 +180,7 @@ def load_track_audience(
     return _read_ordered(source, stmt, (c.song_uuid, c.platform, c.identifier, c.date), last)
 
 
+@_retried_through_outages
 def load_artist_audience(
     source: WarehouseSource, slug: str | None = None, platform: str | None = None, last: int | None = None
 ) -> pd.DataFrame:
@@ -202,6 +224,7 @@ def _edition_songs(slug: str, edition: datetime | None) -> sa.Select[Any]:
     return sa.select(_r.song_uuid).where(_r.chart_slug == slug, _r.ranking_date == edition).distinct()
 
 
+@_retried_through_outages
 def load_latest_editions(source: WarehouseSource, slug: str, count: int = 2) -> pd.DataFrame:
     """The ``count`` newest editions, oldest first, shaped like ``load_ranking_history``.
 
@@ -219,6 +242,7 @@ def load_latest_editions(source: WarehouseSource, slug: str, count: int = 2) -> 
         return _with_artist_names(conn, frame, _chart_songs(slug))
 
 
+@_retried_through_outages
 def load_first_ranked(source: WarehouseSource, slug: str) -> pd.DataFrame:
     """Each song's first stored edition on the chart (``song_uuid``, ``first_ranking_date``).
 
@@ -237,6 +261,7 @@ def load_first_ranked(source: WarehouseSource, slug: str) -> pd.DataFrame:
     return frame
 
 
+@_retried_through_outages
 def load_edition_artists(source: WarehouseSource, slug: str, ranking_date: datetime | None = None) -> pd.DataFrame:
     """One row per (chart position, credited artist) of an edition (the latest unless ``ranking_date``).
 
@@ -264,6 +289,7 @@ def load_edition_artists(source: WarehouseSource, slug: str, ranking_date: datet
         return pd.read_sql(stmt, conn)
 
 
+@_retried_through_outages
 def load_edition_track_audience(source: WarehouseSource, slug: str, since: date | None = None) -> pd.DataFrame:
     """``load_track_audience`` for the latest edition's songs only, from ``since`` on."""
     c = track_audience.c
@@ -280,6 +306,7 @@ def load_edition_track_audience(source: WarehouseSource, slug: str, since: date 
         return pd.read_sql(stmt, conn)
 
 
+@_retried_through_outages
 def load_edition_artist_audience(source: WarehouseSource, slug: str, since: date | None = None) -> pd.DataFrame:
     """``load_artist_audience`` for the artists credited on the latest edition, from ``since`` on."""
     c = artist_audience.c

@@ -71,7 +71,11 @@ class Warehouse(ChartStore, CatalogueStore, AudienceStore, LeaseStore, SpendStor
 
         On Postgres a transaction-scoped advisory lock serialises concurrent callers: the second waits, then
         finds the schema at head. On SQLite ``BEGIN IMMEDIATE`` plus the busy timeout does the same.
+        The upgrade is one transaction, so a server outage mid-way is retried whole.
         """
+        self.through_outages(self._upgrade_to_head)
+
+    def _upgrade_to_head(self) -> None:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         with self._connect(write=True) as conn, conn.begin():
