@@ -20,9 +20,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 
-if TYPE_CHECKING:
-    from soundcharts_assets.soundcharts.client import SoundchartsClient
-
 from soundcharts_assets.due import RefreshPolicy
 from soundcharts_assets.soundcharts.config import (
     DEFAULT_AUTH_URL,
@@ -307,13 +304,6 @@ def dagster_home_from_env(env: Mapping[str, str] | None = None) -> Path:
     if env.get("DAGSTER_HOME"):
         return Path(env["DAGSTER_HOME"]).resolve()
     return data_dir_from_env(env) / "dagster_home"
-
-
-def client_from_env(**kwargs: Any) -> SoundchartsClient:
-    """A Soundcharts client configured from ``SOUNDCHARTS_*`` variables (the client never reads them itself)."""
-    from soundcharts_assets.soundcharts.client import SoundchartsClient
-
-    return SoundchartsClient(api_settings_from_env(), **kwargs)
 
 
 class _OutageEnv(_FromEnv):

@@ -15,7 +15,7 @@ from typing import Any
 
 from soundcharts_assets.cli.errors import UserError
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
-from soundcharts_assets.settings import client_from_env
+from soundcharts_assets.settings import api_settings_from_env
 from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.soundcharts.errors import NotFoundError
 from soundcharts_assets.soundcharts.models import Chart
@@ -60,7 +60,7 @@ def register_charts(slugs: Sequence[str], schedule: str = "none") -> dict[str, d
     for slug in slugs:
         validate_chart_slug(slug)
     validate_sync_schedule(schedule)
-    with client_from_env() as client:
+    with SoundchartsClient(api_settings_from_env()) as client:
         latest = {slug: latest_edition(client, slug) for slug in dict.fromkeys(slugs)}
     with open_warehouse() as warehouse:
         for slug in latest:
@@ -131,7 +131,7 @@ class Discovery:
 
 def discover_charts(platform: str | None = None, country: str | None = None) -> Discovery:
     """Song charts of one platform (or of every platform), optionally of one country: 1 call per 100 charts."""
-    with client_from_env() as client:
+    with SoundchartsClient(api_settings_from_env()) as client:
         platforms = [platform] if platform else client.list_song_chart_platforms()
         charts = [chart for code in platforms for chart in client.list_song_charts(code, country)]
         return Discovery(charts, client.calls_made)

@@ -67,9 +67,10 @@ def test_sensor_skips_editions_already_stored_and_unknown_charts(env):
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["airplay-fr", "no-such-chart"])
         wh = Warehouse(url)
         wh.migrate()
-        from soundcharts_assets.settings import client_from_env
+        from soundcharts_assets.settings import api_settings_from_env
+        from soundcharts_assets.soundcharts import SoundchartsClient
 
-        with client_from_env() as client:
+        with SoundchartsClient(api_settings_from_env()) as client:
             wh.write_ranking(client.get_chart_ranking("airplay-fr"))
         wh.dispose()
         result = evaluate_sensor(instance)

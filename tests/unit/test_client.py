@@ -589,11 +589,11 @@ def test_context_manager_closes_and_timeouts_come_from_settings() -> None:
 
 
 def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    from soundcharts_assets.settings import client_from_env
+    from soundcharts_assets.settings import api_settings_from_env
 
     monkeypatch.setenv("SOUNDCHARTS_BASE_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("SOUNDCHARTS_API_KEY", API_KEY)
-    with client_from_env() as client:
+    with SoundchartsClient(api_settings_from_env()) as client:
         assert repr(client) == "SoundchartsClient(base_url='http://127.0.0.1:9', auth='api-key')"
 
 
