@@ -1,8 +1,10 @@
 """The audience steps: song series (Spotify, YouTube, Shazam, Airplay) and artist series (followers on four
 platforms and Spotify monthly listeners).
 
-The API has no batch endpoint for series, so each (entity, source) pair costs at least one call: only stale
-pairs are fetched, each under a lease, and a fetch asks only for the days after the last stored one.
+The API has no batch endpoint for series, so each (entity, source) pair costs at least one call: only due
+pairs are fetched (``due.py``: once the series' next crawl can have happened), each under a lease, and a fetch
+asks only for the days from the last stored one. With ``SOUNDCHARTS_CURRENT_STATS=1`` one current-stats call
+per entity stands in for the series that only lack their newest point (``current_stats.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from soundcharts_assets.cascade.current_stats import (
+    NOT_IN_PLAN_NOTE,
+    SeriesHistory,
+    covered_by_current_stats,
+    crawl_instant,
+)
 from soundcharts_assets.cascade.leases import Pair, fetch_leased_audience, new_owner
 from soundcharts_assets.cascade.pool import run_concurrently
 from soundcharts_assets.cascade.report import ChartReports, Fleet, StepReport
@@ -19,6 +27,7 @@ from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.soundcharts.errors import NotFoundError, PlanRestrictedError
+from soundcharts_assets.soundcharts.models import ArtistAudiencePoint, CurrentStats, SongAudiencePoint
 from soundcharts_assets.vocabulary import (
     ARTIST_AUDIENCE_SOURCES,
     TRACK_AUDIENCE_SOURCES,
@@ -44,16 +53,64 @@ class AudienceJob:
     source: str
 
 
+Point = SongAudiencePoint | ArtistAudiencePoint
+
+
+@dataclass(frozen=True)
+class SeriesIO:
+    """How a step reads and writes one kind of entity: a series fetch, a current-stats call, a stored point."""
+
+    fetch_and_store: Callable[[AudienceJob], int]
+    current_stats: Callable[[str], CurrentStats]
+    store_point: Callable[[AudienceJob, Point], int]
+
+
 class _AudienceRun:
     """Shared state of one audience step: the per-chart reports and sources found not to be in the plan."""
 
-    def __init__(self, client: SoundchartsClient, warehouse: Warehouse, fleet: Fleet, now: datetime) -> None:
+    def __init__(
+        self, client: SoundchartsClient, warehouse: Warehouse, fleet: Fleet, now: datetime, current_stats: bool = False
+    ) -> None:
         self.warehouse = warehouse
         self.fleet = fleet
         self.now = now
         self.reports = ChartReports(client, fleet.charts)
         self.lock = threading.Lock()
         self.not_in_plan_sources: set[str] = set()
+        self.current_stats = current_stats
+
+    def run_entity(self, entity: str, uuid: str, sources: list[str], history: SeriesHistory, io: SeriesIO) -> None:
+        """One entity's due series: one current-stats call for those with history, series for the rest."""
+        jobs = [AudienceJob(entity, uuid, source) for source in sources]
+        stats = self._current_stats(uuid, io) if any(history.has_history(uuid, s) for s in sources) else None
+        for job in jobs:
+            point = covered_by_current_stats(entity, uuid, job.source, stats, history) if stats else None
+            if point is None:
+                self.run(job, io.fetch_and_store)
+                continue
+            self._stored(uuid, io.store_point(job, point))
+
+    def _stored(self, uuid: str, written: int) -> None:
+        def stored(report: StepReport) -> None:
+            report.rows_written += written
+            report.fetched += 1
+
+        self.reports.update(self.fleet.charts_by_uuid[uuid], stored)
+
+    def _current_stats(self, uuid: str, io: SeriesIO) -> CurrentStats | None:
+        if not self.current_stats:
+            return None
+        try:
+            return self.reports.charge(self.fleet.owner(uuid), lambda: io.current_stats(uuid))
+        except NotFoundError:
+            return None
+        except PlanRestrictedError:
+            with self.lock:
+                if not self.current_stats:
+                    return None
+                self.current_stats = False
+            self.reports.update(self.fleet.charts, lambda report: report.notes.append(NOT_IN_PLAN_NOTE))
+            return None
 
     def window_start(self, job: AudienceJob, lookback_days: int, metric: str | None = None) -> date:
         """Resume at the last stored day (re-reading it, as the API revises the latest point)."""
@@ -108,7 +165,7 @@ def refresh_track_audience(
     """Spotify, YouTube and Shazam series and Airplay spins for the charts' tracks that are not fresh."""
     now = now or utc_now()
     fleet = Fleet({slug: warehouse.ranking_song_uuids(slug) for slug in slugs})
-    state = _AudienceRun(client, warehouse, fleet, now)
+    state = _AudienceRun(client, warehouse, fleet, now, freshness.current_stats)
     today = now.date()
 
     def fetch_and_store(job: AudienceJob) -> int:
@@ -118,11 +175,17 @@ def refresh_track_audience(
             return warehouse.write_track_airplay(job.uuid, today, counts, fetched_at=now)
         start = state.window_start(job, freshness.audience_lookback_days)
         points = client.get_song_audience(job.uuid, job.source, start, today)
-        return warehouse.write_track_audience(job.uuid, job.source, points, fetched_at=now)
+        return warehouse.write_track_audience(
+            job.uuid, job.source, points, fetched_at=now, last_crawl_at=points.last_crawl_at
+        )
 
-    return _refresh_series(
-        state, EntityKind.SONG, TRACK_AUDIENCE_SOURCES, freshness, owner or new_owner(), fetch_and_store, workers
-    )
+    def store_point(job: AudienceJob, point: Point) -> int:
+        assert isinstance(point, SongAudiencePoint)
+        crawl = crawl_instant(point.date)
+        return warehouse.write_track_audience(job.uuid, job.source, [point], fetched_at=now, last_crawl_at=crawl)
+
+    io = SeriesIO(fetch_and_store, client.get_song_current_stats, store_point)
+    return _refresh_series(state, EntityKind.SONG, TRACK_AUDIENCE_SOURCES, freshness, owner or new_owner(), io, workers)
 
 
 def refresh_artist_audience(
@@ -137,7 +200,7 @@ def refresh_artist_audience(
     """Followers on Spotify, YouTube, Instagram, TikTok and Spotify monthly listeners for the charts' artists."""
     now = now or utc_now()
     fleet = Fleet({slug: warehouse.chart_artist_uuids(slug) for slug in slugs})
-    state = _AudienceRun(client, warehouse, fleet, now)
+    state = _AudienceRun(client, warehouse, fleet, now, freshness.current_stats)
     today = now.date()
 
     def fetch_and_store(job: AudienceJob) -> int:
@@ -147,10 +210,21 @@ def refresh_artist_audience(
             points = client.get_artist_monthly_listeners(job.uuid, start, today)
         else:
             points = client.get_artist_audience(job.uuid, platform, start, today)
-        return warehouse.write_artist_audience(job.uuid, platform, points, fetched_at=now, source=job.source)
+        return warehouse.write_artist_audience(
+            job.uuid, platform, points, fetched_at=now, source=job.source, last_crawl_at=points.last_crawl_at
+        )
 
+    def store_point(job: AudienceJob, point: Point) -> int:
+        assert isinstance(point, ArtistAudiencePoint)
+        platform = ARTIST_SOURCE_SERIES[job.source][0]
+        crawl = crawl_instant(point.date)
+        return warehouse.write_artist_audience(
+            job.uuid, platform, [point], fetched_at=now, source=job.source, last_crawl_at=crawl
+        )
+
+    io = SeriesIO(fetch_and_store, client.get_artist_current_stats, store_point)
     return _refresh_series(
-        state, EntityKind.ARTIST, ARTIST_AUDIENCE_SOURCES, freshness, owner or new_owner(), fetch_and_store, workers
+        state, EntityKind.ARTIST, ARTIST_AUDIENCE_SOURCES, freshness, owner or new_owner(), io, workers
     )
 
 
@@ -160,20 +234,31 @@ def _refresh_series(
     sources: Sequence[str],
     freshness: FreshnessSettings,
     owner: str,
-    fetch_and_store: Callable[[AudienceJob], int],
+    io: SeriesIO,
     workers: int,
 ) -> dict[str, StepReport]:
-    """Fetch every stale series of the fleet's entities under a lease; fresh ones count as reused."""
-    max_age = timedelta(hours=freshness.audience_hours)
-    stale = set(state.warehouse.stale_audience(entity, state.fleet.uuids, sources, max_age, state.now))
+    """Fetch every due series of the fleet's entities under a lease; the others count as reused."""
+    policy = freshness.refresh_policy()
+    stale = set(state.warehouse.stale_audience(entity, state.fleet.uuids, sources, policy, state.now))
     for slug, uuids in state.fleet.uuids_by_chart.items():
         pairs = {(uuid, source) for uuid in uuids for source in sources}
         state.reports.by_chart[slug].reused = len(pairs - stale)
 
     def fetch(leased: list[Pair]) -> None:
-        jobs = [AudienceJob(entity, uuid, source) for uuid, source in leased]
-        run_concurrently(jobs, lambda job: state.run(job, fetch_and_store), workers)
+        if not state.current_stats:
+            jobs = [AudienceJob(entity, uuid, source) for uuid, source in leased]
+            run_concurrently(jobs, lambda job: state.run(job, io.fetch_and_store), workers)
+            return
+        by_uuid: dict[str, list[str]] = {}
+        for uuid, source in leased:
+            by_uuid.setdefault(uuid, []).append(source)
+        history = SeriesHistory.read(state.warehouse, entity, list(by_uuid), sources)
+        run_concurrently(
+            list(by_uuid.items()),
+            lambda item: state.run_entity(entity, item[0], item[1], history, io),
+            workers,
+        )
 
-    fetch_leased_audience(state.warehouse, entity, state.fleet.uuids, sources, max_age, state.now, owner, fetch)
+    fetch_leased_audience(state.warehouse, entity, state.fleet.uuids, sources, policy, state.now, owner, fetch)
     step = "track_audience" if entity == EntityKind.SONG else "artist_audience"
     return state.reports.finish(state.warehouse, step, state.now)

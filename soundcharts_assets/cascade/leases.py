@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
+from soundcharts_assets.due import RefreshPolicy
 from soundcharts_assets.warehouse import Warehouse
 
 K = TypeVar("K", bound=Hashable)
@@ -128,11 +129,11 @@ class MetadataLeases:
 
 @dataclass(frozen=True)
 class AudienceLeases:
-    """(uuid, source) series of songs or artists whose last fetch is older than ``max_age``."""
+    """(uuid, source) series of songs or artists that are due (``max_age``: a window or a refresh policy)."""
 
     warehouse: Warehouse
     entity: str
-    max_age: timedelta
+    max_age: timedelta | RefreshPolicy
     now: datetime
     owner: str
 
@@ -184,7 +185,7 @@ def fetch_leased_audience(
     entity: str,
     uuids: Sequence[str],
     sources: Sequence[str],
-    max_age: timedelta,
+    max_age: timedelta | RefreshPolicy,
     now: datetime,
     owner: str,
     fetch: Callable[[list[Pair]], None],

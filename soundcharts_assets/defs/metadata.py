@@ -26,6 +26,8 @@ def report_metadata(report: StepReport, preview: pd.DataFrame | None = None) -> 
         metadata["not_found"] = dg.MetadataValue.int(report.not_found)
         metadata["not_in_plan"] = dg.MetadataValue.int(report.not_in_plan)
         metadata["gaps"] = dg.MetadataValue.md("\n".join(f"- {gap}" for gap in report.gaps[:50]))
+    if report.notes:
+        metadata["notes"] = dg.MetadataValue.md("\n".join(f"- {note}" for note in report.notes))
     if preview is not None:
         rows = preview.head(PREVIEW_ROWS).to_dict("records")
         metadata["preview"] = dg.MetadataValue.md(markdown_table(rows))

@@ -7,8 +7,12 @@ when the API omits them or sends ``null``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
+
+T_co = TypeVar("T_co")
 
 
 @dataclass(frozen=True)
@@ -137,5 +141,48 @@ class ArtistAudiencePoint:
 
 @dataclass(frozen=True)
 class TeamUsage:
+    """``/team/usage`` read defensively (its field names are undocumented): ``None`` where it does not say."""
+
     quota_remaining: int | None
     raw: dict = field(default_factory=dict, compare=False)
+    monthly_quota: int | None = None
+    used_this_month: int | None = None
+    month: str | None = None
+
+
+class Series(list[T_co]):
+    """A series answer's points (a plain list to every caller) and when the API last crawled the series.
+
+    ``last_crawl_at`` is ``related.lastCrawlDate`` of the answer's first page; ``None`` when the answer
+    does not say (an older API version, a variant, a series never crawled).
+    """
+
+    last_crawl_at: datetime | None = None
+
+    def __init__(self, points: Iterable[T_co] = (), last_crawl_at: datetime | None = None) -> None:
+        super().__init__(points)
+        self.last_crawl_at = last_crawl_at
+
+
+@dataclass(frozen=True)
+class CurrentStat:
+    """The latest value of one platform from ``current/stats`` (``evolution`` over the asked period)."""
+
+    group: str
+    platform: str
+    value: int | None
+    date: date
+    evolution: float | None = None
+    percent_evolution: float | None = None
+
+
+@dataclass(frozen=True)
+class CurrentStats:
+    """``currentstatsresponse``: every platform's latest value of one song or artist, in one call."""
+
+    uuid: str
+    period: int | None
+    stats: tuple[CurrentStat, ...]
+
+    def find(self, group: str, platform: str) -> CurrentStat | None:
+        return next((s for s in self.stats if s.group == group and s.platform == platform), None)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 
+from .errors import SoundchartsError
 from .fields import (
     as_dict,
     as_list,
@@ -33,6 +34,8 @@ from .models import (
     ArtistRef,
     Chart,
     ChartRanking,
+    CurrentStat,
+    CurrentStats,
     Genre,
     Label,
     RankingEntry,
@@ -316,4 +319,57 @@ def parse_team_usage(payload: Any, header_quota: int | None) -> TeamUsage:
                 break
         if found is not None:
             break
-    return TeamUsage(quota_remaining=found if found is not None else header_quota, raw=raw)
+    obj = as_dict(raw.get("object")) or raw
+    return TeamUsage(
+        quota_remaining=found if found is not None else header_quota,
+        raw=raw,
+        monthly_quota=opt_int(obj.get("monthlyQuota")) or opt_int(obj.get("quota")),
+        used_this_month=opt_int(obj.get("usedThisMonth")),
+        month=opt_str(obj.get("month")),
+    )
+
+
+def parse_last_crawl(payload: Any, where: str) -> datetime | None:
+    """``related.lastCrawlDate`` of a series page; ``None`` when absent or not a date (it only saves calls)."""
+    related = as_dict(as_dict(payload).get("related"))
+    try:
+        return parse_datetime(related.get("lastCrawlDate"), where, "related.lastCrawlDate")
+    except SoundchartsError:
+        return None
+
+
+#: The lists of ``currentstatsresponse`` (artist: social..score; song: audience, popularity, score).
+CURRENT_STATS_GROUPS = ("social", "streaming", "audience", "popularity", "retention", "score")
+
+
+def parse_current_stats(payload: Any, uuid: str, where: str) -> CurrentStats:
+    """Every ``{platform, value, date, evolution, percentEvolution}`` item; ``related`` an object or a list.
+
+    Items without a platform or a date are skipped: the schema is documented but no captured answer exists.
+    """
+    raw = as_dict(payload)
+    if isinstance(raw.get("object"), Mapping):
+        raw = raw["object"]
+    related_raw = raw.get("related")
+    related = as_dict(related_raw[0] if isinstance(related_raw, list) and related_raw else related_raw)
+    stats: list[CurrentStat] = []
+    for group in CURRENT_STATS_GROUPS:
+        for item in as_list(raw.get(group)):
+            if not isinstance(item, Mapping) or not opt_str(item.get("platform")):
+                continue
+            day = parse_day(item.get("date"), where, f"{group}[].date")
+            if day is None:
+                continue
+            stats.append(
+                CurrentStat(
+                    group=group,
+                    platform=str(item["platform"]),
+                    value=opt_int(item.get("value")),
+                    date=day,
+                    evolution=opt_float(item.get("evolution")),
+                    percent_evolution=opt_float(item.get("percentEvolution")),
+                )
+            )
+    return CurrentStats(
+        uuid=opt_str(related.get("uuid")) or uuid, period=opt_int(related.get("period")), stats=tuple(stats)
+    )

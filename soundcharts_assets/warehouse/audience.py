@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from soundcharts_assets.due import RefreshPolicy, cadence_hours
 from soundcharts_assets.soundcharts.models import AirplayCount, ArtistAudiencePoint, SongAudiencePoint
-from soundcharts_assets.vocabulary import EntityKind, FetchStatus, TrackSource
+from soundcharts_assets.vocabulary import ArtistSource, EntityKind, FetchStatus, TrackSource
 from soundcharts_assets.warehouse.schema import artist_audience, audience_fetches, radios, track_audience
 from soundcharts_assets.warehouse.store import Store
 from soundcharts_assets.warehouse.upserts import chunks, unique, upsert
@@ -92,24 +94,52 @@ def _fetch_rows(
     return rows
 
 
+def _not_due(
+    conn: sa.Connection, kind: str, uuids: Sequence[str], platforms: Sequence[str], policy: RefreshPolicy, now: datetime
+) -> set[tuple[str, str]]:
+    """The pairs whose next crawl cannot have happened yet: one query per chunk of uuids, the rule in Python."""
+    f = audience_fetches.c
+    not_due: set[tuple[str, str]] = set()
+    for part in chunks(uuids):
+        stmt = sa.select(f.entity_uuid, f.platform, f.fetched_at, f.last_crawl_at, f.cadence_hours).where(
+            f.entity == kind, f.entity_uuid.in_(part), f.platform.in_(platforms), f.fetched_at > now - policy.longest
+        )
+        for row in conn.execute(stmt):
+            if not policy.is_due(row.platform, now, row.fetched_at, row.last_crawl_at, row.cadence_hours):
+                not_due.add((row.entity_uuid, row.platform))
+    return not_due
+
+
 def stale_audience(
     conn: sa.Connection,
     entity: str,
     uuids: Iterable[str],
     platforms: Iterable[str],
-    max_age: timedelta,
+    max_age: timedelta | RefreshPolicy,
     now: datetime,
 ) -> list[tuple[str, str]]:
-    """(uuid, platform) pairs with no fetch recorded, or one older than ``max_age`` whatever its outcome."""
+    """(uuid, platform) pairs to fetch: never fetched, or fetched longer than ``max_age`` ago whatever the
+    outcome; with a :class:`RefreshPolicy`, those whose next crawl can have happened (``due.py``)."""
     kind = EntityKind.parse(entity, "entity").value
     wanted, wanted_platforms = unique(uuids), unique(platforms)
-    recent = audience_fetches.c.fetched_at >= now - max_age
-    fresh = {(row.entity_uuid, row.platform) for row in _fetch_rows(conn, kind, wanted, wanted_platforms, recent)}
+    if isinstance(max_age, RefreshPolicy):
+        fresh = _not_due(conn, kind, wanted, wanted_platforms, max_age, now)
+    else:
+        recent = audience_fetches.c.fetched_at >= now - max_age
+        fresh = {(row.entity_uuid, row.platform) for row in _fetch_rows(conn, kind, wanted, wanted_platforms, recent)}
     return [(u, p) for u in wanted for p in wanted_platforms if (u, p) not in fresh]
 
 
 def _record_fetch(
-    conn: sa.Connection, entity: str, uuid: str, platform: str, status: str, fetched_at: datetime, points: int
+    conn: sa.Connection,
+    entity: str,
+    uuid: str,
+    platform: str,
+    status: str,
+    fetched_at: datetime,
+    points: int,
+    last_crawl_at: datetime | None = None,
+    cadence: float | None = None,
 ) -> None:
     row = {
         "entity": EntityKind.parse(entity, "entity").value,
@@ -118,15 +148,46 @@ def _record_fetch(
         "fetched_at": fetched_at,
         "status": FetchStatus.parse(status, "audience fetch status").value,
         "points": points,
+        "last_crawl_at": last_crawl_at,
+        "cadence_hours": cadence,
     }
     upsert(conn, audience_fetches, [row])
+
+
+CADENCE_SAMPLE = 15
+"""Stored days the cadence is the median gap of: recent enough to follow a change, enough to outvote a miss."""
+
+
+def _stored_cadence(conn: sa.Connection, table: sa.Table, uuid: str, platform: str, metric: str | None) -> float | None:
+    """The median gap between the series' last stored days (one small indexed read per written series)."""
+    c = table.c
+    if table is track_audience:
+        where = [c.song_uuid == uuid, c.platform == platform]
+    else:
+        where = [c.artist_uuid == uuid, c.platform == platform, *([c.metric == metric] if metric else [])]
+    stmt = sa.select(c.date).where(*where).distinct().order_by(c.date.desc()).limit(CADENCE_SAMPLE)
+    return cadence_hours(list(conn.execute(stmt).scalars()))
+
+
+@dataclass(frozen=True)
+class StoredSeries:
+    """What is stored of one series: its last day and, for a song, its platform ids (one plot each)."""
+
+    last_day: date
+    identifiers: int
+    identifier: str | None = None
 
 
 class AudienceStore(Store):
     """Audience points, the outcome of every series fetch, and which series need fetching again."""
 
     def stale_audience(
-        self, entity: str, uuids: Iterable[str], platforms: Iterable[str], max_age: timedelta, now: datetime
+        self,
+        entity: str,
+        uuids: Iterable[str],
+        platforms: Iterable[str],
+        max_age: timedelta | RefreshPolicy,
+        now: datetime,
     ) -> list[tuple[str, str]]:
         with self._read() as conn:
             return stale_audience(conn, entity, uuids, platforms, max_age, now)
@@ -144,6 +205,53 @@ class AudienceStore(Store):
         with self._read() as conn:
             return conn.execute(stmt).scalar()
 
+    def stored_series(
+        self, entity: str, uuids: Iterable[str], platforms: Iterable[str], metric: str | None = None
+    ) -> dict[tuple[str, str], StoredSeries]:
+        """Per (uuid, platform) with stored points: the last day and the song's platform ids; one grouped
+        query per chunk of uuids (artists: of one ``metric`` when given)."""
+        wanted, wanted_platforms = unique(uuids), unique(platforms)
+        found: dict[tuple[str, str], StoredSeries] = {}
+        song = EntityKind.parse(entity, "entity") is EntityKind.SONG
+        with self._read() as conn:
+            for part in chunks(wanted):
+                if song:
+                    t = track_audience.c
+                    ids = sa.func.count(sa.distinct(t.identifier))
+                    stmt = (
+                        sa.select(t.song_uuid, t.platform, sa.func.max(t.date), ids, sa.func.max(t.identifier))
+                        .where(t.song_uuid.in_(part), t.platform.in_(wanted_platforms))
+                        .group_by(t.song_uuid, t.platform)
+                    )
+                else:
+                    a = artist_audience.c
+                    stmt = (
+                        sa.select(a.artist_uuid, a.platform, sa.func.max(a.date), sa.literal(1), sa.literal(None))
+                        .where(a.artist_uuid.in_(part), a.platform.in_(wanted_platforms))
+                        .group_by(a.artist_uuid, a.platform)
+                    )
+                    if metric is not None:
+                        stmt = stmt.where(a.metric == metric)
+                for uuid, platform, last_day, identifiers, identifier in conn.execute(stmt):
+                    single = identifier if identifiers == 1 else None
+                    found[(uuid, platform)] = StoredSeries(last_day, int(identifiers), single)
+        return found
+
+    def fetch_cadences(
+        self, entity: str, uuids: Iterable[str], sources: Iterable[str]
+    ) -> dict[tuple[str, str], float | None]:
+        """The cadence (hours) recorded with each series' last fetch; one query per chunk of uuids."""
+        kind = EntityKind.parse(entity, "entity").value
+        f = audience_fetches.c
+        found: dict[tuple[str, str], float | None] = {}
+        with self._read() as conn:
+            for part in chunks(unique(uuids)):
+                stmt = sa.select(f.entity_uuid, f.platform, f.cadence_hours).where(
+                    f.entity == kind, f.entity_uuid.in_(part), f.platform.in_(unique(sources))
+                )
+                found.update({(row.entity_uuid, row.platform): row.cadence_hours for row in conn.execute(stmt)})
+        return found
+
     def write_track_audience(
         self,
         song_uuid: str,
@@ -151,9 +259,14 @@ class AudienceStore(Store):
         points: Sequence[SongAudiencePoint],
         fetched_at: datetime,
         status: str = "ok",
+        last_crawl_at: datetime | None = None,
     ) -> int:
+        """``last_crawl_at`` is the answer's ``related.lastCrawlDate``: with the stored cadence it says when
+        the series is next due."""
         rows = track_audience_rows(song_uuid, platform, points, fetched_at)
-        return self._write_points(track_audience, rows, EntityKind.SONG, song_uuid, platform, status, fetched_at)
+        return self._write_points(
+            track_audience, rows, EntityKind.SONG, song_uuid, platform, status, fetched_at, last_crawl_at=last_crawl_at
+        )
 
     def write_track_airplay(
         self,
@@ -178,12 +291,22 @@ class AudienceStore(Store):
         fetched_at: datetime,
         status: str = "ok",
         source: str | None = None,
+        last_crawl_at: datetime | None = None,
     ) -> int:
         """``source`` names the fetch in ``audience_fetches`` when one platform has several endpoints
         (Spotify followers vs Spotify monthly listeners); it defaults to the platform."""
         rows = artist_audience_rows(artist_uuid, platform, points, fetched_at)
+        metric = "monthly_listeners" if source == ArtistSource.SPOTIFY_LISTENING else "followers"
         return self._write_points(
-            artist_audience, rows, EntityKind.ARTIST, artist_uuid, source or platform, status, fetched_at
+            artist_audience,
+            rows,
+            EntityKind.ARTIST,
+            artist_uuid,
+            source or platform,
+            status,
+            fetched_at,
+            last_crawl_at=last_crawl_at,
+            series=(platform, metric),
         )
 
     def record_audience_outcome(self, entity: str, uuid: str, platform: str, status: str, fetched_at: datetime) -> None:
@@ -216,14 +339,23 @@ class AudienceStore(Store):
         status: str,
         fetched_at: datetime,
         radio_list: list[Row] | None = None,
+        last_crawl_at: datetime | None = None,
+        series: tuple[str, str | None] | None = None,
     ) -> int:
-        """Store a series' points and record the fetch, in one transaction: a series is fresh only if stored."""
+        """Store a series' points and record the fetch, in one transaction: a series is fresh only if stored.
+
+        With a ``last_crawl_at`` the fetch also records the series' cadence (``series``: the stored
+        (platform, metric) it lands in, default (``source``, any metric)), so the next due date is known."""
 
         def work(conn: sa.Connection) -> int:
             if radio_list is not None:
                 upsert(conn, radios, radio_list, keep_existing_when_null=("name", "country_code"))
             written = upsert(conn, table, rows)
-            _record_fetch(conn, entity, uuid, source, status, fetched_at, written)
+            cadence = None
+            if last_crawl_at is not None:
+                platform, metric = series or (source, None)
+                cadence = _stored_cadence(conn, table, uuid, platform, metric)
+            _record_fetch(conn, entity, uuid, source, status, fetched_at, written, last_crawl_at, cadence)
             return written
 
         return self._write(work)

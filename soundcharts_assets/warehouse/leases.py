@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from soundcharts_assets.due import RefreshPolicy
 from soundcharts_assets.vocabulary import METADATA_LEASE, EntityKind
 from soundcharts_assets.warehouse.audience import stale_audience
 from soundcharts_assets.warehouse.catalogue import stale_metadata_uuids
@@ -82,7 +83,7 @@ class LeaseStore(Store):
         entity: str,
         uuids: Iterable[str],
         platforms: Iterable[str],
-        max_age: timedelta,
+        max_age: timedelta | RefreshPolicy,
         now: datetime,
         owner: str,
         lease: timedelta = timedelta(minutes=10),

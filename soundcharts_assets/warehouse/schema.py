@@ -187,6 +187,10 @@ audience_fetches = sa.Table(
     sa.Column("fetched_at", UtcDateTime, nullable=False),
     sa.Column("status", sa.String, nullable=False),
     sa.Column("points", sa.Integer, nullable=False, server_default="0"),
+    # The API's ``related.lastCrawlDate`` and the median gap between stored points (alembic 0006): when the
+    # series can next have new data (``due.py``). NULL when unknown: the plain freshness window applies.
+    sa.Column("last_crawl_at", UtcDateTime, nullable=True),
+    sa.Column("cadence_hours", sa.Float, nullable=True),
     one_of("audience_fetches", "entity", ENTITY_KINDS),
     one_of("audience_fetches", "status", FETCH_STATUSES),
 )

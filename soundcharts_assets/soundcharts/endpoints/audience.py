@@ -9,18 +9,18 @@ from __future__ import annotations
 from datetime import date
 
 from .. import parsing
-from ..models import AirplayCount, ArtistAudiencePoint, SongAudiencePoint
+from ..models import AirplayCount, ArtistAudiencePoint, CurrentStats, Series, SongAudiencePoint
 from .base import EndpointBase, seg
 
 
 class AudienceEndpoints(EndpointBase):
-    def get_song_audience(self, uuid: str, platform: str, start: date, end: date) -> list[SongAudiencePoint]:
+    def get_song_audience(self, uuid: str, platform: str, start: date, end: date) -> Series[SongAudiencePoint]:
         path = f"/api/v2/song/{seg(uuid)}/audience/{seg(platform)}"
         points = self._series(
             "song_audience", path, start, end, f"{platform} audience of song '{uuid}'", parsing.parse_song_audience
         )
         unique = {(p.date, p.identifier): p for p in points}
-        return [unique[key] for key in sorted(unique)]
+        return Series((unique[key] for key in sorted(unique)), points.last_crawl_at)
 
     def get_song_airplay(self, uuid: str, start: date, end: date) -> list[AirplayCount]:
         """Spins per radio over ``[start, end]``, summed across the 90-day windows."""
@@ -38,7 +38,7 @@ class AudienceEndpoints(EndpointBase):
             )
         return sorted(by_radio.values(), key=lambda c: (-c.play_count, c.radio_slug))
 
-    def get_artist_audience(self, uuid: str, platform: str, start: date, end: date) -> list[ArtistAudiencePoint]:
+    def get_artist_audience(self, uuid: str, platform: str, start: date, end: date) -> Series[ArtistAudiencePoint]:
         path = f"/api/v2/artist/{seg(uuid)}/audience/{seg(platform)}"
         points = self._series(
             "artist_audience",
@@ -52,7 +52,7 @@ class AudienceEndpoints(EndpointBase):
 
     def get_artist_monthly_listeners(
         self, uuid: str, start: date, end: date, platform: str = "spotify"
-    ) -> list[ArtistAudiencePoint]:
+    ) -> Series[ArtistAudiencePoint]:
         path = f"/api/v2/artist/{seg(uuid)}/streaming/{seg(platform)}/listening"
         points = self._series(
             "artist_listening",
@@ -64,7 +64,20 @@ class AudienceEndpoints(EndpointBase):
         )
         return _dedupe_artist_points(points)
 
+    def get_song_current_stats(self, uuid: str, period: int = 7) -> CurrentStats:
+        """Today's value of every platform of a song in one call (no airplay, no per-id split); plan-gated:
+        a plan without it answers 403 (:class:`PlanRestrictedError`)."""
+        path = f"/api/v2/song/{seg(uuid)}/current/stats"
+        data = self._get("song_current_stats", path, {"period": period}, subject=f"song '{uuid}'").data
+        return parsing.parse_current_stats(data, uuid, f"song_current_stats (GET {path})")
 
-def _dedupe_artist_points(points: list[ArtistAudiencePoint]) -> list[ArtistAudiencePoint]:
+    def get_artist_current_stats(self, uuid: str, period: int = 7) -> CurrentStats:
+        """Today's followers on every platform and monthly listeners of an artist in one call; plan-gated."""
+        path = f"/api/v2/artist/{seg(uuid)}/current/stats"
+        data = self._get("artist_current_stats", path, {"period": period}, subject=f"artist '{uuid}'").data
+        return parsing.parse_current_stats(data, uuid, f"artist_current_stats (GET {path})")
+
+
+def _dedupe_artist_points(points: Series[ArtistAudiencePoint]) -> Series[ArtistAudiencePoint]:
     unique = {(p.date, p.metric): p for p in points}
-    return [unique[key] for key in sorted(unique)]
+    return Series((unique[key] for key in sorted(unique)), points.last_crawl_at)

@@ -9,7 +9,9 @@ from urllib.parse import quote
 
 from ..errors import NotFoundError
 from ..fields import page_items
+from ..models import Series
 from ..pagination import BATCH_SIZE, Page, date_windows, iter_pages
+from ..parsing import parse_last_crawl
 from ..transport import ApiResponse, ApiTransport
 
 
@@ -70,12 +72,19 @@ class EndpointBase:
 
     def _series(
         self, endpoint: str, path: str, start: date, end: date, subject: str, parse: Callable[[list[Any], str], list[T]]
-    ) -> list[T]:
-        """Every point of ``[start, end]``: ≤ 90-day windows, every page, parsed."""
-        points: list[T] = []
+    ) -> Series[T]:
+        """Every point of ``[start, end]``: ≤ 90-day windows, every page, parsed; with the newest
+        ``related.lastCrawlDate`` any window's first page gave."""
+        points: Series[T] = Series()
+        where = f"{endpoint} (GET {path})"
         for window_start, window_end in date_windows(start, end):
             params = {"startDate": window_start.isoformat(), "endDate": window_end.isoformat()}
-            points.extend(parse(self._all_items(endpoint, path, params, subject=subject), f"{endpoint} (GET {path})"))
+            for number, page in enumerate(self._pages(endpoint, path, params, subject=subject)):
+                if number == 0:
+                    crawl = parse_last_crawl(page.payload, where)
+                    if crawl is not None and (points.last_crawl_at is None or crawl > points.last_crawl_at):
+                        points.last_crawl_at = crawl
+                points.extend(parse(page.items, where))
         return points
 
     def _batch(

@@ -1,0 +1,97 @@
+"""Current-stats mode (``SOUNDCHARTS_CURRENT_STATS=1``): one call per song or artist instead of one per series.
+
+``current/stats`` gives the latest value of every platform of an entity. A series that already has history
+and no gap to fill needs nothing else: the newest point is the only one it can lack. So, for the due series
+of one entity:
+
+* a series with stored history whose newest stored day is at most one cadence before the current value's
+  day takes that value as its point (songs: only with a single platform id, as current stats sum the ids);
+* every other series (first fetch, a gap, a platform missing from the answer, airplay) uses its series
+  endpoint, which fills history.
+
+A 403 (plan without current stats) turns the mode off for the rest of the run; the caller says so once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+from soundcharts_assets.soundcharts.models import ArtistAudiencePoint, CurrentStats, SongAudiencePoint
+from soundcharts_assets.vocabulary import ArtistSource, EntityKind, TrackSource
+from soundcharts_assets.warehouse import Warehouse
+from soundcharts_assets.warehouse.audience import StoredSeries
+
+NOT_IN_PLAN_NOTE = (
+    "current stats are not in the plan (403): fell back to one series call per platform for the rest of the run"
+)
+
+#: Where a source's value sits in an artist's current stats: (list, platform).
+ARTIST_STAT: dict[str, tuple[str, str]] = {
+    ArtistSource.SPOTIFY: ("social", "spotify"),
+    ArtistSource.YOUTUBE: ("social", "youtube"),
+    ArtistSource.INSTAGRAM: ("social", "instagram"),
+    ArtistSource.TIKTOK: ("social", "tiktok"),
+    ArtistSource.SPOTIFY_LISTENING: ("streaming", "spotify"),
+}
+#: A song's sources current stats cover (no airplay).
+SONG_STAT: dict[str, tuple[str, str]] = {
+    TrackSource.SPOTIFY: ("audience", "spotify"),
+    TrackSource.YOUTUBE: ("audience", "youtube"),
+    TrackSource.SHAZAM: ("audience", "shazam"),
+}
+
+
+@dataclass(frozen=True)
+class SeriesHistory:
+    """What the due series of a batch already hold, read once per batch: their newest stored day (and, for
+    songs, their single platform id) and their cadence in hours."""
+
+    stored: dict[tuple[str, str], StoredSeries]
+    cadences: dict[tuple[str, str], float | None]
+
+    @classmethod
+    def read(cls, warehouse: Warehouse, entity: str, uuids: list[str], sources: Iterable[str]) -> SeriesHistory:
+        wanted = list(sources)
+        if entity == EntityKind.SONG:
+            stored = warehouse.stored_series(entity, uuids, [s for s in wanted if s in SONG_STAT])
+        else:
+            social = [s for s in wanted if s in ARTIST_STAT and s != ArtistSource.SPOTIFY_LISTENING]
+            stored = {
+                key: series
+                for key, series in warehouse.stored_series(entity, uuids, social, metric="followers").items()
+                if key[1] in social
+            }
+            if ArtistSource.SPOTIFY_LISTENING in wanted:
+                listening = warehouse.stored_series(entity, uuids, ["spotify"], metric="monthly_listeners")
+                stored.update({(uuid, ArtistSource.SPOTIFY_LISTENING.value): s for (uuid, _), s in listening.items()})
+        return cls(stored, warehouse.fetch_cadences(entity, uuids, wanted))
+
+    def has_history(self, uuid: str, source: str) -> bool:
+        return (uuid, source) in self.stored
+
+
+def covered_by_current_stats(
+    entity: str, uuid: str, source: str, stats: CurrentStats, history: SeriesHistory
+) -> SongAudiencePoint | ArtistAudiencePoint | None:
+    """The point ``stats`` gives a series with no gap to fill, or None when its series endpoint must fill it."""
+    where = (SONG_STAT if entity == EntityKind.SONG else ARTIST_STAT).get(source)
+    stored = history.stored.get((uuid, source))
+    stat = stats.find(*where) if where else None
+    if stat is None or stored is None:
+        return None
+    cadence_days = max(1.0, (history.cadences.get((uuid, source)) or 24.0) / 24.0)
+    if (stat.date - stored.last_day).days > cadence_days:  # a crawl may have happened in between: a gap
+        return None
+    if entity == EntityKind.SONG:
+        if stored.identifier is None:  # several platform ids: current stats only have their sum
+            return None
+        return SongAudiencePoint(date=stat.date, identifier=stored.identifier, value=stat.value)
+    metric = "monthly_listeners" if source == ArtistSource.SPOTIFY_LISTENING else "followers"
+    return ArtistAudiencePoint(date=stat.date, metric=metric, value=stat.value)
+
+
+def crawl_instant(day: date) -> datetime:
+    """Current stats give a day, not the crawl's instant: take its start (the next crawl is due no later)."""
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)

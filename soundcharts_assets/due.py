@@ -1,0 +1,93 @@
+"""When an audience series is due: once its next crawl can have happened, within per-source bounds.
+
+Soundcharts re-crawls a series on a cadence (daily for song streams and monthly listeners, every 2 to 15 days
+for artist social audiences) and each answer says when it last did (``related.lastCrawlDate``). A call made
+before the next crawl can only return days already stored, so a series is not asked for again until:
+
+    next crawl = lastCrawlDate + k x cadence, the first such instant after the last fetch
+    due at     = min(max(next crawl, last fetch + minimum), last fetch + maximum)
+
+where the cadence is the median gap between the series' stored points, and the minimum and maximum are the
+source's refresh intervals (settings). Without a ``lastCrawlDate`` or a cadence (an older API version, a
+variant, a 404, a one-point series) a series is due at ``last fetch + minimum``: the plain freshness window.
+A series never fetched is due now. Windows still start at the last stored day, so fetching less often loses
+no point, only timeliness.
+
+This module is pure (no I/O): the warehouse reads the bookkeeping in one query per chunk of uuids and asks
+:meth:`RefreshPolicy.is_due` row by row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import median
+
+__all__ = ["RefreshPolicy", "cadence_hours", "due_at", "next_crawl"]
+
+
+def cadence_hours(days: Sequence[date]) -> float | None:
+    """The median gap between consecutive stored days, in hours; ``None`` under two distinct days."""
+    ordered = sorted(set(days))
+    gaps = [(b - a).days * 24.0 for a, b in zip(ordered, ordered[1:])]
+    return median(gaps) if gaps else None
+
+
+def next_crawl(last_crawl_at: datetime, cadence: timedelta, fetched_at: datetime) -> datetime:
+    """The first expected crawl after the last fetch: a crawl the last fetch already looked for (and did not
+    find: it failed or is late) is not waited for again, the one after it is."""
+    expected = last_crawl_at + cadence
+    if expected > fetched_at or cadence <= timedelta(0):
+        return expected
+    missed = math.floor((fetched_at - last_crawl_at) / cadence)
+    return last_crawl_at + (missed + 1) * cadence
+
+
+def due_at(
+    fetched_at: datetime,
+    last_crawl_at: datetime | None,
+    cadence: float | None,
+    minimum_hours: float,
+    maximum_hours: float,
+) -> datetime:
+    """When a series last fetched at ``fetched_at`` is due again (see the module docstring)."""
+    earliest = fetched_at + timedelta(hours=minimum_hours)
+    latest = fetched_at + timedelta(hours=max(maximum_hours, minimum_hours))
+    if last_crawl_at is None or not cadence:
+        return earliest
+    crawl = next_crawl(last_crawl_at, timedelta(hours=cadence), fetched_at)
+    return min(max(crawl, earliest), latest)
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """The refresh intervals per source (hours); sources not named use ``default_min``/``default_max``."""
+
+    default_min_hours: float = 24.0
+    default_max_hours: float = 360.0
+    min_hours: Mapping[str, float] = field(default_factory=dict)
+    max_hours: Mapping[str, float] = field(default_factory=dict)
+
+    def bounds(self, source: str) -> tuple[float, float]:
+        low = self.min_hours.get(source, self.default_min_hours)
+        return low, max(self.max_hours.get(source, self.default_max_hours), low)
+
+    def is_due(
+        self,
+        source: str,
+        now: datetime,
+        fetched_at: datetime | None,
+        last_crawl_at: datetime | None = None,
+        cadence: float | None = None,
+    ) -> bool:
+        if fetched_at is None:
+            return True
+        low, high = self.bounds(source)
+        return now >= due_at(fetched_at, last_crawl_at, cadence, low, high)
+
+    @property
+    def longest(self) -> timedelta:
+        """Every series fetched longer ago than this is due (a cheap pre-filter for the read)."""
+        return timedelta(hours=max([self.default_max_hours, self.default_min_hours, *self.max_hours.values()]))
