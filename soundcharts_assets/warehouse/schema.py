@@ -242,10 +242,10 @@ audience_claims = sa.Table(
 api_spend = sa.Table(
     "api_spend",
     metadata,
-    # What the project spent of the API quota, per UTC day, chart and step: `status` shows the last 24 h and 30
-    # days per chart, and the monthly budget sums a calendar month, each in one query. A step adds its calls
+    # What the project spent of the API quota, per UTC hour, chart and step: `status` shows the last 24 h and
+    # 30 days per chart, and the monthly budget sums a calendar month, each in one query. A step adds its calls
     # once it has them; calls that failed before a step could record them are in the run's logs only.
-    sa.Column("spent_on", sa.Date, primary_key=True),
+    sa.Column("hour", UtcDateTime, primary_key=True),  # the start of the UTC hour
     sa.Column("chart_slug", sa.String, primary_key=True),  # '*' for calls no chart owns (the editions sensor)
     sa.Column("step", sa.String, primary_key=True),
     sa.Column("calls", sa.Integer, nullable=False),

@@ -1,4 +1,4 @@
-"""The API spend ledger (``api_spend``): what the project spent of its quota, per UTC day, chart and step.
+"""The API spend ledger (``api_spend``): what the project spent of its quota, per UTC hour, chart and step.
 
 Soundcharts bills every call against a monthly quota. The account's own figure (``/team/usage``) counts every
 client of the account; this ledger counts ours, so `status` can show what each chart costs and the monthly
@@ -8,7 +8,7 @@ budget can stop the project before it overspends, each with one query.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,9 +24,10 @@ class SpendStore(Store):
     """Add calls to the ledger and sum them."""
 
     def record_spend(self, step: str, calls_by_chart: Mapping[str, int], at: datetime) -> None:
-        """Add each chart's calls of ``step`` to the day of ``at`` (UTC); charts that spent nothing are skipped."""
+        """Add each chart's calls of ``step`` to the hour of ``at`` (UTC); charts that spent nothing are skipped."""
+        hour = _start_of_hour(at)
         rows = [
-            {"spent_on": at.date(), "chart_slug": slug, "step": step, "calls": calls, "updated_at": at}
+            {"hour": hour, "chart_slug": slug, "step": step, "calls": calls, "updated_at": at}
             for slug, calls in sorted(calls_by_chart.items())
             if calls > 0
         ]
@@ -36,22 +37,35 @@ class SpendStore(Store):
         def work(conn: sa.Connection) -> None:
             insert = (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(api_spend)
             stmt = insert.on_conflict_do_update(
-                index_elements=["spent_on", "chart_slug", "step"],
+                index_elements=["hour", "chart_slug", "step"],
                 set_={"calls": api_spend.c.calls + insert.excluded.calls, "updated_at": insert.excluded.updated_at},
             )
             conn.execute(stmt, rows)
 
         self._write(work)
 
-    def spend_by_chart(self, since: date, until: date | None = None) -> dict[str, int]:
-        """Calls per chart from ``since`` to ``until`` (UTC days, both included; today when ``until`` is None)."""
+    def spend_by_chart(self, since: date | datetime, until: date | datetime | None = None) -> dict[str, int]:
+        """Calls per chart from ``since`` to ``until``: hours that start in that span (a date is a whole UTC day,
+        both ends included; no ``until`` means up to now)."""
         c = api_spend.c
-        stmt = sa.select(c.chart_slug, sa.func.sum(c.calls)).where(c.spent_on >= since).group_by(c.chart_slug)
+        stmt = sa.select(c.chart_slug, sa.func.sum(c.calls)).where(c.hour >= _start(since)).group_by(c.chart_slug)
         if until is not None:
-            stmt = stmt.where(c.spent_on <= until)
+            end = _start(until) + timedelta(days=1) if not isinstance(until, datetime) else until
+            stmt = stmt.where(c.hour < end)
         with self._read() as conn:
             return {slug: int(total) for slug, total in conn.execute(stmt)}
 
-    def spend_total(self, since: date, until: date | None = None) -> int:
+    def spend_total(self, since: date | datetime, until: date | datetime | None = None) -> int:
         """Every call recorded from ``since`` to ``until`` (both included)."""
         return sum(self.spend_by_chart(since, until).values())
+
+
+def _start_of_hour(at: datetime) -> datetime:
+    return at.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
+def _start(when: date | datetime) -> datetime:
+    """A date is its UTC midnight; a datetime counts from the hour it falls in."""
+    if isinstance(when, datetime):
+        return _start_of_hour(when)
+    return datetime.combine(when, time(0), tzinfo=timezone.utc)

@@ -71,3 +71,5 @@ def test_the_spend_ledger_adds_calls_per_day_chart_and_step(wh):
     assert wh.spend_by_chart(date(2026, 11, 30), date(2026, 11, 30)) == {"global-28": 15, "airplay-fr": 4}
     assert wh.spend_by_chart(date(2026, 12, 1)) == {"global-28": 7}
     assert wh.spend_total(date(2026, 11, 1)) == 26
+    # The last 24 hours, by the hour: 10:00 on the 30th is more than 24 h before 11:00 on the 1st.
+    assert wh.spend_by_chart(datetime(2026, 11, 30, 11, tzinfo=timezone.utc)) == {"global-28": 7}

@@ -1,4 +1,4 @@
-"""The API spend ledger: calls per UTC day, chart and step, for `status` and the monthly budget.
+"""The API spend ledger: calls per UTC hour, chart and step, for `status` and the monthly budget.
 
 Revision ID: 0005
 Revises: 0004
@@ -18,7 +18,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "api_spend",
-        sa.Column("spent_on", sa.Date, primary_key=True),
+        sa.Column("hour", sa.DateTime(timezone=True), primary_key=True),
         sa.Column("chart_slug", sa.String, primary_key=True),
         sa.Column("step", sa.String, primary_key=True),
         sa.Column("calls", sa.Integer, nullable=False),
