@@ -15,6 +15,7 @@ from soundcharts_assets.cli.charts import charts
 from soundcharts_assets.cli.errors import one_line_errors
 from soundcharts_assets.cli.insight import export, report
 from soundcharts_assets.cli.options import slug_argument
+from soundcharts_assets.cli.status import status
 from soundcharts_assets.emulator.cli import main as emulator_command
 
 
@@ -47,6 +48,7 @@ def dev(port: int) -> None:
 main.add_command(emulator_command, name="emulator")
 main.add_command(charts)
 main.add_command(cascade)
+main.add_command(status)
 main.add_command(demo)
 main.add_command(dev)
 main.add_command(report)

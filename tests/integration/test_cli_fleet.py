@@ -66,8 +66,9 @@ def test_cascade_all_with_nothing_registered_says_what_to_do(cli_env):  # noqa: 
     ]
 
 
-def test_cascade_of_several_charts_is_one_run_with_a_json_line_each_and_a_summary(cli_env):  # noqa: F811
+def test_cascade_of_several_charts_is_one_run_with_a_json_line_each_and_a_summary(cli_env, emulator):  # noqa: F811
     assert run_cli(cli_env, "charts", "add", "shazam-top-50-fr", "deezer-top-50-de").returncode == 0
+    emulator.reset_stats()
     result = run_cli(cli_env, "cascade", "--all", "--wait", timeout=400)
     assert result.returncode == 0, result.stdout + result.stderr
     *per_chart, summary = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
@@ -78,3 +79,18 @@ def test_cascade_of_several_charts_is_one_run_with_a_json_line_each_and_a_summar
     assert all(line["success"] and line["tracks_count"] == 50 for line in per_chart)
     assert len({line["run_id"] for line in per_chart}) == 1  # adjacent charts: one run
     assert summary == {"charts": 2, "succeeded": 2, "failed": 0, "run_ids": [per_chart[0]["run_id"]]}
+
+    # status: both charts, their run and its outcome, every asset fresh, the calls charged to each
+    spent = emulator.stats()["requests_total"]
+    shown = run_cli(cli_env, "status", "--json")
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    assert [row["slug"] for row in report["charts"]] == ["shazam-top-50-fr", "deezer-top-50-de"]
+    for row in report["charts"]:
+        assert row["last_run"]["run_id"] == per_chart[0]["run_id"] and row["last_run"]["status"] == "SUCCESS"
+        assert all(row["fresh"].values()), row["fresh"]
+        assert row["calls_24h"] == row["calls_30d"] > 0
+    assert sum(row["calls_24h"] for row in report["charts"]) == spent  # the ledger holds every call
+    assert report["account"]["quota_remaining"] is not None
+    table = run_cli(cli_env, "status")
+    assert table.returncode == 0 and table.stdout.splitlines()[0].startswith("CHART")

@@ -1,0 +1,160 @@
+"""`soundcharts-assets status`: every followed chart at a glance, and what the account has left.
+
+Per chart: its sync schedule and latest stored edition, its last run and that run's outcome, how fresh each
+asset is, and the calls spent for it in the last 24 hours and 30 days (the spend ledger). Below: the account's
+remaining quota from ``/team/usage``, which costs no quota. Reads the instance and the warehouse in a handful of
+queries whatever the number of charts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import click
+
+from soundcharts_assets.cli.errors import one_line_errors
+from soundcharts_assets.clock import utc_now
+from soundcharts_assets.defs.partition_ranges import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+
+ASSETS = ("chart_rankings", "tracks", "artists", "artist_metadata", "track_audience", "artist_audience")
+SHORT = {"chart_rankings": "rank", "tracks": "trk", "artists": "art", "artist_metadata": "meta",
+         "track_audience": "t.aud", "artist_audience": "a.aud"}  # fmt: skip
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@one_line_errors
+def status(as_json: bool) -> None:
+    """Every followed chart: schedule, latest edition, last run, freshness per asset, calls spent, quota left."""
+    from soundcharts_assets.cli.registry import open_instance, open_warehouse, registered_slugs
+
+    now = utc_now()
+    slugs = registered_slugs()
+    with open_instance() as instance:
+        runs = _last_runs(instance, slugs)
+        fresh = {asset: _materialized_at(instance, asset) for asset in ASSETS}
+    with open_warehouse() as wh:
+        schedules = {row.slug: row.sync_schedule for row in wh.list_charts()}
+        spent_day = wh.spend_by_chart(now - timedelta(hours=24))
+        spent_month = wh.spend_by_chart(now - timedelta(days=30))
+        rows = [
+            {
+                "slug": slug,
+                "sync_schedule": schedules.get(slug, "none"),
+                "latest_edition": _day(wh.latest_ranking_date(slug)),
+                "last_run": runs.get(slug, {}),
+                "fresh": {asset: fresh[asset].get(slug) for asset in ASSETS},
+                "calls_24h": spent_day.get(slug, 0),
+                "calls_30d": spent_month.get(slug, 0),
+            }
+            for slug in slugs
+        ]
+    account = _account()
+    if as_json:
+        click.echo(json.dumps({"charts": rows, "account": account}, default=str))
+        return
+    _print_table(rows, now)
+    unowned = spent_month.get("*", 0)
+    click.echo(
+        f"{len(rows)} charts; calls in 24 h: {sum(spent_day.values())}, in 30 days: "
+        f"{sum(spent_month.values())} (editions sensor polls included; {unowned} owned by no chart)"
+    )
+    click.echo(f"account: {account['summary']}")
+
+
+def _last_runs(instance: Any, slugs: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Each chart's newest run (one chart's, or a fleet range's that covers it) and its outcome."""
+    index = {slug: i for i, slug in enumerate(slugs)}
+    found: dict[str, dict[str, Any]] = {}
+    for record in instance.get_run_records(limit=1000):  # newest first
+        tags = record.dagster_run.tags
+        covered = _covered(tags, index, slugs)
+        for slug in covered:
+            found.setdefault(
+                slug,
+                {
+                    "run_id": record.dagster_run.run_id,
+                    "status": record.dagster_run.status.value,
+                    "at": record.create_timestamp,
+                },
+            )
+        if len(found) == len(slugs):
+            break
+    return found
+
+
+def _covered(tags: Mapping[str, str], index: Mapping[str, int], slugs: Sequence[str]) -> list[str]:
+    if tags.get(PARTITION_TAG) in index:
+        return [tags[PARTITION_TAG]]
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if start in index and end in index:
+        return list(slugs[index[start] : index[end] + 1])
+    return []
+
+
+def _materialized_at(instance: Any, asset: str) -> dict[str, datetime]:
+    """When each chart partition of ``asset`` was last materialized: two queries per asset."""
+    import dagster as dg
+    from dagster._core.events import DagsterEventType
+
+    key = dg.AssetKey(asset)
+    latest = instance.event_log_storage.get_latest_storage_id_by_partition(key, DagsterEventType.ASSET_MATERIALIZATION)
+    if not latest:
+        return {}
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, storage_ids=list(latest.values())), limit=len(latest)
+    ).records
+    by_id = {record.storage_id: record.timestamp for record in records}
+    return {slug: datetime.fromtimestamp(by_id[sid]).astimezone() for slug, sid in latest.items() if sid in by_id}
+
+
+def _account() -> dict[str, Any]:
+    """The account's quota left, from /team/usage (free); a failure is shown, not raised."""
+    from soundcharts_assets.settings import api_settings_from_env
+    from soundcharts_assets.soundcharts import SoundchartsClient, SoundchartsError
+
+    try:
+        with SoundchartsClient(api_settings_from_env()) as client:
+            usage = client.get_team_usage()
+    except SoundchartsError as error:
+        return {"quota_remaining": None, "summary": f"quota unknown ({str(error).splitlines()[0]})"}
+    remaining = usage.quota_remaining
+    summary = f"{remaining:,} calls of quota left" if remaining is not None else "quota left unknown"
+    return {"quota_remaining": remaining, "summary": summary}
+
+
+def _print_table(rows: list[dict[str, Any]], now: datetime) -> None:
+    if not rows:
+        click.echo("no chart registered: soundcharts-assets charts add SLUG")
+        return
+    fresh_header = " ".join(f"{SHORT[a]:>5}" for a in ASSETS)
+    click.echo(
+        f"{'CHART':<28} {'SCHED':<6} {'EDITION':<10} {'LAST RUN':<9} {'OUTCOME':<9} "
+        f"{fresh_header} {'24H':>6} {'30D':>7}"
+    )
+    for row in rows:
+        run = row["last_run"]
+        ages = " ".join(f"{_age(row['fresh'][a], now):>5}" for a in ASSETS)
+        click.echo(
+            f"{row['slug']:<28} {row['sync_schedule']:<6} {row['latest_edition'] or '-':<10} "
+            f"{run.get('run_id', '-')[:8]:<9} {run.get('status', '-').lower():<9} {ages} "
+            f"{row['calls_24h']:>6} {row['calls_30d']:>7}"
+        )
+
+
+def _age(when: datetime | None, now: datetime) -> str:
+    """How long ago, in the largest whole unit: 40s, 12m, 5h, 3d; '-' for never."""
+    if when is None:
+        return "-"
+    seconds = max(0, int((now - when).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _day(when: datetime | None) -> str | None:
+    return when.date().isoformat() if when else None
