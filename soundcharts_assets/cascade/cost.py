@@ -1,5 +1,9 @@
 """How many API calls the cascade for one chart would spend now, per asset, without calling the API.
 
+This is the project's one cost model: ``cascade --dry-run``, the ``estimated_calls`` metadata and the monthly
+budget's check (``budget.py``) use :func:`estimate_calls`; ``budget``'s forecast (``forecast.py``) uses the
+same due rule and call counts over a month.
+
 Calls are what the Soundcharts plan meters, so a user deciding whether to run a chart (``cascade --dry-run``)
 and a run's metadata both want this number. It is an estimate because the ranking is not fetched: a new
 edition may bring songs and artists we cannot know about, and for those we extrapolate from what is stored.
@@ -12,9 +16,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
+from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings, api_settings_from_env, freshness_from_env
 from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE, MAX_WINDOW_DAYS
 from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
@@ -103,9 +108,10 @@ def stored_state(warehouse: Warehouse, slug: str, freshness: FreshnessSettings, 
     artists = list(dict.fromkeys(a.uuid for refs in credited.values() for a in refs))
     audience_age = timedelta(hours=freshness.audience_hours)
     long_age = timedelta(days=freshness.audience_lookback_days)
+    policy = freshness.refresh_policy()  # the audience steps' own due rule (due.py)
 
     def stale_pairs(entity: str, uuids: list[str], sources: tuple[str, ...]) -> tuple[int, int]:
-        stale = warehouse.stale_audience(entity, uuids, sources, audience_age, now)
+        stale = warehouse.stale_audience(entity, uuids, sources, policy, now)
         long = warehouse.stale_audience(entity, uuids, sources, max(audience_age, long_age), now)
         return len(stale), len(long)
 
@@ -137,7 +143,7 @@ def estimate_from_env(slug: str, warehouse: Warehouse | None = None) -> tuple[di
     try:
         if own:
             wh.migrate()  # a chart registered in Dagster may not have reached a fresh warehouse yet
-        state = stored_state(wh, slug, freshness_from_env(), datetime.now(timezone.utc))
+        state = stored_state(wh, slug, freshness_from_env(), utc_now())
     finally:
         if own:
             wh.dispose()

@@ -34,6 +34,7 @@ def cascade(slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: 
         for slug in wanted:
             click.echo(json.dumps(estimate_for_cli(slug), indent=2))
         return
+    _within_monthly_budget(wanted)
     outcomes = _refresh(wanted, parse_date(ranking_date), wait)
     for outcome in outcomes:
         click.echo(outcome.as_json())
@@ -51,6 +52,23 @@ def cascade(slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: 
         )
     if not all(outcome.success for outcome in outcomes):
         sys.exit(1)
+
+
+def _within_monthly_budget(slugs: list[str]) -> None:
+    """Refuse in one line when the refresh would pass ``SOUNDCHARTS_MONTHLY_BUDGET`` (no cap when unset)."""
+    from soundcharts_assets.cascade.budget import BudgetExceededError, require_budget
+    from soundcharts_assets.cli.registry import open_warehouse
+    from soundcharts_assets.clock import utc_now
+    from soundcharts_assets.settings import budget_from_env, freshness_from_env
+
+    budget = budget_from_env().monthly_budget
+    if budget is None:
+        return
+    with open_warehouse() as warehouse:
+        try:
+            require_budget(warehouse, budget, slugs, freshness_from_env(), utc_now())
+        except BudgetExceededError as error:
+            raise UserError(str(error)) from None
 
 
 def _wanted_charts(slugs: tuple[str, ...], all_charts: bool, registered) -> list[str]:  # type: ignore[no-untyped-def]

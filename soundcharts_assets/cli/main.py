@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from soundcharts_assets.cli.budget import budget
 from soundcharts_assets.cli.cascade import cascade
 from soundcharts_assets.cli.charts import charts
 from soundcharts_assets.cli.errors import one_line_errors
@@ -48,6 +49,7 @@ def dev(port: int) -> None:
 main.add_command(emulator_command, name="emulator")
 main.add_command(charts)
 main.add_command(cascade)
+main.add_command(budget)
 main.add_command(status)
 main.add_command(demo)
 main.add_command(dev)

@@ -237,6 +237,21 @@ class AudienceStore(Store):
                     found[(uuid, platform)] = StoredSeries(last_day, int(identifiers), single)
         return found
 
+    def fetch_records(
+        self, entity: str, uuids: Iterable[str], sources: Iterable[str]
+    ) -> dict[tuple[str, str], tuple[str, float | None]]:
+        """Each series' last fetch status and recorded cadence (hours); one query per chunk of uuids."""
+        kind = EntityKind.parse(entity, "entity").value
+        f = audience_fetches.c
+        found: dict[tuple[str, str], tuple[str, float | None]] = {}
+        with self._read() as conn:
+            for part in chunks(unique(uuids)):
+                stmt = sa.select(f.entity_uuid, f.platform, f.status, f.cadence_hours).where(
+                    f.entity == kind, f.entity_uuid.in_(part), f.platform.in_(unique(sources))
+                )
+                found.update({(r.entity_uuid, r.platform): (r.status, r.cadence_hours) for r in conn.execute(stmt)})
+        return found
+
     def fetch_cadences(
         self, entity: str, uuids: Iterable[str], sources: Iterable[str]
     ) -> dict[tuple[str, str], float | None]:

@@ -6,6 +6,7 @@ entity and platform for audience (the 24 h audience window has passed by the nex
 
 import dagster as dg
 
+from soundcharts_assets.defs.charts.budget import over_budget
 from soundcharts_assets.defs.charts.fleet import block_key, fleet_run_requests
 from soundcharts_assets.defs.jobs import chart_cascade_job
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
@@ -32,9 +33,12 @@ def _build_schedule(cadence: str) -> dg.ScheduleDefinition:
         registered = context.instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME)
         with warehouse.open() as wh:
             schedules = {row.slug: row.sync_schedule for row in wh.list_charts()}
-        due = charts_due(cadence, registered, schedules)
-        if not due:
-            return dg.SkipReason(f"no registered chart has the '{cadence}' sync schedule")
+            due = charts_due(cadence, registered, schedules)
+            if not due:
+                return dg.SkipReason(f"no registered chart has the '{cadence}' sync schedule")
+            skip = over_budget(wh, due)
+        if skip is not None:
+            return skip
         tick = context.scheduled_execution_time.date().isoformat()
         return fleet_run_requests(
             registered,

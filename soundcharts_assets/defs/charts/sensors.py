@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 
 from soundcharts_assets.clock import utc_now
+from soundcharts_assets.defs.charts.budget import over_budget
 from soundcharts_assets.defs.charts.editions import EditionRequest, dump_cursor, new_editions, parse_cursor
 from soundcharts_assets.defs.charts.fleet import fleet_run_requests
 from soundcharts_assets.defs.jobs import chart_cascade_job
@@ -39,6 +40,10 @@ def new_chart_editions_sensor(
     if not slugs:
         return dg.SkipReason("no chart registered: add one with `soundcharts-assets charts add SLUG`")
     seen = parse_cursor(context.cursor)
+    with warehouse.open() as wh:
+        skip = over_budget(wh, list(slugs), extra_calls=len(slugs))
+    if skip is not None:
+        return skip
     with soundcharts.open_client() as client, warehouse.open() as wh:
         try:
             polled = _poll_latest_editions(client, slugs, context.log)

@@ -1,0 +1,150 @@
+"""The fleet's steady-state spend: calls per day and per month for the followed charts (``budget``).
+
+Part of the one cost model (:mod:`cost`): a refresh costs ranking pages, metadata batches of 10 for stale
+songs and artists, and one call per due audience series (several 90-day windows for a first fetch). Over a
+month, what matters is how often each series is due:
+
+* entities are counted once however many charts share them (a daily chart's song is not paid again by a
+  weekly chart);
+* a series whose last fetch recorded a cadence (``due.py``) is due every ``clamp(cadence, min, max)``, but
+  at most once per refresh of its charts (daily or weekly schedule); a series never fetched, or with no
+  cadence (airplay), once per refresh; a 404 or 403 costs no quota;
+* in current-stats mode an entity costs one current-stats call per refresh, plus its airplay and the
+  series current stats cannot stand in for (songs with several platform ids);
+* the editions sensor polls every followed chart once per tick (24 calls per chart per day at one hour).
+
+Reading the warehouse (:func:`fleet_state`) is kept apart from the arithmetic (:func:`forecast_daily`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from soundcharts_assets.cascade.cost import ceil_div
+from soundcharts_assets.settings import FreshnessSettings
+from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE
+from soundcharts_assets.vocabulary import (
+    ARTIST_AUDIENCE_SOURCES,
+    TRACK_AUDIENCE_SOURCES,
+    EntityKind,
+    FetchStatus,
+    TrackSource,
+)
+from soundcharts_assets.warehouse import Warehouse
+
+PERIOD_DAYS = {"daily": 1, "weekly": 7}
+"""Days between two refreshes of a chart on each sync schedule (``none``: never refreshed by a schedule)."""
+FREE_STATUSES = (FetchStatus.NOT_FOUND.value, FetchStatus.NOT_IN_PLAN.value)
+
+
+@dataclass(frozen=True)
+class SeriesRecord:
+    """One followed audience series: its kind, source, last fetch status and recorded cadence (hours)."""
+
+    entity: str
+    source: str
+    period_days: int
+    status: str | None = None
+    cadence_hours: float | None = None
+    several_ids: bool = False
+
+
+@dataclass
+class FleetState:
+    """What the forecast needs of the followed charts, counted once per entity."""
+
+    charts: dict[str, str]
+    ranking_pages: dict[str, int]
+    songs: dict[str, int] = field(default_factory=dict)
+    artists: dict[str, int] = field(default_factory=dict)
+    series: list[SeriesRecord] = field(default_factory=list)
+
+
+def refresh_every_days(record: SeriesRecord, freshness: FreshnessSettings) -> float:
+    """Days between two paid fetches of a series in the steady state."""
+    if record.cadence_hours is None:
+        return float(record.period_days)
+    low, high = freshness.min_hours(record.source), freshness.max_hours(record.source)
+    interval = min(max(record.cadence_hours, low), high) / 24.0
+    return max(record.period_days, math.ceil(interval / record.period_days - 1e-9) * record.period_days)
+
+
+def forecast_daily(
+    state: FleetState, freshness: FreshnessSettings, sensor_interval_seconds: int | None = 3600
+) -> dict[str, float]:
+    """Calls per day by line: rankings, metadata, each audience source (or current stats), the sensor."""
+    daily: dict[str, float] = {}
+    for slug, schedule in state.charts.items():
+        if schedule in PERIOD_DAYS:
+            daily["chart_rankings"] = (
+                daily.get("chart_rankings", 0.0) + state.ranking_pages[slug] / PERIOD_DAYS[schedule]
+            )
+    metadata_days = max(freshness.metadata_hours / 24.0, 1.0)
+    for kind, counts in (("tracks", state.songs), ("artist_metadata", state.artists)):
+        daily[kind] = (
+            sum(count / max(period, metadata_days) for period, count in _by_period(counts).items()) / BATCH_SIZE
+        )
+    current_stats_entities: dict[tuple[str, int], int] = {}
+    for record in state.series:
+        if record.status in FREE_STATUSES:
+            continue
+        if freshness.current_stats and record.source != TrackSource.AIRPLAY and not record.several_ids:
+            continue  # counted per entity below
+        key = f"{record.entity}:{record.source}"
+        daily[key] = daily.get(key, 0.0) + 1.0 / refresh_every_days(record, freshness)
+    if freshness.current_stats:
+        for kind, counts in (("song", state.songs), ("artist", state.artists)):
+            for period, count in _by_period(counts).items():
+                current_stats_entities[(kind, period)] = count
+        for (kind, period), count in current_stats_entities.items():
+            key = f"{kind}:current_stats"
+            daily[key] = daily.get(key, 0.0) + count / period
+    if sensor_interval_seconds:
+        polled = sum(1 for schedule in state.charts.values())
+        daily["new_chart_editions"] = polled * 86400 / sensor_interval_seconds
+    return {key: round(value, 1) for key, value in daily.items()}
+
+
+def _by_period(counts: Mapping[str, int]) -> dict[int, int]:
+    """Entities by refresh period: ``counts`` maps a schedule to its number of unique entities."""
+    return {PERIOD_DAYS[s]: n for s, n in counts.items() if s in PERIOD_DAYS}
+
+
+def fleet_state(warehouse: Warehouse, schedules: Mapping[str, str]) -> FleetState:
+    """The followed charts' unique songs and artists by their most frequent schedule, and their series."""
+    ranked = sorted(schedules, key=lambda slug: PERIOD_DAYS.get(schedules[slug], 10**6))
+    song_period: dict[str, str] = {}
+    artist_period: dict[str, str] = {}
+    pages: dict[str, int] = {}
+    for slug in ranked:
+        songs = warehouse.ranking_song_uuids(slug)
+        chart = warehouse.get_chart(slug)
+        pages[slug] = ceil_div((chart.max_results if chart else None) or len(songs) or 100, MAX_PAGE_SIZE)
+        for uuid in songs:
+            song_period.setdefault(uuid, schedules[slug])
+        for uuid in warehouse.chart_artist_uuids(slug):
+            artist_period.setdefault(uuid, schedules[slug])
+    state = FleetState(dict(schedules), pages)
+    for kind, by_uuid, sources, counts in (
+        (EntityKind.SONG, song_period, TRACK_AUDIENCE_SOURCES, state.songs),
+        (EntityKind.ARTIST, artist_period, ARTIST_AUDIENCE_SOURCES, state.artists),
+    ):
+        for schedule in set(by_uuid.values()):
+            counts[schedule] = sum(1 for s in by_uuid.values() if s == schedule)
+        followed = [u for u, s in by_uuid.items() if s in PERIOD_DAYS]
+        records = warehouse.fetch_records(kind, followed, sources)
+        several = (
+            {k for k, v in warehouse.stored_series(kind, followed, sources).items() if v.identifiers > 1}
+            if kind == EntityKind.SONG
+            else set()
+        )
+        for uuid in followed:
+            period = PERIOD_DAYS[by_uuid[uuid]]
+            for source in sources:
+                status, cadence = records.get((uuid, source), (None, None))
+                state.series.append(
+                    SeriesRecord(kind.value, source, period, status, cadence, (uuid, source) in several)
+                )
+    return state

@@ -1,0 +1,91 @@
+"""`soundcharts-assets budget`: what the followed charts will cost per day and per month, beside the quota.
+
+The forecast (``cascade/forecast.py``) counts each song and artist once however many charts share it, follows
+each chart's sync schedule and each series' crawl cadence, and leaves out what costs nothing (404s, 403s).
+Beside it: the account's quota and month-to-date use from ``/team/usage`` (a free call), the project's own
+spend this month from the ledger, and ``SOUNDCHARTS_MONTHLY_BUDGET``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from typing import Any
+
+import click
+
+from soundcharts_assets.cli.errors import UserError, one_line_errors
+
+
+def budget_report() -> dict[str, Any]:
+    """The forecast and the figures beside it, as printed by ``budget --json``."""
+    from soundcharts_assets.cascade.budget import check_budget, month_start, refresh_needs
+    from soundcharts_assets.cascade.forecast import fleet_state, forecast_daily
+    from soundcharts_assets.cli.registry import open_warehouse, registered_slugs
+    from soundcharts_assets.clock import utc_now
+    from soundcharts_assets.settings import (
+        api_settings_from_env,
+        automation_settings_from_env,
+        budget_from_env,
+        freshness_from_env,
+    )
+    from soundcharts_assets.soundcharts.client import SoundchartsClient
+    from soundcharts_assets.soundcharts.errors import SoundchartsError
+
+    freshness, budget = freshness_from_env(), budget_from_env().monthly_budget
+    interval = automation_settings_from_env().editions_sensor_interval_seconds
+    slugs = registered_slugs()
+    if not slugs:
+        raise UserError("no chart is followed; add some with `soundcharts-assets charts add SLUG`")
+    now = utc_now()
+    days = calendar.monthrange(now.year, now.month)[1]
+    with open_warehouse() as wh:
+        schedules = {row.slug: str(row.sync_schedule) for row in wh.list_charts() if row.slug in set(slugs)}
+        daily = forecast_daily(fleet_state(wh, schedules), freshness, interval)
+        spent = wh.spend_total(month_start(now))
+        check = check_budget(wh, budget, refresh_needs(wh, slugs, freshness, now), now) if budget else None
+    if check is not None and check.too_small:
+        raise UserError(check.message(f"the {len(slugs)} followed charts"))
+    usage: dict[str, Any] = {}
+    try:
+        with SoundchartsClient(api_settings_from_env()) as client:
+            team = client.get_team_usage()
+        usage = {"monthly_quota": team.monthly_quota, "used_this_month": team.used_this_month, "month": team.month}
+    except SoundchartsError as error:
+        usage = {"unavailable": str(error).splitlines()[0]}
+    per_day = round(sum(daily.values()))
+    return {
+        "charts": len(slugs),
+        "schedules": {s: sum(1 for v in schedules.values() if v == s) for s in sorted(set(schedules.values()))},
+        "current_stats": freshness.current_stats,
+        "calls_per_day": daily,
+        "total_per_day": per_day,
+        "days_in_month": days,
+        "total_per_month": per_day * days,
+        "project_spent_this_month": spent,
+        "monthly_budget": budget,
+        "account": usage,
+    }
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the forecast as JSON.")
+@one_line_errors
+def budget(as_json: bool) -> None:
+    """Forecast calls per day and per month for the followed charts, beside the account's quota."""
+    report = budget_report()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"{report['charts']} followed charts {report['schedules']}; current stats: {report['current_stats']}")
+    click.echo(f"{'line':<28}{'calls/day':>12}{'calls/month':>14}")
+    for line, calls in sorted(report["calls_per_day"].items()):
+        click.echo(f"{line:<28}{calls:>12,.1f}{calls * report['days_in_month']:>14,.0f}")
+    click.echo(f"{'total':<28}{report['total_per_day']:>12,}{report['total_per_month']:>14,}")
+    account = report["account"]
+    if "unavailable" in account:
+        click.echo(f"account usage: unavailable ({account['unavailable']})")
+    else:
+        click.echo(f"account ({account['month']}): {account['used_this_month']:,} of {account['monthly_quota']:,} used")
+    budget_line = f"{report['monthly_budget']:,}" if report["monthly_budget"] else "not set"
+    click.echo(f"project spent this month: {report['project_spent_this_month']:,}; monthly budget: {budget_line}")
