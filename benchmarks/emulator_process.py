@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -29,8 +30,15 @@ class EmulatorProcess:
     """``with EmulatorProcess(latency_ms=50, ...) as emulator:`` then ``emulator.url``, ``.stats()``."""
 
     def __init__(
-        self, *, seed: int, latency_ms: float, latency_jitter_ms: float, rate_limit_per_minute: int | None
+        self,
+        *,
+        seed: int,
+        latency_ms: float,
+        latency_jitter_ms: float,
+        rate_limit_per_minute: int | None,
+        extra_args: Sequence[str] = (),
     ) -> None:
+        """``extra_args``: more emulator CLI flags, e.g. ``("--charts", "120", "--today", "2026-12-01")``."""
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._args = [
@@ -48,6 +56,7 @@ class EmulatorProcess:
         ]
         if rate_limit_per_minute:
             self._args += ["--rate-limit-per-minute", str(rate_limit_per_minute)]
+        self._args += list(extra_args)
         self._process: subprocess.Popen[bytes] | None = None
         self._control = httpx.Client(base_url=self.url, timeout=10)
 
@@ -87,3 +96,7 @@ class EmulatorProcess:
 
     def reset_stats(self) -> None:
         self._control.post("/__emulator/reset").raise_for_status()
+
+    def set_today(self, today: str) -> None:
+        """Move the emulator's clock forward (``POST /__emulator/clock``): charts gain the editions now due."""
+        self._control.post("/__emulator/clock", json={"today": today}).raise_for_status()
