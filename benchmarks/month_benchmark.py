@@ -1,0 +1,320 @@
+"""Quota: a simulated month (issue 13). Daily refreshes of a 10-chart fleet, a day at a time, three policies.
+
+The emulator runs in its own process (``emulator_process.py``) with its clock at the month's first day; each
+simulated day moves its clock (``POST /__emulator/clock``) and ``SOUNDCHARTS_TODAY`` together, then runs the
+cascade's step functions for every chart at noon of that day (what the daily schedule runs; the editions
+sensor is left out, its 24 polls per chart per day are in the forecast's own line). Policies, each on a fresh
+emulator and warehouse:
+
+* ``today``: the policy before issue 13, a series fetched whenever its last fetch is 24 h old
+  (``SOUNDCHARTS_REFRESH_MAX_HOURS=24``);
+* ``due``: the default settings (a series is due once its next crawl can have happened);
+* ``current_stats``: the defaults with ``SOUNDCHARTS_CURRENT_STATS=1``.
+
+Measured: paid calls (2xx answers) per day by source; wasted calls (a paid series call that stored no point
+newer than the series' last stored day); at the end of the ``due`` month, completeness (every point the
+emulator serves for each followed series over the month is stored, once); ``budget``'s forecast made after
+day 1 against the spend of days 2..N. ``today`` and ``current_stats`` run ``--short-days`` days: their
+steady state is flat, so their month is day 1 plus the steady-state mean times the other days.
+
+    .venv/bin/python -m benchmarks.month_benchmark [--days 30] [--short-days 8] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from benchmarks.emulator_process import EmulatorProcess
+
+CHARTS = [
+    "shazam-top-50-fr",
+    "airplay-fr",
+    "deezer-top-50-de",
+    "top-100-fr",
+    "top-100-gb",
+    "shazam-top-100-gb",
+    "deezer-top-100-fr",
+    "deezer-top-100-global",
+    "top-100-global",
+    "top-100-us",
+]
+"""Ten daily charts of the default catalogue (850 entries), small enough for three policies in minutes."""
+START = date(2026, 12, 1)
+NOON = 12
+POLICIES: dict[str, dict[str, str]] = {
+    "today": {"SOUNDCHARTS_REFRESH_MAX_HOURS": "24"},
+    "due": {},
+    "current_stats": {"SOUNDCHARTS_CURRENT_STATS": "1"},
+}
+SERIES_ROUTES = {
+    "/api/v2/song/{uuid}/audience/{platform}": "song series",
+    "/api/v2/song/{uuid}/broadcast-groups": "song airplay",
+    "/api/v2/artist/{uuid}/audience/{platform}": "artist social",
+    "/api/v2/artist/{uuid}/streaming/{platform}/listening": "artist listeners",
+    "/api/v2/song/{uuid}/current/stats": "song current stats",
+    "/api/v2/artist/{uuid}/current/stats": "artist current stats",
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=30, help="Days of the 'due' month.")
+    parser.add_argument("--short-days", type=int, default=8, help="Days of the 'today' and 'current_stats' runs.")
+    parser.add_argument("--json", type=Path, default=None, help="Write the report here too.")
+    return parser.parse_args()
+
+
+def last_days(wh: Any) -> dict[tuple[str, str, str], date]:
+    """The newest stored day of every series, keyed like ``audience_fetches`` (entity, uuid, source)."""
+    from soundcharts_assets.warehouse.schema import artist_audience, track_audience
+
+    t, a = track_audience.c, artist_audience.c
+    found: dict[tuple[str, str, str], date] = {}
+    with wh.engine.connect() as conn:
+        for uuid, platform, day in conn.execute(
+            sa.select(t.song_uuid, t.platform, sa.func.max(t.date)).group_by(t.song_uuid, t.platform)
+        ):
+            found[("song", uuid, platform)] = day
+        for uuid, platform, metric, day in conn.execute(
+            sa.select(a.artist_uuid, a.platform, a.metric, sa.func.max(a.date))
+            .where(a.metric.in_(["followers", "monthly_listeners"]))
+            .group_by(a.artist_uuid, a.platform, a.metric)
+        ):
+            source = "spotify_listening" if metric == "monthly_listeners" else platform
+            found[("artist", uuid, source)] = day
+    return found
+
+
+def fetched_at(wh: Any, now: datetime) -> list[tuple[str, str, str]]:
+    """Series fetched (and answered 2xx) in this refresh."""
+    from soundcharts_assets.warehouse.schema import audience_fetches
+
+    f = audience_fetches.c
+    with wh.engine.connect() as conn:
+        rows = conn.execute(sa.select(f.entity, f.entity_uuid, f.platform).where(f.fetched_at == now, f.status == "ok"))
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def refresh_day(client: Any, wh: Any, now: datetime) -> None:
+    from soundcharts_assets import cascade
+    from soundcharts_assets.settings import freshness_from_env
+
+    freshness = freshness_from_env()
+    cascade.refresh_rankings(client, wh, CHARTS)
+    cascade.refresh_tracks(client, wh, CHARTS, freshness, now=now)
+    cascade.link_artists(wh, CHARTS)
+    cascade.refresh_artist_metadata(client, wh, CHARTS, freshness, now=now)
+    cascade.refresh_track_audience(client, wh, CHARTS, freshness, now=now)
+    cascade.refresh_artist_audience(client, wh, CHARTS, freshness, now=now)
+
+
+def forecast(wh: Any) -> dict[str, float]:
+    """What ``soundcharts-assets budget`` forecasts per day for these charts (daily schedule, no sensor)."""
+    from soundcharts_assets.cascade.forecast import fleet_state, forecast_daily
+    from soundcharts_assets.settings import freshness_from_env
+
+    return forecast_daily(fleet_state(wh, {slug: "daily" for slug in CHARTS}), freshness_from_env(), None)
+
+
+def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) -> dict[str, Any]:
+    from soundcharts_assets.settings import api_settings_from_env
+    from soundcharts_assets.soundcharts.client import SoundchartsClient
+    from soundcharts_assets.warehouse import Warehouse
+
+    for key in ("SOUNDCHARTS_REFRESH_MAX_HOURS", "SOUNDCHARTS_CURRENT_STATS"):
+        os.environ.pop(key, None)
+    os.environ.update(POLICIES[name])
+    emulator = EmulatorProcess(
+        seed=7, latency_ms=0, latency_jitter_ms=0, rate_limit_per_minute=None, extra_args=["--today", str(START)]
+    )
+    per_day: list[dict[str, Any]] = []
+    predicted: dict[str, float] = {}
+    started = time.monotonic()
+    with emulator, Warehouse(f"sqlite:///{workdir / f'{name}.sqlite'}") as wh:
+        wh.migrate()
+        os.environ["SOUNDCHARTS_BASE_URL"] = emulator.url
+        with SoundchartsClient(api_settings_from_env()) as client:
+            for offset in range(days):
+                day = START + timedelta(days=offset)
+                if offset:
+                    emulator.set_today(day.isoformat())
+                os.environ["SOUNDCHARTS_TODAY"] = day.isoformat()
+                now = datetime(day.year, day.month, day.day, NOON, tzinfo=timezone.utc)
+                before = last_days(wh)
+                emulator.reset_stats()
+                refresh_day(client, wh, now)
+                stats = emulator.stats()
+                after = last_days(wh)
+                fetched = fetched_at(wh, now)
+                wasted = sum(1 for key in fetched if key in before and after.get(key, before[key]) <= before[key])
+                by_source: Counter[str] = Counter()
+                for route, by_status in stats["by_route_status"].items():
+                    if route.startswith("/api/"):
+                        paid_here = sum(n for status, n in by_status.items() if str(status).startswith("2"))
+                        by_source[SERIES_ROUTES.get(route, "rankings+metadata")] += paid_here
+                by_source = +by_source  # drop zero counts
+                paid_series = sum(n for key, n in by_source.items() if key in SERIES_ROUTES.values())
+                paid = sum(by_source.values())
+                per_day.append(
+                    {
+                        "day": day.isoformat(),
+                        "paid_calls": paid,
+                        "by_source": dict(by_source),
+                        "series_calls": len(fetched),
+                        "wasted": wasted,
+                        "paid_series_calls": paid_series,
+                    }
+                )
+                print(f"  {name} {day}: {paid} paid calls, {wasted} wasted {dict(by_source)}", flush=True)
+                if offset == 0 and name == "due":
+                    predicted = forecast(wh)
+            completeness = completeness_check(client, wh, day) if check_completeness else None
+    steady = per_day[1:]
+    report: dict[str, Any] = {
+        "policy": name,
+        "days_run": days,
+        "wall_s": round(time.monotonic() - started, 1),
+        "day1_calls": per_day[0]["paid_calls"],
+        "day1_by_source": per_day[0]["by_source"],
+        "steady_calls_per_day": round(statistics.mean(d["paid_calls"] for d in steady), 1),
+        "steady_by_source": {
+            key: round(statistics.mean(d["by_source"].get(key, 0) for d in steady), 1)
+            for key in sorted({k for d in steady for k in d["by_source"]})
+        },
+        "steady_wasted_share": round(
+            sum(d["wasted"] for d in steady) / max(1, sum(d["paid_calls"] for d in steady)), 4
+        ),
+        "steady_wasted_share_of_series_calls": round(
+            sum(d["wasted"] for d in steady) / max(1, sum(d["series_calls"] for d in steady)), 4
+        ),
+        "per_day": per_day,
+    }
+    if predicted:
+        report["forecast_per_day"] = predicted
+        report["forecast_days_2_to_n"] = round(sum(predicted.values()) * (days - 1))
+        report["measured_days_2_to_n"] = sum(d["paid_calls"] for d in steady)
+    if completeness is not None:
+        report["completeness"] = completeness
+    return report
+
+
+def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
+    """Every point the emulator serves for each followed series (songs: spotify/youtube/shazam per id;
+    artists: followers and monthly listeners) from the month's first day to its last is stored, once."""
+    from soundcharts_assets.soundcharts.errors import NotFoundError
+    from soundcharts_assets.warehouse.schema import artist_audience, track_audience
+
+    songs = sorted({u for slug in CHARTS for u in wh.ranking_song_uuids(slug)})
+    artists = sorted({u for slug in CHARTS for u in wh.chart_artist_uuids(slug)})
+    t, a = track_audience.c, artist_audience.c
+    series = missing = extra = duplicates = 0
+    mismatched: list[str] = []
+    with wh.engine.connect() as conn:
+        for uuid in songs:
+            for platform in ("spotify", "youtube", "shazam"):
+                try:
+                    served = client.get_song_audience(uuid, platform, START, today)
+                except NotFoundError:
+                    continue
+                rows = conn.execute(
+                    sa.select(t.date, t.identifier, t.value).where(
+                        t.song_uuid == uuid, t.platform == platform, t.date >= START
+                    )
+                ).all()
+                want = {(p.date, p.identifier, p.value) for p in served}
+                have = {tuple(row) for row in rows}
+                series += 1
+                duplicates += len(rows) - len(have)
+                missing += len(want - have)
+                extra += len(have - want)
+                if want != have and len(mismatched) < 5:
+                    mismatched.append(f"song {uuid} {platform}")
+        for uuid in artists:
+            for source in ("spotify", "youtube", "instagram", "tiktok", "spotify_listening"):
+                try:
+                    if source == "spotify_listening":
+                        served = client.get_artist_monthly_listeners(uuid, START, today)
+                        platform, metric = "spotify", "monthly_listeners"
+                    else:
+                        served = client.get_artist_audience(uuid, source, START, today)
+                        platform, metric = source, "followers"
+                except NotFoundError:
+                    continue
+                rows = conn.execute(
+                    sa.select(a.date, a.value).where(
+                        a.artist_uuid == uuid, a.platform == platform, a.metric == metric, a.date >= START
+                    )
+                ).all()
+                want = {(p.date, p.value) for p in served if p.metric == metric and p.value is not None}
+                have = {tuple(row) for row in rows if row[1] is not None}
+                series += 1
+                duplicates += len(rows) - len({tuple(row) for row in rows})
+                missing += len(want - have)
+                extra += len(have - want)
+                if want != have and len(mismatched) < 5:
+                    mismatched.append(f"artist {uuid} {source}")
+    return {
+        "series_compared": series,
+        "points_missing": missing,
+        "points_not_served": extra,
+        "points_stored_twice": duplicates,
+        "complete": missing == 0 and duplicates == 0,
+        "first_mismatches": mismatched,
+    }
+
+
+def summary(reports: dict[str, dict[str, Any]], days: int) -> dict[str, Any]:
+    def month(report: dict[str, Any]) -> float:
+        return report["day1_calls"] + report["steady_calls_per_day"] * (days - 1)
+
+    due, today, current = reports["due"], reports["today"], reports["current_stats"]
+    forecast_error = due["forecast_days_2_to_n"] / due["measured_days_2_to_n"] - 1
+    return {
+        "month_calls": {name: round(month(r)) for name, r in reports.items()},
+        "month_calls_due_measured": due["day1_calls"] + due["measured_days_2_to_n"],
+        "due_vs_today_month": round(month(due) / month(today), 3),
+        "wasted_share_steady": {name: r["steady_wasted_share"] for name, r in reports.items()},
+        "current_stats_vs_today_steady": round(current["steady_calls_per_day"] / today["steady_calls_per_day"], 3),
+        "forecast_error": round(forecast_error, 3),
+        "targets": {
+            "wasted_at_most_5pct": due["steady_wasted_share"] <= 0.05,
+            "completeness_100pct": bool(due.get("completeness", {}).get("complete")),
+            "current_stats_at_most_40pct": current["steady_calls_per_day"] <= 0.4 * today["steady_calls_per_day"],
+            "forecast_within_10pct": abs(forecast_error) <= 0.10,
+        },
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    reports: dict[str, dict[str, Any]] = {}
+    shm = "/dev/shm" if Path("/dev/shm").is_dir() else None  # SQLite off the disk: the calls are measured, not fsyncs
+    with tempfile.TemporaryDirectory(prefix="month-benchmark-", dir=shm) as tmp:
+        workdir = Path(tmp)
+        os.environ["SOUNDCHARTS_DATA_DIR"] = str(workdir)
+        os.environ["SOUNDCHARTS_RATE_LIMIT_PER_MINUTE"] = "1000000"
+        reports["due"] = run_policy("due", args.days, workdir, check_completeness=True)
+        reports["today"] = run_policy("today", args.short_days, workdir, check_completeness=False)
+        reports["current_stats"] = run_policy("current_stats", args.short_days, workdir, check_completeness=False)
+    result = {"charts": CHARTS, "start": START.isoformat(), "days": args.days, "reports": reports}
+    result["summary"] = summary(reports, args.days)
+    print(json.dumps({k: v for k, v in result.items() if k != "reports"}, indent=2))
+    for name, report in reports.items():
+        print(name, json.dumps({k: v for k, v in report.items() if k != "per_day"}))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
