@@ -1,0 +1,51 @@
+"""The due rule (due.py): pure functions on datetimes and intervals."""
+
+from datetime import date, datetime, timedelta, timezone
+
+from soundcharts_assets.due import RefreshPolicy, cadence_hours, due_at, next_crawl
+
+UTC = timezone.utc
+
+
+def at(day: int, hour: int = 0) -> datetime:
+    return datetime(2026, 12, day, hour, tzinfo=UTC)
+
+
+def test_cadence_is_the_median_gap_between_stored_days():
+    days = [date(2026, 12, d) for d in (1, 3, 5, 7, 11, 13)]  # one missed crawl (9) does not move it
+    assert cadence_hours(days) == 48.0
+    assert cadence_hours([date(2026, 12, 1), date(2026, 12, 1)]) is None
+    assert cadence_hours([]) is None
+
+
+def test_next_crawl_skips_the_crawl_the_last_fetch_already_looked_for():
+    assert next_crawl(at(1, 4), timedelta(days=2), fetched_at=at(1, 12)) == at(3, 4)
+    # fetched after the expected crawl and found nothing new (a failed crawl): wait for the one after it
+    assert next_crawl(at(1, 4), timedelta(days=2), fetched_at=at(3, 12)) == at(5, 4)
+    assert next_crawl(at(1, 4), timedelta(days=1), fetched_at=at(3, 12)) == at(4, 4)
+
+
+def test_due_at_is_the_next_crawl_within_the_minimum_and_maximum():
+    # a 2-day series crawled at 04:00 on the 1st, fetched at noon: due at the next crawl
+    assert due_at(at(1, 12), at(1, 4), 48.0, minimum_hours=24, maximum_hours=360) == at(3, 4)
+    # the minimum wins over an earlier crawl
+    assert due_at(at(1, 12), at(1, 4), 6.0, minimum_hours=24, maximum_hours=360) == at(2, 12)
+    # the maximum wins over a late crawl (a 15-day account with a 5-day cap)
+    assert due_at(at(1, 12), at(1, 4), 360.0, minimum_hours=24, maximum_hours=120) == at(6, 12)
+
+
+def test_without_last_crawl_or_cadence_the_interval_applies():
+    assert due_at(at(1, 12), None, 48.0, minimum_hours=24, maximum_hours=360) == at(2, 12)
+    assert due_at(at(1, 12), at(1, 4), None, minimum_hours=24, maximum_hours=360) == at(2, 12)
+
+
+def test_policy_bounds_per_source_and_never_fetched_is_due():
+    policy = RefreshPolicy(24.0, 360.0, min_hours={"instagram": 48.0}, max_hours={"tiktok": 12.0})
+    assert policy.bounds("instagram") == (48.0, 360.0)
+    assert policy.bounds("tiktok") == (24.0, 24.0)  # a maximum below the minimum is the minimum
+    assert policy.is_due("spotify", at(1), None)
+    daily = {"last_crawl_at": at(1, 4), "cadence": 24.0}
+    assert not policy.is_due("spotify", at(2, 3), at(1, 12), **daily)
+    assert policy.is_due("spotify", at(2, 12), at(1, 12), **daily)
+    assert not policy.is_due("instagram", at(2, 12), at(1, 12), **daily)  # its minimum is 48 h
+    assert policy.longest == timedelta(hours=360)

@@ -1,0 +1,39 @@
+"""The budget forecast's arithmetic (cascade/forecast.py) on plain numbers."""
+
+import pytest
+
+from soundcharts_assets.cascade.forecast import FleetState, SeriesRecord, forecast_daily, refresh_every_days
+from soundcharts_assets.settings import freshness_from_env
+
+
+def test_a_series_is_paid_once_per_crawl_bounded_by_its_schedule_and_intervals():
+    freshness = freshness_from_env({})
+    assert refresh_every_days(SeriesRecord("song", "spotify", 1, "ok", 24.0), freshness) == 1
+    assert refresh_every_days(SeriesRecord("artist", "instagram", 1, "ok", 48.0), freshness) == 2
+    assert refresh_every_days(SeriesRecord("artist", "tiktok", 1, "ok", 15 * 24.0), freshness) == 15
+    assert refresh_every_days(SeriesRecord("artist", "tiktok", 7, "ok", 48.0), freshness) == 7  # weekly chart
+    assert refresh_every_days(SeriesRecord("song", "airplay", 1, "ok", None), freshness) == 1
+    capped = freshness_from_env({"SOUNDCHARTS_REFRESH_MAX_HOURS": "tiktok=120"})
+    assert refresh_every_days(SeriesRecord("artist", "tiktok", 1, "ok", 15 * 24.0), capped) == 5
+
+
+def test_forecast_counts_entities_once_leaves_out_free_answers_and_adds_the_sensor():
+    state = FleetState(
+        charts={"a": "daily", "b": "daily", "c": "none"},
+        ranking_pages={"a": 2, "b": 1, "c": 1},
+        songs={"daily": 100},
+        artists={"daily": 50},
+        series=[SeriesRecord("song", "spotify", 1, "ok", 24.0)] * 100
+        + [SeriesRecord("song", "youtube", 1, "not_found", None)] * 100
+        + [SeriesRecord("artist", "instagram", 1, "ok", 48.0)] * 50,
+    )
+    daily = forecast_daily(state, freshness_from_env({}), sensor_interval_seconds=3600)
+    assert daily["chart_rankings"] == 3.0
+    assert daily["song:spotify"] == 100.0
+    assert "song:youtube" not in daily  # a 404 costs no quota
+    assert daily["artist:instagram"] == 25.0
+    assert daily["tracks"] == pytest.approx(100 / 7 / 10, abs=0.1)
+    assert daily["new_chart_editions"] == 72.0  # 24 polls per followed chart per day
+    current = forecast_daily(state, freshness_from_env({"SOUNDCHARTS_CURRENT_STATS": "1"}), None)
+    assert current["song:current_stats"] == 100.0 and current["artist:current_stats"] == 50.0
+    assert "song:spotify" not in current and "new_chart_editions" not in current

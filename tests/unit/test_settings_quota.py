@@ -1,0 +1,89 @@
+"""Issue 13's settings: refresh intervals per source, current stats, the monthly budget, SOUNDCHARTS_TODAY."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from soundcharts_assets import clock
+from soundcharts_assets.settings import SettingsError, budget_from_env, freshness_from_env, today_from_env
+
+
+def test_refresh_intervals_default_to_the_freshness_window_and_fifteen_days():
+    freshness = freshness_from_env({"SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS": "12"})
+    assert freshness.min_hours("instagram") == 12.0
+    assert freshness.max_hours("instagram") == 360.0
+    assert not freshness.current_stats
+    policy = freshness.refresh_policy()
+    assert policy.bounds("spotify_listening") == (12.0, 360.0)
+
+
+def test_per_source_overrides_and_a_default_in_one_variable():
+    freshness = freshness_from_env(
+        {
+            "SOUNDCHARTS_REFRESH_MIN_HOURS": "instagram=48",
+            "SOUNDCHARTS_REFRESH_MAX_HOURS": "96, instagram=360,tiktok=360",
+            "SOUNDCHARTS_CURRENT_STATS": "1",
+        }
+    )
+    assert freshness.refresh_policy().bounds("instagram") == (48.0, 360.0)
+    assert freshness.refresh_policy().bounds("youtube") == (24.0, 96.0)
+    assert freshness.current_stats
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"SOUNDCHARTS_REFRESH_MAX_HOURS": "instagrm=360"},
+            "SOUNDCHARTS_REFRESH_MAX_HOURS='instagrm=360': unknown source 'instagrm'; use one of spotify, youtube, "
+            "shazam, airplay, instagram, tiktok, spotify_listening; set it to e.g. 360 or instagram=360,tiktok=360",
+        ),
+        (
+            {"SOUNDCHARTS_REFRESH_MIN_HOURS": "-1"},
+            "SOUNDCHARTS_REFRESH_MIN_HOURS='-1': -1 hours is negative; use 0 or more; set it to e.g. 24 or "
+            "instagram=48,tiktok=48",
+        ),
+        (
+            {"SOUNDCHARTS_REFRESH_MIN_HOURS": "tiktok=soon"},
+            "SOUNDCHARTS_REFRESH_MIN_HOURS='tiktok=soon': 'soon' is not a number of hours; set it to e.g. 24 or "
+            "instagram=48,tiktok=48",
+        ),
+        (
+            {"SOUNDCHARTS_CURRENT_STATS": "maybe"},
+            "SOUNDCHARTS_CURRENT_STATS='maybe' is not on or off; set it to 1 or 0",
+        ),
+    ],
+)
+def test_bad_refresh_settings_are_one_line(env, expected):
+    with pytest.raises(SettingsError) as error:
+        freshness_from_env(env)
+    assert str(error.value) == expected
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("raw", ["-5", "0", "lots"])
+def test_bad_monthly_budget_is_one_line(raw):
+    with pytest.raises(SettingsError) as error:
+        budget_from_env({"SOUNDCHARTS_MONTHLY_BUDGET": raw})
+    assert str(error.value).startswith(f"SOUNDCHARTS_MONTHLY_BUDGET={raw}") or raw in str(error.value)
+    assert "set it to e.g. 500000" in str(error.value)
+    assert budget_from_env({}).monthly_budget is None
+    assert budget_from_env({"SOUNDCHARTS_MONTHLY_BUDGET": "50000"}).monthly_budget == 50000
+
+
+def test_today_moves_utc_now_and_keeps_the_time_of_day(monkeypatch):
+    assert today_from_env({}) is None
+    monkeypatch.setenv("SOUNDCHARTS_TODAY", "2027-01-05")
+    now = clock.utc_now()
+    real = datetime.now(timezone.utc)
+    assert now.date() == date(2027, 1, 5)
+    assert now.utcoffset() == timedelta(0)
+    assert abs(datetime.combine(real.date(), now.time()) - datetime.combine(real.date(), real.time())) < timedelta(
+        minutes=1
+    )
+    monkeypatch.setenv("SOUNDCHARTS_TODAY", "2027-02-30")
+    with pytest.raises(SettingsError) as error:
+        clock.utc_now()
+    assert str(error.value) == (
+        "SOUNDCHARTS_TODAY='2027-02-30' is not a date; set it to e.g. 2026-12-01 (YYYY-MM-DD) or unset it"
+    )
