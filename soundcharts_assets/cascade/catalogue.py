@@ -112,10 +112,12 @@ def _refresh_metadata(
     client: SoundchartsClient, warehouse: Warehouse, kind: _MetadataKind, fleet: Fleet, run: MetadataRun
 ) -> dict[str, StepReport]:
     """The stale ones among the fleet's entities, leased then fetched 10 per call; the rest count as reused."""
-    reports = ChartReports(client, fleet.charts)
+    reports = ChartReports(client, fleet.charts, kind.step)
+    max_age = timedelta(hours=run.freshness.metadata_hours)
+    reports.expect(len(warehouse.stale_metadata_uuids(kind.entity, fleet.uuids, max_age, run.now)))
 
     def fetch_batch(batch: Sequence[str]) -> None:
-        found = reports.charge(fleet.owner(batch[0]), lambda: kind.fetch(batch))
+        found = reports.charge(fleet.owner(batch[0]), lambda: kind.fetch(batch), entities=len(batch))
         missing = [uuid for uuid in batch if uuid not in found]
         kind.store(found.values(), run.now)
         if missing:
@@ -126,7 +128,6 @@ def _refresh_metadata(
     def fetch_leased(leased: list[str]) -> None:
         run_concurrently(chunks(leased, BATCH_SIZE), fetch_batch, run.workers)
 
-    max_age = timedelta(hours=run.freshness.metadata_hours)
     fetch_leased_metadata(warehouse, kind.entity, fleet.uuids, max_age, run.now, run.owner, fetch_leased, run.sleep)
     for slug, uuids in fleet.uuids_by_chart.items():
         report = reports.by_chart[slug]

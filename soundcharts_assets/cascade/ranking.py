@@ -25,7 +25,8 @@ def refresh_rankings(
 ) -> dict[str, StepReport]:
     """Fetch one edition per chart (the latest, or the one ``at`` names for it) and store it; history is kept."""
     editions = at or {}
-    reports = ChartReports(client, slugs)
+    reports = ChartReports(client, slugs, "chart_rankings")
+    reports.expect(len(set(slugs)))
 
     def refresh(slug: str) -> None:
         try:

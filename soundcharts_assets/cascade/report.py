@@ -9,7 +9,9 @@ up to what the step spent.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -68,16 +70,66 @@ class Fleet:
         return self.charts_by_uuid[uuid][0]
 
 
-class ChartReports:
-    """One :class:`StepReport` per chart of a step, filled from the step's worker threads."""
+_progress_sink: Callable[[str], None] | None = None
 
-    def __init__(self, client: SoundchartsClient | None, charts: Iterable[str]) -> None:
+
+@contextmanager
+def progress_to(sink: Callable[[str], None]) -> Iterator[None]:
+    """Steps started inside the block say how far they are through ``sink`` (an asset's ``context.log.info``)."""
+    global _progress_sink
+    previous, _progress_sink = _progress_sink, sink
+    try:
+        yield
+    finally:
+        _progress_sink = previous
+
+
+PROGRESS_EVERY_SECONDS = 2.0
+"""How often a step says how far it is (a log line each; `cascade --wait` shows them live)."""
+PROGRESS_PREFIX = "progress"
+
+
+class ChartReports:
+    """One :class:`StepReport` per chart of a step, filled from the step's worker threads.
+
+    It also says how far the step is: ``progress STEP: done/total entities, N calls, quota Q`` through
+    ``on_progress`` (the asset's log), at most every :data:`PROGRESS_EVERY_SECONDS` and once at the end.
+    """
+
+    def __init__(self, client: SoundchartsClient | None, charts: Iterable[str], step: str = "") -> None:
         self._client = client
         self._lock = threading.Lock()
         self.by_chart: dict[str, StepReport] = {slug: StepReport() for slug in charts}
+        self.step, self._on_progress = step, _progress_sink
+        self._total = self._done = 0
+        self._calls_at_start = client.calls_made if client else 0
+        self._said_at = time.monotonic()
 
-    def charge(self, slug: str, work: Callable[[], T]) -> T:
-        """Run ``work`` in this thread and charge ``slug`` with exactly the calls it sent."""
+    def expect(self, total: int) -> None:
+        """How many entities (or series) the step will fetch."""
+        self._total = total
+        self._say()
+
+    def advance(self, done: int = 1) -> None:
+        with self._lock:
+            self._done += done
+            due = time.monotonic() - self._said_at >= PROGRESS_EVERY_SECONDS
+        if due:
+            self._say()
+
+    def _say(self) -> None:
+        if self._on_progress is None:
+            return
+        self._said_at = time.monotonic()
+        calls = (self._client.calls_made - self._calls_at_start) if self._client else 0
+        quota = self._client.quota_remaining if self._client else None
+        shown = "unknown" if quota is None else f"{quota}"
+        self._on_progress(
+            f"{PROGRESS_PREFIX} {self.step}: {self._done}/{self._total} entities, {calls} calls, quota left {shown}"
+        )
+
+    def charge(self, slug: str, work: Callable[[], T], entities: int = 1) -> T:
+        """Run ``work`` (fetching ``entities``) in this thread and charge ``slug`` with exactly its calls."""
         assert self._client is not None, "a step without a client spends no calls"
         before = self._client.calls_made_in_this_thread
         try:
@@ -86,6 +138,7 @@ class ChartReports:
             spent = self._client.calls_made_in_this_thread - before
             with self._lock:
                 self.by_chart[slug].api_calls += spent
+            self.advance(entities)
 
     def update(self, slugs: Iterable[str], change: Callable[[StepReport], None]) -> None:
         """Apply ``change`` to the reports of ``slugs`` (the charts that have an entity), atomically."""
@@ -99,6 +152,7 @@ class ChartReports:
             for report in self.by_chart.values():
                 report.quota_remaining = self._client.quota_remaining
         warehouse.record_spend(step, {slug: r.api_calls for slug, r in self.by_chart.items()}, now)
+        self._say()
         return self.by_chart
 
 

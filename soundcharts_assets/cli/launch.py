@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from soundcharts_assets.cli.errors import UserError
+from soundcharts_assets.cli.progress import ProgressMonitor
 from soundcharts_assets.defs.names import CASCADE_JOB_NAME, DEFINITIONS_MODULE
 from soundcharts_assets.defs.partition_ranges import run_tags
 from soundcharts_assets.settings import dagster_home_from_env, project_root
@@ -97,16 +98,23 @@ def run_cascade(charts: Sequence[str], ranking_date: datetime | None = None) -> 
     from soundcharts_assets.definitions import cascade_job_for_cli
 
     ensure_dagster_home()
+    token = uuid.uuid4().hex
     with dg.DagsterInstance.get() as instance:
-        # The console shows our INFO lines and failures; every DEBUG event is still in the run's event log.
-        quiet_console = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-        result = dg.execute_job(
-            dg.reconstructable(cascade_job_for_cli),
-            instance=instance,
-            tags=cascade_tags(charts, "cli"),
-            run_config={**cascade_run_config(ranking_date), **quiet_console},
-            raise_on_error=False,
-        )
+        # The console shows warnings and failures; progress comes from the monitor (a live table on a terminal,
+        # plain lines otherwise); every event is still in the run's event log.
+        quiet_console = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        monitor = ProgressMonitor(instance, token)
+        monitor.start()
+        try:
+            result = dg.execute_job(
+                dg.reconstructable(cascade_job_for_cli),
+                instance=instance,
+                tags={**cascade_tags(charts, "cli"), "soundcharts/launch": token},
+                run_config={**cascade_run_config(ranking_date), **quiet_console},
+                raise_on_error=False,
+            )
+        finally:
+            monitor.stop()
         message = ""
         if not result.success:
             failures = [

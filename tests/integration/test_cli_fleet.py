@@ -1,6 +1,7 @@
 """Operating a fleet from the command line: discover, add many (all or none), cascade many or --all."""
 
 import json
+import re
 
 import pytest
 from test_cli import cli_env, run_cli  # noqa: F401  (the fixture and the runner of the CLI tests)
@@ -79,6 +80,13 @@ def test_cascade_of_several_charts_is_one_run_with_a_json_line_each_and_a_summar
     assert all(line["success"] and line["tracks_count"] == 50 for line in per_chart)
     assert len({line["run_id"] for line in per_chart}) == 1  # adjacent charts: one run
     assert summary == {"charts": 2, "succeeded": 2, "failed": 0, "run_ids": [per_chart[0]["run_id"]]}
+    # Live progress, as plain lines on stderr when not on a terminal: asset, entities done of total, calls, quota.
+    progress = re.findall(
+        r"^\d\d:\d\d:\d\d (\w+): (\d+)/(\d+) entities, (\d+) calls, quota left (\d+)", result.stderr, re.M
+    )
+    finals = {step: (done, total) for step, done, total, _, _ in progress}
+    assert {"chart_rankings", "tracks", "artist_metadata", "track_audience", "artist_audience"} <= set(finals)
+    assert all(done == total for done, total in finals.values()), finals
 
     # status: both charts, their run and its outcome, every asset fresh, the calls charged to each
     spent = emulator.stats()["requests_total"]

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from soundcharts_assets import cascade
+from soundcharts_assets.cascade.report import progress_to
 from soundcharts_assets.defs.audience.checks import (
     ARTIST_AUDIENCE,
     TRACK_AUDIENCE,
@@ -28,7 +29,12 @@ def track_audience(
 ) -> Iterator[Event]:
     """Daily Spotify streams, YouTube views and Shazam counts, and weekly Airplay spins per radio."""
     slugs = chart_slugs(context)
-    with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
+    with (
+        failures_for_users(),
+        progress_to(context.log.info),
+        soundcharts.open_client() as client,
+        warehouse.open() as wh,
+    ):
         reports = cascade.refresh_track_audience(client, wh, slugs, policy.freshness(), owner=lease_owner(context))
         outcomes = {
             slug: ChartOutcome(
@@ -54,7 +60,12 @@ def artist_audience(
 ) -> Iterator[Event]:
     """Followers on Spotify, YouTube, Instagram and TikTok, and Spotify monthly listeners."""
     slugs = chart_slugs(context)
-    with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
+    with (
+        failures_for_users(),
+        progress_to(context.log.info),
+        soundcharts.open_client() as client,
+        warehouse.open() as wh,
+    ):
         reports = cascade.refresh_artist_audience(client, wh, slugs, policy.freshness(), owner=lease_owner(context))
         outcomes = {
             slug: ChartOutcome(

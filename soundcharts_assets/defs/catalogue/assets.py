@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from soundcharts_assets import cascade
+from soundcharts_assets.cascade.report import progress_to
 from soundcharts_assets.defs.catalogue.checks import (
     ARTIST_METADATA,
     SONG_METADATA,
@@ -40,7 +41,12 @@ def tracks(
     Songs are shared by charts and stored once; only missing or stale ones are fetched, 10 per call.
     """
     slugs = chart_slugs(context)
-    with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
+    with (
+        failures_for_users(),
+        progress_to(context.log.info),
+        soundcharts.open_client() as client,
+        warehouse.open() as wh,
+    ):
         reports = cascade.refresh_tracks(client, wh, slugs, policy.freshness(), owner=lease_owner(context))
         outcomes = {
             slug: ChartOutcome(
@@ -74,7 +80,12 @@ def artist_metadata(
 ) -> Iterator[Event]:
     """Country, genres, type, gender and career stage of the chart's artists (10 per call, fresh ones reused)."""
     slugs = chart_slugs(context)
-    with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
+    with (
+        failures_for_users(),
+        progress_to(context.log.info),
+        soundcharts.open_client() as client,
+        warehouse.open() as wh,
+    ):
         reports = cascade.refresh_artist_metadata(client, wh, slugs, policy.freshness(), owner=lease_owner(context))
         outcomes = {
             slug: ChartOutcome(

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from soundcharts_assets import cascade
 from soundcharts_assets.cascade import cost
-from soundcharts_assets.cascade.report import StepReport
+from soundcharts_assets.cascade.report import StepReport, progress_to
 from soundcharts_assets.defs.charts.checks import POSITIONS, positions_outcome
 from soundcharts_assets.defs.conventions import api_asset, chart_slugs, failures_for_users
 from soundcharts_assets.defs.metadata import report_metadata
@@ -55,7 +55,12 @@ def chart_rankings(
     Fetches the latest edition (or ``ranking_date``) and keeps every edition ever fetched as history.
     """
     slugs = chart_slugs(context)
-    with failures_for_users(), soundcharts.open_client() as client, warehouse.open() as wh:
+    with (
+        failures_for_users(),
+        progress_to(context.log.info),
+        soundcharts.open_client() as client,
+        warehouse.open() as wh,
+    ):
         reports = cascade.refresh_rankings(client, wh, slugs, config.dates_for(slugs))
         outcomes = {slug: _outcome(wh, slug, report) for slug, report in reports.items()}
     yield from publish(context, outcomes, POSITIONS)
