@@ -74,7 +74,7 @@ class _AudienceRun:
         self.warehouse = warehouse
         self.fleet = fleet
         self.now = now
-        self.reports = ChartReports(client, fleet.charts)
+        self.reports = ChartReports(client, fleet.charts, "audience")
         self.lock = threading.Lock()
         self.not_in_plan_sources: set[str] = set()
         self.current_stats = current_stats
@@ -240,6 +240,8 @@ def _refresh_series(
     """Fetch every due series of the fleet's entities under a lease; the others count as reused."""
     policy = freshness.refresh_policy()
     stale = set(state.warehouse.stale_audience(entity, state.fleet.uuids, sources, policy, state.now))
+    state.reports.step = "track_audience" if entity == EntityKind.SONG else "artist_audience"
+    state.reports.expect(len(stale))
     for slug, uuids in state.fleet.uuids_by_chart.items():
         pairs = {(uuid, source) for uuid in uuids for source in sources}
         state.reports.by_chart[slug].reused = len(pairs - stale)
@@ -260,5 +262,4 @@ def _refresh_series(
         )
 
     fetch_leased_audience(state.warehouse, entity, state.fleet.uuids, sources, policy, state.now, owner, fetch)
-    step = "track_audience" if entity == EntityKind.SONG else "artist_audience"
-    return state.reports.finish(state.warehouse, step, state.now)
+    return state.reports.finish(state.warehouse, state.reports.step, state.now)
