@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -71,7 +72,7 @@ def _within_monthly_budget(slugs: list[str]) -> None:
             raise UserError(str(error)) from None
 
 
-def _wanted_charts(slugs: tuple[str, ...], all_charts: bool, registered) -> list[str]:  # type: ignore[no-untyped-def]
+def _wanted_charts(slugs: tuple[str, ...], all_charts: bool, registered: Callable[[], list[str]]) -> list[str]:
     if all_charts and slugs:
         raise UserError("name charts or use --all, not both")
     if all_charts:

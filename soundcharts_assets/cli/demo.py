@@ -11,16 +11,20 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from soundcharts_assets.settings import data_dir_from_env, project_root
 from soundcharts_assets.soundcharts.config import SANDBOX_API_KEY, SANDBOX_APP_ID
+
+if TYPE_CHECKING:
+    from soundcharts_assets.emulator import EmulatorServer
 
 REAL_CREDENTIAL_VARIABLES = ("SOUNDCHARTS_API_KEY", "SOUNDCHARTS_CLIENT_ID")
 Echo = Callable[[str], None]
 
 
 @contextmanager
-def emulator_environment(port: int = 0) -> Iterator[object]:
+def emulator_environment(port: int = 0) -> Iterator[EmulatorServer]:
     """Start the emulator on a free loopback port and point this process (and its children) at it."""
     from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
 

@@ -89,7 +89,7 @@ def _last_runs(instance: Any, slugs: Sequence[str]) -> dict[str, dict[str, Any]]
 def _covered(tags: Mapping[str, str], index: Mapping[str, int], slugs: Sequence[str]) -> list[str]:
     if tags.get(PARTITION_TAG) in index:
         return [tags[PARTITION_TAG]]
-    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    start, end = tags.get(RANGE_START_TAG, ""), tags.get(RANGE_END_TAG, "")
     if start in index and end in index:
         return list(slugs[index[start] : index[end] + 1])
     return []

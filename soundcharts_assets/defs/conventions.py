@@ -60,7 +60,10 @@ FLEET = dg.BackfillPolicy.single_run()
 
 def chart_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
     """A chart-partitioned asset that can refresh a whole fleet of charts in one step."""
-    return dg.asset(partitions_def=chart_partitions, owners=OWNERS, backfill_policy=FLEET, **kwargs)
+    decorator: Callable[..., dg.AssetsDefinition] = dg.asset(
+        partitions_def=chart_partitions, owners=OWNERS, backfill_policy=FLEET, **kwargs
+    )
+    return decorator
 
 
 def api_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:

@@ -29,8 +29,10 @@ def _build_schedule(cadence: str) -> dg.ScheduleDefinition:
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=f"Full cascade for every chart whose sync schedule is '{cadence}'.",
     )
-    def _schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
-        registered = context.instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME)
+    def _schedule(
+        context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource
+    ) -> dg.SkipReason | list[dg.RunRequest]:
+        registered = list(context.instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
         with warehouse.open() as wh:
             schedules = {row.slug: row.sync_schedule for row in wh.list_charts()}
             due = charts_due(cadence, registered, schedules)

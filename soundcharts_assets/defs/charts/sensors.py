@@ -36,7 +36,7 @@ EDITIONS_INTERVAL_SECONDS = automation_settings_from_env().editions_sensor_inter
 def new_chart_editions_sensor(
     context: dg.SensorEvaluationContext, soundcharts: SoundchartsResource, warehouse: WarehouseResource
 ) -> dg.SensorResult | dg.SkipReason:
-    slugs = context.instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME)
+    slugs = list(context.instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
     if not slugs:
         return dg.SkipReason("no chart registered: add one with `soundcharts-assets charts add SLUG`")
     seen = parse_cursor(context.cursor)
