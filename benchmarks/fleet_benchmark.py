@@ -50,6 +50,7 @@ FOREIGN_PREFIXES = ("DAGSTER_", "SOUNDCHARTS_")
 PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 RANKING_ROUTE_WORD = "/ranking/"
 EDITION_CHECK_ROUTE_WORD = "available-rankings"
+METADATA_ROUTE_PREFIXES = ("/api/v2.25/song/", "/api/v2.9/artist/")
 TARGET_WALL_RATIO = 1.2
 TARGET_CALL_RATIO = 1.01
 TARGET_TICK_S = 10.0
@@ -346,16 +347,21 @@ def measure_phase(instance: Any, since: float, stats: dict[str, Any], args: Any)
     from dagster._core.scheduler.instigation import TickStatus
 
     ticks = []
+    created = tick_create_times(instance)
     for state in instance.all_instigator_state():
-        for tick in instance.get_ticks(state.instigator_origin_id, state.selector_id, after=since - 1):
-            if tick.timestamp < since:
+        for tick in instance.get_ticks(state.instigator_origin_id, state.selector_id):
+            # A schedule tick's ``timestamp`` is its cron time (a caught-up tick: a day ago); when the daemon
+            # evaluated it is the row's create_timestamp (1 s resolution). A sensor tick's is its start.
+            start = tick.timestamp if tick.instigator_type.value == "SENSOR" else created.get(tick.tick_id, 0.0)
+            if start < since:
                 continue
             ticks.append(
                 {
                     "instigator": tick.instigator_name,
                     "type": tick.instigator_type.value,
-                    "start": tick.timestamp,
-                    "duration_s": round((tick.end_timestamp or tick.timestamp) - tick.timestamp, 2),
+                    "start": start,
+                    "at": datetime.fromtimestamp(start, timezone.utc).strftime("%H:%M:%S"),
+                    "duration_s": round((tick.end_timestamp or start) - start, 2),
                     "status": tick.status.value,
                     "runs": len(tick.run_ids),
                     "skip_reason": tick.skip_reason if tick.status == TickStatus.SKIPPED else None,
@@ -406,6 +412,10 @@ def measure_phase(instance: Any, since: float, stats: dict[str, Any], args: Any)
     distinct_meta = sum(v["distinct"] for v in meta.values())
     non_2xx_series = _non_2xx_series(stats)
     denominator = distinct_pairs + distinct_meta + non_2xx_series + pages + checks
+    # Stricter: every call not explained by one call per series pair, the metadata batches as made, the
+    # ranking pages and the edition checks (token, usage and any repeated series call land here).
+    metadata_calls = sum(n for route, n in by_route.items() if route.startswith(METADATA_ROUTE_PREFIXES))
+    unexplained = calls - (distinct_pairs + non_2xx_series + metadata_calls + pages + checks)
     wall = (last_materialization - first_tick) if last_materialization else None
     bound = calls * 60.0 / args.rate_limit_per_minute
     twice = {
@@ -428,14 +438,27 @@ def measure_phase(instance: Any, since: float, stats: dict[str, Any], args: Any)
         "series_answers_not_2xx": non_2xx_series,
         "calls_denominator": denominator,
         "calls_ratio": round(calls / denominator, 4) if denominator else None,
+        "metadata_batch_calls": metadata_calls,
+        "calls_beyond_one_per_pair": unexplained,
         "served_total_vs_distinct": twice,
         "any_entity_fetched_twice": any(v["total"] != v["distinct"] for v in twice.values()),
         "max_tick_s": max((t["duration_s"] for t in ticks), default=0.0),
         "ticks": ticks_summary(ticks),
+        "tick_list": ticks,
         "runs_count": len(runs),
         "runs": runs,
         "materializations": materializations,
     }
+
+
+def tick_create_times(instance: Any) -> dict[int, float]:
+    """Tick id -> when its row was written (UTC; SQLite and PostgreSQL store naive UTC timestamps)."""
+    import sqlalchemy as sa
+    from dagster._core.storage.schedules.schema import JobTickTable
+
+    with instance.schedule_storage.connect() as conn:
+        rows = conn.execute(sa.select(JobTickTable.c.id, JobTickTable.c.create_timestamp)).fetchall()
+    return {row[0]: row[1].replace(tzinfo=timezone.utc).timestamp() for row in rows if row[1] is not None}
 
 
 def _non_2xx_series(stats: dict[str, Any]) -> int:
@@ -447,7 +470,7 @@ def _non_2xx_series(stats: dict[str, Any]) -> int:
         return sum(
             n
             for route, statuses in by_route_status.items()
-            if "audience" in route or "broadcast" in route or "listening" in route
+            if any(word in route for word in ("audience", "broadcast", "listening", "current"))
             for status, n in statuses.items()
             if not str(status).startswith("2") and str(status) != "429"
         )
@@ -644,7 +667,8 @@ class _Null:
 def _print_phase(n: int, name: str, phase: dict[str, Any]) -> None:
     print(
         f"[{n}] {name}: wall {phase['wall_s']} s, bound {phase['bound_s']} s (x{phase['wall_ratio']}), "
-        f"calls {phase['calls']} / {phase['calls_denominator']} (x{phase['calls_ratio']}), "
+        f"calls {phase['calls']} / {phase['calls_denominator']} (x{phase['calls_ratio']}, "
+        f"{phase['calls_beyond_one_per_pair']} beyond one per pair), "
         f"twice {phase['any_entity_fetched_twice']}, runs {phase['runs_count']}, max tick {phase['max_tick_s']} s, "
         f"load {phase['load_at_start']} -> {phase['load_at_end']}",
         flush=True,
