@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from soundcharts_assets.emulator import handlers
 from soundcharts_assets.emulator.config import EmulatorConfig
@@ -44,7 +44,8 @@ API_ROUTES: list[Route] = [
 
 
 def _state(request: Request) -> EmulatorState:
-    return request.app.state.emulator
+    state: EmulatorState = request.app.state.emulator
+    return state
 
 
 async def team_usage(request: Request) -> JSONResponse:
@@ -74,10 +75,12 @@ async def oauth_token(request: Request) -> JSONResponse:
     client = state.config.oauth_clients.get(credentials[0]) if credentials else None
     valid = client is not None and credentials is not None and client == (credentials[1], form.get("team_id"))
     if not valid:
-        return JSONResponse({"error": "invalid_client", **error_body(401, "Invalid client credentials")},
-                            status_code=401)
-    return JSONResponse({"access_token": state.issue_token(), "token_type": "Bearer",
-                         "expires_in": int(state.config.token_ttl_seconds)})
+        return JSONResponse(
+            {"error": "invalid_client", **error_body(401, "Invalid client credentials")}, status_code=401
+        )
+    return JSONResponse(
+        {"access_token": state.issue_token(), "token_type": "Bearer", "expires_in": int(state.config.token_ttl_seconds)}
+    )
 
 
 async def control_stats(request: Request) -> JSONResponse:
@@ -156,7 +159,7 @@ def build_app(config: EmulatorConfig | None = None, *, state: EmulatorState | No
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Gate, state=state, routes=routes)],
+        middleware=[Middleware(Gate, state=state, routes=list[BaseRoute](routes))],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
     app.state.emulator = state

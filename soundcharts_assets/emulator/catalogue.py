@@ -34,9 +34,17 @@ def utc_today() -> date:
 class Catalogue:
     """Songs, artists, charts and their rankings for one seed. Thread-safe: the server and tests share it."""
 
-    def __init__(self, seed: int = 7, song_count: int = 3000, artist_count: int = 1500,
-                 ranking_editions: int = 45, today: date | None = None, charts: int | None = None,
-                 crawl_cadence: bool = True, small_accounts: bool | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = 7,
+        song_count: int = 3000,
+        artist_count: int = 1500,
+        ranking_editions: int = 45,
+        today: date | None = None,
+        charts: int | None = None,
+        crawl_cadence: bool = True,
+        small_accounts: bool | None = None,
+    ) -> None:
         self.seed = seed
         self._fixed_today = today
         self.anchor = today or utc_today()
@@ -63,8 +71,16 @@ class Catalogue:
 
     @classmethod
     def from_config(cls, config: EmulatorConfig) -> Catalogue:
-        return cls(config.seed, config.song_count, config.artist_count, config.ranking_editions, config.today,
-                   config.charts, config.crawl_cadence, config.small_accounts)
+        return cls(
+            config.seed,
+            config.song_count,
+            config.artist_count,
+            config.ranking_editions,
+            config.today,
+            config.charts,
+            config.crawl_cadence,
+            config.small_accounts,
+        )
 
     def today(self) -> date:
         """The last day series have data for: the fixed ``today`` knob (or clock), else the real UTC date."""
@@ -106,10 +122,13 @@ class Catalogue:
     def platforms(self) -> list[dict[str, str]]:
         return [{"code": code, "name": name} for code, name in PLATFORMS.items()]
 
-    def song_charts(self, platform: str | None = None,
-                    country_code: str | None = None) -> list[dict[str, Any]]:
-        return [c.as_object() for c in self._charts if (platform is None or c.platform == platform)
-                and (country_code is None or (c.country_code or "").upper() == country_code.upper())]
+    def song_charts(self, platform: str | None = None, country_code: str | None = None) -> list[dict[str, Any]]:
+        return [
+            c.as_object()
+            for c in self._charts
+            if (platform is None or c.platform == platform)
+            and (country_code is None or (c.country_code or "").upper() == country_code.upper())
+        ]
 
     def chart(self, slug: str) -> dict[str, Any] | None:
         """The chart object as in ``related.chart`` of a ranking (with its metric), or None."""
@@ -122,8 +141,9 @@ class Catalogue:
         spec = self._charts_by_slug[slug]
         with self._lock:
             if slug not in self._histories:
-                self._histories[slug] = ChartHistory(spec, self._songs, self.seed, self.anchor,
-                                                     self._editions, *self._fleet_tuning(spec))
+                self._histories[slug] = ChartHistory(
+                    spec, self._songs, self.seed, self.anchor, self._editions, *self._fleet_tuning(spec)
+                )
             history = self._histories[slug]
             history.catch_up(latest_edition_day(spec.frequency, self.today()))
             return history
@@ -134,8 +154,9 @@ class Catalogue:
         if self._fleet is None:
             return LOCAL_BONUS, None
         if spec.platform not in self._platform_noise:
-            self._platform_noise[spec.platform] = {s.uuid: normal(self.seed, spec.platform, s.uuid)
-                                                   for s in self._songs}
+            self._platform_noise[spec.platform] = {
+                s.uuid: normal(self.seed, spec.platform, s.uuid) for s in self._songs
+            }
         return fleet_local_bonus(spec.country_code), self._platform_noise[spec.platform]
 
     def ranking_dates(self, slug: str) -> list[datetime]:
@@ -169,20 +190,21 @@ class Catalogue:
 
     # series -------------------------------------------------------------------------------------
     def song_audience(self, uuid: str, platform: str, start: date, end: date) -> list[dict[str, Any]]:
-        return series.song_audience(self.seed, self._songs_by_uuid[uuid], platform, start, end, self.today(),
-                                    self.anchor)
+        return series.song_audience(
+            self.seed, self._songs_by_uuid[uuid], platform, start, end, self.today(), self.anchor
+        )
 
     def broadcast_groups(self, uuid: str, start: date, end: date) -> list[dict[str, Any]]:
         return series.broadcast_groups(self.seed, self._songs_by_uuid[uuid], start, end, self.today())
 
     def artist_audience(self, uuid: str, platform: str, start: date, end: date) -> list[dict[str, Any]]:
         artist = self._artists_by_uuid[uuid]
-        return series.artist_audience(self.seed, artist, platform, start, end, self.today(),
-                                      self.cadence("artist", uuid, platform), self.anchor)
+        return series.artist_audience(
+            self.seed, artist, platform, start, end, self.today(), self.cadence("artist", uuid, platform), self.anchor
+        )
 
     def monthly_listeners(self, uuid: str, start: date, end: date) -> list[dict[str, Any]]:
-        return series.monthly_listeners(self.seed, self._artists_by_uuid[uuid], start, end, self.today(),
-                                        self.anchor)
+        return series.monthly_listeners(self.seed, self._artists_by_uuid[uuid], start, end, self.today(), self.anchor)
 
     # crawls -------------------------------------------------------------------------------------
     def cadence(self, kind: str, uuid: str, source: str) -> Cadence:
@@ -225,5 +247,7 @@ FLEET_ARTISTS_PER_CHART = 30
 def fleet_pool_sizes(charts: int, song_count: int, artist_count: int) -> tuple[int, int]:
     """Songs and artists for a fleet of ``charts``: the default pool plus room for each chart's local acts
     (a country chart is mostly global hits plus a few dozen local songs, so far fewer than 200 new songs)."""
-    return (max(song_count, 3000 + FLEET_SONGS_PER_CHART * charts),
-            max(artist_count, 1500 + FLEET_ARTISTS_PER_CHART * charts))
+    return (
+        max(song_count, 3000 + FLEET_SONGS_PER_CHART * charts),
+        max(artist_count, 1500 + FLEET_ARTISTS_PER_CHART * charts),
+    )

@@ -15,30 +15,60 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _KNOB_OPTIONS = [
     click.option("--seed", type=int, default=7, show_default=True, help="Seed of the synthetic catalogue."),
-    click.option("--latency-ms", type=float, default=0.0, show_default=True,
-                 help="Added to every API request."),
-    click.option("--latency-jitter-ms", type=float, default=0.0, show_default=True,
-                 help="Uniform +/- jitter around --latency-ms."),
-    click.option("--rate-limit-per-minute", type=int, default=None,
-                 help="429 'maximum request count' beyond this many requests per sliding minute."),
-    click.option("--fault-rate", type=float, default=0.0, show_default=True,
-                 help="Share of API requests answered with a random 502/503/504."),
+    click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Added to every API request."),
+    click.option(
+        "--latency-jitter-ms",
+        type=float,
+        default=0.0,
+        show_default=True,
+        help="Uniform +/- jitter around --latency-ms.",
+    ),
+    click.option(
+        "--rate-limit-per-minute",
+        type=int,
+        default=None,
+        help="429 'maximum request count' beyond this many requests per sliding minute.",
+    ),
+    click.option(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        show_default=True,
+        help="Share of API requests answered with a random 502/503/504.",
+    ),
     click.option("--quota", type=int, default=None, help="Paid requests before every paid request gets 429."),
-    click.option("--token-ttl-seconds", type=float, default=3600.0, show_default=True,
-                 help="Lifetime of OAuth access tokens."),
-    click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-                 help="The emulator's today (YYYY-MM-DD); default the real UTC date. Move it at runtime "
-                      "with POST /__emulator/clock."),
-    click.option("--charts", type=click.IntRange(1, MAX_FLEET_CHARTS), default=None,
-                 help="Serve a fleet of this many charts (Spotify top 200 for 62 markets, then the other "
-                      "platforms) instead of the default 26."),
-    click.option("--no-current-stats", is_flag=True, default=False,
-                 help="Current stats endpoints answer 403 (not in plan)."),
-    click.option("--no-crawl-cadence", is_flag=True, default=False,
-                 help="Crawl social audiences daily instead of every 2 to 15 days by audience size."),
-    click.option("--small-accounts/--no-small-accounts", default=None,
-                 help="Give about a third of secondary social accounts a small audience (slow crawls); default: "
-                      "on with --charts, off otherwise."),
+    click.option(
+        "--token-ttl-seconds", type=float, default=3600.0, show_default=True, help="Lifetime of OAuth access tokens."
+    ),
+    click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="The emulator's today (YYYY-MM-DD); default the real UTC date. Move it at runtime "
+        "with POST /__emulator/clock.",
+    ),
+    click.option(
+        "--charts",
+        type=click.IntRange(1, MAX_FLEET_CHARTS),
+        default=None,
+        help="Serve a fleet of this many charts (Spotify top 200 for 62 markets, then the other "
+        "platforms) instead of the default 26.",
+    ),
+    click.option(
+        "--no-current-stats", is_flag=True, default=False, help="Current stats endpoints answer 403 (not in plan)."
+    ),
+    click.option(
+        "--no-crawl-cadence",
+        is_flag=True,
+        default=False,
+        help="Crawl social audiences daily instead of every 2 to 15 days by audience size.",
+    ),
+    click.option(
+        "--small-accounts/--no-small-accounts",
+        default=None,
+        help="Give about a third of secondary social accounts a small audience (slow crawls); default: "
+        "on with --charts, off otherwise.",
+    ),
 ]
 
 
@@ -56,8 +86,17 @@ def address_options(f: F) -> F:
 
 def config_from_options(**kwargs: Any) -> EmulatorConfig:
     """An EmulatorConfig from the options above; unrelated keys (host, port, ...) are ignored."""
-    names = ("seed", "latency_ms", "latency_jitter_ms", "rate_limit_per_minute", "fault_rate", "quota",
-             "token_ttl_seconds", "charts", "small_accounts")
+    names = (
+        "seed",
+        "latency_ms",
+        "latency_jitter_ms",
+        "rate_limit_per_minute",
+        "fault_rate",
+        "quota",
+        "token_ttl_seconds",
+        "charts",
+        "small_accounts",
+    )
     knobs = {name: kwargs[name] for name in names if kwargs.get(name) is not None}
     if kwargs.get("today") is not None:
         today = kwargs["today"]

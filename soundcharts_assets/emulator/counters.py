@@ -61,11 +61,12 @@ class SeriesCounters:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "series_served": {kind: {"total": sum(c.values()), "distinct": len(c)}
-                              for kind, c in self.answers.items()},
-            "points_served": {kind: {"total": self.points[kind],
-                                     "distinct": sum(len(m) for m in self.days[kind].values())}
-                              for kind in KINDS},
-            "current_stats_served": {kind: {"total": sum(c.values()), "distinct": len(c)}
-                                     for kind, c in self.current_stats.items()},
+            "series_served": {kind: {"total": sum(c.values()), "distinct": len(c)} for kind, c in self.answers.items()},
+            "points_served": {
+                kind: {"total": self.points[kind], "distinct": sum(len(m) for m in self.days[kind].values())}
+                for kind in KINDS
+            },
+            "current_stats_served": {
+                kind: {"total": sum(c.values()), "distinct": len(c)} for kind, c in self.current_stats.items()
+            },
         }

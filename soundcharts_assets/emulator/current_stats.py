@@ -34,16 +34,18 @@ def _item(platform: str, value_at: PointValue, last: date | None, previous: date
     return item
 
 
-def _series_item(catalogue: Catalogue, kind: str, uuid: str, source: str, platform: str, period: int,
-                 value_at: PointValue) -> dict[str, Any] | None:
+def _series_item(
+    catalogue: Catalogue, kind: str, uuid: str, source: str, platform: str, period: int, value_at: PointValue
+) -> dict[str, Any] | None:
     cadence = catalogue.cadence(kind, uuid, source)
     last = cadence.last_crawl(catalogue.today())
     previous = cadence.last_crawl(last - timedelta(days=period)) if last is not None else None
     return _item(platform, value_at, last, previous)
 
 
-def artist_current_stats(catalogue: Catalogue, uuid: str, period: int,
-                         platforms: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+def artist_current_stats(
+    catalogue: Catalogue, uuid: str, period: int, platforms: Iterable[str]
+) -> dict[str, list[dict[str, Any]]]:
     """``social`` (followers per account) and ``streaming`` (Spotify monthly listeners); the emulator has
     no popularity, retention or score series, so those lists are empty. ``platforms``: the ones in plan."""
     record = catalogue.artist_record(uuid)
@@ -54,22 +56,35 @@ def artist_current_stats(catalogue: Catalogue, uuid: str, period: int,
         def at(day: date) -> tuple[int, str] | None:
             points = catalogue.artist_audience(uuid, platform, day, day)
             return (points[0]["followerCount"], points[0]["date"]) if points else None
+
         return at
 
     def listeners(day: date) -> tuple[int, str] | None:
         points = catalogue.monthly_listeners(uuid, day, day)
         return (points[0]["value"], points[0]["date"]) if points else None
 
-    social = [_series_item(catalogue, "artist", uuid, p, p, period, followers(p))
-              for p in ARTIST_AUDIENCE_PLATFORMS if p in record.platforms and p in allowed]
-    streaming = ([_series_item(catalogue, "artist", uuid, "listening", "spotify", period, listeners)]
-                 if "spotify" in allowed else [])
-    return {"social": [i for i in social if i], "streaming": [i for i in streaming if i],
-            "popularity": [], "retention": [], "score": []}
+    social = [
+        _series_item(catalogue, "artist", uuid, p, p, period, followers(p))
+        for p in ARTIST_AUDIENCE_PLATFORMS
+        if p in record.platforms and p in allowed
+    ]
+    streaming = (
+        [_series_item(catalogue, "artist", uuid, "listening", "spotify", period, listeners)]
+        if "spotify" in allowed
+        else []
+    )
+    return {
+        "social": [i for i in social if i],
+        "streaming": [i for i in streaming if i],
+        "popularity": [],
+        "retention": [],
+        "score": [],
+    }
 
 
-def song_current_stats(catalogue: Catalogue, uuid: str, period: int,
-                       platforms: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+def song_current_stats(
+    catalogue: Catalogue, uuid: str, period: int, platforms: Iterable[str]
+) -> dict[str, list[dict[str, Any]]]:
     """``audience`` per platform the song is on (no airplay), the value summed over the platform's ids
     (the series has one plot per id); no popularity or score series."""
     record = catalogue.song_record(uuid)
@@ -80,8 +95,12 @@ def song_current_stats(catalogue: Catalogue, uuid: str, period: int,
         def at(day: date) -> tuple[int, str] | None:
             points = catalogue.song_audience(uuid, platform, day, day)
             return (sum(p["value"] for p in points[0]["plots"]), points[0]["date"]) if points else None
+
         return at
 
-    audience = [_series_item(catalogue, "song", uuid, p, p, period, total(p))
-                for p in SONG_AUDIENCE_PLATFORMS if p in record.identifiers and p in allowed]
+    audience = [
+        _series_item(catalogue, "song", uuid, p, p, period, total(p))
+        for p in SONG_AUDIENCE_PLATFORMS
+        if p in record.identifiers and p in allowed
+    ]
     return {"audience": [i for i in audience if i], "popularity": [], "score": []}

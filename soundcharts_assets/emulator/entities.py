@@ -52,18 +52,146 @@ GENRES: dict[str, tuple[str, ...]] = {
     "country": ("contemporary country",),
     "african": ("afrobeats", "amapiano"),
 }
-LABELS = [("Universal Music", "major"), ("Sony Music", "major"), ("Warner Music", "major"),
-          ("Interscope", "major"), ("Atlantic", "major"), ("XL Recordings", "indie"),
-          ("Domino", "indie"), ("Ninja Tune", "indie"), ("Self-released", "diy"), ("Because Music", "indie")]
-_FIRST = ("Ava Leo Mia Noah Zoe Kai Luna Omar Ines Theo Nina Jude Ezra Lola Remi Sami Yara Milo Ada "
-          "Cleo Rio Tate Maya Ivo Nico Lena Aria Enzo Iris Dev").split()
-_LAST = ("Stone Rivers Vega Moreau Kim Okafor Silva Novak Hart Lane Cruz Berg Sato Diaz Quinn Roux "
-         "Blake Frost Young Park Mendes Weiss Costa Reyes Wolfe Grey Lake Fox").split()
-_GROUP = ("The Velvet Echo Neon Tides Paper Lions Static Bloom Golden Hour Night Drive Wild Coast Moon Club "
-          "Glass Animals Sunset Riot Blue Arcade Silver Lungs").split()
-_WORDS = ("love night fire heart city dream gold rain dance summer ghost light wild blue tears money "
-          "crazy forever alone stars ocean midnight honey electric paradise bad good young sweet cold "
-          "fever shadow kiss run river echo sky").split()
+LABELS = [
+    ("Universal Music", "major"),
+    ("Sony Music", "major"),
+    ("Warner Music", "major"),
+    ("Interscope", "major"),
+    ("Atlantic", "major"),
+    ("XL Recordings", "indie"),
+    ("Domino", "indie"),
+    ("Ninja Tune", "indie"),
+    ("Self-released", "diy"),
+    ("Because Music", "indie"),
+]
+_FIRST = [
+    "Ava",
+    "Leo",
+    "Mia",
+    "Noah",
+    "Zoe",
+    "Kai",
+    "Luna",
+    "Omar",
+    "Ines",
+    "Theo",
+    "Nina",
+    "Jude",
+    "Ezra",
+    "Lola",
+    "Remi",
+    "Sami",
+    "Yara",
+    "Milo",
+    "Ada",
+    "Cleo",
+    "Rio",
+    "Tate",
+    "Maya",
+    "Ivo",
+    "Nico",
+    "Lena",
+    "Aria",
+    "Enzo",
+    "Iris",
+    "Dev",
+]
+_LAST = [
+    "Stone",
+    "Rivers",
+    "Vega",
+    "Moreau",
+    "Kim",
+    "Okafor",
+    "Silva",
+    "Novak",
+    "Hart",
+    "Lane",
+    "Cruz",
+    "Berg",
+    "Sato",
+    "Diaz",
+    "Quinn",
+    "Roux",
+    "Blake",
+    "Frost",
+    "Young",
+    "Park",
+    "Mendes",
+    "Weiss",
+    "Costa",
+    "Reyes",
+    "Wolfe",
+    "Grey",
+    "Lake",
+    "Fox",
+]
+_GROUP = [
+    "The",
+    "Velvet",
+    "Echo",
+    "Neon",
+    "Tides",
+    "Paper",
+    "Lions",
+    "Static",
+    "Bloom",
+    "Golden",
+    "Hour",
+    "Night",
+    "Drive",
+    "Wild",
+    "Coast",
+    "Moon",
+    "Club",
+    "Glass",
+    "Animals",
+    "Sunset",
+    "Riot",
+    "Blue",
+    "Arcade",
+    "Silver",
+    "Lungs",
+]
+_WORDS = [
+    "love",
+    "night",
+    "fire",
+    "heart",
+    "city",
+    "dream",
+    "gold",
+    "rain",
+    "dance",
+    "summer",
+    "ghost",
+    "light",
+    "wild",
+    "blue",
+    "tears",
+    "money",
+    "crazy",
+    "forever",
+    "alone",
+    "stars",
+    "ocean",
+    "midnight",
+    "honey",
+    "electric",
+    "paradise",
+    "bad",
+    "good",
+    "young",
+    "sweet",
+    "cold",
+    "fever",
+    "shadow",
+    "kiss",
+    "run",
+    "river",
+    "echo",
+    "sky",
+]
 STAGES = ("undiscovered", "developing", "mid-level", "mainstream", "superstar")
 
 
@@ -104,7 +232,7 @@ def artist_ref(artist: ArtistRecord) -> dict[str, Any]:
 
 def _root_genre(artist: ArtistRecord) -> str:
     first = artist.object["genres"][0]
-    return first["root"] if isinstance(first, dict) else first
+    return str(first["root"] if isinstance(first, dict) else first)
 
 
 def iso_day(day: date, offset: str = "+00:00") -> str:
@@ -125,8 +253,9 @@ def _genres(rng: random.Random, root: str | None = None) -> list[dict[str, Any]]
     return [{"root": root, "sub": rng.sample(GENRES[root], k=min(2, len(GENRES[root])))}]
 
 
-def build_artists(seed: int, count: int, countries: list[Any] | None = None,
-                  small_accounts: bool = False) -> list[ArtistRecord]:
+def build_artists(
+    seed: int, count: int, countries: list[Any] | None = None, small_accounts: bool = False
+) -> list[ArtistRecord]:
     """``countries`` (code, name, weight, cities) defaults to :data:`COUNTRIES`; ``small_accounts`` gives
     some secondary accounts a fraction of the artist's audience (fleet catalogues only)."""
     countries = countries or COUNTRIES
@@ -138,36 +267,62 @@ def build_artists(seed: int, count: int, countries: list[Any] | None = None,
         seeded = i == 0
         country = "US" if seeded else rng.choices(countries, weights)[0][0]
         group = not seeded and rng.random() < 0.2
-        name = "Billie Eilish" if seeded else (
-            f"{rng.choice(_GROUP)} {rng.choice(_GROUP)}" if group
-            else f"{rng.choice(_FIRST)} {rng.choice(_LAST)}")
+        name = (
+            "Billie Eilish"
+            if seeded
+            else (
+                f"{rng.choice(_GROUP)} {rng.choice(_GROUP)}" if group else f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+            )
+        )
         slug = _slugify(name, taken)
         uuid = BILLIE_EILISH_UUID if seeded else str(uuidlib.uuid5(_NAMESPACE, f"{seed}:artist:{i}"))
         popularity = 50.0 if seeded else min(50.0, rng.paretovariate(1.3))
-        stage = STAGES[min(4, int(popularity ** 0.6) - 1)] if popularity >= 1 else STAGES[0]
+        stage = STAGES[min(4, int(popularity**0.6) - 1)] if popularity >= 1 else STAGES[0]
         cities = next(c for code, _, _, c in countries if code == country)
         birth = date(2001, 12, 18) if seeded else date(1970, 1, 1) + timedelta(days=rng.randrange(365 * 35))
         genres: list[Any] = _genres(rng, "pop" if seeded else None)
         if not seeded and rng.random() < 0.05:
             genres = [genres[0]["root"]]  # the documented str[] variant
-        obj = {**artist_ref_fields(uuid, slug, name),
-               "webUrl": f"https://www.{slug.replace('-', '')}.com", "countryCode": country, "genres": genres,
-               "biography": f"{name} is a {'group' if group else 'singer'} from {cities[0]}.",
-               "isni": None if group else f"0000000{rng.randrange(10**8, 10**9)}", "ipi": None,
-               "gender": None if group else ("female" if seeded else rng.choice(("female", "male"))),
-               "type": "group" if group else "person",
-               "birthDate": None if group else iso_day(birth), "careerStage": stage,
-               "growthLevel": rng.choice(("decline", "steady", "growth", "explosive")),
-               "cityName": "Los Angeles" if seeded else rng.choice(cities)}
+        obj = {
+            **artist_ref_fields(uuid, slug, name),
+            "webUrl": f"https://www.{slug.replace('-', '')}.com",
+            "countryCode": country,
+            "genres": genres,
+            "biography": f"{name} is a {'group' if group else 'singer'} from {cities[0]}.",
+            "isni": None if group else f"0000000{rng.randrange(10**8, 10**9)}",
+            "ipi": None,
+            "gender": None if group else ("female" if seeded else rng.choice(("female", "male"))),
+            "type": "group" if group else "person",
+            "birthDate": None if group else iso_day(birth),
+            "careerStage": stage,
+            "growthLevel": rng.choice(("decline", "steady", "growth", "explosive")),
+            "cityName": "Los Angeles" if seeded else rng.choice(cities),
+        }
         if seeded:  # the reference's documented values
-            obj.update(genres=[{"root": "pop", "sub": ["electro pop", "alternative pop"]}],
-                       isni="0000000460483372", ipi="00745847617", growthLevel="steady")
-        platforms = {"spotify"} | {p for p, share in (("youtube", 0.9), ("instagram", 0.8), ("tiktok", 0.55))
-                                   if seeded or unit(seed, uuid, p, "account") < share}
-        artists.append(ArtistRecord(uuid, slug, name, country, popularity, rng.uniform(0.05, 0.6), obj,
-                                    frozenset(platforms),
-                                    _account_scale(seed, uuid, platforms) if small_accounts and not seeded
-                                    else {}))
+            obj.update(
+                genres=[{"root": "pop", "sub": ["electro pop", "alternative pop"]}],
+                isni="0000000460483372",
+                ipi="00745847617",
+                growthLevel="steady",
+            )
+        platforms = {"spotify"} | {
+            p
+            for p, share in (("youtube", 0.9), ("instagram", 0.8), ("tiktok", 0.55))
+            if seeded or unit(seed, uuid, p, "account") < share
+        }
+        artists.append(
+            ArtistRecord(
+                uuid,
+                slug,
+                name,
+                country,
+                popularity,
+                rng.uniform(0.05, 0.6),
+                obj,
+                frozenset(platforms),
+                _account_scale(seed, uuid, platforms) if small_accounts and not seeded else {},
+            )
+        )
     return artists
 
 
@@ -186,8 +341,13 @@ def _account_scale(seed: int, uuid: str, platforms: set[str]) -> dict[str, float
 
 
 def artist_ref_fields(uuid: str, slug: str, name: str) -> dict[str, Any]:
-    return {"uuid": uuid, "slug": slug, "name": name, "appUrl": f"{APP}/artist/{slug}/overview",
-            "imageUrl": f"{ASSETS}/artist/{slug}.jpg"}
+    return {
+        "uuid": uuid,
+        "slug": slug,
+        "name": name,
+        "appUrl": f"{APP}/artist/{slug}/overview",
+        "imageUrl": f"{ASSETS}/artist/{slug}.jpg",
+    }
 
 
 def _song_identifiers(seed: int, uuid: str, seeded: bool) -> dict[str, tuple[str, ...]]:
@@ -202,8 +362,9 @@ def _song_identifiers(seed: int, uuid: str, seeded: bool) -> dict[str, tuple[str
     return ids
 
 
-def build_songs(seed: int, count: int, artists: list[ArtistRecord], today: date,
-                country_names: dict[str, str] | None = None) -> list[SongRecord]:
+def build_songs(
+    seed: int, count: int, artists: list[ArtistRecord], today: date, country_names: dict[str, str] | None = None
+) -> list[SongRecord]:
     country_names = country_names or COUNTRY_NAMES
     rng = random.Random(f"songs:{seed}")
     weights = [a.popularity for a in artists]
@@ -221,38 +382,76 @@ def build_songs(seed: int, count: int, artists: list[ArtistRecord], today: date,
             release = today - timedelta(days=age)
         uuid = BAD_GUY_UUID if seeded else str(uuidlib.uuid5(_NAMESPACE, f"{seed}:song:{i}"))
         main = credited[0]
-        featured = ' & '.join(a.name for a in credited[1:])
+        featured = " & ".join(a.name for a in credited[1:])
         credit = f"{main.name} feat. {featured}" if featured else main.name
-        isrc_value = BAD_GUY_ISRC if seeded else f"{main.country_code}{token(3, seed, uuid, 'reg').upper()}" \
+        isrc_value = (
+            BAD_GUY_ISRC
+            if seeded
+            else f"{main.country_code}{token(3, seed, uuid, 'reg').upper()}"
             f"{release.year % 100:02d}{rng.randrange(10**5):05d}"
-        isrc: Any = {"value": isrc_value, "countryCode": main.country_code,
-                     "countryName": country_names[main.country_code]}
+        )
+        isrc: Any = {
+            "value": isrc_value,
+            "countryCode": main.country_code,
+            "countryName": country_names[main.country_code],
+        }
         if not seeded and rng.random() < 0.1:
             isrc = isrc_value  # the older plain-string form, which clients must also accept
         label_name, label_type = ("Interscope", "major") if seeded else rng.choice(LABELS)
         slug = main.slug
-        obj = {"uuid": uuid, "name": name, "isrc": isrc, "iswcs": [f"T-{rng.randrange(10**9):09d}-{i % 10}"],
-               "creditName": credit, "artists": [artist_ref(a) for a in credited],
-               "releaseDate": iso_day(release), "copyright": f"(P) {release.year} {label_name}",
-               "appUrl": f"{APP}/song/{uuid}/overview", "imageUrl": f"{ASSETS}/song/{uuid}.jpg",
-               "duration": 194 if seeded else rng.randrange(110, 300), "explicit": rng.random() < 0.3,
-               "genres": _genres(rng, _root_genre(main)),
-               "composers": [f"{a.name} ({slug})" for a in credited[:2]],
-               "producers": [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"],
-               "labels": [{"name": label_name, "type": label_type}],
-               "audio": {"acousticness": round(rng.random(), 2), "danceability": round(rng.random(), 2),
-                         "energy": round(rng.random(), 2), "instrumentalness": round(rng.random() / 4, 2),
-                         "key": rng.randrange(12), "liveness": round(rng.random() / 3, 2),
-                         "loudness": round(rng.uniform(-14, -3), 1), "mode": rng.randrange(2),
-                         "speechiness": round(rng.random() / 2, 2), "tempo": round(rng.uniform(70, 170), 1),
-                         "timeSignature": 4, "valence": round(rng.random(), 2)},
-               "languageCode": "en" if main.country_code in ("US", "GB", "CA", "AU", "NG") else
-               main.country_code.lower()}
+        obj = {
+            "uuid": uuid,
+            "name": name,
+            "isrc": isrc,
+            "iswcs": [f"T-{rng.randrange(10**9):09d}-{i % 10}"],
+            "creditName": credit,
+            "artists": [artist_ref(a) for a in credited],
+            "releaseDate": iso_day(release),
+            "copyright": f"(P) {release.year} {label_name}",
+            "appUrl": f"{APP}/song/{uuid}/overview",
+            "imageUrl": f"{ASSETS}/song/{uuid}.jpg",
+            "duration": 194 if seeded else rng.randrange(110, 300),
+            "explicit": rng.random() < 0.3,
+            "genres": _genres(rng, _root_genre(main)),
+            "composers": [f"{a.name} ({slug})" for a in credited[:2]],
+            "producers": [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"],
+            "labels": [{"name": label_name, "type": label_type}],
+            "audio": {
+                "acousticness": round(rng.random(), 2),
+                "danceability": round(rng.random(), 2),
+                "energy": round(rng.random(), 2),
+                "instrumentalness": round(rng.random() / 4, 2),
+                "key": rng.randrange(12),
+                "liveness": round(rng.random() / 3, 2),
+                "loudness": round(rng.uniform(-14, -3), 1),
+                "mode": rng.randrange(2),
+                "speechiness": round(rng.random() / 2, 2),
+                "tempo": round(rng.uniform(70, 170), 1),
+                "timeSignature": 4,
+                "valence": round(rng.random(), 2),
+            },
+            "languageCode": "en" if main.country_code in ("US", "GB", "CA", "AU", "NG") else main.country_code.lower(),
+        }
         if seeded:  # the reference's documented values
-            obj.update(genres=[{"root": "pop", "sub": ["electro pop"]}], explicit=False,
-                       composers=["Billie Eilish O'Connell", "Finneas O'Connell"],
-                       producers=["Finneas O'Connell"],
-                       copyright="(P) 2019 Darkroom/Interscope Records", languageCode="en")
-        songs.append(SongRecord(uuid, name, credit, tuple(a.uuid for a in credited), main.country_code,
-                                popularity, release, obj, _song_identifiers(seed, uuid, seeded)))
+            obj.update(
+                genres=[{"root": "pop", "sub": ["electro pop"]}],
+                explicit=False,
+                composers=["Billie Eilish O'Connell", "Finneas O'Connell"],
+                producers=["Finneas O'Connell"],
+                copyright="(P) 2019 Darkroom/Interscope Records",
+                languageCode="en",
+            )
+        songs.append(
+            SongRecord(
+                uuid,
+                name,
+                credit,
+                tuple(a.uuid for a in credited),
+                main.country_code,
+                popularity,
+                release,
+                obj,
+                _song_identifiers(seed, uuid, seeded),
+            )
+        )
     return songs

@@ -65,14 +65,18 @@ def page_params(request: Request) -> tuple[int, int]:
 def page_link(request: Request, offset: int, limit: int) -> str:
     """The request's own path (still percent-encoded) and query, with offset and limit replaced."""
     raw_path = request.scope.get("raw_path") or request.url.path.encode()
-    query = [(k, v) for k, v in parse_qsl(request.scope.get("query_string", b"").decode("latin-1"),
-                                          keep_blank_values=True) if k not in ("offset", "limit")]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if k not in ("offset", "limit")
+    ]
     query += [("offset", str(offset)), ("limit", str(limit))]
     return f"{raw_path.decode('latin-1')}?{urlencode(query)}"
 
 
-def collection(request: Request, items: list[Any], related: dict[str, Any] | None = None,
-               phantom_next_page: bool = True) -> JSONResponse:
+def collection(
+    request: Request, items: list[Any], related: dict[str, Any] | None = None, phantom_next_page: bool = True
+) -> JSONResponse:
     """One page of ``items``. With ``phantom_next_page`` the last page (and every page past the end) still
     offers a ``next``, the real API's pitfall: a correct client stops on an empty page."""
     offset, limit = page_params(request)
@@ -88,7 +92,7 @@ def collection(request: Request, items: list[Any], related: dict[str, Any] | Non
     body: dict[str, Any] = {}
     if related is not None:
         body["related"] = related
-    body.update({"items": items[offset: offset + limit], "page": page, "errors": []})
+    body.update({"items": items[offset : offset + limit], "page": page, "errors": []})
     return JSONResponse(body)
 
 

@@ -117,8 +117,9 @@ class Gate:
             return error_response(429, QUOTA_MESSAGE)
         return None
 
-    async def _inject_fault(self, scope: Scope, receive: Receive, send: Send, tracked_send: Send,
-                            status: list[str]) -> bool:
+    async def _inject_fault(
+        self, scope: Scope, receive: Receive, send: Send, tracked_send: Send, status: list[str]
+    ) -> bool:
         """Apply at most one fault (after an optional stall); True when the response has been sent."""
         config = self.state.config
         if self.state.roll(config.stall_rate):
@@ -130,9 +131,17 @@ class Gate:
             return True
         if self.state.roll(config.reset_rate):
             status[0] = "reset"
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096"),
-                                    (b"x-quota-remaining", str(self.state.quota_remaining).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"4096"),
+                        (b"x-quota-remaining", str(self.state.quota_remaining).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": b'{"items":[{"uuid":', "more_body": True})
             raise ConnectionDropped("emulated connection reset")
         if self.state.roll(config.malformed_rate):

@@ -17,23 +17,59 @@ from soundcharts_assets.emulator.charts import PLATFORMS
 from soundcharts_assets.emulator.current_stats import DEFAULT_PERIOD, MAX_PERIOD
 from soundcharts_assets.emulator.entities import artist_ref, iso_day
 from soundcharts_assets.emulator.envelopes import (
-    NOT_FOUND, NOT_IN_PLAN, ApiError, batch, collection, date_window, page_params, single,
+    NOT_FOUND,
+    NOT_IN_PLAN,
+    ApiError,
+    batch,
+    collection,
+    date_window,
+    page_params,
+    single,
 )
 from soundcharts_assets.emulator.randomness import unit
 from soundcharts_assets.emulator.series import (
-    ARTIST_AUDIENCE_PLATFORMS, LISTENING_PLATFORMS, SONG_AUDIENCE_PLATFORMS,
+    ARTIST_AUDIENCE_PLATFORMS,
+    LISTENING_PLATFORMS,
+    SONG_AUDIENCE_PLATFORMS,
 )
 from soundcharts_assets.emulator.state import EmulatorState
 
 MAX_BATCH = 10
-SONG_OPTIONAL = ("isrc", "iswcs", "releaseDate", "copyright", "duration", "explicit", "genres", "composers",
-                 "producers", "labels", "audio", "languageCode", "imageUrl")
-ARTIST_OPTIONAL = ("imageUrl", "webUrl", "countryCode", "genres", "biography", "isni", "ipi", "gender",
-                   "type", "birthDate", "careerStage", "growthLevel", "cityName")
+SONG_OPTIONAL = (
+    "isrc",
+    "iswcs",
+    "releaseDate",
+    "copyright",
+    "duration",
+    "explicit",
+    "genres",
+    "composers",
+    "producers",
+    "labels",
+    "audio",
+    "languageCode",
+    "imageUrl",
+)
+ARTIST_OPTIONAL = (
+    "imageUrl",
+    "webUrl",
+    "countryCode",
+    "genres",
+    "biography",
+    "isni",
+    "ipi",
+    "gender",
+    "type",
+    "birthDate",
+    "careerStage",
+    "growthLevel",
+    "cityName",
+)
 
 
 def _state(request: Request) -> EmulatorState:
-    return request.app.state.emulator
+    state: EmulatorState = request.app.state.emulator
+    return state
 
 
 def _collection(request: Request, items: list[Any], related: dict[str, Any] | None = None) -> JSONResponse:
@@ -64,7 +100,7 @@ def _chart_slug(request: Request) -> str:
         raise ApiError(404, NOT_FOUND)
     if slug in _state(request).config.not_in_plan_charts:
         raise ApiError(403, NOT_IN_PLAN)
-    return slug
+    return str(slug)
 
 
 GAPPED_POSITION = 5
@@ -140,8 +176,15 @@ async def artists(request: Request) -> JSONResponse:
     return _objects(state, "artist", "Artist not found", uuids, found, is_batch, ARTIST_OPTIONAL)
 
 
-def _objects(state: EmulatorState, kind: str, missing: str, uuids: list[str], found: dict[str, Any],
-             is_batch: bool, optional: tuple[str, ...]) -> JSONResponse:
+def _objects(
+    state: EmulatorState,
+    kind: str,
+    missing: str,
+    uuids: list[str],
+    found: dict[str, Any],
+    is_batch: bool,
+    optional: tuple[str, ...],
+) -> JSONResponse:
     state.served_metadata(kind, list(found))
     if not is_batch:
         if not found:
@@ -172,13 +215,13 @@ def _platform(request: Request, allowed: tuple[str, ...]) -> str:
     if platform not in allowed:
         raise ApiError(404, NOT_FOUND)
     _ensure_in_plan(_state(request), platform)
-    return platform
+    return str(platform)
 
 
 def _served_days(request: Request, items: list[dict[str, Any]]) -> list[date]:
     """The days of the points this answer's page carries (the same slice ``collection`` serves)."""
     offset, limit = page_params(request)
-    return [date.fromisoformat(item["date"][:10]) for item in items[offset: offset + limit]]
+    return [date.fromisoformat(item["date"][:10]) for item in items[offset : offset + limit]]
 
 
 async def song_audience(request: Request) -> JSONResponse:
@@ -187,9 +230,11 @@ async def song_audience(request: Request) -> JSONResponse:
     if platform not in song.identifiers:
         raise ApiError(404, NOT_FOUND)
     start, end = date_window(request, state.catalogue.today())
-    related = {"song": {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name},
-               "platform": platform,
-               "lastCrawlDate": state.catalogue.last_crawl_date("song", song.uuid, platform)}
+    related = {
+        "song": {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name},
+        "platform": platform,
+        "lastCrawlDate": state.catalogue.last_crawl_date("song", song.uuid, platform),
+    }
     items = state.catalogue.song_audience(song.uuid, platform, start, end)
     state.served_series("song", song.uuid, platform, _served_days(request, items))
     return _collection(request, items, related)
@@ -199,8 +244,12 @@ async def song_broadcast_groups(request: Request) -> JSONResponse:
     state, song = _state(request), _song(request)
     _ensure_in_plan(state, "airplay")
     start, end = date_window(request, state.catalogue.today())
-    related = {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name,
-               "lastCrawlDate": state.catalogue.last_crawl_date("song", song.uuid, "airplay")}
+    related = {
+        "uuid": song.uuid,
+        "name": song.name,
+        "creditName": song.credit_name,
+        "lastCrawlDate": state.catalogue.last_crawl_date("song", song.uuid, "airplay"),
+    }
     first, last = max(start, song.release_date), min(end, state.catalogue.today())
     # The counts sum these days; a later page (past the radios) carries no day again.
     days = [] if page_params(request)[0] else [first + timedelta(days=i) for i in range((last - first).days + 1)]
@@ -209,8 +258,11 @@ async def song_broadcast_groups(request: Request) -> JSONResponse:
 
 
 def _artist_related(state: EmulatorState, artist: Any, platform: str, source: str) -> dict[str, Any]:
-    return {"artist": artist_ref(artist), "platform": platform,
-            "lastCrawlDate": state.catalogue.last_crawl_date("artist", artist.uuid, source)}
+    return {
+        "artist": artist_ref(artist),
+        "platform": platform,
+        "lastCrawlDate": state.catalogue.last_crawl_date("artist", artist.uuid, source),
+    }
 
 
 async def artist_audience(request: Request) -> JSONResponse:
@@ -260,8 +312,9 @@ async def artist_current_stats(request: Request) -> JSONResponse:
     artist, period = _artist(request), _period(request)
     state.served_current_stats("artist", artist.uuid)
     related = {**artist_ref(artist), "period": period}
-    return _current_stats_answer(state, related, current_stats.artist_current_stats(
-        state.catalogue, artist.uuid, period, platforms))
+    return _current_stats_answer(
+        state, related, current_stats.artist_current_stats(state.catalogue, artist.uuid, period, platforms)
+    )
 
 
 async def song_current_stats(request: Request) -> JSONResponse:
@@ -269,7 +322,13 @@ async def song_current_stats(request: Request) -> JSONResponse:
     platforms = _stats_gate(state)
     song, period = _song(request), _period(request)
     state.served_current_stats("song", song.uuid)
-    related = {"uuid": song.uuid, "name": song.name, "creditName": song.credit_name,
-               "imageUrl": song.object["imageUrl"], "period": period}
-    return _current_stats_answer(state, related, current_stats.song_current_stats(
-        state.catalogue, song.uuid, period, platforms))
+    related = {
+        "uuid": song.uuid,
+        "name": song.name,
+        "creditName": song.credit_name,
+        "imageUrl": song.object["imageUrl"],
+        "period": period,
+    }
+    return _current_stats_answer(
+        state, related, current_stats.song_current_stats(state.catalogue, song.uuid, period, platforms)
+    )

@@ -46,9 +46,16 @@ def _as_datetime(day: date) -> datetime:
 class ChartHistory:
     """The editions of one chart, simulated once and extended by :meth:`publish`."""
 
-    def __init__(self, spec: ChartSpec, songs: list[SongRecord], seed: int, today: date,
-                 editions: int, local_bonus: float = LOCAL_BONUS,
-                 platform_noise: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        spec: ChartSpec,
+        songs: list[SongRecord],
+        seed: int,
+        today: date,
+        editions: int,
+        local_bonus: float = LOCAL_BONUS,
+        platform_noise: Mapping[str, float] | None = None,
+    ) -> None:
         """``platform_noise`` (song uuid -> the platform's normal draw) may be shared by the charts of a
         platform: the same numbers :func:`normal` gives, computed once."""
         self.spec = spec
@@ -85,8 +92,9 @@ class ChartHistory:
 
         self._affinity = {s.uuid: affinity(s) for s in songs}
         recent = today - timedelta(days=120)
-        ranked = sorted(songs, key=lambda s: self._affinity[s.uuid] + (0.6 if s.release_date > recent else 0),
-                        reverse=True)
+        ranked = sorted(
+            songs, key=lambda s: self._affinity[s.uuid] + (0.6 if s.release_date > recent else 0), reverse=True
+        )
         return ranked[: spec.size * 2 + 50]
 
     def _score(self, song: SongRecord, day: date) -> float:
@@ -102,8 +110,9 @@ class ChartHistory:
         eligible.sort(key=lambda s: self._score(s, day), reverse=True)
         charted = eligible[: self.spec.size]
         metrics = self._metrics(len(charted))
-        entries = [self._entry(song, position, metrics[position - 1], day)
-                   for position, song in enumerate(charted, start=1)]
+        entries = [
+            self._entry(song, position, metrics[position - 1], day) for position, song in enumerate(charted, start=1)
+        ]
         self._previous = {e["song"]["uuid"]: e["position"] for e in entries}
         self._last_position.update(self._previous)
         self._editions.append(Edition(_as_datetime(day), entries))
@@ -112,7 +121,7 @@ class ChartHistory:
         if not self.spec.metric:
             return [None] * count
         top = self.spec.metric_top
-        values = [top * p ** -0.6 * math.exp(self._rng.gauss(0, 0.04)) for p in range(1, count + 1)]
+        values = [top * p**-0.6 * math.exp(self._rng.gauss(0, 0.04)) for p in range(1, count + 1)]
         return [round(v) for v in sorted(values, reverse=True)]
 
     def _entry(self, song: SongRecord, position: int, metric: int | None, day: date) -> dict[str, Any]:
@@ -129,11 +138,21 @@ class ChartHistory:
         self._first_seen.setdefault(uuid, day)
         self._times[uuid] = self._times.get(uuid, 0) + 1
         return {
-            "song": {"uuid": uuid, "name": song.name, "creditName": song.credit_name,
-                     "imageUrl": song.object["imageUrl"]},
-            "position": position, "positionEvolution": evolution, "metric": metric, "entryState": state,
-            "entryDate": iso_day(self._first_seen[uuid]), "rankDate": iso_day(day), "oldPosition": old,
-            "timeOnChart": self._times[uuid], "timeOnChartUnit": self._unit,
+            "song": {
+                "uuid": uuid,
+                "name": song.name,
+                "creditName": song.credit_name,
+                "imageUrl": song.object["imageUrl"],
+            },
+            "position": position,
+            "positionEvolution": evolution,
+            "metric": metric,
+            "entryState": state,
+            "entryDate": iso_day(self._first_seen[uuid]),
+            "rankDate": iso_day(day),
+            "oldPosition": old,
+            "timeOnChart": self._times[uuid],
+            "timeOnChartUnit": self._unit,
         }
 
     @property

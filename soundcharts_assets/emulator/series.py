@@ -32,8 +32,7 @@ ARTIST_METRICS: dict[str, dict[str, float]] = {
 _ALL_ARTIST_METRICS = ("likeCount", "followerCount", "followingCount", "postCount", "viewCount")
 
 RADIOS: list[dict[str, Any]] = [
-    {"slug": slug, "name": name, "cityName": city, "countryCode": cc, "countryName": COUNTRY_NAMES[cc],
-     "timeZone": tz}
+    {"slug": slug, "name": name, "cityName": city, "countryCode": cc, "countryName": COUNTRY_NAMES[cc], "timeZone": tz}
     for slug, name, city, cc, tz in [
         ("bbc-2", "BBC Radio 2", "London", "GB", "Europe/London"),
         ("bbc-london", "BBC Radio London", "London", "GB", "Europe/London"),
@@ -70,13 +69,12 @@ def served_date(seed: int, day: date, anchor: date) -> str:
 
 # cadences --------------------------------------------------------------------------------------
 def _artist_base(artist: ArtistRecord) -> float:
-    return 2.0e4 * artist.popularity ** 1.4
+    return float(2.0e4 * artist.popularity**1.4)
 
 
 def account_size(artist: ArtistRecord, platform: str) -> float:
     """The account's follower level without trend or noise: what decides its crawl cadence."""
-    return _artist_base(artist) * artist.account_scale.get(platform, 1.0) * \
-        ARTIST_METRICS[platform]["followerCount"]
+    return _artist_base(artist) * artist.account_scale.get(platform, 1.0) * ARTIST_METRICS[platform]["followerCount"]
 
 
 def song_cadence(seed: int, song: SongRecord, platform: str) -> Cadence:
@@ -100,8 +98,9 @@ def listening_cadence(seed: int, artist: ArtistRecord) -> Cadence:
 
 
 # series -----------------------------------------------------------------------------------------
-def song_audience(seed: int, song: SongRecord, platform: str, start: date, end: date,
-                  today: date, anchor: date | None = None) -> list[dict[str, Any]]:
+def song_audience(
+    seed: int, song: SongRecord, platform: str, start: date, end: date, today: date, anchor: date | None = None
+) -> list[dict[str, Any]]:
     """Cumulative streams/views/Shazams per platform id; empty before release and after today."""
     scale = {"spotify": 2.0e4, "youtube": 6.0e3, "shazam": 4.0e2}[platform]
     cadence = song_cadence(seed, song, platform)
@@ -114,14 +113,22 @@ def song_audience(seed: int, song: SongRecord, platform: str, start: date, end: 
         for rank, identifier in enumerate(song.identifiers[platform]):
             share = 1.0 if rank == 0 else 0.03 + 0.05 * unit(seed, identifier, "share")
             noise = 1 + 0.0005 * normal(seed, identifier, day)
-            value = scale * song.popularity * share * age ** 0.85 * noise
+            value = scale * song.popularity * share * age**0.85 * noise
             plots.append({"identifier": identifier, "value": round(value)})
         items.append({"date": served_date(seed, day, anchor or today), "plots": plots})
     return items
 
 
-def artist_audience(seed: int, artist: ArtistRecord, platform: str, start: date, end: date,
-                    today: date, cadence: Cadence | None = None, anchor: date | None = None) -> list[dict[str, Any]]:
+def artist_audience(
+    seed: int,
+    artist: ArtistRecord,
+    platform: str,
+    start: date,
+    end: date,
+    today: date,
+    cadence: Cadence | None = None,
+    anchor: date | None = None,
+) -> list[dict[str, Any]]:
     """Follower-style counts growing at the artist's yearly rate; metrics the platform lacks are null."""
     tracked = ARTIST_METRICS[platform]
     base = _artist_base(artist) * artist.account_scale.get(platform, 1.0)
@@ -142,10 +149,11 @@ def artist_audience(seed: int, artist: ArtistRecord, platform: str, start: date,
     return items
 
 
-def monthly_listeners(seed: int, artist: ArtistRecord, start: date, end: date,
-                      today: date, anchor: date | None = None) -> list[dict[str, Any]]:
+def monthly_listeners(
+    seed: int, artist: ArtistRecord, start: date, end: date, today: date, anchor: date | None = None
+) -> list[dict[str, Any]]:
     """Spotify monthly listeners: a growing trend with a seasonal wave and day-to-day noise."""
-    base = 6.0e4 * artist.popularity ** 1.2
+    base = 6.0e4 * artist.popularity**1.2
     cadence = listening_cadence(seed, artist)
     items = []
     for day in day_range(start, min(end, today)):
@@ -158,8 +166,7 @@ def monthly_listeners(seed: int, artist: ArtistRecord, start: date, end: date,
     return items
 
 
-def broadcast_groups(seed: int, song: SongRecord, start: date, end: date,
-                     today: date) -> list[dict[str, Any]]:
+def broadcast_groups(seed: int, song: SongRecord, start: date, end: date, today: date) -> list[dict[str, Any]]:
     """Spins per radio over the window; popular songs play on more radios, local acts on local radios."""
     first, last = max(start, song.release_date), min(end, today)
     days = (last - first).days + 1
@@ -175,5 +182,5 @@ def broadcast_groups(seed: int, song: SongRecord, start: date, end: date,
         count = round(per_day * days)
         if count > 0:
             items.append({"playCount": count, "radio": dict(radio)})
-    items.sort(key=lambda item: (-item["playCount"], item["radio"]["slug"]))
+    items.sort(key=lambda item: (-int(item["playCount"]), str(item["radio"]["slug"])))  # type: ignore[call-overload,index]
     return items

@@ -25,8 +25,15 @@ STARTUP_TIMEOUT_SECONDS = 15.0
 
 
 def _uvicorn_config(state: EmulatorState, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
-    return uvicorn.Config(build_app(state=state), host=host, port=port, access_log=False,
-                          timeout_graceful_shutdown=1, lifespan="off", **kwargs)
+    return uvicorn.Config(
+        build_app(state=state),
+        host=host,
+        port=port,
+        access_log=False,
+        timeout_graceful_shutdown=1,
+        lifespan="off",
+        **kwargs,
+    )
 
 
 class EmulatorServer:
@@ -49,7 +56,7 @@ class EmulatorServer:
     def port(self) -> int:
         if self._socket is None:
             raise RuntimeError("the emulator is not running; use `with EmulatorServer(...) as server:`")
-        return self._socket.getsockname()[1]
+        return int(self._socket.getsockname()[1])
 
     @property
     def url(self) -> str:
@@ -63,8 +70,9 @@ class EmulatorServer:
         sock.bind((self.host, self._requested_port))
         self._socket = sock
         self._server = uvicorn.Server(_uvicorn_config(self.state, self.host, self.port, log_config=None))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"soundcharts-emulator-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=f"soundcharts-emulator-{self.port}", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while not self._server.started:
@@ -86,8 +94,9 @@ class EmulatorServer:
     def __enter__(self) -> EmulatorServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # the same operations as the /__emulator/* routes, without HTTP -------------------------------
