@@ -18,8 +18,21 @@ from typing import Any
 ASSET = "artist_audience"
 
 #: Per page, the queries it issues on load (names as in ui-core/src/assets/*.tsx and asset-data/*.tsx).
-ASSET_PAGE = ("AssetViewDefinitionQuery", "AssetGraphLiveQuery", "AssetHealthQuery", "AssetOverviewMetadataEventsQuery")
-PARTITIONS_VIEW = ("AssetViewDefinitionQuery", "PartitionHealthQuery", "AssetPartitionDetailQuery")
+ASSET_PAGE = (
+    "AssetViewDefinitionQuery",
+    "AssetGraphLiveQuery",
+    "AssetHealthQuery",
+    "AssetOverviewMetadataEventsQuery",
+    "AssetChecksQuery",
+    "AssetsFreshnessInfoQuery",
+    "AssetStaleStatusDataQuery",
+)
+PARTITIONS_VIEW = (
+    "AssetViewDefinitionQuery",
+    "PartitionHealthQuery",
+    "AssetPartitionDetailQuery",
+    "AssetPartitionStaleQuery",
+)
 
 
 def _bundle_dir() -> Path:
@@ -87,6 +100,10 @@ def ui_queries(asset: str = ASSET, partition: str = "global-28") -> dict[str, di
         "AssetOverviewMetadataEventsQuery": {"assetKey": key},
         "PartitionHealthQuery": {"assetKey": key},
         "AssetPartitionDetailQuery": {"assetKey": key, "partitionKey": partition},
+        "AssetChecksQuery": {"assetKey": key},
+        "AssetsFreshnessInfoQuery": {"assetKeys": [key]},
+        "AssetStaleStatusDataQuery": {"assetKeys": [key]},
+        "AssetPartitionStaleQuery": {"assetKey": key, "partitionKey": partition},
     }
     return {
         "asset page": {name: (document(name), variables[name]) for name in ASSET_PAGE},
