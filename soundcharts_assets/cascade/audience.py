@@ -78,6 +78,8 @@ class _AudienceRun:
         self.lock = threading.Lock()
         self.not_in_plan_sources: set[str] = set()
         self.current_stats = current_stats
+        self.stats_by_uuid: dict[str, CurrentStats | None] = {}
+        """Answers already paid for: an entity's due series may come in two leased chunks."""
 
     def run_entity(self, entity: str, uuid: str, sources: list[str], history: SeriesHistory, io: SeriesIO) -> None:
         """One entity's due series: one current-stats call for those with history, series for the rest."""
@@ -100,10 +102,12 @@ class _AudienceRun:
     def _current_stats(self, uuid: str, io: SeriesIO) -> CurrentStats | None:
         if not self.current_stats:
             return None
+        if uuid in self.stats_by_uuid:
+            return self.stats_by_uuid[uuid]
         try:
-            return self.reports.charge(self.fleet.owner(uuid), lambda: io.current_stats(uuid))
+            stats = self.reports.charge(self.fleet.owner(uuid), lambda: io.current_stats(uuid))
         except NotFoundError:
-            return None
+            stats = None
         except PlanRestrictedError:
             with self.lock:
                 if not self.current_stats:
@@ -111,6 +115,8 @@ class _AudienceRun:
                 self.current_stats = False
             self.reports.update(self.fleet.charts, lambda report: report.notes.append(NOT_IN_PLAN_NOTE))
             return None
+        self.stats_by_uuid[uuid] = stats
+        return stats
 
     def window_start(self, job: AudienceJob, lookback_days: int, metric: str | None = None) -> date:
         """Resume at the last stored day (re-reading it, as the API revises the latest point)."""

@@ -75,12 +75,15 @@ def require_budget(
     slugs: list[str],
     freshness: FreshnessSettings,
     now: datetime,
+    extra_calls: int = 0,
 ) -> BudgetCheck | None:
-    """Raise :class:`BudgetExceededError` when refreshing ``slugs`` would pass ``budget`` (None: no cap)."""
+    """Raise :class:`BudgetExceededError` when refreshing ``slugs`` (plus ``extra_calls``, e.g. the editions
+    sensor's polls) would pass ``budget`` (None: no cap)."""
     if budget is None:
         return None
-    what = f"{len(slugs)} chart{'s' if len(slugs) != 1 else ''}" if len(slugs) != 1 else slugs[0]
-    check = check_budget(warehouse, budget, refresh_needs(warehouse, slugs, freshness, now), now)
+    what = f"{len(slugs)} charts" if len(slugs) != 1 else slugs[0]
+    needed = refresh_needs(warehouse, slugs, freshness, now) + extra_calls
+    check = check_budget(warehouse, budget, needed, now)
     if check.too_small or not check.allowed:
         raise BudgetExceededError(check.message(what))
     return check

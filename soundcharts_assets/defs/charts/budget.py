@@ -18,7 +18,7 @@ def over_budget(warehouse: Warehouse, slugs: list[str], extra_calls: int = 0) ->
     if budget is None:
         return None
     try:
-        require_budget(warehouse, budget - extra_calls, slugs, freshness_from_env(), utc_now())
+        require_budget(warehouse, budget, slugs, freshness_from_env(), utc_now(), extra_calls)
     except BudgetExceededError as error:
-        return dg.SkipReason(str(error).replace(f"={budget - extra_calls}", f"={budget}", 1))
+        return dg.SkipReason(str(error))
     return None

@@ -1,0 +1,178 @@
+"""Issue 13 through the emulator's clock: crawl-aware refresh, current stats and the monthly budget."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from soundcharts_assets import cascade
+from soundcharts_assets.cascade.current_stats import NOT_IN_PLAN_NOTE
+from soundcharts_assets.defs.charts.schedules import daily_charts_schedule
+from soundcharts_assets.defs.charts.sensors import new_chart_editions_sensor
+from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
+from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
+from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
+from soundcharts_assets.settings import api_settings_from_env, freshness_from_env
+from soundcharts_assets.soundcharts.client import SoundchartsClient
+from soundcharts_assets.warehouse import Warehouse
+from soundcharts_assets.warehouse.schema import artist_audience, audience_fetches
+
+START = date(2026, 12, 1)
+SLUG = "shazam-top-50-fr"
+
+
+def noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def world(monkeypatch, sqlite_url):
+    """An emulator at START, a warehouse and a client; the chart's catalogue stored on day 1."""
+
+    def start(**knobs):
+        server = EmulatorServer(EmulatorConfig(seed=7, today=START, **knobs)).start()
+        monkeypatch.setenv("SOUNDCHARTS_BASE_URL", server.url)
+        monkeypatch.setenv("SOUNDCHARTS_RATE_LIMIT_PER_MINUTE", "1000000")
+        monkeypatch.setenv("SOUNDCHARTS_TODAY", START.isoformat())
+        wh = Warehouse(sqlite_url)
+        wh.migrate()
+        client = SoundchartsClient(api_settings_from_env())
+        cascade.refresh_rankings(client, wh, [SLUG])
+        cascade.refresh_tracks(client, wh, [SLUG], freshness_from_env(), now=noon(START))
+        cascade.link_artists(wh, [SLUG])
+        opened.append((server, wh, client))
+        return server, wh, client
+
+    opened: list = []
+    yield start
+    for server, wh, client in opened:
+        client.close()
+        wh.dispose()
+        server.stop()
+
+
+def fetched_at(wh: Warehouse, uuid: str, source: str) -> datetime:
+    f = audience_fetches.c
+    with wh.engine.connect() as conn:
+        return conn.execute(sa.select(f.fetched_at).where(f.entity_uuid == uuid, f.platform == source)).scalar_one()
+
+
+def followers(wh: Warehouse, uuid: str, platform: str) -> dict[date, int]:
+    a = artist_audience.c
+    stmt = sa.select(a.date, a.value).where(a.artist_uuid == uuid, a.platform == platform, a.metric == "followers")
+    with wh.engine.connect() as conn:
+        return dict(conn.execute(stmt).tuples().all())
+
+
+def move(server: EmulatorServer, monkeypatch, day: date) -> None:
+    server.set_today(day)
+    monkeypatch.setenv("SOUNDCHARTS_TODAY", day.isoformat())
+
+
+def test_a_series_waits_for_its_next_crawl_then_loses_no_point(world, monkeypatch):
+    server, wh, client = world()
+    freshness = freshness_from_env()
+    cascade.refresh_artist_audience(client, wh, [SLUG], freshness, now=noon(START))
+    # an instagram account crawled every 2 days, crawled on day 1 and on day 3
+    candidates = [
+        uuid
+        for uuid in wh.chart_artist_uuids(SLUG)
+        if (c := server.catalogue.cadence("artist", uuid, "instagram")).interval == 2
+        and c.crawled(START)
+        and c.crawled(START + timedelta(days=2))
+        and followers(wh, uuid, "instagram")  # the artist has an instagram account
+    ]
+    assert candidates, "the default catalogue has 2-day instagram accounts"
+    uuid = candidates[0]
+    first = fetched_at(wh, uuid, "instagram")
+
+    move(server, monkeypatch, START + timedelta(days=1))  # no crawl can have happened: not due
+    reports = cascade.refresh_artist_audience(client, wh, [SLUG], freshness, now=noon(START + timedelta(days=1)))
+    assert fetched_at(wh, uuid, "instagram") == first
+    assert reports[SLUG].reused > 0
+
+    day3 = START + timedelta(days=2)
+    move(server, monkeypatch, day3)  # the next crawl has happened: due, and the window loses nothing
+    cascade.refresh_artist_audience(client, wh, [SLUG], freshness, now=noon(day3))
+    assert fetched_at(wh, uuid, "instagram") == noon(day3)
+    served = client.get_artist_audience(uuid, "instagram", START - timedelta(days=89), day3)
+    assert followers(wh, uuid, "instagram") == {p.date: p.value for p in served if p.metric == "followers"}
+    assert served.last_crawl_at is not None and served.last_crawl_at.date() == day3
+
+
+def test_current_stats_take_todays_values_for_series_without_gaps(world, monkeypatch):
+    server, wh, client = world()
+    monkeypatch.setenv("SOUNDCHARTS_CURRENT_STATS", "1")
+    freshness = freshness_from_env()
+    cascade.refresh_artist_audience(client, wh, [SLUG], freshness, now=noon(START))  # history: series
+    day2 = START + timedelta(days=1)
+    move(server, monkeypatch, day2)
+    server.reset_stats()
+    cascade.refresh_artist_audience(client, wh, [SLUG], freshness, now=noon(day2))
+    stats = server.stats()
+    artists = set(wh.chart_artist_uuids(SLUG))
+    assert 0 < stats["current_stats_served"]["artist"]["total"] <= len(artists)  # at most one call per entity
+    assert stats["current_stats_served"]["artist"]["total"] == stats["current_stats_served"]["artist"]["distinct"]
+    listening_calls = stats["by_route"].get("/api/v2/artist/{uuid}/streaming/{platform}/listening", 0)
+    assert listening_calls < len(artists) / 2  # monthly listeners came from current stats, not the series
+    compared = 0
+    for uuid in sorted(artists):  # what current stats stored is what the series serve, day for day
+        stored = followers(wh, uuid, "instagram")
+        if not stored:
+            continue  # no instagram account
+        served = client.get_artist_audience(uuid, "instagram", START - timedelta(days=89), day2)
+        assert stored == {p.date: p.value for p in served if p.metric == "followers"}
+        compared += 1
+    assert compared > 10
+
+
+def test_a_plan_without_current_stats_falls_back_and_says_so_once(world, monkeypatch):
+    server, wh, client = world(current_stats_in_plan=False)
+    monkeypatch.setenv("SOUNDCHARTS_CURRENT_STATS", "1")
+    freshness = freshness_from_env()
+    cascade.refresh_track_audience(client, wh, [SLUG], freshness, now=noon(START))
+    day2 = START + timedelta(days=1)
+    move(server, monkeypatch, day2)
+    server.reset_stats()
+    reports = cascade.refresh_track_audience(client, wh, [SLUG], freshness, now=noon(day2), workers=1)
+    assert reports[SLUG].notes == [NOT_IN_PLAN_NOTE]
+    stats = server.stats()
+    assert stats["by_route_status"]["/api/v2/song/{uuid}/current/stats"] == {"403": 1}
+    assert stats["by_route"]["/api/v2/song/{uuid}/audience/{platform}"] > len(wh.ranking_song_uuids(SLUG))
+
+
+def test_schedule_and_sensor_skip_naming_the_figures_when_the_month_is_spent(world, monkeypatch, sqlite_url):
+    server, wh, _ = world()
+    monkeypatch.setenv("SOUNDCHARTS_WAREHOUSE_URL", sqlite_url)
+    wh.register_chart(SLUG, "daily")
+    wh.record_spend("track_audience", {SLUG: 995 - wh.spend_total(START)}, noon(START))  # day 1's too
+    wh.record_spend("track_audience", {SLUG: 5000}, noon(START - timedelta(days=1)))  # last month: not counted
+    monkeypatch.setenv("SOUNDCHARTS_MONTHLY_BUDGET", "1000")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [SLUG])
+        schedule_context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=noon(START), resources={"warehouse": WarehouseResource()}
+        )
+        skipped = daily_charts_schedule(schedule_context)
+        sensor_context = dg.build_sensor_context(
+            instance=instance, resources={"soundcharts": SoundchartsResource(), "warehouse": WarehouseResource()}
+        )
+        polled_before = server.stats()["requests_total"]
+        sensed = new_chart_editions_sensor(sensor_context)
+    assert isinstance(skipped, dg.SkipReason)
+    assert skipped.skip_message.startswith(
+        "monthly budget reached: 995 of SOUNDCHARTS_MONTHLY_BUDGET=1,000 calls spent since 2026-12-01, and "
+        f"{SLUG} needs about "
+    )
+    assert skipped.skip_message.endswith("; raise the budget or wait until 2027-01-01")
+    assert isinstance(sensed, dg.SkipReason) and "995 of SOUNDCHARTS_MONTHLY_BUDGET=1,000" in sensed.skip_message
+    assert server.stats()["requests_total"] == polled_before  # the sensor did not even poll
+
+    monkeypatch.setenv("SOUNDCHARTS_MONTHLY_BUDGET", "100000")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [SLUG])
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=noon(START), resources={"warehouse": WarehouseResource()}
+        )
+        assert [r.partition_key for r in daily_charts_schedule(context)] == [SLUG]
