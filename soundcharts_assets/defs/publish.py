@@ -14,7 +14,7 @@ failure is visible.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,12 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
 
+from soundcharts_assets.cascade.report import StepReport, progress_to
+from soundcharts_assets.defs.conventions import chart_slugs, failures_for_users
 from soundcharts_assets.defs.quality import QualityOutcome
+from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
+from soundcharts_assets.soundcharts.client import SoundchartsClient
+from soundcharts_assets.warehouse import Warehouse
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,30 @@ class ChartOutcome:
 
 
 Event = dg.MaterializeResult | dg.AssetMaterialization | AssetCheckEvaluation | dg.Output[None]
+Refresh = Callable[[SoundchartsClient, Warehouse, list[str]], Mapping[str, StepReport]]
+Describe = Callable[[Warehouse, str, StepReport], ChartOutcome]
+
+
+def refresh_charts(
+    context: dg.AssetExecutionContext,
+    soundcharts: SoundchartsResource,
+    warehouse: WarehouseResource,
+    refresh: Refresh,
+    describe: Describe,
+    spec: dg.AssetCheckSpec | None = None,
+) -> Iterator[Event]:
+    """The body every API-calling chart asset shares: run the cascade ``refresh`` over the step's chart
+    partitions, ``describe`` each chart (metadata, preview, check outcome), and publish them per partition."""
+    slugs = chart_slugs(context)
+    with (
+        failures_for_users(),
+        progress_to(context.log.info),
+        soundcharts.open_client() as client,
+        warehouse.open() as wh,
+    ):
+        reports = refresh(client, wh, slugs)
+        outcomes = {slug: describe(wh, slug, report) for slug, report in reports.items()}
+    yield from publish(context, outcomes, spec)
 
 
 def publish(

@@ -1,11 +1,11 @@
-"""Track and artist audience: one series per (entity, source), refreshed only when stale."""
+"""Track and artist audience: one series per (entity, source), refreshed only when new data can exist."""
 
 from collections.abc import Iterator
 
 import dagster as dg
 
 from soundcharts_assets import cascade
-from soundcharts_assets.cascade.report import progress_to
+from soundcharts_assets.cascade.report import StepReport
 from soundcharts_assets.defs.audience.checks import (
     ARTIST_AUDIENCE,
     TRACK_AUDIENCE,
@@ -13,11 +13,11 @@ from soundcharts_assets.defs.audience.checks import (
     track_audience_outcome,
 )
 from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists, tracks
-from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, api_asset, chart_slugs, failures_for_users, lease_owner
+from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, api_asset, lease_owner
 from soundcharts_assets.defs.metadata import PREVIEW_ROWS, report_metadata
-from soundcharts_assets.defs.publish import ChartOutcome, Event, publish
+from soundcharts_assets.defs.publish import ChartOutcome, Event, refresh_charts
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
-from soundcharts_assets.warehouse import loaders
+from soundcharts_assets.warehouse import Warehouse, loaders
 
 
 @api_asset(group_name="audience", deps=[tracks], automation_condition=FOLLOW_UPSTREAM, check_specs=[TRACK_AUDIENCE])
@@ -28,22 +28,21 @@ def track_audience(
     policy: CascadePolicyResource,
 ) -> Iterator[Event]:
     """Daily Spotify streams, YouTube views and Shazam counts, and weekly Airplay spins per radio."""
-    slugs = chart_slugs(context)
-    with (
-        failures_for_users(),
-        progress_to(context.log.info),
-        soundcharts.open_client() as client,
-        warehouse.open() as wh,
-    ):
-        reports = cascade.refresh_track_audience(client, wh, slugs, policy.freshness(), owner=lease_owner(context))
-        outcomes = {
-            slug: ChartOutcome(
-                report_metadata(report, loaders.load_track_audience(wh, slug, last=PREVIEW_ROWS)),
-                track_audience_outcome(wh, slug),
-            )
-            for slug, report in reports.items()
-        }
-    yield from publish(context, outcomes, TRACK_AUDIENCE)
+
+    def describe(wh: Warehouse, slug: str, report: StepReport) -> ChartOutcome:
+        preview = loaders.load_track_audience(wh, slug, last=PREVIEW_ROWS)
+        return ChartOutcome(report_metadata(report, preview), track_audience_outcome(wh, slug))
+
+    yield from refresh_charts(
+        context,
+        soundcharts,
+        warehouse,
+        lambda client, wh, slugs: cascade.refresh_track_audience(
+            client, wh, slugs, policy.freshness(), owner=lease_owner(context)
+        ),
+        describe,
+        TRACK_AUDIENCE,
+    )
 
 
 @api_asset(
@@ -59,19 +58,18 @@ def artist_audience(
     policy: CascadePolicyResource,
 ) -> Iterator[Event]:
     """Followers on Spotify, YouTube, Instagram and TikTok, and Spotify monthly listeners."""
-    slugs = chart_slugs(context)
-    with (
-        failures_for_users(),
-        progress_to(context.log.info),
-        soundcharts.open_client() as client,
-        warehouse.open() as wh,
-    ):
-        reports = cascade.refresh_artist_audience(client, wh, slugs, policy.freshness(), owner=lease_owner(context))
-        outcomes = {
-            slug: ChartOutcome(
-                report_metadata(report, loaders.load_artist_audience(wh, slug, last=PREVIEW_ROWS)),
-                artist_audience_outcome(wh, slug),
-            )
-            for slug, report in reports.items()
-        }
-    yield from publish(context, outcomes, ARTIST_AUDIENCE)
+
+    def describe(wh: Warehouse, slug: str, report: StepReport) -> ChartOutcome:
+        preview = loaders.load_artist_audience(wh, slug, last=PREVIEW_ROWS)
+        return ChartOutcome(report_metadata(report, preview), artist_audience_outcome(wh, slug))
+
+    yield from refresh_charts(
+        context,
+        soundcharts,
+        warehouse,
+        lambda client, wh, slugs: cascade.refresh_artist_audience(
+            client, wh, slugs, policy.freshness(), owner=lease_owner(context)
+        ),
+        describe,
+        ARTIST_AUDIENCE,
+    )

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from soundcharts_assets import cascade
-from soundcharts_assets.cascade.report import progress_to
+from soundcharts_assets.cascade.report import StepReport
 from soundcharts_assets.defs.catalogue.checks import (
     ARTIST_METADATA,
     SONG_METADATA,
@@ -22,9 +22,9 @@ from soundcharts_assets.defs.conventions import (
     lease_owner,
 )
 from soundcharts_assets.defs.metadata import report_metadata
-from soundcharts_assets.defs.publish import ChartOutcome, Event, publish
+from soundcharts_assets.defs.publish import ChartOutcome, Event, publish, refresh_charts
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
-from soundcharts_assets.warehouse import loaders
+from soundcharts_assets.warehouse import Warehouse, loaders
 
 
 @api_asset(
@@ -40,22 +40,21 @@ def tracks(
 
     Songs are shared by charts and stored once; only missing or stale ones are fetched, 10 per call.
     """
-    slugs = chart_slugs(context)
-    with (
-        failures_for_users(),
-        progress_to(context.log.info),
-        soundcharts.open_client() as client,
-        warehouse.open() as wh,
-    ):
-        reports = cascade.refresh_tracks(client, wh, slugs, policy.freshness(), owner=lease_owner(context))
-        outcomes = {
-            slug: ChartOutcome(
-                report_metadata(report, loaders.load_tracks(wh, slug)[["name", "credit_name", "isrc", "release_date"]]),
-                song_metadata_outcome(wh, slug),
-            )
-            for slug, report in reports.items()
-        }
-    yield from publish(context, outcomes, SONG_METADATA)
+
+    def describe(wh: Warehouse, slug: str, report: StepReport) -> ChartOutcome:
+        preview = loaders.load_tracks(wh, slug)[["name", "credit_name", "isrc", "release_date"]]
+        return ChartOutcome(report_metadata(report, preview), song_metadata_outcome(wh, slug))
+
+    yield from refresh_charts(
+        context,
+        soundcharts,
+        warehouse,
+        lambda client, wh, slugs: cascade.refresh_tracks(
+            client, wh, slugs, policy.freshness(), owner=lease_owner(context)
+        ),
+        describe,
+        SONG_METADATA,
+    )
 
 
 @chart_asset(kinds={"python", "sql"}, group_name="catalogue", deps=[tracks], automation_condition=FOLLOW_UPSTREAM)
@@ -79,21 +78,18 @@ def artist_metadata(
     policy: CascadePolicyResource,
 ) -> Iterator[Event]:
     """Country, genres, type, gender and career stage of the chart's artists (10 per call, fresh ones reused)."""
-    slugs = chart_slugs(context)
-    with (
-        failures_for_users(),
-        progress_to(context.log.info),
-        soundcharts.open_client() as client,
-        warehouse.open() as wh,
-    ):
-        reports = cascade.refresh_artist_metadata(client, wh, slugs, policy.freshness(), owner=lease_owner(context))
-        outcomes = {
-            slug: ChartOutcome(
-                report_metadata(
-                    report, loaders.load_artists(wh, slug)[["name", "country_code", "type", "career_stage"]]
-                ),
-                artist_metadata_outcome(wh, slug),
-            )
-            for slug, report in reports.items()
-        }
-    yield from publish(context, outcomes, ARTIST_METADATA)
+
+    def describe(wh: Warehouse, slug: str, report: StepReport) -> ChartOutcome:
+        preview = loaders.load_artists(wh, slug)[["name", "country_code", "type", "career_stage"]]
+        return ChartOutcome(report_metadata(report, preview), artist_metadata_outcome(wh, slug))
+
+    yield from refresh_charts(
+        context,
+        soundcharts,
+        warehouse,
+        lambda client, wh, slugs: cascade.refresh_artist_metadata(
+            client, wh, slugs, policy.freshness(), owner=lease_owner(context)
+        ),
+        describe,
+        ARTIST_METADATA,
+    )

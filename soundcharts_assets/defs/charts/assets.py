@@ -8,11 +8,11 @@ from pydantic import Field
 
 from soundcharts_assets import cascade
 from soundcharts_assets.cascade import cost
-from soundcharts_assets.cascade.report import StepReport, progress_to
+from soundcharts_assets.cascade.report import StepReport
 from soundcharts_assets.defs.charts.checks import POSITIONS, positions_outcome
-from soundcharts_assets.defs.conventions import api_asset, chart_slugs, failures_for_users
+from soundcharts_assets.defs.conventions import api_asset
 from soundcharts_assets.defs.metadata import report_metadata
-from soundcharts_assets.defs.publish import ChartOutcome, Event, publish
+from soundcharts_assets.defs.publish import ChartOutcome, Event, refresh_charts
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.vocabulary import parse_edition_date
 from soundcharts_assets.warehouse import Warehouse, loaders
@@ -54,16 +54,14 @@ def chart_rankings(
 
     Fetches the latest edition (or ``ranking_date``) and keeps every edition ever fetched as history.
     """
-    slugs = chart_slugs(context)
-    with (
-        failures_for_users(),
-        progress_to(context.log.info),
-        soundcharts.open_client() as client,
-        warehouse.open() as wh,
-    ):
-        reports = cascade.refresh_rankings(client, wh, slugs, config.dates_for(slugs))
-        outcomes = {slug: _outcome(wh, slug, report) for slug, report in reports.items()}
-    yield from publish(context, outcomes, POSITIONS)
+    yield from refresh_charts(
+        context,
+        soundcharts,
+        warehouse,
+        lambda client, wh, slugs: cascade.refresh_rankings(client, wh, slugs, config.dates_for(slugs)),
+        _outcome,
+        POSITIONS,
+    )
 
 
 def _outcome(wh: Warehouse, slug: str, report: StepReport) -> ChartOutcome:
