@@ -4,8 +4,11 @@
 and no gap to fill needs nothing else: the newest point is the only one it can lack. So, for the due series
 of one entity:
 
-* a series with stored history whose newest stored day is at most one cadence before the current value's
-  day takes that value as its point (songs: only with a single platform id, as current stats sum the ids);
+* a series with stored history and no gap takes the current value as its point (songs: only with a single
+  platform id, as current stats sum the ids). No gap: the first crawl expected after the series' last fetch
+  (``due.next_crawl``, from the last crawl that fetch saw and the cadence) is on or after the current value's
+  day, so no crawl can have happened in between; without that bookkeeping, the newest stored day must be at
+  most one cadence before the current value's day;
 * every other series (first fetch, a gap, a platform missing from the answer, airplay) uses its series
   endpoint, which fills history.
 
@@ -16,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
+from soundcharts_assets.due import next_crawl
 from soundcharts_assets.soundcharts.models import ArtistAudiencePoint, CurrentStats, SongAudiencePoint
 from soundcharts_assets.vocabulary import ArtistSource, EntityKind, TrackSource
 from soundcharts_assets.warehouse import Warehouse
-from soundcharts_assets.warehouse.audience import StoredSeries
+from soundcharts_assets.warehouse.audience import LastFetch, StoredSeries
 
 NOT_IN_PLAN_NOTE = (
     "current stats are not in the plan (403): fell back to one series call per platform for the rest of the run"
@@ -49,7 +53,7 @@ class SeriesHistory:
     songs, their single platform id) and their cadence in hours."""
 
     stored: dict[tuple[str, str], StoredSeries]
-    cadences: dict[tuple[str, str], float | None]
+    fetches: dict[tuple[str, str], LastFetch]
 
     @classmethod
     def read(cls, warehouse: Warehouse, entity: str, uuids: list[str], sources: Iterable[str]) -> SeriesHistory:
@@ -66,7 +70,19 @@ class SeriesHistory:
             if ArtistSource.SPOTIFY_LISTENING in wanted:
                 listening = warehouse.stored_series(entity, uuids, ["spotify"], metric="monthly_listeners")
                 stored.update({(uuid, ArtistSource.SPOTIFY_LISTENING.value): s for (uuid, _), s in listening.items()})
-        return cls(stored, warehouse.fetch_cadences(entity, uuids, wanted))
+        return cls(stored, warehouse.last_fetches(entity, uuids, wanted))
+
+    def gap_before(self, uuid: str, source: str, day: date) -> bool:
+        """Whether a crawl the series has not stored can have happened before ``day`` (a point to fill)."""
+        stored = self.stored[(uuid, source)]
+        if day <= stored.last_day:
+            return False
+        fetch = self.fetches.get((uuid, source))
+        cadence = fetch.cadence_hours if fetch else None
+        if fetch is not None and fetch.last_crawl_at is not None and cadence:
+            expected = next_crawl(fetch.last_crawl_at, timedelta(hours=cadence), fetch.fetched_at)
+            return expected.date() < day
+        return (day - stored.last_day).days > max(1.0, (cadence or 24.0) / 24.0)
 
     def has_history(self, uuid: str, source: str) -> bool:
         return (uuid, source) in self.stored
@@ -81,8 +97,7 @@ def covered_by_current_stats(
     stat = stats.find(*where) if where else None
     if stat is None or stored is None:
         return None
-    cadence_days = max(1.0, (history.cadences.get((uuid, source)) or 24.0) / 24.0)
-    if (stat.date - stored.last_day).days > cadence_days:  # a crawl may have happened in between: a gap
+    if history.gap_before(uuid, source, stat.date):
         return None
     if entity == EntityKind.SONG:
         if stored.identifier is None:  # several platform ids: current stats only have their sum

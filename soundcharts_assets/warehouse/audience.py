@@ -170,6 +170,15 @@ def _stored_cadence(conn: sa.Connection, table: sa.Table, uuid: str, platform: s
 
 
 @dataclass(frozen=True)
+class LastFetch:
+    """A series' last fetch: when, the last crawl it saw (``related.lastCrawlDate``) and the cadence (hours)."""
+
+    fetched_at: datetime
+    last_crawl_at: datetime | None
+    cadence_hours: float | None
+
+
+@dataclass(frozen=True)
 class StoredSeries:
     """What is stored of one series: its last day and, for a song, its platform ids (one plot each)."""
 
@@ -252,19 +261,22 @@ class AudienceStore(Store):
                 found.update({(r.entity_uuid, r.platform): (r.status, r.cadence_hours) for r in conn.execute(stmt)})
         return found
 
-    def fetch_cadences(
+    def last_fetches(
         self, entity: str, uuids: Iterable[str], sources: Iterable[str]
-    ) -> dict[tuple[str, str], float | None]:
-        """The cadence (hours) recorded with each series' last fetch; one query per chunk of uuids."""
+    ) -> dict[tuple[str, str], LastFetch]:
+        """Each series' last fetch: when, the last crawl it saw and the cadence; one query per chunk of uuids."""
         kind = EntityKind.parse(entity, "entity").value
         f = audience_fetches.c
-        found: dict[tuple[str, str], float | None] = {}
+        found: dict[tuple[str, str], LastFetch] = {}
         with self._read() as conn:
             for part in chunks(unique(uuids)):
-                stmt = sa.select(f.entity_uuid, f.platform, f.cadence_hours).where(
+                stmt = sa.select(f.entity_uuid, f.platform, f.fetched_at, f.last_crawl_at, f.cadence_hours).where(
                     f.entity == kind, f.entity_uuid.in_(part), f.platform.in_(unique(sources))
                 )
-                found.update({(row.entity_uuid, row.platform): row.cadence_hours for row in conn.execute(stmt)})
+                for row in conn.execute(stmt):
+                    found[(row.entity_uuid, row.platform)] = LastFetch(
+                        row.fetched_at, row.last_crawl_at, row.cadence_hours
+                    )
         return found
 
     def write_track_audience(
