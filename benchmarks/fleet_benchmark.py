@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 
 from benchmarks.emulator_process import EmulatorProcess
+from benchmarks.measure import step_timings
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -101,6 +102,15 @@ def _status_kb(pid: int) -> dict[str, int]:
     except OSError:
         pass
     return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (utime and stime of /proc/PID/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _describe(pid: int) -> tuple[bool, str]:
@@ -162,6 +172,7 @@ class ProcessSampler:
                     is_python, label = _describe(pid)
                     entry = self.peaks[pid] = {"pid": pid, "python": is_python, "cmd": label, "hwm_kb": 0}
                 entry["hwm_kb"] = max(entry["hwm_kb"], kb.get("VmHWM", 0))
+                entry["cpu_s"] = max(entry.get("cpu_s", 0.0), _cpu_seconds(pid))
                 python_alive += entry["python"]
                 rss_total += kb.get("VmRSS", 0)
             self.max_python_alive = max(self.max_python_alive, python_alive)
@@ -184,7 +195,11 @@ class ProcessSampler:
             "max_python_alive_at_once": self.max_python_alive,
             "at_max_total_rss": self.at_max_rss,
             "peak_rss_mb": round(top[0]["hwm_kb"] / 1024, 1) if top else 0.0,
-            "top_processes": [{"peak_rss_mb": round(e["hwm_kb"] / 1024, 1), "cmd": e["cmd"]} for e in top[:8]],
+            "cpu_s_total": round(sum(e.get("cpu_s", 0.0) for e in self.peaks.values()), 1),
+            "top_processes": [
+                {"peak_rss_mb": round(e["hwm_kb"] / 1024, 1), "cpu_s": round(e.get("cpu_s", 0.0), 1), "cmd": e["cmd"]}
+                for e in top[:8]
+            ],
         }
 
 
@@ -394,6 +409,11 @@ def measure_phase(instance: Any, since: float, stats: dict[str, Any], args: Any)
                 "start_at": round(record.start_time - first_tick, 1) if record.start_time else None,
                 "end_at": round(record.end_time - first_tick, 1) if record.end_time else None,
                 "materializations": len(events),
+                # Each step's start and end, in seconds from the first tick (benchmarks/measure.py).
+                "steps": {
+                    step: {"at_start": t.get("at_start"), "at_end": t.get("at_end"), "work_s": t.get("work_s")}
+                    for step, t in step_timings(run.run_id, first_tick).items()
+                },
             }
         )
 
