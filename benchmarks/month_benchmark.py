@@ -160,7 +160,10 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
                 stats = emulator.stats()
                 after = last_days(wh)
                 fetched = fetched_at(wh, now)
-                wasted = sum(1 for key in fetched if key in before and after.get(key, before[key]) <= before[key])
+                wasted_keys = [key for key in fetched if key in before and after.get(key, before[key]) <= before[key]]
+                wasted_keys += [key for key in fetched if key not in before and key not in after]  # stored nothing
+                wasted = len(wasted_keys)
+                wasted_by_source = Counter(f"{entity} {source}" for entity, _, source in wasted_keys)
                 by_source: Counter[str] = Counter()
                 for route, by_status in stats["by_route_status"].items():
                     if route.startswith("/api/"):
@@ -176,6 +179,7 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
                         "by_source": dict(by_source),
                         "series_calls": len(fetched),
                         "wasted": wasted,
+                        "wasted_by_source": dict(wasted_by_source),
                         "paid_series_calls": paid_series,
                     }
                 )
@@ -198,6 +202,10 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
         "steady_wasted_share": round(
             sum(d["wasted"] for d in steady) / max(1, sum(d["paid_calls"] for d in steady)), 4
         ),
+        "steady_wasted_by_source": {
+            key: round(statistics.mean(d["wasted_by_source"].get(key, 0) for d in steady), 1)
+            for key in sorted({k for d in steady for k in d["wasted_by_source"]})
+        },
         "steady_wasted_share_of_series_calls": round(
             sum(d["wasted"] for d in steady) / max(1, sum(d["series_calls"] for d in steady)), 4
         ),

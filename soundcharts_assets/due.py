@@ -28,11 +28,16 @@ from statistics import median
 __all__ = ["RefreshPolicy", "cadence_hours", "due_at", "next_crawl"]
 
 
+CADENCE_MIN_GAPS = 4
+"""Gaps a cadence is read from at least: a young series' two or three points (a failed crawl among them)
+would read a daily series as a 2-day one and skip a crawl."""
+
+
 def cadence_hours(days: Sequence[date]) -> float | None:
-    """The median gap between consecutive stored days, in hours; ``None`` under two distinct days."""
+    """The median gap between consecutive stored days, in hours; ``None`` under ``CADENCE_MIN_GAPS`` gaps."""
     ordered = sorted(set(days))
     gaps = [(b - a).days * 24.0 for a, b in zip(ordered, ordered[1:])]
-    return median(gaps) if gaps else None
+    return median(gaps) if len(gaps) >= CADENCE_MIN_GAPS else None
 
 
 def next_crawl(last_crawl_at: datetime, cadence: timedelta, fetched_at: datetime) -> datetime:

@@ -16,6 +16,8 @@ def test_cadence_is_the_median_gap_between_stored_days():
     assert cadence_hours(days) == 48.0
     assert cadence_hours([date(2026, 12, 1), date(2026, 12, 1)]) is None
     assert cadence_hours([]) is None
+    # a young daily series with a failed crawl among its few points is not read as a 2-day one
+    assert cadence_hours([date(2026, 12, d) for d in (1, 3, 4)]) is None
 
 
 def test_next_crawl_skips_the_crawl_the_last_fetch_already_looked_for():
