@@ -7,6 +7,8 @@ what the sensors do after it).
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,39 @@ def test_materialize_a_chart_partition_by_clicking(
         warehouse.dispose()
     for name in ("launch-dialog.png", "run.png", "lineage.png"):
         assert (artifacts_dir / name).stat().st_size > 10_000, name
+
+
+UI_TARGET_SECONDS = 3.0
+FLEET_PARTITIONS = 100
+
+
+def test_asset_pages_with_a_hundred_chart_partitions_load_within_three_seconds(
+    deployment: Deployment, chromium: Path, artifacts_dir: Path
+):
+    """The asset page and the partitions view of artist_audience, timed by the GraphQL queries the UI makes."""
+    api = deployment.api
+    for i in range(FLEET_PARTITIONS):
+        api.add_chart_partition(f"fleet-chart-{i:03d}")
+    timings: dict[str, list[float]] = {}
+    with chromium_browser(chromium) as browser:
+        page = open_page(browser)
+
+        def record(request) -> None:  # type: ignore[no-untyped-def]
+            if "/graphql" in request.url:
+                timing = request.timing  # ms from the request's start; -1 when unknown
+                name = (request.post_data_json or {}).get("operationName") or "?"
+                timings.setdefault(name, []).append(timing["responseEnd"] / 1000)
+
+        page.on("requestfinished", record)
+        with screenshot_on_failure(page, artifacts_dir / "fleet-failure.png"):
+            for view in ("", "?view=partitions"):
+                started = time.monotonic()
+                page.goto(f"{deployment.url}/assets/artist_audience{view}")
+                page.wait_for_load_state("networkidle")
+                timings.setdefault(f"page{view or ''}", []).append(time.monotonic() - started)
+            page.screenshot(path=str(artifacts_dir / "partitions-view.png"))
+    (artifacts_dir / "graphql-timings.json").write_text(json.dumps(timings, indent=2, sort_keys=True))
+    queries = {name: max(seconds) for name, seconds in timings.items() if not name.startswith("page")}
+    assert queries, "the pages made no GraphQL query"
+    slow = {name: seconds for name, seconds in queries.items() if seconds > UI_TARGET_SECONDS}
+    assert not slow, f"GraphQL queries over {UI_TARGET_SECONDS} s with {FLEET_PARTITIONS} partitions: {slow}"
