@@ -8,6 +8,7 @@ from soundcharts_assets.defs.jobs import CASCADE_JOB_NAME, chart_cascade_job
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.defs.schedules import daily_charts_schedule, weekly_charts_schedule
 from soundcharts_assets.defs.sensors import cascade_automation_sensor, new_chart_editions_sensor
+from soundcharts_assets.settings import celery_settings_from_env
 
 #: Each step is a process. Forking them from a server that has already imported this module and the instance's
 #: storage (`step_preload`) saves ~3 s of imports per step (11 steps a cascade) and shares that memory; 6 at
@@ -20,6 +21,8 @@ STEP_EXECUTOR = dg.multiprocess_executor.configured(
     },
     name="preloaded_multiprocess",
 )
+if celery_settings_from_env().enabled:  # opt-in, needs the `celery` extra: deploy/celery/README.md
+    from soundcharts_assets.defs.celery_executor import soundcharts_celery_executor as STEP_EXECUTOR  # type: ignore[assignment]  # noqa: E501
 
 defs = dg.Definitions(
     assets=[*CASCADE_ASSETS, *INSIGHT_ASSETS],

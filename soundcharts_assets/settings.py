@@ -205,3 +205,46 @@ def dagster_home_from_env(env: Mapping[str, str] | None = None) -> Path:
     if env.get("DAGSTER_HOME"):
         return Path(env["DAGSTER_HOME"]).resolve()
     return data_dir_from_env(env) / "dagster_home"
+
+
+DEFAULT_CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
+DEFAULT_CELERY_BACKEND_URL = "rpc://"
+EXECUTORS = ("multiprocess", "celery")
+
+
+@dataclass(frozen=True)
+class CelerySettings:
+    """The opt-in Celery deployment (deploy/celery/README.md): steps run on Celery workers across hosts.
+
+    ``enabled`` is ``SOUNDCHARTS_EXECUTOR=celery``; the default stays the preloaded multiprocess executor.
+    The run process and every worker read the same variables, so they agree on broker, backend and queues.
+    """
+
+    enabled: bool = False
+    broker_url: str = DEFAULT_CELERY_BROKER_URL
+    backend_url: str = DEFAULT_CELERY_BACKEND_URL
+    step_start_timeout_seconds: int = 120
+    """How long a step may wait in a queue that no worker consumes before its run fails."""
+    broker_connect_timeout_seconds: int = 10
+
+    def safe_broker_url(self) -> str:
+        """The broker URL with its password hidden, for messages and logs."""
+        scheme, sep, rest = self.broker_url.partition("://")
+        userinfo, at, host = rest.rpartition("@")
+        if not at or ":" not in userinfo:
+            return self.broker_url
+        return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
+
+
+def celery_settings_from_env(env: Mapping[str, str] | None = None) -> CelerySettings:
+    env = os.environ if env is None else env
+    executor = (env.get("SOUNDCHARTS_EXECUTOR") or "multiprocess").strip().lower()
+    if executor not in EXECUTORS:
+        raise SettingsError(f"SOUNDCHARTS_EXECUTOR={executor!r} is unknown; set it to one of {', '.join(EXECUTORS)}")
+    return CelerySettings(
+        enabled=executor == "celery",
+        broker_url=env.get("SOUNDCHARTS_CELERY_BROKER_URL") or DEFAULT_CELERY_BROKER_URL,
+        backend_url=env.get("SOUNDCHARTS_CELERY_BACKEND_URL") or DEFAULT_CELERY_BACKEND_URL,
+        step_start_timeout_seconds=_env_int(env, "SOUNDCHARTS_CELERY_STEP_START_TIMEOUT_SECONDS", 120, minimum=1),
+        broker_connect_timeout_seconds=_env_int(env, "SOUNDCHARTS_CELERY_BROKER_TIMEOUT_SECONDS", 10, minimum=1),
+    )

@@ -80,6 +80,7 @@ def _api_asset(**kwargs):
         owners=OWNERS,
         kinds=KINDS,
         pool=API_POOL,
+        op_tags={"dagster-celery/queue": API_POOL},  # Celery deployments give API calls workers of their own
         retry_policy=API_RETRY,
         **kwargs,
     )
