@@ -110,6 +110,7 @@ class Forwarder:
         self.ports = sorted(set(ports))
         self._loop = asyncio.new_event_loop()
         self._servers: list[asyncio.base_events.Server] = []
+        self._writers: set[asyncio.StreamWriter] = set()
         self._thread = threading.Thread(target=self._loop.run_forever, name="celery-test-forwarder", daemon=True)
 
     async def _serve(self, port: int) -> asyncio.base_events.Server:
@@ -119,6 +120,7 @@ class Forwarder:
             except OSError:
                 writer.close()
                 return
+            self._writers.update((writer, up_writer))
             await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer), return_exceptions=True)
 
         return await asyncio.start_server(handle, self.listen_host, port, reuse_address=True)
@@ -133,10 +135,10 @@ class Forwarder:
         async def close() -> None:
             for server in self._servers:
                 server.close()
+            for writer in self._writers:  # every pipe then reads EOF and ends
+                writer.close()
             tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.wait(tasks, timeout=5) if tasks else None
 
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
