@@ -258,3 +258,9 @@ def ready_workers(app: Any, timeout: float = 2.0) -> dict[str, list[str]]:
     """Worker node name -> queues it consumes, from a broadcast."""
     replies = app.control.inspect(timeout=timeout).active_queues() or {}
     return {node: sorted(q["name"] for q in queues or []) for node, queues in replies.items()}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
