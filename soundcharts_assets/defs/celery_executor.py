@@ -134,10 +134,16 @@ class QueueWatch:
         self._queues: set[str] = set()
 
     def consumed(self, queue: str) -> bool:
+        """Whether some worker consumes ``queue``; True when the broker cannot be asked (no verdict, keep waiting)."""
         if time.monotonic() - self._asked_at >= QUEUE_CHECK_SECONDS:
-            replies = self._app.control.inspect(timeout=1.0).active_queues() or {}
-            self._queues = {q["name"] for queues in replies.values() for q in queues or []}
             self._asked_at = time.monotonic()
+            try:  # a connection of its own: a pooled one may predate a broker restart
+                with self._app.connection_for_write() as connection:
+                    replies = self._app.control.inspect(timeout=1.0, connection=connection).active_queues() or {}
+            except Exception:  # the broker is restarting: no verdict, ask again next time
+                self._asked_at = float("-inf")
+                return True
+            self._queues = {q["name"] for queues in replies.values() for q in queues or []}
         return queue in self._queues
 
 

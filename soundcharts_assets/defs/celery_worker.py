@@ -3,9 +3,9 @@
     python -m soundcharts_assets.defs.celery_worker -q dagster -q soundcharts_api [-n NAME] [...]
 
 checks this host's environment first (the API credentials or base URL, the warehouse URL: one line and exit 2
-when one is missing), then hands over to ``dagster-celery worker start -A soundcharts_assets.defs.celery_worker``
-with the same arguments. Started directly with ``dagster-celery worker start``, the same check runs when the
-worker starts (``celeryd_init``) and stops it with the same line.
+when one is missing), then becomes the ``celery worker`` that ``dagster-celery worker start -A
+soundcharts_assets.defs.celery_worker`` would start with the same options. Started with ``dagster-celery worker
+start`` instead, the same check runs when the worker starts (``celeryd_init``) and stops it with the same line.
 
 The app is built from the settings the run's executor uses (``celery_executor.celery_app_args``). Its one task
 is dagster-celery's ``execute_plan``, which skips a step whose run has already ended: a step that waited in a
@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import uuid
 from typing import Any
 
 import celery
@@ -81,17 +82,28 @@ app = make_app(celery_app_args(celery_settings_from_env()))
 execute_plan = create_task(app, base=SkipEndedRuns)
 
 
-def merged_queue_args(argv: list[str]) -> list[str]:
-    """Several ``-q`` become one ``-q a,b``: dagster-celery passes each as ``-Q`` and Celery 5 keeps the last."""
-    head, sep, tail = (argv[: argv.index("--")], ["--"], argv[argv.index("--") + 1:]) if "--" in argv \
-        else (argv, [], [])
-    queues, rest, args = [], [], iter(head)
+def celery_worker_argv(argv: list[str]) -> list[str]:
+    """``celery worker`` arguments for dagster-celery's worker options (``-n``, ``-q``, ``-l``; ``--`` then Celery's).
+
+    What ``dagster-celery worker start`` would run, minus its wrapper process (so SIGTERM reaches the worker
+    itself, as ``docker stop`` and Kubernetes send it) and with every ``-q`` kept: dagster-celery passes each as
+    ``-Q`` and Celery 5 keeps only the last.
+    """
+    own, rest = (argv[: argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    name, loglevel, queues, args = None, "INFO", [], iter(own)
     for arg in args:
-        if arg in ("-q", "--queue"):
-            queues.append(next(args, ""))
+        value = next(args, None)
+        if value is None or arg not in ("-n", "--name", "-q", "--queue", "-l", "--loglevel"):
+            raise SystemExit(f"usage: python -m {WORKER_APP} [-n NAME] [-q QUEUE]... [-l LEVEL] [-- CELERY ARGS]")
+        if arg in ("-n", "--name"):
+            name = value
+        elif arg in ("-q", "--queue"):
+            queues += [q for q in value.split(",") if q]
         else:
-            rest.append(arg)
-    return [*rest, *(["-q", ",".join(queues)] if queues else []), *sep, *tail]
+            loglevel = value
+    node = f"{name or 'dagster-' + uuid.uuid4().hex[-6:]}@%h"
+    return ["-A", WORKER_APP, "worker", "--prefetch-multiplier=1", "--loglevel", loglevel,
+            *(["-Q", ",".join(queues)] if queues else []), "-n", node, *rest]
 
 
 def main(argv: list[str]) -> None:
@@ -99,8 +111,9 @@ def main(argv: list[str]) -> None:
     if problem:
         print(problem, file=sys.stderr)
         raise SystemExit(2)
-    command = shutil.which("dagster-celery") or os.path.join(os.path.dirname(sys.executable), "dagster-celery")
-    os.execv(command, [command, "worker", "start", "-A", WORKER_APP, *merged_queue_args(argv)])
+    worker_args = celery_worker_argv(argv)
+    command = shutil.which("celery") or os.path.join(os.path.dirname(sys.executable), "celery")
+    os.execv(command, [command, *worker_args])
 
 
 if __name__ == "__main__":

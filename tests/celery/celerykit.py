@@ -239,8 +239,9 @@ class Worker:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        """At the end of a test: no warm shutdown (its unacknowledged messages go with the vhost)."""
         if self.alive():
-            self.kill(signal.SIGTERM)
+            self.kill(signal.SIGKILL)
         if self.process is not None:
             try:  # children left behind by a parent that exited first
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -256,7 +257,11 @@ def worker_command(name: str, queues: Iterable[str], concurrency: int = 2) -> li
 
 def ready_workers(app: Any, timeout: float = 2.0) -> dict[str, list[str]]:
     """Worker node name -> queues it consumes, from a broadcast."""
-    replies = app.control.inspect(timeout=timeout).active_queues() or {}
+    try:  # a connection of its own: a pooled one may predate a broker restart
+        with app.connection_for_write() as connection:
+            replies = app.control.inspect(timeout=timeout, connection=connection).active_queues() or {}
+    except OSError:  # the broker is restarting
+        return {}
     return {node: sorted(q["name"] for q in queues or []) for node, queues in replies.items()}
 
 
