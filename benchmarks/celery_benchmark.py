@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import yaml
 
 from benchmarks.emulator_process import EmulatorProcess
 
@@ -41,6 +42,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=3, help="process slots per worker in the fleet run")
     parser.add_argument("--max-runs", type=int, default=8)
+    parser.add_argument("--pool-limit", type=int, default=3,
+                        help="the soundcharts_api pool (concurrency.pools.default_limit of dagster.yaml)")
     parser.add_argument("--rate-limit-per-minute", type=int, default=6000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--latency-jitter-ms", type=float, default=10.0)
@@ -83,12 +86,14 @@ def database(name: str | None = None, drop: str | None = None) -> str:
 class Deployment:
     """Instance and warehouse databases, workers; ``close`` removes them."""
 
-    def __init__(self, workdir: Path, vhost: str, emulator_url: str, rate: int) -> None:
+    def __init__(self, workdir: Path, vhost: str, emulator_url: str, rate: int, pool_limit: int) -> None:
         self.workdir = workdir
         self.instance_url, self.warehouse_url = database(), database()
         home = workdir / "dagster_home"
         home.mkdir(parents=True)
-        (home / "dagster.yaml").write_text((ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
+        instance = yaml.safe_load((ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
+        instance["concurrency"]["pools"]["default_limit"] = pool_limit
+        (home / "dagster.yaml").write_text(yaml.safe_dump(instance, sort_keys=False))
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "SOUNDCHARTS_"))}
         self.env.update(
             DAGSTER_HOME=str(home), DAGSTER_POSTGRES_URL=self.instance_url,
@@ -138,7 +143,25 @@ class Deployment:
                         failed.append(slug)
                     del running[slug]
             time.sleep(0.2)
-        return {"wall_s": round(time.monotonic() - started, 2), "runs": len(slugs), "failed": failed}
+        wall = round(time.monotonic() - started, 2)
+        return {"wall_s": wall, "runs": len(slugs), "failed": failed, **self.step_seconds()}
+
+    def step_seconds(self) -> dict[str, Any]:
+        """Where the time went: the steps' own durations (start to end, on the workers), API steps apart."""
+        import dagster as dg
+
+        api, other, count = 0.0, 0.0, 0
+        with dg.DagsterInstance.from_config(self.env["DAGSTER_HOME"]) as instance:
+            for run in instance.get_runs():
+                for stat in instance.get_run_step_stats(run.run_id):
+                    if stat.start_time and stat.end_time:
+                        duration = stat.end_time - stat.start_time
+                        count += 1
+                        if stat.step_key == "artists":  # the one step of the job without API calls
+                            other += duration
+                        else:
+                            api += duration
+        return {"steps": count, "api_step_s_total": round(api, 1), "other_step_s_total": round(other, 1)}
 
     def close(self) -> None:
         for worker in self.workers:
@@ -156,7 +179,7 @@ def measure(args: argparse.Namespace, vhost: str, slugs: list[str], workers: int
     with tempfile.TemporaryDirectory(prefix="celery-bench-") as tmp, EmulatorProcess(
         seed=7, latency_ms=latency_ms, latency_jitter_ms=jitter_ms, rate_limit_per_minute=None
     ) as emulator:
-        deployment = Deployment(Path(tmp), vhost, emulator.url, rate)
+        deployment = Deployment(Path(tmp), vhost, emulator.url, rate, args.pool_limit)
         try:
             deployment.start_workers(workers, concurrency)
             emulator.reset_stats()
@@ -167,7 +190,7 @@ def measure(args: argparse.Namespace, vhost: str, slugs: list[str], workers: int
     calls = stats["requests_total"]
     burst = max(1, rate // 60)
     at_limit = max(0.0, (calls - burst) / (rate / 60))
-    return {**outcome, "workers": workers, "concurrency": concurrency, "charts": len(slugs), "calls": calls,
+    return {**outcome, "pool_limit": args.pool_limit, "workers": workers, "concurrency": concurrency, "charts": len(slugs), "calls": calls,
             "rate_per_minute": rate, "calls_over_rate_s": round(at_limit, 2),
             "ratio": round(outcome["wall_s"] / at_limit, 3) if at_limit else None,
             "status": stats["by_status"], "metadata_served": stats["metadata_served"]}

@@ -68,7 +68,7 @@ def _run_has_ended(execute_step_args_packed: dict) -> bool:
     step_args = unpack_value(execute_step_args_packed, as_type=ExecuteStepArgs)
     with DagsterInstance.from_ref(step_args.instance_ref) as instance:  # type: ignore[arg-type]
         run = instance.get_run_by_id(step_args.run_id)
-        return run is None or run.is_finished
+        return run is not None and run.is_finished  # an unknown run: dagster-celery says so itself
 
 
 @signals.celeryd_init.connect

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from celerykit import REPO_ROOT, free_port
+from celerykit import REPO_ROOT, free_port, wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.timeout(240)]
 
@@ -46,6 +46,13 @@ def test_no_worker_on_a_queue(deployment_factory):
     line = one_line(run_failure(deployment, {}))
     assert 'step "chart_rankings" waited 5 s in Celery queue "soundcharts_api", which no worker consumes' in line
     assert "-q soundcharts_api" in line
+
+    # A worker that turns up later takes the failed run's leftover step off the queue without calling the API.
+    deployment.start_host_worker("host-b", queues=("soundcharts_api",))
+    deployment.wait_for_workers("host-b")
+    wait_for("the leftover step to leave the queue",
+             lambda: deployment.vhost.queues().get("soundcharts_api", (1, 0))[0] == 0, 60)
+    assert deployment.emulator.stats()["requests_total"] == 0
 
 
 def test_a_sqlite_instance_or_warehouse_is_refused(deployment_factory, tmp_path):
