@@ -221,8 +221,8 @@ class CelerySettings:
     """
 
     enabled: bool = False
-    broker_url: str = DEFAULT_CELERY_BROKER_URL
-    backend_url: str = DEFAULT_CELERY_BACKEND_URL
+    broker_url: str = field(default=DEFAULT_CELERY_BROKER_URL, repr=False)  # URLs may carry a password
+    backend_url: str = field(default=DEFAULT_CELERY_BACKEND_URL, repr=False)
     step_start_timeout_seconds: int = 120
     """How long a step may wait in a queue that no worker consumes before its run fails."""
     broker_connect_timeout_seconds: int = 10
