@@ -129,6 +129,8 @@ class Deployment:
         os.environ["DAGSTER_POSTGRES_URL"] = self.instance_url
         with dg.DagsterInstance.from_config(self.env["DAGSTER_HOME"]) as instance:
             instance.add_dynamic_partitions("charts", slugs)
+            # Runs starting together on a fresh instance race to create the pool's row (dagster-io/dagster#33552).
+            instance.event_log_storage.initialize_concurrency_limit_to_default("soundcharts_api")
         pending, running, failed = list(slugs), {}, []
         started = time.monotonic()
         while pending or running:

@@ -180,6 +180,9 @@ class CeleryDeployment:
         with self.instance() as instance:
             instance.add_dynamic_partitions("charts", [s for s in slugs if not instance.has_dynamic_partition(
                 "charts", s)])
+            # Runs that start together on a fresh instance race to create the pool's row and one fails
+            # (dagster-io/dagster#33552, PostgreSQL): create it once first, as the first run would.
+            instance.event_log_storage.initialize_concurrency_limit_to_default("soundcharts_api")
 
     def start_runs(self, slugs: list[str]) -> dict[str, subprocess.Popen]:
         self.add_partitions(slugs)
