@@ -182,7 +182,9 @@ class CeleryDeployment:
                 "charts", s)])
             # Runs that start together on a fresh instance race to create the pool's row and one fails
             # (dagster-io/dagster#33552, PostgreSQL): create it once first, as the first run would.
-            instance.event_log_storage.initialize_concurrency_limit_to_default("soundcharts_api")
+            # Only when absent: the same call on an existing row fails on PostgreSQL (the same issue).
+            if "soundcharts_api" not in instance.event_log_storage.get_concurrency_keys():
+                instance.event_log_storage.initialize_concurrency_limit_to_default("soundcharts_api")
 
     def start_runs(self, slugs: list[str]) -> dict[str, subprocess.Popen]:
         self.add_partitions(slugs)
