@@ -11,6 +11,7 @@ from soundcharts_assets.defs.charts.sensors import new_chart_editions_sensor
 from soundcharts_assets.defs.insight.assets import artist_growth, chart_movers, track_momentum
 from soundcharts_assets.defs.jobs import CASCADE_JOB_NAME, chart_cascade_job
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
+from soundcharts_assets.settings import celery_settings_from_env
 
 #: Each step is a process. Forking them from a server that has already imported this module and the instance's
 #: storage (`defs.step_preload`) saves ~3 s of imports per step (11 steps a cascade) and shares that memory; 6
@@ -23,18 +24,24 @@ STEP_EXECUTOR = dg.multiprocess_executor.configured(
     },
     name="preloaded_multiprocess",
 )
+if celery_settings_from_env().enabled:  # opt-in, needs the `celery` extra: deploy/celery/README.md
+    from soundcharts_assets.defs.celery_executor import soundcharts_celery_executor as STEP_EXECUTOR
 
 defs = dg.Definitions(
     assets=[
-        chart_rankings,  # charts/
+        # charts/
+        chart_rankings,
+        # catalogue/
         tracks,
         artists,
-        artist_metadata,  # catalogue/
+        artist_metadata,
+        # audience/
         track_audience,
-        artist_audience,  # audience/
+        artist_audience,
+        # insight/
         chart_movers,
         artist_growth,
-        track_momentum,  # insight/
+        track_momentum,
     ],
     jobs=[chart_cascade_job],
     sensors=[new_chart_editions_sensor, cascade_automation_sensor],

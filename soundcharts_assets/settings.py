@@ -317,3 +317,55 @@ def db_outage_wait_seconds_from_env(env: Mapping[str, str] | None = None) -> flo
     retried with backoff for this long before the step fails; 0 fails at once. SQLite never waits.
     """
     return _read(_OutageEnv, env).wait_seconds
+
+
+DEFAULT_CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
+DEFAULT_CELERY_BACKEND_URL = "rpc://"
+EXECUTORS = ("multiprocess", "celery")
+
+
+@dataclass(frozen=True)
+class CelerySettings:
+    """The opt-in Celery deployment (deploy/celery/README.md): steps run on Celery workers across hosts.
+
+    ``enabled`` is ``SOUNDCHARTS_EXECUTOR=celery``; the default stays the preloaded multiprocess executor.
+    The run process and every worker read the same variables, so they agree on broker, backend and queues.
+    """
+
+    enabled: bool = False
+    broker_url: str = field(default=DEFAULT_CELERY_BROKER_URL, repr=False)  # URLs may carry a password
+    backend_url: str = field(default=DEFAULT_CELERY_BACKEND_URL, repr=False)
+    step_start_timeout_seconds: int = 120
+    """How long a step may wait in a queue that no worker consumes before its run fails."""
+    broker_connect_timeout_seconds: int = 10
+
+    def safe_broker_url(self) -> str:
+        """The broker URL with its password hidden, for messages and logs."""
+        scheme, sep, rest = self.broker_url.partition("://")
+        userinfo, at, host = rest.rpartition("@")
+        if not at or ":" not in userinfo:
+            return self.broker_url
+        return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
+
+
+class _CeleryEnv(_FromEnv):
+    executor: str = Field("multiprocess", alias="SOUNDCHARTS_EXECUTOR")
+    broker_url: str = Field(DEFAULT_CELERY_BROKER_URL, alias="SOUNDCHARTS_CELERY_BROKER_URL")
+    backend_url: str = Field(DEFAULT_CELERY_BACKEND_URL, alias="SOUNDCHARTS_CELERY_BACKEND_URL")
+    step_start_timeout_seconds: int = Field(120, ge=1, alias="SOUNDCHARTS_CELERY_STEP_START_TIMEOUT_SECONDS")
+    broker_connect_timeout_seconds: int = Field(10, ge=1, alias="SOUNDCHARTS_CELERY_BROKER_TIMEOUT_SECONDS")
+
+
+def celery_settings_from_env(env: Mapping[str, str] | None = None) -> CelerySettings:
+    """``SOUNDCHARTS_EXECUTOR`` and the ``SOUNDCHARTS_CELERY_*`` variables; a bad value is one SettingsError."""
+    raw = _read(_CeleryEnv, env)
+    executor = raw.executor.strip().lower()
+    if executor not in EXECUTORS:
+        raise SettingsError(f"SOUNDCHARTS_EXECUTOR={executor!r} is unknown; set it to one of {', '.join(EXECUTORS)}")
+    return CelerySettings(
+        enabled=executor == "celery",
+        broker_url=raw.broker_url,
+        backend_url=raw.backend_url,
+        step_start_timeout_seconds=raw.step_start_timeout_seconds,
+        broker_connect_timeout_seconds=raw.broker_connect_timeout_seconds,
+    )

@@ -12,7 +12,7 @@ from typing import Any
 
 import dagster as dg
 
-from soundcharts_assets.defs.names import API_POOL
+from soundcharts_assets.defs.names import API_POOL, CELERY_QUEUE_TAG
 from soundcharts_assets.defs.partitions import chart_partitions
 from soundcharts_assets.settings import SettingsError
 from soundcharts_assets.soundcharts.errors import RateLimitedError, ServiceUnavailableError, SoundchartsError
@@ -68,4 +68,11 @@ def chart_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
 
 def api_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
     """A chart asset that calls the API: in the ``soundcharts_api`` pool, retried on transient trouble."""
-    return chart_asset(kinds=KINDS, pool=API_POOL, retry_policy=API_RETRY, **kwargs)
+    return chart_asset(
+        kinds=KINDS,
+        pool=API_POOL,
+        retry_policy=API_RETRY,
+        # On the Celery deployment, API-calling steps go to their own queue (deploy/celery/README.md).
+        op_tags={CELERY_QUEUE_TAG: API_POOL},
+        **kwargs,
+    )

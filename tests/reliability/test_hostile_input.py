@@ -159,8 +159,9 @@ def test_wrong_credentials_in_a_materialization(untouched: Stored, monkeypatch) 
 )
 def test_broken_warehouse_url(untouched: Stored, url: str, says: str) -> None:
     # A refused connection is waited out like a restart (test_database_outage.py); 1 s is enough here.
-    line = one_error_line(untouched.cli("charts", "list", SOUNDCHARTS_WAREHOUSE_URL=url,
-                                        SOUNDCHARTS_DB_OUTAGE_WAIT_SECONDS="1"))
+    line = one_error_line(
+        untouched.cli("charts", "list", SOUNDCHARTS_WAREHOUSE_URL=url, SOUNDCHARTS_DB_OUTAGE_WAIT_SECONDS="1")
+    )
     assert says in line and "hunter2" not in line
 
 
