@@ -30,6 +30,7 @@ import sqlalchemy as sa
 import yaml
 
 from benchmarks.emulator_process import EmulatorProcess
+from soundcharts_assets.defs.partition_ranges import MAX_CHARTS_PER_RUN, range_blocks, run_tags
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("SOUNDCHARTS_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
@@ -54,11 +55,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--scaling-charts", type=int, default=6, help="0 skips the scaling measurement")
     parser.add_argument("--skip-fleet", action="store_true")
     parser.add_argument("--json-out", type=Path)
-    parser.add_argument("--run-one", help=argparse.SUPPRESS)  # internal: the run process of one chart
+    parser.add_argument(
+        "--charts-per-run",
+        type=int,
+        default=MAX_CHARTS_PER_RUN,
+        help="A fleet run covers this many adjacent charts, as the sensor and the schedules launch them "
+        "(1 = a run per chart, the behaviour before fleet runs).",
+    )
+    parser.add_argument("--run-block", nargs="+", help=argparse.SUPPRESS)  # internal: one run's process
     return parser.parse_args()
 
 
-def run_one(slug: str) -> None:
+def run_block(slugs: list[str]) -> None:
+    """The run process of one block of adjacent charts, as a run worker runs it."""
     import dagster as dg
 
     from soundcharts_assets.definitions import cascade_job_for_cli
@@ -67,10 +76,10 @@ def run_one(slug: str) -> None:
         result = dg.execute_job(
             dg.reconstructable(cascade_job_for_cli),
             instance=instance,
-            tags={"dagster/partition": slug},
+            tags=run_tags(slugs),
             raise_on_error=False,
         )
-    print(json.dumps({"slug": slug, "success": result.success}), flush=True)
+    print(json.dumps({"charts": slugs, "success": result.success}), flush=True)
 
 
 def rabbitmqctl(*args: str) -> None:
@@ -158,8 +167,9 @@ class Deployment:
             if time.monotonic() > deadline or any(w.poll() is not None for w in self.workers):
                 raise RuntimeError(f"the workers did not start; see {self.workdir}/worker-*.log")
 
-    def refresh(self, slugs: list[str], max_runs: int) -> dict[str, Any]:
-        """Run every chart's cascade, at most ``max_runs`` at once; wall time from the first start to the last end."""
+    def refresh(self, slugs: list[str], max_runs: int, per_run: int) -> dict[str, Any]:
+        """Refresh every chart in runs of ``per_run`` adjacent charts, at most ``max_runs`` at once; wall time
+        from the first start to the last end."""
         import dagster as dg
 
         os.environ["DAGSTER_POSTGRES_URL"] = self.instance_url
@@ -167,13 +177,15 @@ class Deployment:
             instance.add_dynamic_partitions("charts", slugs)
             # Runs starting together on a fresh instance race to create the pool's row (dagster-io/dagster#33552).
             instance.event_log_storage.initialize_concurrency_limit_to_default("soundcharts_api")
-        pending, running, failed = list(slugs), {}, []
+        pending = [" ".join(block) for block in range_blocks(slugs, slugs, max_size=per_run)]
+        running: dict[str, subprocess.Popen[bytes]] = {}
+        failed: list[str] = []
         started = time.monotonic()
         while pending or running:
             while pending and len(running) < max_runs:
                 slug = pending.pop(0)
                 running[slug] = subprocess.Popen(
-                    [sys.executable, "-m", "benchmarks.celery_benchmark", "--run-one", slug],
+                    [sys.executable, "-m", "benchmarks.celery_benchmark", "--run-block", *slug.split()],
                     cwd=ROOT,
                     env=self.env,
                     stdout=subprocess.PIPE,
@@ -186,7 +198,8 @@ class Deployment:
                     del running[slug]
             time.sleep(0.2)
         wall = round(time.monotonic() - started, 2)
-        return {"wall_s": wall, "runs": len(slugs), "failed": failed, **self.step_seconds()}
+        runs = len(range_blocks(slugs, slugs, max_size=per_run))
+        return {"wall_s": wall, "runs": runs, "failed": failed, **self.step_seconds()}
 
     def step_seconds(self) -> dict[str, Any]:
         """Where the time went: the steps' own durations (start to end, on the workers), API steps apart."""
@@ -236,7 +249,7 @@ def measure(
         try:
             deployment.start_workers(workers, concurrency)
             emulator.reset_stats()
-            outcome = deployment.refresh(slugs, args.max_runs)
+            outcome = deployment.refresh(slugs, args.max_runs, args.charts_per_run)
         finally:
             deployment.close()
         stats = emulator.stats()
@@ -260,8 +273,8 @@ def measure(
 
 def main() -> None:
     args = parse_args()
-    if args.run_one:
-        run_one(args.run_one)
+    if args.run_block:
+        run_block(args.run_block)
         return
     from soundcharts_assets.emulator.charts import CHARTS
 
