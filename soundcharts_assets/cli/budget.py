@@ -43,7 +43,8 @@ def budget_report() -> dict[str, Any]:
         schedules = {row.slug: str(row.sync_schedule) for row in wh.list_charts() if row.slug in set(slugs)}
         daily = forecast_daily(fleet_state(wh, schedules), freshness, interval)
         spent = wh.spend_total(month_start(now))
-        check = check_budget(wh, budget, refresh_needs(wh, slugs, freshness, now), now) if budget else None
+        next_refresh = refresh_needs(wh, slugs, freshness, now)  # what is fresh or not due now costs nothing
+        check = check_budget(wh, budget, next_refresh, now) if budget else None
     if check is not None and check.too_small:
         raise UserError(check.message(f"the {len(slugs)} followed charts"))
     usage: dict[str, Any] = {}
@@ -62,6 +63,7 @@ def budget_report() -> dict[str, Any]:
         "total_per_day": per_day,
         "days_in_month": days,
         "total_per_month": per_day * days,
+        "next_refresh_calls": next_refresh,
         "project_spent_this_month": spent,
         "monthly_budget": budget,
         "account": usage,
@@ -82,6 +84,7 @@ def budget(as_json: bool) -> None:
     for line, calls in sorted(report["calls_per_day"].items()):
         click.echo(f"{line:<28}{calls:>12,.1f}{calls * report['days_in_month']:>14,.0f}")
     click.echo(f"{'total':<28}{report['total_per_day']:>12,}{report['total_per_month']:>14,}")
+    click.echo(f"a refresh of every followed chart now: about {report['next_refresh_calls']:,} calls")
     account = report["account"]
     if "unavailable" in account:
         click.echo(f"account usage: unavailable ({account['unavailable']})")
