@@ -1,7 +1,8 @@
 """What the Celery tests build: a RabbitMQ vhost, a second "host" (network namespace), TCP forwarders, workers.
 
 The second host is a network namespace with its own hostname (``unshare --uts``) and a private filesystem
-(``unshare --mount``, a tmpfs over /tmp holding its own DAGSTER_HOME). It reaches RabbitMQ, PostgreSQL, Redis and
+(``unshare --mount``: a tmpfs of its own holding its DAGSTER_HOME and TMPDIR, and a tmpfs over /tmp unless the
+checkout or the venv lives there, as a CI clone may). It reaches RabbitMQ, PostgreSQL, Redis and
 the emulator, which all listen on loopback, through a veth link (a private /30) and a small asyncio forwarder
 on the host end of the link. Everything made here is removed by its ``close``/``stop``.
 """
@@ -12,6 +13,7 @@ import asyncio
 import ipaddress
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -190,12 +192,29 @@ class NamespaceHost:
     def delete(self) -> None:
         run("ip", "link", "del", f"vsc{self.tag}h", check=False)  # removes both ends
         run("ip", "netns", "del", self.netns, check=False)
+        shutil.rmtree(self.private_dir, ignore_errors=True)
+
+    @property
+    def private_dir(self) -> str:
+        """The second host's own disk: a tmpfs mounted (inside its mount namespace) over this empty folder."""
+        return f"/run/sca-celery-{self.tag}"
+
+    @property
+    def home(self) -> str:
+        return f"{self.private_dir}/dagster_home"
 
     def wrap(self, command: list[str], hostname: str, dagster_yaml: str) -> list[str]:
-        """``command`` on the second host: own hostname, tmpfs over /tmp, DAGSTER_HOME=/tmp/dagster_home."""
+        """``command`` on the second host: own hostname, its own tmpfs with DAGSTER_HOME and TMPDIR, and a tmpfs
+        over /tmp when that hides neither the checkout nor the venv."""
+        os.makedirs(self.private_dir, exist_ok=True)
+        shared = (str(Path(__file__).resolve()), sys.prefix)
+        hide_tmp = (
+            "mount -t tmpfs -o size=256m tmpfs /tmp && " if not any(p.startswith("/tmp/") for p in shared) else ""
+        )
         script = (
-            'hostname "$1"; mount -t tmpfs -o size=512m tmpfs /tmp && mkdir -p /tmp/dagster_home && '
-            'printf "%s" "$2" > /tmp/dagster_home/dagster.yaml && shift 2 && exec "$@"'
+            f'hostname "$1"; mount -t tmpfs -o size=512m tmpfs {self.private_dir} && {hide_tmp}'
+            f"mkdir -p {self.home} && "
+            f'printf "%s" "$2" > {self.home}/dagster.yaml && export TMPDIR={self.private_dir} && shift 2 && exec "$@"'
         )
         return [
             "ip",

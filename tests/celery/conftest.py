@@ -154,7 +154,7 @@ class CeleryDeployment:
             self.namespace = NamespaceHost().create()
             ports = [5672, 5432, self.emulator.port]
             self.forwarder = Forwarder(self.namespace.host_ip, ports).start()
-        env = self.env(self.namespace.host_ip, home="/tmp/dagster_home")
+        env = self.env(self.namespace.host_ip, home=self.namespace.home)
         command = self.namespace.wrap(worker_command(name, queues, concurrency), NAMESPACE_HOSTNAME, self.instance_yaml)
         worker = Worker(name, command, env, self.root / f"worker-{name}.log").start()
         self.workers[name] = worker
