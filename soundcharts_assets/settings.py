@@ -7,6 +7,9 @@ becomes one :class:`SettingsError` line naming the variable and what to do: the 
 Dagster code location fails with it instead of a traceback. An empty variable counts as unset.
 Secrets are pydantic ``SecretStr``; the client's own types (``ApiSettings``...) live in
 ``soundcharts/config.py`` so the client does not depend on this module.
+
+Longer than 300 lines on purpose: it is the one place that reads the environment, so every variable of every
+layer is declared here, next to the one-line error wording they share.
 """
 
 from __future__ import annotations

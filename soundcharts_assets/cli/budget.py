@@ -17,6 +17,7 @@ import click
 from soundcharts_assets.cli.errors import UserError, one_line_errors
 
 
+# Long on purpose: one printed report, line after line, in the order a user reads it.
 def budget_report() -> dict[str, Any]:
     """The forecast and the figures beside it, as printed by ``budget --json``."""
     from soundcharts_assets.cascade.budget import check_budget, month_start, refresh_needs

@@ -109,6 +109,7 @@ CHARTS_BY_SLUG: dict[str, ChartSpec] = {c.slug: c for c in CHARTS}
 _WEIGHT_TOTAL = sum(weight for _, _, weight, _ in WORLD)
 
 
+# Long on purpose: the fleet catalogue's chart list in one deterministic order (its order is the catalogue).
 def _fleet_candidates() -> list[ChartSpec]:
     by_weight = sorted(WORLD, key=lambda c: -c[2])
     specs = list(CHARTS)

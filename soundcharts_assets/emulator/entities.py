@@ -3,6 +3,10 @@
 Popularity is a heavy-tailed number per artist and song; charts, audience and airplay all derive from it,
 so the same hits show up everywhere, as on real charts. The reference's seed entities ("bad guy" by
 Billie Eilish) come first with their documented ids.
+
+``build_songs`` and ``build_artists`` are long on purpose: each draws every field of an entity in one fixed order
+from one random stream, and that order is the catalogue's identity (splitting them would reorder the draws and
+change every seeded value tests compare against).
 """
 
 from __future__ import annotations

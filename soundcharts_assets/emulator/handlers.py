@@ -1,7 +1,8 @@
 """The Soundcharts API endpoints: charts, songs, artists and their time series.
 
 Handlers only read the catalogue and shape envelopes; authentication, quota and faults happen before them
-(``gate.py``). Not-found and not-in-plan answers follow the reference's messages.
+(``gate.py``). Not-found and not-in-plan answers follow the reference's messages. One module holds every
+endpoint of the protocol (over 300 lines), so the emulator's surface reads like the reference's endpoint list.
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ def _previous_positions(previous: pd.DataFrame, latest: pd.DataFrame) -> pd.Seri
     return old[old.fillna(0) > 0]
 
 
+# Long on purpose: the movers' rules (new, re-entry, exit, climb, fall) read best side by side in one place.
 def chart_movers(
     previous: pd.DataFrame,
     latest: pd.DataFrame,

@@ -51,6 +51,7 @@ def _image(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
+# Long on purpose: the HTML report's sections in reading order; each is a call, the function only lays them out.
 def build_report(warehouse: Warehouse, slug: str) -> ChartReport:
     """Everything the report shows, computed on read from the warehouse."""
     movers = movers_for_chart(warehouse, slug)

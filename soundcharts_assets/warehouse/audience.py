@@ -5,6 +5,8 @@ Points go to ``track_audience`` (songs; airplay is platform ``airplay`` with one
 (``not_in_plan``) that stored nothing, is recorded in ``audience_fetches``: freshness is judged from there, so
 a series the plan does not cover is not asked for again until it is stale. ``stale_audience`` is also a
 module function because an audience lease (``leases.py``) must read what is stale inside its own transaction.
+Over 300 lines: the due rule's set-based read (last fetch, last crawl and cadence per chunk of uuids) lives
+beside the writes that record them, so the bookkeeping of a series is in one file.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ Pair = tuple[str, str]
 """(uuid, platform): one leased series, or one entity's metadata with platform ``METADATA_LEASE``."""
 
 
+# Long on purpose: lock, read what is stale, skip what others hold and lease the rest must share one transaction.
 def _lease(
     conn: sa.Connection,
     entity: str,

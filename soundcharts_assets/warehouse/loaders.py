@@ -3,6 +3,9 @@
 Each takes a ``Warehouse`` or a URL (a notebook rarely has a Warehouse at hand). The SQL is built with
 Core selects here so notebooks hold none. Artist names are aggregated in pandas rather than in SQL
 because ordered string aggregation needs SQLite 3.44, newer than many systems ship.
+
+Longer than 300 lines on purpose: every DataFrame an analyst or an insight asset reads is built here, so the
+columns and joins a notebook sees are defined once.
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ def _key_columns(table: sa.Table) -> list[str]:
     return [column.name for column in table.primary_key.columns]
 
 
+# Long on purpose: mostly its docstring; one statement builder for both dialects and every conflict rule.
 def upsert(
     conn: sa.Connection,
     table: sa.Table,

@@ -20,6 +20,7 @@ depends_on = None
 UTC_DATETIME = sa.DateTime(timezone=True)
 
 
+# Long on purpose: a migration is frozen history, the first schema as it shipped.
 def upgrade() -> None:
     op.create_table(
         "charts",
