@@ -236,6 +236,14 @@ class NamespaceHost:
         ]
 
 
+NAMESPACE_HOSTNAME = "celery-host-b"
+"""The second host's hostname, as its worker's node name and the event log show it."""
+
+
+def this_hostname() -> str:
+    return socket.gethostname()
+
+
 # workers -------------------------------------------------------------------------------------------------
 @dataclass
 class Worker:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import uuid
@@ -23,6 +22,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from celerykit import (
+    NAMESPACE_HOSTNAME,
     RABBITMQ,
     REPO_ROOT,
     VENV_BIN,
@@ -40,7 +40,6 @@ QUEUES = ("dagster", "soundcharts_api")
 WORKER_START_TIMEOUT = 90
 RUN_TIMEOUT = 180
 FOREIGN_PREFIXES = ("DAGSTER_", "SOUNDCHARTS_", "CELERY_")
-NAMESPACE_HOSTNAME = "celery-host-b"
 
 
 @pytest.fixture(scope="session")
@@ -299,7 +298,3 @@ def deployment_factory(rabbitmq, postgres_admin_url, tmp_path) -> Iterator[Any]:
             deployment.close()
         finally:
             server.stop()
-
-
-def this_hostname() -> str:
-    return socket.gethostname()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NAMESPACE_HOSTNAME, this_hostname
+from celerykit import NAMESPACE_HOSTNAME, this_hostname
 
 from soundcharts_assets.defs.jobs import CASCADE_ASSETS
 from soundcharts_assets.emulator import EmulatorConfig
