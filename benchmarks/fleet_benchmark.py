@@ -21,6 +21,10 @@ moved for ``--quiet-seconds`` (longer than one 30 s automation tick). Memory: ev
 (and the webserver's) session and their descendants, sampled from /proc every 0.5 s (VmHWM, the kernel's peak
 RSS; no psutil needed). ``--ui`` then starts ``dagster-webserver`` on the same instance and times the GraphQL
 queries of the asset page and the partitions view of ``artist_audience`` (``benchmarks/ui_queries.py``).
+
+Longer than 300 lines on purpose: one on-demand script that drives a whole deployment (processes, instance,
+emulator, webserver) and reads every figure of issue 12's targets back from it; split, its parts would only be
+used here.
 """
 
 from __future__ import annotations
@@ -357,6 +361,8 @@ def run_daemon_phase(
     return report
 
 
+# Long on purpose: every figure of a phase (ticks, runs and their steps, calls against the emulator's counters)
+# read in one pass over the instance, in the order the report shows them.
 def measure_phase(instance: Any, since: float, stats: dict[str, Any], args: Any) -> dict[str, Any]:
     import dagster as dg
     from dagster._core.scheduler.instigation import TickStatus
@@ -540,6 +546,7 @@ def rewind_schedule(env: dict[str, str], schedule_name: str) -> float:
 # ---------------------------------------------------------------------------------------------- UI
 
 
+# Long on purpose: start the webserver, wait for the code location, time each page's queries, stop it.
 def time_ui(env: dict[str, str], logdir: Path, sampler: ProcessSampler, repeats: int = 3) -> dict[str, Any]:
     from benchmarks.ui_queries import ui_queries
 
@@ -610,6 +617,7 @@ def _free_port() -> int:
 # ---------------------------------------------------------------------------------------------- main
 
 
+# Long on purpose: the scenarios A and B of one fleet size, in order, inside one set of cleanups.
 def run_fleet(n: int, args: Any) -> dict[str, Any]:
     from soundcharts_assets.emulator.charts import fleet_charts
 
