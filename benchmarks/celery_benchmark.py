@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.celery_benchmark`` (root, RabbitMQ at 127.0.0.1:5672, PostgreSQL at 127.0.0.1:5432).
 Everything it makes is removed at the end: a RabbitMQ vhost, two PostgreSQL databases per measurement, the
-workers, the emulator. Results in docs/benchmarks-celery.md.
+workers, the emulator. Results in docs/benchmarks.md ("Celery deployment").
 
 * **fleet**: ``--charts`` charts (all the emulator has, up to 50, by default) refreshed cold on ``--workers``
   Celery workers, at most ``--max-runs`` runs at once (``max_concurrent_runs`` of deploy/postgres/dagster.yaml),
