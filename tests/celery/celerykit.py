@@ -19,37 +19,17 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+
+from waiting import wait_for  # noqa: F401  (re-exported for the tests that import it from here)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 RABBITMQ = ("127.0.0.1", 5672)
-T = TypeVar("T")
-
-
-def wait_for(
-    what: str,
-    probe: Callable[[], T | None],
-    timeout: float,
-    interval: float = 0.25,
-    on_poll: Callable[[], None] | None = None,
-) -> T:
-    """Call ``probe`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if on_poll is not None:
-            on_poll()
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def port_open(host: str, port: int, timeout: float = 2.0) -> bool:

@@ -13,16 +13,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
 import yaml
 from dagster_api import DagsterApi
+from waiting import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -40,28 +40,6 @@ FAST_RUN_MONITORING = {"poll_interval_seconds": 5}
 FOREIGN_PREFIXES = ("DAGSTER_", "SOUNDCHARTS_")
 
 ANSI_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
-
-T = TypeVar("T")
-
-
-def wait_for(
-    what: str,
-    probe: Callable[[], T | None],
-    timeout: float,
-    interval: float = 0.5,
-    on_poll: Callable[[], None] | None = None,
-) -> T:
-    """Call ``probe`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if on_poll is not None:
-            on_poll()
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def free_port() -> int:
