@@ -86,6 +86,7 @@ class Deployment:
                 raise RuntimeError(f"{executable} is missing: run the suite with the venv's python")
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "dagster.yaml").write_text(instance_yaml())
+        self.create_instance_schema()
         webserver = [
             str(VENV_BIN / "dagster-webserver"),
             "-w",
@@ -103,6 +104,21 @@ class Deployment:
             self.stop()
             raise
         return self
+
+    def create_instance_schema(self) -> None:
+        """`dagster instance migrate` once, as the README's production steps do: a webserver and a daemon that
+        start together on an empty PostgreSQL database both create its tables, and one of them dies on
+        ``DuplicateObject`` (seen in CI)."""
+        done = subprocess.run(
+            [str(VENV_BIN / "dagster"), "instance", "migrate"],
+            cwd=REPO_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=STARTUP_TIMEOUT_SECONDS,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"dagster instance migrate exited with {done.returncode}:\n{done.stdout}{done.stderr}")
 
     def _spawn(self, name: str, command: list[str]) -> None:
         log = self.home / f"{name}.log"
