@@ -33,6 +33,9 @@ class StepReport:
     not_found: int = 0
     not_in_plan: int = 0
     api_calls: int = 0
+    """Requests sent (pages, retries and failures included): what the rate limit sees."""
+    billed_calls: int = 0
+    """Of those, the 2xx answers: what the monthly quota is charged for, and what the spend ledger records."""
     quota_remaining: int | None = None
     ranking_date: datetime | None = None
     gaps: list[str] = field(default_factory=list)
@@ -131,13 +134,14 @@ class ChartReports:
     def charge(self, slug: str, work: Callable[[], T], entities: int = 1) -> T:
         """Run ``work`` (fetching ``entities``) in this thread and charge ``slug`` with exactly its calls."""
         assert self._client is not None, "a step without a client spends no calls"
-        before = self._client.calls_made_in_this_thread
+        client = self._client
+        sent, billed = client.calls_made_in_this_thread, client.calls_billed_in_this_thread
         try:
             return work()
         finally:
-            spent = self._client.calls_made_in_this_thread - before
             with self._lock:
-                self.by_chart[slug].api_calls += spent
+                self.by_chart[slug].api_calls += client.calls_made_in_this_thread - sent
+                self.by_chart[slug].billed_calls += client.calls_billed_in_this_thread - billed
             self.advance(entities)
 
     def update(self, slugs: Iterable[str], change: Callable[[StepReport], None]) -> None:
@@ -147,11 +151,11 @@ class ChartReports:
                 change(self.by_chart[slug])
 
     def finish(self, warehouse: Warehouse, step: str, now: datetime) -> dict[str, StepReport]:
-        """The reports, with the quota left; each chart's calls are added to the spend ledger."""
+        """The reports, with the quota left; each chart's billed calls are added to the spend ledger."""
         if self._client is not None:
             for report in self.by_chart.values():
                 report.quota_remaining = self._client.quota_remaining
-        warehouse.record_spend(step, {slug: r.api_calls for slug, r in self.by_chart.items()}, now)
+        warehouse.record_spend(step, {slug: r.billed_calls for slug, r in self.by_chart.items()}, now)
         self._say()
         return self.by_chart
 
@@ -162,6 +166,7 @@ def total(reports: Mapping[str, StepReport]) -> StepReport:
         rows_written=sum(r.rows_written for r in reports.values()),
         fetched=sum(r.fetched for r in reports.values()),
         api_calls=sum(r.api_calls for r in reports.values()),
+        billed_calls=sum(r.billed_calls for r in reports.values()),
         quota_remaining=min(
             (r.quota_remaining for r in reports.values() if r.quota_remaining is not None), default=None
         ),

@@ -17,6 +17,7 @@ def report_metadata(report: StepReport, preview: pd.DataFrame | None = None) -> 
         "entities_fetched": dg.MetadataValue.int(report.fetched),
         "entities_reused": dg.MetadataValue.int(report.reused),
         "api_calls": dg.MetadataValue.int(report.api_calls),
+        "billed_calls": dg.MetadataValue.int(report.billed_calls),
     }
     if report.quota_remaining is not None:
         metadata["quota_remaining"] = dg.MetadataValue.int(report.quota_remaining)

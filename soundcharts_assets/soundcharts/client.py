@@ -22,7 +22,7 @@ from .config import ApiSettings
 from .endpoints import ArtistEndpoints, AudienceEndpoints, ChartEndpoints, SongEndpoints, UsageEndpoints
 from .quota import CallCounters, QuotaTracker
 from .retry import RetryPolicy
-from .transport import ApiTransport, counting_hook
+from .transport import ApiTransport, billing_hook, counting_hook
 
 __all__ = ["SoundchartsClient"]
 
@@ -51,7 +51,7 @@ class SoundchartsClient(ChartEndpoints, SongEndpoints, ArtistEndpoints, Audience
             timeout=httpx.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds),
             transport=transport,
             headers={"accept": "application/json", "user-agent": "soundcharts-assets"},
-            event_hooks={"request": [counting_hook(self._counters)]},
+            event_hooks={"request": [counting_hook(self._counters)], "response": [billing_hook(self._counters)]},
         )
         policy = RetryPolicy(
             max_retries=settings.max_retries,
@@ -97,6 +97,15 @@ class SoundchartsClient(ChartEndpoints, SongEndpoints, ArtistEndpoints, Audience
     def calls_made_in_this_thread(self) -> int:
         """``calls_made`` by the calling thread only (to charge one piece of work of a fan-out)."""
         return self._counters.in_this_thread
+
+    @property
+    def calls_billed(self) -> int:
+        """Of ``calls_made``, those the API answered with a 2xx: what the monthly quota is charged for."""
+        return self._counters.billed
+
+    @property
+    def calls_billed_in_this_thread(self) -> int:
+        return self._counters.billed_in_this_thread
 
     @property
     def calls_by_endpoint(self) -> dict[str, int]:

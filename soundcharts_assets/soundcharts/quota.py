@@ -17,11 +17,14 @@ _STALE_AFTER_SECONDS = 60.0
 
 
 class CallCounters:
-    """Every HTTP request sent (pages, retries and failures included), in total and per endpoint name."""
+    """Every HTTP request sent (pages, retries and failures included), in total and per endpoint name, and
+    the billed ones: the API bills a request only when it answers 2xx ("failed requests and by-platform 404s
+    are not counted"), so what the quota loses is ``billed``, while the rate limit sees every ``total``."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._total = 0
+        self._billed = 0
         self._by_endpoint: dict[str, int] = {}
         self._thread = threading.local()
 
@@ -31,6 +34,12 @@ class CallCounters:
             self._by_endpoint[endpoint] = self._by_endpoint.get(endpoint, 0) + 1
         self._thread.total = self.in_this_thread + 1
 
+    def record_billed(self) -> None:
+        """A request the API answered with a 2xx: one unit of the monthly quota."""
+        with self._lock:
+            self._billed += 1
+        self._thread.billed = self.billed_in_this_thread + 1
+
     @property
     def in_this_thread(self) -> int:
         """Requests sent by the calling thread: a caller can charge a piece of work with exactly its calls,
@@ -38,9 +47,18 @@ class CallCounters:
         return int(getattr(self._thread, "total", 0))
 
     @property
+    def billed_in_this_thread(self) -> int:
+        return int(getattr(self._thread, "billed", 0))
+
+    @property
     def total(self) -> int:
         with self._lock:
             return self._total
+
+    @property
+    def billed(self) -> int:
+        with self._lock:
+            return self._billed
 
     @property
     def by_endpoint(self) -> dict[str, int]:

@@ -6,7 +6,8 @@ wait or let the error through. An attempt paces itself with the rate limiter, re
 floor, bounds the requests in flight, records ``x-quota-remaining``, and turns anything but a 2xx JSON answer
 into a typed error (``responses.py``). Credentials are added by the ``httpx.Auth`` flow (``auth.py``),
 which also resends once after an OAuth 401; that resend is not paced by the limiter (it replaces a refused
-request). Every request sent to the API, resends included, is counted by an httpx request hook.
+request). Every request sent to the API, resends included, is counted by an httpx request hook, and every 2xx
+answer (what the quota is charged for) by a response hook.
 """
 
 from __future__ import annotations
@@ -49,6 +50,17 @@ def counting_hook(counters: CallCounters) -> Callable[[httpx.Request], None]:
             counters.record(endpoint)
 
     return count
+
+
+def billing_hook(counters: CallCounters) -> Callable[[httpx.Response], None]:
+    """An httpx ``response`` event hook counting the API answers the quota pays for (2xx; not token calls).
+    A response hook sees each answer in the thread that sent its request, so per-thread charging holds."""
+
+    def bill(response: httpx.Response) -> None:
+        if response.request.extensions.get(ENDPOINT_EXTENSION) is not None and response.is_success:
+            counters.record_billed()
+
+    return bill
 
 
 class ApiTransport:

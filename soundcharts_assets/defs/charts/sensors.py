@@ -84,13 +84,14 @@ def _editions_config(editions: dict[str, EditionRequest], block: list[str]) -> d
 class _Poll:
     latest: datetime | None
     calls: int
+    """Billed calls (2xx answers): what the ledger records."""
 
 
 def _poll_latest_editions(client: SoundchartsClient, slugs: list[str], log: Any) -> dict[str, _Poll]:
     """Each chart's newest edition date, polled 8 at a time (a 100-chart tick stays within seconds)."""
 
     def poll(slug: str) -> _Poll:
-        before = client.calls_made_in_this_thread
+        before = client.calls_billed_in_this_thread
         try:
             dates = client.list_ranking_dates(slug, max_items=1)
         except NotFoundError:
@@ -101,7 +102,7 @@ def _poll_latest_editions(client: SoundchartsClient, slugs: list[str], log: Any)
         except SoundchartsError as error:
             log.warning(f"chart {slug!r}: {error}")
             dates = []
-        return _Poll(dates[0] if dates else None, client.calls_made_in_this_thread - before)
+        return _Poll(dates[0] if dates else None, client.calls_billed_in_this_thread - before)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         return dict(zip(slugs, pool.map(poll, slugs)))
