@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from soundcharts_assets.cascade.cost import estimate_calls, stored_state
+from soundcharts_assets.cascade.cost import estimate_calls, stored_states
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.warehouse import Warehouse
 
@@ -60,8 +60,10 @@ class BudgetCheck:
 
 
 def refresh_needs(warehouse: Warehouse, slugs: Iterable[str], freshness: FreshnessSettings, now: datetime) -> int:
-    """What refreshing ``slugs`` now would cost by the cost model (charts apart: an upper bound on overlap)."""
-    return sum(sum(estimate_calls(stored_state(warehouse, slug, freshness, now)).values()) for slug in slugs)
+    """What refreshing ``slugs`` together now would cost by the cost model: a song or artist the charts share
+    is counted once, as a fleet run fetches it once."""
+    states = stored_states(warehouse, list(slugs), freshness, now)
+    return sum(sum(estimate_calls(state).values()) for state in states.values())
 
 
 def check_budget(warehouse: Warehouse, budget: int, needed: int, now: datetime) -> BudgetCheck:

@@ -15,6 +15,7 @@ the rules are unit-tested on plain numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -101,11 +102,42 @@ def estimate_calls(state: StoredState, artists_per_song: float = ARTISTS_PER_SON
 
 def stored_state(warehouse: Warehouse, slug: str, freshness: FreshnessSettings, now: datetime) -> StoredState:
     """Count what is fresh for ``slug``'s latest stored edition, with the cascade's own freshness reads."""
+    return stored_states(warehouse, [slug], freshness, now)[slug]
+
+
+def stored_states(
+    warehouse: Warehouse, slugs: Sequence[str], freshness: FreshnessSettings, now: datetime
+) -> dict[str, StoredState]:
+    """:func:`stored_state` for charts refreshed together, overlap removed: a song or artist several charts
+    share is counted for the first of them only, the rule by which a fleet run charges its calls
+    (``report.Fleet.owner``). So the charts' estimates add up to what refreshing them together costs."""
+    seen_songs: set[str] = set()
+    seen_artists: set[str] = set()
+    stored = warehouse.table_counts()
+    states = {}
+    for slug in dict.fromkeys(slugs):
+        states[slug] = _chart_state(warehouse, slug, freshness, now, seen_songs, seen_artists, stored)
+    return states
+
+
+def _chart_state(
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime,
+    seen_songs: set[str],
+    seen_artists: set[str],
+    stored: dict[str, int],
+) -> StoredState:
+    """One chart's counts, leaving out (and then adding to) the entities of the charts counted before it."""
     chart = warehouse.get_chart(slug)
-    songs = warehouse.ranking_song_uuids(slug)
+    edition = warehouse.ranking_song_uuids(slug)
+    songs = [uuid for uuid in dict.fromkeys(edition) if uuid not in seen_songs]
     metadata_age = timedelta(hours=freshness.metadata_hours)
     credited = warehouse.credited_artists(songs)
-    artists = list(dict.fromkeys(a.uuid for refs in credited.values() for a in refs))
+    artists = [a for a in dict.fromkeys(a.uuid for refs in credited.values() for a in refs) if a not in seen_artists]
+    seen_songs.update(songs)
+    seen_artists.update(artists)
     audience_age = timedelta(hours=freshness.audience_hours)
     long_age = timedelta(days=freshness.audience_lookback_days)
     policy = freshness.refresh_policy()  # the audience steps' own due rule (due.py)
@@ -115,14 +147,13 @@ def stored_state(warehouse: Warehouse, slug: str, freshness: FreshnessSettings, 
         long = warehouse.stale_audience(entity, uuids, sources, max(audience_age, long_age), now)
         return len(stale), len(long)
 
-    counts = warehouse.table_counts()
     track_pairs, track_long = stale_pairs("song", songs, TRACK_AUDIENCE_SOURCES)
     artist_pairs, artist_long = stale_pairs("artist", artists, ARTIST_AUDIENCE_SOURCES)
     return StoredState(
         chart_size=chart.max_results if chart else None,
-        edition_size=len(songs),
+        edition_size=len(edition),
         stale_songs=len(warehouse.stale_song_uuids(songs, metadata_age, now)),
-        songs_without_credits=sum(1 for u in dict.fromkeys(songs) if u not in credited),
+        songs_without_credits=sum(1 for u in songs if u not in credited),
         songs_with_credits=len(credited),
         known_artists=len(artists),
         stale_known_artists=len(warehouse.stale_artist_uuids(artists, metadata_age, now)),
@@ -131,28 +162,33 @@ def stored_state(warehouse: Warehouse, slug: str, freshness: FreshnessSettings, 
         stale_artist_pairs=artist_pairs,
         stale_artist_pairs_long=artist_long,
         lookback_days=freshness.audience_lookback_days,
-        stored_tracks=counts["tracks"],
-        stored_artists=counts["artists"],
+        stored_tracks=stored["tracks"],
+        stored_artists=stored["artists"],
     )
 
 
-def estimate_from_env(slug: str, warehouse: Warehouse | None = None) -> tuple[dict[str, int], StoredState]:
-    """The estimate against ``warehouse`` (default: the environment's) and the configured freshness."""
+def estimate_from_env(
+    slug: str, warehouse: Warehouse | None = None, freshness: FreshnessSettings | None = None
+) -> tuple[dict[str, int], StoredState]:
+    """The estimate against ``warehouse`` (default: the environment's) with ``freshness`` (default: the
+    environment's; a Dagster run passes its ``CascadePolicyResource``'s)."""
     own = warehouse is None
     wh = Warehouse.from_env() if warehouse is None else warehouse
     try:
         if own:
             wh.migrate()  # a chart registered in Dagster may not have reached a fresh warehouse yet
-        state = stored_state(wh, slug, freshness_from_env(), utc_now())
+        state = stored_state(wh, slug, freshness or freshness_from_env(), utc_now())
     finally:
         if own:
             wh.dispose()
     return estimate_calls(state), state
 
 
-def estimated_calls(slug: str, warehouse: Warehouse | None = None) -> dict[str, int]:
+def estimated_calls(
+    slug: str, warehouse: Warehouse | None = None, freshness: FreshnessSettings | None = None
+) -> dict[str, int]:
     """Per-asset calls only: the ``estimated_calls`` metadata of a run's ranking."""
-    return estimate_from_env(slug, warehouse)[0]
+    return estimate_from_env(slug, warehouse, freshness)[0]
 
 
 def estimate_for_cli(slug: str) -> dict[str, Any]:

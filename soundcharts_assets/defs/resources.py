@@ -96,9 +96,11 @@ class CascadePolicyResource(dg.ConfigurableResource):
     )
 
     def freshness(self) -> FreshnessSettings:
-        base = freshness_from_env()
-        return FreshnessSettings(
-            metadata_hours=self.metadata_freshness_hours or base.metadata_hours,
-            audience_hours=self.audience_freshness_hours or base.audience_hours,
-            audience_lookback_days=self.audience_lookback_days or base.audience_lookback_days,
-        )
+        """The environment's settings (refresh intervals, current-stats mode included) with this resource's
+        fields laid over them: a field left unset keeps the environment's value."""
+        overrides = {
+            "metadata_hours": self.metadata_freshness_hours,
+            "audience_hours": self.audience_freshness_hours,
+            "audience_lookback_days": self.audience_lookback_days,
+        }
+        return freshness_from_env().model_copy(update={k: v for k, v in overrides.items() if v is not None})

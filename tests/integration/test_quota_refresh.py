@@ -7,6 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from soundcharts_assets import cascade
+from soundcharts_assets.cascade.budget import refresh_needs
+from soundcharts_assets.cascade.cost import estimate_calls, stored_states
 from soundcharts_assets.cascade.current_stats import NOT_IN_PLAN_NOTE
 from soundcharts_assets.defs.charts.schedules import daily_charts_schedule
 from soundcharts_assets.defs.charts.sensors import new_chart_editions_sensor
@@ -176,3 +178,45 @@ def test_schedule_and_sensor_skip_naming_the_figures_when_the_month_is_spent(wor
             instance=instance, scheduled_execution_time=noon(START), resources={"warehouse": WarehouseResource()}
         )
         assert [r.partition_key for r in daily_charts_schedule(context)] == [SLUG]
+
+
+def test_the_spend_ledger_records_what_the_api_bills_not_what_failed(world, monkeypatch):
+    """The API bills 2xx answers only: 5xx retries and by-platform 404s are sent (and paced) but not paid."""
+    server, wh, client = world()
+    paid_before = server.stats()["used_this_month"]
+    server.configure(fault_rate=0.2)  # 5xx on a fifth of the answers, retried by the client
+    sent_before, billed_before = client.calls_made, client.calls_billed
+    ledger_before = wh.spend_total(noon(START) - timedelta(hours=1))
+    reports = cascade.refresh_artist_audience(client, wh, [SLUG], freshness_from_env(), now=noon(START))
+    paid = server.stats()["used_this_month"] - paid_before
+    sent, billed = client.calls_made - sent_before, client.calls_billed - billed_before
+    assert paid > 0 and billed == paid
+    assert sent > billed  # the failures were sent, and counted for the rate limit
+    assert (reports[SLUG].api_calls, reports[SLUG].billed_calls) == (sent, billed)
+    assert wh.spend_total(noon(START) - timedelta(hours=1)) - ledger_before == billed
+
+
+def test_a_refresh_of_charts_that_share_entities_is_estimated_with_each_entity_once(world):
+    """The budget check's estimate for several charts counts a shared song or artist once, as the fleet run
+    fetches it once: it is what the run spends (404s aside: free), not the sum of the charts apart."""
+    server, wh, client = world()
+    other = "top-100-fr"
+    cascade.refresh_rankings(client, wh, [other])
+    cascade.refresh_tracks(client, wh, [other], freshness_from_env(), now=noon(START))
+    cascade.link_artists(wh, [other])
+    assert set(wh.ranking_song_uuids(SLUG)) & set(wh.ranking_song_uuids(other))  # the charts overlap
+    freshness, now = freshness_from_env(), noon(START)
+    apart = sum(refresh_needs(wh, [slug], freshness, now) for slug in (SLUG, other))
+    together = refresh_needs(wh, [SLUG, other], freshness, now)
+    audience = sum(
+        calls["track_audience"] + calls["artist_audience"]
+        for calls in map(estimate_calls, stored_states(wh, [SLUG, other], freshness, now).values())
+    )
+
+    billed = client.calls_billed
+    cascade.refresh_track_audience(client, wh, [SLUG, other], freshness, now=now)
+    cascade.refresh_artist_audience(client, wh, [SLUG, other], freshness, now=now)
+    spent = client.calls_billed - billed
+
+    assert together < apart
+    assert 0.85 * audience <= spent <= audience, (spent, audience)  # what is over: 404s, which cost nothing

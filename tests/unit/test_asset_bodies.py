@@ -245,7 +245,11 @@ def test_an_unknown_chart_fails_naming_it_and_stores_nothing(instance: dg.Dagste
 
     with dg.build_asset_context(partition_key=SLUG, instance=instance) as context:
         body = chart_rankings(
-            context, config=RankingConfig(), soundcharts=mock_soundcharts(api), warehouse=WarehouseResource()
+            context,
+            config=RankingConfig(),
+            soundcharts=mock_soundcharts(api),
+            warehouse=WarehouseResource(),
+            policy=CascadePolicyResource(),
         )
         with pytest.raises(dg.Failure) as failure:
             list(body)

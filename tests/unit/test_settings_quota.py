@@ -87,3 +87,18 @@ def test_today_moves_utc_now_and_keeps_the_time_of_day(monkeypatch):
     assert str(error.value) == (
         "SOUNDCHARTS_TODAY='2027-02-30' is not a date; set it to e.g. 2026-12-01 (YYYY-MM-DD) or unset it"
     )
+
+
+def test_the_dagster_policy_resource_keeps_the_environments_intervals_and_current_stats(monkeypatch):
+    """Runs read their freshness from ``CascadePolicyResource``: its own fields win, the rest (refresh
+    intervals, current-stats mode) stays what the environment says, or a Dagster run would ignore them."""
+    from soundcharts_assets.defs.resources import CascadePolicyResource
+
+    monkeypatch.setenv("SOUNDCHARTS_REFRESH_MIN_HOURS", "spotify=48")
+    monkeypatch.setenv("SOUNDCHARTS_CURRENT_STATS", "1")
+    monkeypatch.setenv("SOUNDCHARTS_METADATA_FRESHNESS_HOURS", "72")
+    freshness = CascadePolicyResource(audience_freshness_hours=12).freshness()
+    assert freshness.current_stats
+    assert freshness.refresh_policy().bounds("spotify") == (48.0, 360.0)
+    assert freshness.min_hours("youtube") == 12.0  # the resource's audience window
+    assert freshness.metadata_hours == 72.0  # unset on the resource: the environment's

@@ -13,7 +13,8 @@ from soundcharts_assets.defs.charts.checks import POSITIONS, positions_outcome
 from soundcharts_assets.defs.conventions import api_asset
 from soundcharts_assets.defs.metadata import report_metadata
 from soundcharts_assets.defs.publish import ChartOutcome, Event, refresh_charts
-from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
+from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
+from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.vocabulary import parse_edition_date
 from soundcharts_assets.warehouse import Warehouse, loaders
 
@@ -49,6 +50,7 @@ def chart_rankings(
     config: RankingConfig,
     soundcharts: SoundchartsResource,
     warehouse: WarehouseResource,
+    policy: CascadePolicyResource,
 ) -> Iterator[Event]:
     """A chart edition: position, previous position, evolution, time on chart, entry date, metric.
 
@@ -59,14 +61,14 @@ def chart_rankings(
         soundcharts,
         warehouse,
         lambda client, wh, slugs: cascade.refresh_rankings(client, wh, slugs, config.dates_for(slugs)),
-        _outcome,
+        lambda wh, slug, report: _outcome(wh, slug, report, policy.freshness()),
         POSITIONS,
     )
 
 
-def _outcome(wh: Warehouse, slug: str, report: StepReport) -> ChartOutcome:
+def _outcome(wh: Warehouse, slug: str, report: StepReport, freshness: FreshnessSettings) -> ChartOutcome:
     if report.error:
         return ChartOutcome({}, error=report.error)
     preview = loaders.load_chart(wh, slug)[["position", "name", "credit_name", "position_evolution"]]
-    estimated = {"estimated_calls": cost.estimated_calls(slug, wh)}  # what the chart's cascade costs now
+    estimated = {"estimated_calls": cost.estimated_calls(slug, wh, freshness)}  # its cascade's cost now
     return ChartOutcome({**report_metadata(report, preview), **estimated}, positions_outcome(wh, slug))
