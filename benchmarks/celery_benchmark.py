@@ -4,7 +4,7 @@
 Everything it makes is removed at the end: a RabbitMQ vhost, two PostgreSQL databases per measurement, the
 workers, the emulator. Results in docs/benchmarks.md ("Celery deployment").
 
-* **fleet**: ``--charts`` charts (all the emulator has, up to 50, by default) refreshed cold on ``--workers``
+* **fleet**: ``--charts`` charts (50 of the emulator's 120-chart fleet catalogue by default) refreshed cold on ``--workers``
   Celery workers, at most ``--max-runs`` runs at once (``max_concurrent_runs`` of deploy/postgres/dagster.yaml),
   each run a process of its own as the daemon's run workers are. Target: wall time ≤ 1.2 × (calls ÷ rate limit).
 * **scaling**: ``--scaling-charts`` charts with the rate limit far above what the machine can use and no
@@ -40,6 +40,12 @@ QUEUES = "dagster,soundcharts_api"
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--charts", type=int, default=50, help="fleet size (capped at the emulator's catalogue)")
+    parser.add_argument(
+        "--fleet-catalogue",
+        type=int,
+        default=120,
+        help="the emulator's --charts, as in fleet_benchmark.py (0: the default catalogue of 26 charts)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=3, help="process slots per worker in the fleet run")
     parser.add_argument("--max-runs", type=int, default=8)
@@ -242,7 +248,11 @@ def measure(
     with (
         tempfile.TemporaryDirectory(prefix="celery-bench-") as tmp,
         EmulatorProcess(
-            seed=7, latency_ms=latency_ms, latency_jitter_ms=jitter_ms, rate_limit_per_minute=None
+            seed=7,
+            latency_ms=latency_ms,
+            latency_jitter_ms=jitter_ms,
+            rate_limit_per_minute=None,
+            extra_args=("--charts", str(args.fleet_catalogue)) if args.fleet_catalogue else (),
         ) as emulator,
     ):
         deployment = Deployment(Path(tmp), vhost, emulator.url, rate, args.pool_limit)
@@ -276,9 +286,10 @@ def main() -> None:
     if args.run_block:
         run_block(args.run_block)
         return
-    from soundcharts_assets.emulator.charts import CHARTS
+    from soundcharts_assets.emulator.charts import CHARTS, fleet_charts
 
-    catalogue = [chart.slug for chart in CHARTS]
+    charts = fleet_charts(args.fleet_catalogue) if args.fleet_catalogue else CHARTS
+    catalogue = [chart.slug for chart in charts]
     vhost = f"sca_bench_{uuid.uuid4().hex[:8]}"
     rabbitmqctl("add_vhost", vhost)
     rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
