@@ -186,7 +186,7 @@ class Deployment:
         pending = [" ".join(block) for block in range_blocks(slugs, slugs, max_size=per_run)]
         running: dict[str, subprocess.Popen[bytes]] = {}
         failed: list[str] = []
-        started = time.monotonic()
+        started, started_epoch = time.monotonic(), time.time()
         while pending or running:
             while pending and len(running) < max_runs:
                 slug = pending.pop(0)
@@ -205,24 +205,39 @@ class Deployment:
             time.sleep(0.2)
         wall = round(time.monotonic() - started, 2)
         runs = len(range_blocks(slugs, slugs, max_size=per_run))
-        return {"wall_s": wall, "runs": runs, "failed": failed, **self.step_seconds()}
+        return {"wall_s": wall, "runs": runs, "failed": failed, **self.step_seconds(started_epoch)}
 
-    def step_seconds(self) -> dict[str, Any]:
-        """Where the time went: the steps' own durations (start to end, on the workers), API steps apart."""
+    def step_seconds(self, started_epoch: float) -> dict[str, Any]:
+        """Where the time went: the steps' own durations (start to end, on the workers), API steps apart, and
+        each step's start and end in seconds from the first run's launch (the head and tail of the wall)."""
         import dagster as dg
 
         api, other, count = 0.0, 0.0, 0
+        timeline: list[dict[str, Any]] = []
         with dg.DagsterInstance.from_config(self.env["DAGSTER_HOME"]) as instance:
             for run in instance.get_runs():
                 for stat in instance.get_run_step_stats(run.run_id):
                     if stat.start_time and stat.end_time:
                         duration = stat.end_time - stat.start_time
+                        timeline.append(
+                            {
+                                "step": stat.step_key,
+                                "start_s": round(stat.start_time - started_epoch, 1),
+                                "end_s": round(stat.end_time - started_epoch, 1),
+                            }
+                        )
                         count += 1
                         if stat.step_key == "artists":  # the one step of the job without API calls
                             other += duration
                         else:
                             api += duration
-        return {"steps": count, "api_step_s_total": round(api, 1), "other_step_s_total": round(other, 1)}
+        timeline.sort(key=lambda step: step["start_s"])
+        return {
+            "steps": count,
+            "api_step_s_total": round(api, 1),
+            "other_step_s_total": round(other, 1),
+            "timeline": timeline,
+        }
 
     def close(self) -> None:
         for worker in self.workers:
