@@ -11,7 +11,8 @@ where the cadence is the median gap between the series' stored points, and the m
 source's refresh intervals (settings). Without a ``lastCrawlDate`` or a cadence (an older API version, a
 variant, a 404, a one-point series) a series is due at ``last fetch + minimum``: the plain freshness window.
 A series never fetched is due now. Windows still start at the last stored day, so fetching less often loses
-no point, only timeliness.
+no point, only timeliness. Intervals counted from the last fetch get an hour's slack (``EARLY_START``), so a
+schedule that starts a little earlier than last time does not skip a refresh.
 
 This module is pure (no I/O): the warehouse reads the bookkeeping in one query per chunk of uuids and asks
 :meth:`RefreshPolicy.is_due` row by row.
@@ -27,6 +28,11 @@ from statistics import median
 
 __all__ = ["RefreshPolicy", "cadence_hours", "due_at", "next_crawl"]
 
+
+EARLY_START = timedelta(hours=1)
+"""Slack on the intervals counted from the last fetch (not on the crawl instant): a daily or weekly
+schedule's run starts a few minutes earlier or later each time, and a series fetched by the last run must
+not slip to the run after next because this run began before the last one did."""
 
 CADENCE_MIN_GAPS = 4
 """Gaps a cadence is read from at least: a young series' two or three points (a failed crawl among them)
@@ -58,8 +64,8 @@ def due_at(
     maximum_hours: float,
 ) -> datetime:
     """When a series last fetched at ``fetched_at`` is due again (see the module docstring)."""
-    earliest = fetched_at + timedelta(hours=minimum_hours)
-    latest = fetched_at + timedelta(hours=max(maximum_hours, minimum_hours))
+    earliest = fetched_at + timedelta(hours=minimum_hours) - EARLY_START
+    latest = fetched_at + timedelta(hours=max(maximum_hours, minimum_hours)) - EARLY_START
     if last_crawl_at is None or not cadence:
         return earliest
     crawl = next_crawl(last_crawl_at, timedelta(hours=cadence), fetched_at)

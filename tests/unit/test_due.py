@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta, timezone
 
-from soundcharts_assets.due import RefreshPolicy, cadence_hours, due_at, next_crawl
+from soundcharts_assets.due import EARLY_START, RefreshPolicy, cadence_hours, due_at, next_crawl
 
 UTC = timezone.utc
 
@@ -30,15 +30,26 @@ def test_next_crawl_skips_the_crawl_the_last_fetch_already_looked_for():
 def test_due_at_is_the_next_crawl_within_the_minimum_and_maximum():
     # a 2-day series crawled at 04:00 on the 1st, fetched at noon: due at the next crawl
     assert due_at(at(1, 12), at(1, 4), 48.0, minimum_hours=24, maximum_hours=360) == at(3, 4)
-    # the minimum wins over an earlier crawl
-    assert due_at(at(1, 12), at(1, 4), 6.0, minimum_hours=24, maximum_hours=360) == at(2, 12)
+    # the minimum wins over an earlier crawl (less the slack for a schedule starting early)
+    assert due_at(at(1, 12), at(1, 4), 6.0, minimum_hours=24, maximum_hours=360) == at(2, 12) - EARLY_START
     # the maximum wins over a late crawl (a 15-day account with a 5-day cap)
-    assert due_at(at(1, 12), at(1, 4), 360.0, minimum_hours=24, maximum_hours=120) == at(6, 12)
+    assert due_at(at(1, 12), at(1, 4), 360.0, minimum_hours=24, maximum_hours=120) == at(6, 12) - EARLY_START
 
 
 def test_without_last_crawl_or_cadence_the_interval_applies():
-    assert due_at(at(1, 12), None, 48.0, minimum_hours=24, maximum_hours=360) == at(2, 12)
-    assert due_at(at(1, 12), at(1, 4), None, minimum_hours=24, maximum_hours=360) == at(2, 12)
+    assert due_at(at(1, 12), None, 48.0, minimum_hours=24, maximum_hours=360) == at(2, 12) - EARLY_START
+    assert due_at(at(1, 12), at(1, 4), None, minimum_hours=24, maximum_hours=360) == at(2, 12) - EARLY_START
+
+
+def test_a_schedule_starting_a_little_earlier_than_last_time_still_refreshes():
+    policy = RefreshPolicy(24.0, 360.0, min_hours={"airplay": 168.0})
+    # yesterday's run fetched at 12:00; today's starts at 11:50: due, not pushed to tomorrow
+    assert policy.is_due("spotify", at(2, 11) + timedelta(minutes=50), at(1, 12), at(1, 4), 24.0)
+    assert policy.is_due("airplay", at(8, 11) + timedelta(minutes=50), at(1, 12))
+    # the slack is on the interval, never on the crawl: a run before the next crawl is not due
+    assert not policy.is_due("instagram", at(3, 3) + timedelta(minutes=30), at(1, 12), at(1, 4), 48.0)
+    # and it is an hour, not a day
+    assert not policy.is_due("airplay", at(7, 12), at(1, 12))
 
 
 def test_policy_bounds_per_source_and_never_fetched_is_due():
