@@ -67,6 +67,11 @@ class _FromEnv(BaseModel):
 DEFAULT_REFRESH_MAX_HOURS = 15 * 24.0
 """The slowest crawl cadence the API documents (tiny social accounts): no series waits longer by default."""
 
+SOURCE_MIN_HOURS: dict[str, float] = {"airplay": 7 * 24.0}
+"""Built-in minimums above the default. Airplay is spins summed over a window, not a crawled point: fetched
+once a week, each window starting where the last one ended, every spin is stored once for a seventh of the
+calls (``SOUNDCHARTS_REFRESH_MIN_HOURS=airplay=24`` stores daily spins at one call a day)."""
+
 AUDIENCE_SOURCE_NAMES: tuple[str, ...] = tuple(dict.fromkeys(TRACK_AUDIENCE_SOURCES + ARTIST_AUDIENCE_SOURCES))
 """The names a per-source setting may use (a song's and an artist's ``spotify`` share one name)."""
 
@@ -123,8 +128,9 @@ class FreshnessSettings(_FromEnv):
     """How old a stored entity may be before a materialization fetches it again.
 
     Audience series are refreshed when new data can exist (``cascade/due.py``): never sooner than the
-    source's minimum interval (``SOUNDCHARTS_REFRESH_MIN_HOURS``, default ``SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS``)
-    and never later than its maximum (``SOUNDCHARTS_REFRESH_MAX_HOURS``, default 360 h = the slowest crawl).
+    source's minimum interval (``SOUNDCHARTS_REFRESH_MIN_HOURS``, default
+    ``SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS``; airplay: a week, ``SOURCE_MIN_HOURS``) and never later than its
+    maximum (``SOUNDCHARTS_REFRESH_MAX_HOURS``, default 360 h = the slowest crawl).
     ``SOUNDCHARTS_CURRENT_STATS=1`` takes today's values of a series with no gap from one current-stats
     call per entity.
     """
@@ -137,7 +143,10 @@ class FreshnessSettings(_FromEnv):
     current_stats: bool = Field(False, alias="SOUNDCHARTS_CURRENT_STATS")
 
     def min_hours(self, source: str) -> float:
-        return self.refresh_min.hours(source, self.audience_hours)
+        """The source's own setting, else the blanket one, never below the source's built-in minimum."""
+        if source in self.refresh_min.by_source:
+            return self.refresh_min.by_source[source]
+        return max(self.refresh_min.hours(source, self.audience_hours), SOURCE_MIN_HOURS.get(source, 0.0))
 
     def max_hours(self, source: str) -> float:
         return max(self.refresh_max.hours(source, DEFAULT_REFRESH_MAX_HOURS), self.min_hours(source))

@@ -5,10 +5,15 @@ The API has no batch endpoint for series, so each (entity, source) pair costs at
 pairs are fetched (``due.py``: once the series' next crawl can have happened), each under a lease, and a fetch
 asks only for the days from the last stored one. With ``SOUNDCHARTS_CURRENT_STATS=1`` one current-stats call
 per entity stands in for the series that only lack their newest point (``current_stats.py``).
+
+Airplay is spins summed over a window rather than a crawled point, so its windows tile instead: each covers
+the complete days since the last fetch (a week by default, the source's minimum interval), so every spin is
+stored once, in the row dated the window's last day.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,7 +48,6 @@ ARTIST_SOURCE_SERIES: dict[str, tuple[str, str]] = {
     **{source: (source, "followers") for source in ARTIST_AUDIENCE_SOURCES if source != ArtistSource.SPOTIFY_LISTENING},
     ArtistSource.SPOTIFY_LISTENING: ("spotify", "monthly_listeners"),
 }
-AIRPLAY_WINDOW_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,17 @@ class _AudienceRun:
         earliest = today - timedelta(days=lookback_days - 1)  # N days inclusive: one 90-day call, not two
         return max(last, earliest) if last else earliest
 
+    def airplay_window(self, uuid: str, first_days: int, lookback_days: int) -> tuple[date, date] | None:
+        """Complete days (up to yesterday) from the day of the last fetch, whose window ended the day before;
+        a first fetch takes the last ``first_days``. ``None`` when no complete day is new."""
+        end = self.now.date() - timedelta(days=1)
+        last = self.warehouse.last_fetches(EntityKind.SONG, [uuid], [TrackSource.AIRPLAY]).get(
+            (uuid, TrackSource.AIRPLAY)
+        )
+        start = last.fetched_at.date() if last else end - timedelta(days=first_days - 1)
+        start = max(start, end - timedelta(days=lookback_days - 1))
+        return (start, end) if start <= end else None
+
     def run(self, job: AudienceJob, fetch_and_store: Callable[[AudienceJob], int]) -> None:
         if job.source in self.not_in_plan_sources:
             self._record(job, FetchStatus.NOT_IN_PLAN)
@@ -173,12 +188,15 @@ def refresh_track_audience(
     fleet = Fleet({slug: warehouse.ranking_song_uuids(slug) for slug in slugs})
     state = _AudienceRun(client, warehouse, fleet, now, freshness.current_stats)
     today = now.date()
+    airplay_days = max(1, math.ceil(freshness.min_hours(TrackSource.AIRPLAY) / 24))
 
     def fetch_and_store(job: AudienceJob) -> int:
         if job.source == TrackSource.AIRPLAY:
-            start = today - timedelta(days=AIRPLAY_WINDOW_DAYS - 1)
-            counts = client.get_song_airplay(job.uuid, start, today)
-            return warehouse.write_track_airplay(job.uuid, today, counts, fetched_at=now)
+            window = state.airplay_window(job.uuid, airplay_days, freshness.audience_lookback_days)
+            if window is None:
+                return 0
+            counts = client.get_song_airplay(job.uuid, *window)
+            return warehouse.write_track_airplay(job.uuid, window[1], counts, fetched_at=now)
         start = state.window_start(job, freshness.audience_lookback_days)
         points = client.get_song_audience(job.uuid, job.source, start, today)
         return warehouse.write_track_audience(

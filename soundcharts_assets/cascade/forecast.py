@@ -7,8 +7,8 @@ month, what matters is how often each series is due:
 * entities are counted once however many charts share them (a daily chart's song is not paid again by a
   weekly chart);
 * a series whose last fetch recorded a cadence (``due.py``) is due every ``clamp(cadence, min, max)``, but
-  at most once per refresh of its charts (daily or weekly schedule); a series never fetched, or with no
-  cadence (airplay), once per refresh; a 404 or 403 costs no quota;
+  at most once per refresh of its charts (daily or weekly schedule); a series with no cadence (never
+  fetched, airplay) every ``min`` (a week for airplay), in whole refreshes; a 404 or 403 costs no quota;
 * in current-stats mode an entity costs one current-stats call per refresh, plus its airplay and the
   series current stats cannot stand in for (songs with several platform ids);
 * the editions sensor polls every followed chart once per tick (24 calls per chart per day at one hour).
@@ -63,11 +63,11 @@ class FleetState:
 
 
 def refresh_every_days(record: SeriesRecord, freshness: FreshnessSettings) -> float:
-    """Days between two paid fetches of a series in the steady state."""
-    if record.cadence_hours is None:
-        return float(record.period_days)
+    """Days between two paid fetches of a series in the steady state: the due rule's interval (``due.py``;
+    the minimum without a cadence, a week for airplay), in whole refreshes of its charts."""
     low, high = freshness.min_hours(record.source), freshness.max_hours(record.source)
-    interval = min(max(record.cadence_hours, low), high) / 24.0
+    cadence = low if record.cadence_hours is None else record.cadence_hours
+    interval = min(max(cadence, low), high) / 24.0
     return max(record.period_days, math.ceil(interval / record.period_days - 1e-9) * record.period_days)
 
 

@@ -18,7 +18,7 @@ from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
 from soundcharts_assets.settings import api_settings_from_env, freshness_from_env
 from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.warehouse import Warehouse
-from soundcharts_assets.warehouse.schema import artist_audience, audience_fetches
+from soundcharts_assets.warehouse.schema import artist_audience, audience_fetches, track_audience
 
 START = date(2026, 12, 1)
 SLUG = "shazam-top-50-fr"
@@ -101,6 +101,44 @@ def test_a_series_waits_for_its_next_crawl_then_loses_no_point(world, monkeypatc
     served = client.get_artist_audience(uuid, "instagram", START - timedelta(days=89), day3)
     assert followers(wh, uuid, "instagram") == {p.date: p.value for p in served if p.metric == "followers"}
     assert served.last_crawl_at is not None and served.last_crawl_at.date() == day3
+
+
+def airplay_rows(wh: Warehouse, uuid: str) -> dict[date, dict[str, int]]:
+    t = track_audience.c
+    stmt = sa.select(t.date, t.identifier, t.value).where(t.song_uuid == uuid, t.platform == "airplay")
+    rows: dict[date, dict[str, int]] = {}
+    with wh.engine.connect() as conn:
+        for day, radio, spins in conn.execute(stmt):
+            rows.setdefault(day, {})[radio] = spins
+    return rows
+
+
+def test_airplay_windows_tile_the_weeks_so_every_spin_is_stored_once(world, monkeypatch):
+    server, wh, client = world()
+    freshness = freshness_from_env()
+    songs = wh.ranking_song_uuids(SLUG)
+    airplay_calls = {}
+    for offset in range(15):
+        day = START + timedelta(days=offset)
+        move(server, monkeypatch, day)
+        server.reset_stats()
+        cascade.refresh_track_audience(client, wh, [SLUG], freshness, now=noon(day))
+        airplay_calls[offset] = server.stats()["by_route"].get("/api/v2/song/{uuid}/broadcast-groups", 0)
+    # one call per song a week (days 1, 8 and 15), none in between
+    assert airplay_calls == {d: (len(set(songs)) if d in (0, 7, 14) else 0) for d in range(15)}
+    ends = [START - timedelta(days=1), START + timedelta(days=6), START + timedelta(days=13)]
+    compared = 0
+    for uuid in sorted(set(songs)):
+        stored = airplay_rows(wh, uuid)
+        if not stored:
+            continue
+        assert set(stored) <= set(ends)  # one row per radio per week, dated the week's last complete day
+        starts = [START - timedelta(days=7), *(end + timedelta(days=1) for end in ends[:-1])]
+        for start, end in zip(starts, ends):  # each week's rows are exactly that week's spins
+            served = {c.radio_slug: c.play_count for c in client.get_song_airplay(uuid, start, end)}
+            assert stored.get(end, {}) == served
+        compared += 1
+    assert compared > 5
 
 
 def test_current_stats_take_todays_values_for_series_without_gaps(world, monkeypatch):

@@ -12,7 +12,14 @@ def test_a_series_is_paid_once_per_crawl_bounded_by_its_schedule_and_intervals()
     assert refresh_every_days(SeriesRecord("artist", "instagram", 1, "ok", 48.0), freshness) == 2
     assert refresh_every_days(SeriesRecord("artist", "tiktok", 1, "ok", 15 * 24.0), freshness) == 15
     assert refresh_every_days(SeriesRecord("artist", "tiktok", 7, "ok", 48.0), freshness) == 7  # weekly chart
-    assert refresh_every_days(SeriesRecord("song", "airplay", 1, "ok", None), freshness) == 1
+    # no cadence: the source's minimum; airplay's is a week of spins, unless it is named
+    assert refresh_every_days(SeriesRecord("song", "spotify", 1, None, None), freshness) == 1
+    assert refresh_every_days(SeriesRecord("song", "airplay", 1, "ok", None), freshness) == 7
+    assert refresh_every_days(SeriesRecord("song", "airplay", 7, "ok", None), freshness) == 7
+    blanket = freshness_from_env({"SOUNDCHARTS_REFRESH_MIN_HOURS": "48"})
+    assert refresh_every_days(SeriesRecord("song", "airplay", 1, "ok", None), blanket) == 7
+    daily_spins = freshness_from_env({"SOUNDCHARTS_REFRESH_MIN_HOURS": "48,airplay=24"})
+    assert refresh_every_days(SeriesRecord("song", "airplay", 1, "ok", None), daily_spins) == 1
     capped = freshness_from_env({"SOUNDCHARTS_REFRESH_MAX_HOURS": "tiktok=120"})
     assert refresh_every_days(SeriesRecord("artist", "tiktok", 1, "ok", 15 * 24.0), capped) == 5
 
