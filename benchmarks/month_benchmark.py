@@ -7,7 +7,8 @@ sensor is left out, its 24 polls per chart per day are in the forecast's own lin
 emulator and warehouse:
 
 * ``today``: the policy before issue 13, a series fetched whenever its last fetch is 24 h old
-  (``SOUNDCHARTS_REFRESH_MAX_HOURS=24``);
+  (``SOUNDCHARTS_REFRESH_MAX_HOURS=24``), airplay every day (``SOUNDCHARTS_REFRESH_MIN_HOURS=airplay=24``:
+  one call per song a day, as the rolling 7-day window cost before);
 * ``due``: the default settings (a series is due once its next crawl can have happened);
 * ``current_stats``: the defaults with ``SOUNDCHARTS_CURRENT_STATS=1``.
 
@@ -52,8 +53,10 @@ CHARTS = [
 """Ten daily charts of the default catalogue (850 entries), small enough for three policies in minutes."""
 START = date(2026, 12, 1)
 NOON = 12
+AIRPLAY_WEEK = 7
+"""Days in the default airplay window (``settings.SOURCE_MIN_HOURS``)."""
 POLICIES: dict[str, dict[str, str]] = {
-    "today": {"SOUNDCHARTS_REFRESH_MAX_HOURS": "24"},
+    "today": {"SOUNDCHARTS_REFRESH_MAX_HOURS": "24", "SOUNDCHARTS_REFRESH_MIN_HOURS": "airplay=24"},
     "due": {},
     "current_stats": {"SOUNDCHARTS_CURRENT_STATS": "1"},
 }
@@ -135,7 +138,7 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
     from soundcharts_assets.soundcharts.client import SoundchartsClient
     from soundcharts_assets.warehouse import Warehouse
 
-    for key in ("SOUNDCHARTS_REFRESH_MAX_HOURS", "SOUNDCHARTS_CURRENT_STATS"):
+    for key in ("SOUNDCHARTS_REFRESH_MAX_HOURS", "SOUNDCHARTS_REFRESH_MIN_HOURS", "SOUNDCHARTS_CURRENT_STATS"):
         os.environ.pop(key, None)
     os.environ.update(POLICIES[name])
     emulator = EmulatorProcess(
@@ -222,7 +225,9 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
 
 def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
     """Every point the emulator serves for each followed series (songs: spotify/youtube/shazam per id;
-    artists: followers and monthly listeners) from the month's first day to its last is stored, once."""
+    artists: followers and monthly listeners) from the month's first day to its last is stored, once; and
+    every airplay spin: per song and radio, the stored weekly rows add up to the spins served over the weeks
+    they cover (the first row's week to the last's), so no week is missing or counted twice."""
     from soundcharts_assets.soundcharts.errors import NotFoundError
     from soundcharts_assets.warehouse.schema import artist_audience, track_audience
 
@@ -251,6 +256,23 @@ def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
                 extra += len(have - want)
                 if want != have and len(mismatched) < 5:
                     mismatched.append(f"song {uuid} {platform}")
+        for uuid in songs:
+            airplay = conn.execute(
+                sa.select(t.date, t.identifier, t.value).where(t.song_uuid == uuid, t.platform == "airplay")
+            ).all()
+            if not airplay:
+                continue
+            stored_spins: Counter[str] = Counter()
+            for _, radio, spins in airplay:
+                stored_spins[radio] += spins
+            first, last = min(row[0] for row in airplay), max(row[0] for row in airplay)
+            span = client.get_song_airplay(uuid, first - timedelta(days=AIRPLAY_WEEK - 1), last)
+            served_spins = Counter({c.radio_slug: c.play_count for c in span})
+            series += 1
+            missing += sum(1 for radio, spins in served_spins.items() if stored_spins[radio] < spins)  # a week lost
+            extra += sum(1 for radio, spins in stored_spins.items() if spins > served_spins[radio])  # one twice
+            if served_spins != stored_spins and len(mismatched) < 5:
+                mismatched.append(f"song {uuid} airplay")
         for uuid in artists:
             for source in ("spotify", "youtube", "instagram", "tiktok", "spotify_listening"):
                 try:
