@@ -76,11 +76,23 @@ def create_warehouse_engine(url: URL) -> Engine:
         ) from None
 
 
+POSTGRES_POOL_SIZE = 16
+"""Connections kept open per process: an audience step writes from its 8 fetch threads while its lease
+heartbeat and readers run. SQLAlchemy's default (5) closes every connection above it when it is returned,
+so each write past the fifth paid a fresh connect (5 % of a Celery worker's time in a 20-chart fleet)."""
+
+
 def _postgres_engine(url: URL) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = 10
-    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_POOL_SIZE,
+        connect_args=connect_args,
+    )
 
 
 def _sqlite_engine(url: URL) -> Engine:
