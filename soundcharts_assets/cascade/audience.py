@@ -84,6 +84,29 @@ class _AudienceRun:
         self.current_stats = current_stats
         self.stats_by_uuid: dict[str, CurrentStats | None] = {}
         """Answers already paid for: an entity's due series may come in two leased chunks."""
+        self.last_days: dict[Pair, date] = {}
+        """The last stored day of each leased series, read once per leased chunk (:meth:`remember_stored`)."""
+        self.airplay_fetches: dict[str, datetime] = {}
+        """When each leased song's airplay was last fetched (where its next window starts)."""
+
+    def remember_stored(self, entity: EntityKind, leased: Sequence[Pair]) -> None:
+        """Read where each leased series stands in one query per chunk, not one per series: at fleet size the
+        per-series reads were a database round trip for every call."""
+        uuids = list(dict.fromkeys(uuid for uuid, _ in leased))
+        sources = set(source for _, source in leased)
+        days: dict[Pair, date] = {}
+        for metric, platforms in _stored_groups(entity, sources).items():
+            found = self.warehouse.stored_series(entity, uuids, platforms.values(), metric)
+            source_of = {platform: source for source, platform in platforms.items()}
+            for (uuid, platform), series in found.items():
+                days[(uuid, source_of[platform])] = series.last_day
+        fetches = {}
+        if TrackSource.AIRPLAY in sources:
+            found_fetches = self.warehouse.last_fetches(entity, uuids, [TrackSource.AIRPLAY])
+            fetches = {uuid: fetch.fetched_at for (uuid, _), fetch in found_fetches.items()}
+        with self.lock:
+            self.last_days.update(days)
+            self.airplay_fetches.update(fetches)
 
     def run_entity(self, entity: str, uuid: str, sources: list[str], history: SeriesHistory, io: SeriesIO) -> None:
         """One entity's due series: one current-stats call for those with history, series for the rest."""
@@ -122,11 +145,10 @@ class _AudienceRun:
         self.stats_by_uuid[uuid] = stats
         return stats
 
-    def window_start(self, job: AudienceJob, lookback_days: int, metric: str | None = None) -> date:
+    def window_start(self, job: AudienceJob, lookback_days: int) -> date:
         """Resume at the last stored day (re-reading it, as the API revises the latest point)."""
         today = self.now.date()
-        platform = ARTIST_SOURCE_SERIES[job.source][0] if job.entity == EntityKind.ARTIST else job.source
-        last = self.warehouse.last_audience_date(job.entity, job.uuid, platform, metric)
+        last = self.last_days.get((job.uuid, job.source))
         earliest = today - timedelta(days=lookback_days - 1)  # N days inclusive: one 90-day call, not two
         return max(last, earliest) if last else earliest
 
@@ -134,10 +156,8 @@ class _AudienceRun:
         """Complete days (up to yesterday) from the day of the last fetch, whose window ended the day before;
         a first fetch takes the last ``first_days``. ``None`` when no complete day is new."""
         end = self.now.date() - timedelta(days=1)
-        last = self.warehouse.last_fetches(EntityKind.SONG, [uuid], [TrackSource.AIRPLAY]).get(
-            (uuid, TrackSource.AIRPLAY)
-        )
-        start = last.fetched_at.date() if last else end - timedelta(days=first_days - 1)
+        last = self.airplay_fetches.get(uuid)
+        start = last.date() if last else end - timedelta(days=first_days - 1)
         start = max(start, end - timedelta(days=lookback_days - 1))
         return (start, end) if start <= end else None
 
@@ -228,8 +248,8 @@ def refresh_artist_audience(
     today = now.date()
 
     def fetch_and_store(job: AudienceJob) -> int:
-        platform, metric = ARTIST_SOURCE_SERIES[job.source]
-        start = state.window_start(job, freshness.audience_lookback_days, metric)
+        platform = ARTIST_SOURCE_SERIES[job.source][0]
+        start = state.window_start(job, freshness.audience_lookback_days)
         if job.source == ArtistSource.SPOTIFY_LISTENING:
             points = client.get_artist_monthly_listeners(job.uuid, start, today)
         else:
@@ -271,6 +291,7 @@ def _refresh_series(
         state.reports.by_chart[slug].reused = len(pairs - stale)
 
     def fetch(leased: list[Pair]) -> None:
+        state.remember_stored(entity, leased)
         if not state.current_stats:
             jobs = [AudienceJob(entity, uuid, source) for uuid, source in leased]
             run_concurrently(jobs, lambda job: state.run(job, io.fetch_and_store), workers)
@@ -287,3 +308,14 @@ def _refresh_series(
 
     fetch_leased_audience(state.warehouse, entity, state.fleet.uuids, sources, policy, state.now, owner, fetch)
     return state.reports.finish(state.warehouse, state.reports.step, state.now)
+
+
+def _stored_groups(entity: EntityKind, sources: set[str]) -> dict[str | None, dict[str, str]]:
+    """The stored series ``sources`` land in, by metric: {metric: {source: platform}} (songs: one group)."""
+    if entity == EntityKind.SONG:
+        return {None: {source: source for source in sources}}
+    groups: dict[str | None, dict[str, str]] = {}
+    for source in sources:
+        platform, metric = ARTIST_SOURCE_SERIES[source]
+        groups.setdefault(metric, {})[source] = platform
+    return groups

@@ -203,19 +203,6 @@ class AudienceStore(Store):
         with self._read() as conn:
             return stale_audience(conn, entity, uuids, platforms, max_age, now)
 
-    def last_audience_date(self, entity: str, uuid: str, platform: str, metric: str | None = None) -> date | None:
-        """The last stored day (of one artist ``metric`` when given), so the next fetch asks only for new days."""
-        if EntityKind.parse(entity, "entity") is EntityKind.SONG:
-            t = track_audience.c
-            stmt = sa.select(sa.func.max(t.date)).where(t.song_uuid == uuid, t.platform == platform)
-        else:
-            a = artist_audience.c
-            stmt = sa.select(sa.func.max(a.date)).where(a.artist_uuid == uuid, a.platform == platform)
-            if metric is not None:
-                stmt = stmt.where(a.metric == metric)
-        with self._read() as conn:
-            return conn.execute(stmt).scalar()
-
     def stored_series(
         self, entity: str, uuids: Iterable[str], platforms: Iterable[str], metric: str | None = None
     ) -> dict[tuple[str, str], StoredSeries]:

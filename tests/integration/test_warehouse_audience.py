@@ -33,10 +33,15 @@ def test_audience_writes_staleness_and_coverage(wh: Warehouse) -> None:
 
     counts = wh.table_counts()
     assert (counts["track_audience"], counts["artist_audience"], counts["audience_fetches"]) == (5, 3, 5)
-    assert wh.last_audience_date("song", "s1", "spotify") == date(2024, 5, 3)
-    assert wh.last_audience_date("song", "s1", "airplay") == date(2024, 5, 9)
-    assert wh.last_audience_date("artist", "a1", "spotify") == date(2024, 5, 2)
-    assert wh.last_audience_date("song", "s2", "spotify") is None
+    songs = wh.stored_series("song", ["s1", "s2"], ["spotify", "airplay"])
+    assert {key: series.last_day for key, series in songs.items()} == {
+        ("s1", "spotify"): date(2024, 5, 3),
+        ("s1", "airplay"): date(2024, 5, 9),
+    }
+    assert wh.stored_series("artist", ["a1"], ["spotify"], "followers")[("a1", "spotify")].last_day == date(2024, 5, 2)
+    assert wh.stored_series("artist", ["a1"], ["spotify"], "monthly_listeners")[("a1", "spotify")].last_day == date(
+        2024, 5, 1
+    )
 
     stale = wh.stale_audience("song", ["s1", "s2", "s3"], ["spotify", "shazam"], timedelta(days=1), NOW)
     assert stale == [("s1", "shazam"), ("s2", "spotify"), ("s3", "spotify"), ("s3", "shazam")]
