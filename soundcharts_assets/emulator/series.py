@@ -167,11 +167,16 @@ def monthly_listeners(
 
 
 def broadcast_groups(seed: int, song: SongRecord, start: date, end: date, today: date) -> list[dict[str, Any]]:
-    """Spins per radio over the window; popular songs play on more radios, local acts on local radios."""
+    """Spins per radio over the window; popular songs play on more radios, local acts on local radios.
+
+    A radio plays a song a whole number of times each day (its rate's running total, floored, day over day),
+    so windows add up: two adjacent weeks' counts sum to the fortnight's, as real spin counts do.
+    """
     first, last = max(start, song.release_date), min(end, today)
     days = (last - first).days + 1
     if days <= 0:
         return []
+    offset = (first - song.release_date).days
     items = []
     for radio in RADIOS:
         local = radio["countryCode"] == song.country_code
@@ -179,7 +184,7 @@ def broadcast_groups(seed: int, song: SongRecord, start: date, end: date, today:
         if unit(seed, song.uuid, radio["slug"], "rotation") >= reach:
             continue
         per_day = (0.5 + 3 * unit(seed, song.uuid, radio["slug"], "spins")) * (1.5 if local else 1.0)
-        count = round(per_day * days)
+        count = math.floor(per_day * (offset + days)) - math.floor(per_day * offset)
         if count > 0:
             items.append({"playCount": count, "radio": dict(radio)})
     items.sort(key=lambda item: (-int(item["playCount"]), str(item["radio"]["slug"])))  # type: ignore[call-overload,index]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
@@ -82,7 +83,7 @@ def test_limit_is_clamped_next_is_relative_and_the_last_page_is_phantom(shared_e
             seen += [e["song"]["uuid"] for e in body["items"]]
             path = body["page"]["next"]
             assert path.startswith("/api/v2.14/chart/song/global-28/ranking/latest?") and "offset=" in path
-        assert http.get(f"/api/v2/chart/song/global-28/available-rankings").json()["page"]["limit"] == 100
+        assert http.get("/api/v2/chart/song/global-28/available-rankings").json()["page"]["limit"] == 100
     assert seen == expected and pages == 3
 
 
@@ -103,7 +104,7 @@ def test_ranking_by_datetime_accepts_atom_forms(shared_emulator) -> None:
         for form in (f"{stamp}+00:00", f"{stamp}Z", f"{stamp}%2B00:00"):
             body = http.get(f"/api/v2.14/chart/song/top-200-gb/ranking/{form}?limit=5").json()
             assert body["related"]["date"] == older.isoformat() and body["items"] == expected
-        assert http.get(f"/api/v2.14/chart/song/top-200-gb/ranking/1999-01-01T00:00:00Z").status_code == 404
+        assert http.get("/api/v2.14/chart/song/top-200-gb/ranking/1999-01-01T00:00:00Z").status_code == 404
 
 
 # errors ---------------------------------------------------------------------------------------------
@@ -155,6 +156,23 @@ def test_time_series_windows(shared_emulator) -> None:
     expected = shared_emulator.catalogue.song_audience(BAD_GUY, "shazam", today - timedelta(days=90), today)
     assert first["items"] + rest["items"] == expected and first["page"]["total"] == len(expected) > 80
     assert airplay["items"] and all(i["playCount"] > 0 and i["radio"]["slug"] for i in airplay["items"])
+
+
+def test_airplay_windows_add_up_like_spin_counts(shared_emulator) -> None:
+    """Two adjacent weeks' spins per radio sum to the fortnight's: tiled windows store every spin once."""
+    today = shared_emulator.catalogue.today()
+
+    def spins(start: date, end: date) -> Counter:
+        with client(shared_emulator) as http:
+            answer = http.get(
+                f"/api/v2/song/{BAD_GUY}/broadcast-groups", params={"startDate": str(start), "endDate": str(end)}
+            ).json()
+        return Counter({item["radio"]["slug"]: item["playCount"] for item in answer["items"]})
+
+    fortnight = spins(today - timedelta(days=13), today)
+    weeks = spins(today - timedelta(days=13), today - timedelta(days=7)) + spins(today - timedelta(days=6), today)
+    days = sum((spins(today - timedelta(days=n), today - timedelta(days=n)) for n in range(14)), Counter())
+    assert len(fortnight) > 3 and fortnight == weeks == days
 
 
 # quota, rate limit, plan --------------------------------------------------------------------------------
