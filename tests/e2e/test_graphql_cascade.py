@@ -24,9 +24,8 @@ LINEAGE = {
     ("chart_rankings", "tracks"),
     ("tracks", "artists"),
     ("artists", "artist_metadata"),
-    ("tracks", "track_audience"),
+    ("chart_rankings", "track_audience"),
     ("artists", "artist_audience"),
-    ("artist_metadata", "artist_audience"),
 }
 RUN_TIMEOUT_SECONDS = 120
 
