@@ -98,6 +98,7 @@ def _check_evaluations(
     context: dg.AssetExecutionContext, spec: dg.AssetCheckSpec, checks: Mapping[str, QualityOutcome]
 ) -> Iterator[AssetCheckEvaluation | dg.Output[None]]:
     """One evaluation per partition, each targeting that partition's materialization (so it shows as current)."""
+    targets = _latest_materializations(context, spec.asset_key, list(checks))
     for slug, outcome in checks.items():
         yield AssetCheckEvaluation(
             asset_key=spec.asset_key,
@@ -108,21 +109,29 @@ def _check_evaluations(
             metadata=dict(outcome.details),
             partition=slug,
             blocking=spec.blocking,
-            target_materialization_data=_latest_materialization(context, spec.asset_key, slug),
+            target_materialization_data=targets.get(slug),
         )
     # The check's declared output; the evaluations above are what the UI shows.
     yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(spec.key))
 
 
-def _latest_materialization(
-    context: dg.AssetExecutionContext, asset_key: dg.AssetKey, partition: str
-) -> AssetCheckEvaluationTargetMaterializationData | None:
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1
-    ).records
-    if not records:
-        return None
-    record = records[0]
-    return AssetCheckEvaluationTargetMaterializationData(
-        storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
-    )
+def _latest_materializations(
+    context: dg.AssetExecutionContext, asset_key: dg.AssetKey, partitions: list[str]
+) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
+    """The newest materialization of each partition: the step has just written one per partition, so the
+    newest ``len(partitions)`` records are usually all of them (one instance query for a fleet, not one per
+    chart); a partition another run materialized twice since is looked up on its own."""
+    found: dict[str, AssetCheckEvaluationTargetMaterializationData] = {}
+    for wanted in (partitions, *([p] for p in partitions)):
+        missing = [partition for partition in wanted if partition not in found]
+        if not missing:
+            continue
+        records = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=missing), limit=len(missing)
+        ).records
+        for record in records:
+            if record.partition_key is not None and record.partition_key not in found:
+                found[record.partition_key] = AssetCheckEvaluationTargetMaterializationData(
+                    storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+                )
+    return found

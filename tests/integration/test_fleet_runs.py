@@ -95,6 +95,12 @@ def _assert_every_partition_has_its_own_events(instance: dg.DagsterInstance, res
     for asset, check in CHECKS.items():
         partitions = sorted(e.partition for e in evaluations if e.check_name == check)
         assert partitions == sorted(FLEET), (asset, check, partitions)
+        for evaluation in (e for e in evaluations if e.check_name == check):  # each targets its own partition's
+            [record] = instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[evaluation.partition]), limit=1
+            ).records
+            target = evaluation.target_materialization_data
+            assert target is not None and target.storage_id == record.storage_id, (asset, evaluation.partition)
     assert all(e.passed for e in evaluations if e.check_name == "positions_unique_and_contiguous")
 
 
