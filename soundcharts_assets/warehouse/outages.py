@@ -86,8 +86,8 @@ class OutageRetry:
     The outage is timed from the first failure of any unit until any unit succeeds, so the threads of a step,
     and the units a failing step still runs (releasing its leases), share one deadline instead of each
     waiting in turn. Nested calls run their work once: the outermost unit is the one retried.
-    The pool needs no repair: ``pool_pre_ping`` replaces dead connections at checkout, and SQLAlchemy
-    invalidates the whole pool when a statement meets a disconnect. SQLite never waits (a file cannot restart;
+    The pool needs no repair: SQLAlchemy invalidates the whole pool when a statement meets a disconnect, so
+    the retry runs on a fresh connection (there is no ``pool_pre_ping``: a round trip per transaction). SQLite never waits (a file cannot restart;
     its busy timeout handles locks).
     """
 
