@@ -37,7 +37,8 @@ MOMENTUM_COLUMNS = [
 
 
 def daily_totals(audience: pd.DataFrame) -> pd.DataFrame:
-    """One value per song, platform and day: the sum over identifiers (or radios)."""
+    """One value per song, platform and day: the sum over identifiers (or radios); a frame already summed
+    (``load_edition_track_audience``) comes back as it was."""
     frame = audience.dropna(subset=["value"]).assign(date=lambda f: as_dates(f["date"]))
     return frame.groupby(["song_uuid", "platform", "date"], as_index=False)["value"].sum()
 

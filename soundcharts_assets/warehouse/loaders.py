@@ -294,15 +294,17 @@ def load_edition_artists(source: WarehouseSource, slug: str, ranking_date: datet
 
 @_retried_through_outages
 def load_edition_track_audience(source: WarehouseSource, slug: str, since: date | None = None) -> pd.DataFrame:
-    """``load_track_audience`` for the latest edition's songs only, from ``since`` on."""
+    """The latest edition's songs' audience from ``since`` on, one row per song, platform and day: the value
+    summed over the song's identifiers (or radios), as momentum reads it. Summed in the database, a fleet's
+    insight step reads one row per day instead of one per platform id and radio."""
     c = track_audience.c
     with _connection(source) as conn:
         edition = latest_ranking_date(conn, slug)
         stmt = (
-            sa.select(c.song_uuid, _t.name, c.platform, c.identifier, c.date, c.value)
-            .select_from(track_audience.outerjoin(tracks, _t.song_uuid == c.song_uuid))
+            sa.select(c.song_uuid, c.platform, c.date, sa.cast(sa.func.sum(c.value), sa.BigInteger).label("value"))
             .where(c.song_uuid.in_(_edition_songs(slug, edition)))
-            .order_by(c.song_uuid, c.platform, c.identifier, c.date)
+            .group_by(c.song_uuid, c.platform, c.date)
+            .order_by(c.song_uuid, c.platform, c.date)
         )
         if since is not None:
             stmt = stmt.where(c.date >= since)

@@ -17,6 +17,7 @@ from soundcharts_assets.warehouse import (
     load_track_audience,
     load_tracks,
 )
+from soundcharts_assets.warehouse.loaders import load_edition_track_audience
 
 # -- loaders -------------------------------------------------------------------------------------------------
 
@@ -79,3 +80,22 @@ def test_audience_loaders_read_only_the_last_rows_when_asked(wh: Warehouse) -> N
     artist_full, artist_tail = load_artist_audience(wh), load_artist_audience(wh, last=5)
     pd.testing.assert_frame_equal(artist_tail, artist_full.tail(5).reset_index(drop=True))
     assert len(load_track_audience(wh, last=1000)) == len(full) == 30
+
+
+def test_edition_track_audience_is_summed_per_song_platform_and_day(wh: Warehouse) -> None:
+    """Momentum reads one value per song, platform and day: ids and radios summed in the database."""
+    wh.write_ranking(ranking(DAY2, ["s1", "s2"]))
+    day = date(2024, 5, 1)
+    wh.write_track_audience(
+        "s1", "spotify", [SongAudiencePoint(day, "sp-1", 7), SongAudiencePoint(day, "sp-2", 5)], NOW
+    )
+    wh.write_track_audience("s1", "spotify", [SongAudiencePoint(date(2024, 4, 1), "sp-1", 3)], NOW)
+    spins = [AirplayCount("radio-a", "Radio A", "FR", 12), AirplayCount("radio-b", None, "FR", 3)]
+    wh.write_track_airplay("s1", date(2024, 5, 9), spins, NOW)
+    wh.write_track_audience("s2", "shazam", [SongAudiencePoint(day, "sz", None)], NOW)
+    frame = load_edition_track_audience(wh, "top-fr", since=date(2024, 4, 15))
+    assert list(frame.columns) == ["song_uuid", "platform", "date", "value"]
+    rows = [(r.song_uuid, r.platform, pd.Timestamp(r.date).date(), r.value) for r in frame.itertuples()]
+    assert rows[:2] == [("s1", "airplay", date(2024, 5, 9), 15), ("s1", "spotify", day, 12)]
+    assert len(rows) == 3 and pd.isna(rows[2][3])  # a day with no value stays empty, not 0
+    assert frame["value"].dtype.kind in "if"  # numbers, not Decimal objects (Postgres sums bigint to numeric)
