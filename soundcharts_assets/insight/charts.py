@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from soundcharts_assets.insight.errors import ChartNotStoredError
-from soundcharts_assets.insight.growth import artist_growth
+from soundcharts_assets.insight.growth import GROWTH_METRICS, artist_growth
 from soundcharts_assets.insight.momentum import track_momentum
 from soundcharts_assets.insight.movers import chart_movers, split_editions
 from soundcharts_assets.warehouse import Warehouse, loaders
@@ -66,7 +66,7 @@ def growth_for_chart(warehouse: Warehouse, slug: str) -> pd.DataFrame:
     since = _audience_since(stored_chart(warehouse, slug))
     links = loaders.load_edition_artists(warehouse, slug)
     entries = len(warehouse.ranking_positions(slug, None))
-    audience = loaders.load_edition_artist_audience(warehouse, slug, since=since)
+    audience = loaders.load_edition_artist_audience(warehouse, slug, since=since, metrics=GROWTH_METRICS)
     return artist_growth(audience, links, entries=entries)
 
 

@@ -11,7 +11,7 @@ columns and joins a notebook sees are defined once.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -312,8 +312,11 @@ def load_edition_track_audience(source: WarehouseSource, slug: str, since: date 
 
 
 @_retried_through_outages
-def load_edition_artist_audience(source: WarehouseSource, slug: str, since: date | None = None) -> pd.DataFrame:
-    """``load_artist_audience`` for the artists credited on the latest edition, from ``since`` on."""
+def load_edition_artist_audience(
+    source: WarehouseSource, slug: str, since: date | None = None, metrics: Collection[str] | None = None
+) -> pd.DataFrame:
+    """``load_artist_audience`` for the artists credited on the latest edition, from ``since`` on (and of
+    ``metrics`` only, when given: growth reads 2 of the metrics the series carry)."""
     c = artist_audience.c
     with _connection(source) as conn:
         edition = latest_ranking_date(conn, slug)
@@ -326,4 +329,6 @@ def load_edition_artist_audience(source: WarehouseSource, slug: str, since: date
         )
         if since is not None:
             stmt = stmt.where(c.date >= since)
+        if metrics is not None:
+            stmt = stmt.where(c.metric.in_(list(metrics)))
         return pd.read_sql(stmt, conn)

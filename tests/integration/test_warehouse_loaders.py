@@ -17,7 +17,7 @@ from soundcharts_assets.warehouse import (
     load_track_audience,
     load_tracks,
 )
-from soundcharts_assets.warehouse.loaders import load_edition_track_audience
+from soundcharts_assets.warehouse.loaders import load_edition_artist_audience, load_edition_track_audience
 
 # -- loaders -------------------------------------------------------------------------------------------------
 
@@ -99,3 +99,13 @@ def test_edition_track_audience_is_summed_per_song_platform_and_day(wh: Warehous
     assert rows[:2] == [("s1", "airplay", date(2024, 5, 9), 15), ("s1", "spotify", day, 12)]
     assert len(rows) == 3 and pd.isna(rows[2][3])  # a day with no value stays empty, not 0
     assert frame["value"].dtype.kind in "if"  # numbers, not Decimal objects (Postgres sums bigint to numeric)
+
+
+def test_edition_artist_audience_reads_only_the_metrics_asked_for(wh: Warehouse) -> None:
+    _fill_for_loaders(wh)
+    points = [ArtistAudiencePoint(date(2024, 5, 1), "likes", 9), ArtistAudiencePoint(date(2024, 5, 2), "followers", 43)]
+    wh.write_artist_audience("a1", "instagram", points, NOW)
+    every = load_edition_artist_audience(wh, "top-fr")
+    growth = load_edition_artist_audience(wh, "top-fr", since=date(2024, 5, 2), metrics=["followers"])
+    assert set(every["metric"]) == {"followers", "likes"}
+    assert growth[["artist_uuid", "metric", "value"]].values.tolist() == [["a1", "followers", 43]]
