@@ -14,7 +14,7 @@ failure is visible.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +24,16 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
 
+from soundcharts_assets.cascade.pool import run_concurrently
 from soundcharts_assets.cascade.report import StepReport, progress_to
 from soundcharts_assets.defs.conventions import chart_slugs, failures_for_users
 from soundcharts_assets.defs.quality import QualityOutcome
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.warehouse import Warehouse
+
+DESCRIBE_WORKERS = 4
+"""Charts described at once after a step's work (:func:`describe_charts`)."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,24 @@ def refresh_charts(
         warehouse.open() as wh,
     ):
         reports = refresh(client, wh, slugs)
-        outcomes = {slug: describe(wh, slug, report) for slug, report in reports.items()}
+        outcomes = describe_charts(list(reports), lambda slug: describe(wh, slug, reports[slug]))
     yield from publish(context, outcomes, spec)
+
+
+def describe_charts(slugs: Sequence[str], describe: Callable[[str], ChartOutcome]) -> dict[str, ChartOutcome]:
+    """``describe`` each chart on a few threads, the outcomes in ``slugs``' order.
+
+    Describing a chart is warehouse reads (a preview, a check, the cost estimate), mostly waiting on the
+    database; one chart after another it took ~0.2 s each, at the head and the tail of a 50-chart fleet run.
+    A describe only reads the warehouse (thread-safe), never the Dagster context.
+    """
+    found: dict[str, ChartOutcome] = {}
+
+    def one(slug: str) -> None:
+        found[slug] = describe(slug)
+
+    run_concurrently(slugs, one, DESCRIBE_WORKERS)
+    return {slug: found[slug] for slug in slugs}
 
 
 def publish(

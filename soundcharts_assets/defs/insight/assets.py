@@ -20,7 +20,7 @@ from soundcharts_assets.defs.audience.assets import artist_audience, track_audie
 from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists
 from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, chart_asset, chart_slugs, failures_for_users
-from soundcharts_assets.defs.publish import ChartOutcome, Event, publish
+from soundcharts_assets.defs.publish import ChartOutcome, Event, describe_charts, publish
 from soundcharts_assets.defs.reporting import markdown_table
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import fastest_growing
@@ -81,13 +81,15 @@ def _publish_each(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, describe: Callable[[Warehouse, str], Metadata]
 ) -> Iterator[Event]:
     """Describe every chart of the step; a chart the warehouse cannot describe fails alone (publish.py)."""
-    outcomes: dict[str, ChartOutcome] = {}
     with failures_for_users(), warehouse.open() as wh:
-        for slug in chart_slugs(context):
+
+        def outcome(slug: str) -> ChartOutcome:
             try:
-                outcomes[slug] = ChartOutcome(describe(wh, slug))
+                return ChartOutcome(describe(wh, slug))
             except WarehouseError as error:
-                outcomes[slug] = ChartOutcome({}, error=str(error))
+                return ChartOutcome({}, error=str(error))
+
+        outcomes = describe_charts(chart_slugs(context), outcome)
     yield from publish(context, outcomes)
 
 
