@@ -12,7 +12,7 @@ from typing import Any
 
 import dagster as dg
 
-from soundcharts_assets.defs.names import API_POOL, CELERY_QUEUE_TAG
+from soundcharts_assets.defs.names import API_POOL, CELERY_QUEUE_TAG, PRIORITY_TAG
 from soundcharts_assets.defs.partitions import chart_partitions
 from soundcharts_assets.settings import SettingsError
 from soundcharts_assets.soundcharts.errors import RateLimitedError, ServiceUnavailableError, SoundchartsError
@@ -66,13 +66,16 @@ def chart_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
     return decorator
 
 
-def api_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
-    """A chart asset that calls the API: in the ``soundcharts_api`` pool, retried on transient trouble."""
-    return chart_asset(
-        kinds=KINDS,
-        pool=API_POOL,
-        retry_policy=API_RETRY,
-        # On the Celery deployment, API-calling steps go to their own queue (deploy/celery/README.md).
-        op_tags={CELERY_QUEUE_TAG: API_POOL},
-        **kwargs,
-    )
+METADATA_FIRST = 1
+"""Priority of the metadata steps (``tracks``, ``artist_metadata``): a few batched calls that previews and
+insight need. When steps are ready together and run one at a time (the in-process executor, a full pool),
+they go before the audience steps, which spend nearly all of a refresh's calls; so a quota floor or budget
+met during the audience leaves the metadata stored."""
+
+
+def api_asset(priority: int = 0, **kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
+    """A chart asset that calls the API: in the ``soundcharts_api`` pool, retried on transient trouble;
+    ``priority`` orders it among steps ready at once (higher first; Dagster's ``dagster/priority`` tag)."""
+    # On the Celery deployment, API-calling steps go to their own queue (deploy/celery/README.md).
+    tags = {CELERY_QUEUE_TAG: API_POOL, **({PRIORITY_TAG: str(priority)} if priority else {})}
+    return chart_asset(kinds=KINDS, pool=API_POOL, retry_policy=API_RETRY, op_tags=tags, **kwargs)

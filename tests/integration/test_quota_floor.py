@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from soundcharts_assets.cascade.audience import AUDIENCE_WORKERS
 from soundcharts_assets.defs.jobs import CASCADE_ASSETS
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
@@ -54,7 +55,7 @@ def test_cascade_stops_at_the_quota_floor_and_keeps_what_it_fetched(near_floor) 
 
     stats = server.stats()
     # The client refuses before sending: at most the requests already in flight land past the floor.
-    assert stats["quota_remaining"] >= FLOOR - 8
+    assert stats["quota_remaining"] >= FLOOR - AUDIENCE_WORKERS
     wh = Warehouse(url)
     try:
         assert len(wh.ranking_song_uuids(SLUG)) == 50

@@ -15,6 +15,7 @@ from soundcharts_assets.defs.catalogue.checks import (
 from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.conventions import (
     FOLLOW_UPSTREAM,
+    METADATA_FIRST,
     api_asset,
     chart_asset,
     chart_slugs,
@@ -28,7 +29,11 @@ from soundcharts_assets.warehouse import Warehouse, loaders
 
 
 @api_asset(
-    group_name="catalogue", deps=[chart_rankings], automation_condition=FOLLOW_UPSTREAM, check_specs=[SONG_METADATA]
+    group_name="catalogue",
+    deps=[chart_rankings],
+    automation_condition=FOLLOW_UPSTREAM,
+    check_specs=[SONG_METADATA],
+    priority=METADATA_FIRST,
 )
 def tracks(
     context: dg.AssetExecutionContext,
@@ -70,7 +75,13 @@ def artists(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
     yield from publish(context, outcomes)
 
 
-@api_asset(group_name="catalogue", deps=[artists], automation_condition=FOLLOW_UPSTREAM, check_specs=[ARTIST_METADATA])
+@api_asset(
+    group_name="catalogue",
+    deps=[artists],
+    automation_condition=FOLLOW_UPSTREAM,
+    check_specs=[ARTIST_METADATA],
+    priority=METADATA_FIRST,
+)
 def artist_metadata(
     context: dg.AssetExecutionContext,
     soundcharts: SoundchartsResource,
