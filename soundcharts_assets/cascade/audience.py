@@ -49,9 +49,9 @@ ARTIST_SOURCE_SERIES: dict[str, tuple[str, str]] = {
     ArtistSource.SPOTIFY_LISTENING: ("spotify", "monthly_listeners"),
 }
 AUDIENCE_WORKERS = 16
-"""Calls in flight per audience step. A series call is the API's latency plus a write (~100 ms against the
-emulator, more against the real API), so 8 threads made ~50 calls/s: half of a 6,000/min plan when one
-audience step runs alone. The rate limiter paces them; more threads only fill the rate."""
+"""Threads per audience step: twice the requests the client keeps in flight (``SOUNDCHARTS_MAX_IN_FLIGHT``,
+8), so that while 8 wait on the API the others store what came back. With 8 threads each thread's write
+held up its next request: one audience step made ~50 calls/s, half of a 6,000/min plan."""
 
 
 @dataclass(frozen=True)

@@ -116,9 +116,7 @@ class ApiTransport:
     ) -> ApiResponse:
         """One try: the decoded answer, or a typed error (``retryable``, or carrying ``retry_after``)."""
         shown = shown_path(path)
-        if not free:
-            self._quota.check_floor()
-        response = self._send(endpoint, path, params, shown)
+        response = self._send(endpoint, path, params, shown, free)
         if not response.is_success:
             raise error_for_response(response, shown, subject)
         try:
@@ -133,10 +131,18 @@ class ApiTransport:
             ) from None
         return ApiResponse(data=data, headers=response.headers, path=shown)
 
-    def _send(self, endpoint: str, path: str, params: Mapping[str, Any] | None, shown: str) -> httpx.Response:
-        """One HTTP exchange, paced and logged; a transport failure becomes a retryable error."""
+    def _send(
+        self, endpoint: str, path: str, params: Mapping[str, Any] | None, shown: str, free: bool
+    ) -> httpx.Response:
+        """One HTTP exchange, paced and logged; a transport failure becomes a retryable error.
+
+        The quota floor is checked once the request holds its in-flight slot, right before it is sent: checked
+        earlier, every thread queued for a slot would go out after the floor was seen, not only those in flight.
+        """
         self._limiter.acquire()
         with self._in_flight:
+            if not free:
+                self._quota.check_floor()
             started = time.monotonic()
             try:
                 response = self._http.get(path, params=params, extensions={ENDPOINT_EXTENSION: endpoint})

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from soundcharts_assets.cascade.audience import AUDIENCE_WORKERS
 from soundcharts_assets.defs.jobs import CASCADE_ASSETS
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
+from soundcharts_assets.soundcharts.config import ApiSettings
 from soundcharts_assets.warehouse import Warehouse
 
 SLUG = "shazam-top-50-fr"  # 50 songs: 1 ranking call, 5 song batches, then ~200 track audience calls
@@ -55,7 +55,7 @@ def test_cascade_stops_at_the_quota_floor_and_keeps_what_it_fetched(near_floor) 
 
     stats = server.stats()
     # The client refuses before sending: at most the requests already in flight land past the floor.
-    assert stats["quota_remaining"] >= FLOOR - AUDIENCE_WORKERS
+    assert stats["quota_remaining"] >= FLOOR - ApiSettings().max_in_flight
     wh = Warehouse(url)
     try:
         assert len(wh.ranking_song_uuids(SLUG)) == 50
