@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import uuid
@@ -18,12 +19,16 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soundcharts_assets.cli.errors import UserError
 from soundcharts_assets.cli.progress import ProgressMonitor
 from soundcharts_assets.defs.names import CASCADE_JOB_NAME, DEFINITIONS_MODULE
 from soundcharts_assets.defs.partition_ranges import run_tags
 from soundcharts_assets.settings import dagster_home_from_env, project_root
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ def run_cascade(charts: Sequence[str], ranking_date: datetime | None = None) -> 
     ensure_dagster_home()
     token = uuid.uuid4().hex
     with dg.DagsterInstance.get() as instance:
+        release_abandoned_runs(instance)
         # The console shows warnings and failures; progress comes from the monitor (a live table on a terminal,
         # plain lines otherwise); every event is still in the run's event log.
         quiet_console = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -109,7 +115,7 @@ def run_cascade(charts: Sequence[str], ranking_date: datetime | None = None) -> 
             result = dg.execute_job(
                 dg.reconstructable(cascade_job_for_cli),
                 instance=instance,
-                tags={**cascade_tags(charts, "cli"), "soundcharts/launch": token},
+                tags={**cascade_tags(charts, "cli"), "soundcharts/launch": token, LAUNCHER_TAG: this_launcher()},
                 run_config={**cascade_run_config(ranking_date), **quiet_console},
                 raise_on_error=False,
             )
@@ -124,3 +130,45 @@ def run_cascade(charts: Sequence[str], ranking_date: datetime | None = None) -> 
             ]
             message = failures[0] if failures else "the run failed; see its logs in the Dagster UI"
         return result.success, result.run_id, message
+
+
+LAUNCHER_TAG = "soundcharts/launcher"
+"""``host:pid`` of the ``cascade --wait`` process that runs a cascade in process (no daemon involved)."""
+
+
+def this_launcher() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def release_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """End the in-process cascades whose ``cascade --wait`` process on this host is gone, and free their pool
+    slots; returns their run ids.
+
+    A run executed in process has no daemon watching it: killed (SIGKILL, a crash), it stays "started" and keeps
+    its ``soundcharts_api`` slots forever, so every later run would wait for slots nobody gives back (the
+    daemon's run monitoring does this for the runs it launched). Its leases lapse on their own.
+    """
+    import dagster as dg
+
+    host = socket.gethostname()
+    active = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+    released = []
+    for record in instance.get_run_records(dg.RunsFilter(statuses=active, tags={"soundcharts/trigger": "cli"})):
+        run = record.dagster_run
+        launcher_host, _, pid = run.tags.get(LAUNCHER_TAG, "").rpartition(":")
+        if launcher_host != host or not pid.isdigit() or _process_alive(int(pid)):
+            continue
+        instance.report_run_failed(run, message=f"its `cascade --wait` process ({host}:{pid}) is gone")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+    return released
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
