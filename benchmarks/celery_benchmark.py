@@ -30,6 +30,7 @@ import sqlalchemy as sa
 import yaml
 
 from benchmarks.emulator_process import EmulatorProcess
+from benchmarks.measure import PaceSampler
 from soundcharts_assets.defs.partition_ranges import MAX_CHARTS_PER_RUN, range_blocks, run_tags
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -273,8 +274,9 @@ def measure(
         deployment = Deployment(Path(tmp), vhost, emulator.url, rate, args.pool_limit)
         try:
             deployment.start_workers(workers, concurrency)
-            emulator.reset_stats()
-            outcome = deployment.refresh(slugs, args.max_runs, args.charts_per_run)
+            emulator.warm(slugs)
+            with PaceSampler(lambda: emulator.stats()["requests_total"]) as pace:
+                outcome = deployment.refresh(slugs, args.max_runs, args.charts_per_run)
         finally:
             deployment.close()
         stats = emulator.stats()
@@ -293,6 +295,7 @@ def measure(
         "ratio": round(outcome["wall_s"] / at_limit, 3) if at_limit else None,
         "status": stats["by_status"],
         "metadata_served": stats["metadata_served"],
+        "pace": pace.samples,
     }
 
 

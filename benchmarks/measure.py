@@ -138,3 +138,49 @@ def summarise_steps(timings: dict[str, dict[str, Any]]) -> dict[str, float]:
         "step_startup_s_total": round(sum(t["startup_s"] for t in timings.values()), 2),
         "step_work_s_total": round(sum(t["work_s"] for t in timings.values()), 2),
     }
+
+
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine since boot, from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+class PaceSampler:
+    """``with PaceSampler(count_calls) as pace:``; then ``pace.samples``: every ``interval`` seconds, the calls
+    the API answered in it (``count_calls()`` is the emulator's running total) and the machine's busy CPU share.
+
+    It tells a run that waits on the API (calls at the limit) from one that waits on the machine (CPU near
+    100 %, calls below the limit) or on Dagster (both low): the head and tail of a wall time, made visible.
+    """
+
+    def __init__(self, count_calls: Any, interval: float = 5.0) -> None:
+        self.count_calls = count_calls
+        self.interval = interval
+        self.samples: list[dict[str, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import time
+
+        started, calls, (busy, total) = time.monotonic(), self.count_calls(), _cpu_jiffies()
+        while not self._stop.wait(self.interval):
+            now_calls, (now_busy, now_total) = self.count_calls(), _cpu_jiffies()
+            self.samples.append(
+                {
+                    "t_s": round(time.monotonic() - started, 1),
+                    "calls_per_s": round((now_calls - calls) / self.interval, 1),
+                    "cpu_busy_pct": round(100 * (now_busy - busy) / max(1, now_total - total), 1),
+                }
+            )
+            calls, busy, total = now_calls, now_busy, now_total
+
+    def __enter__(self) -> PaceSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
