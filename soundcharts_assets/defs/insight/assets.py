@@ -41,6 +41,8 @@ MOVER_COUNTS = {
     "fallers": FALLER,
 }
 INSIGHT_KINDS = {"python", "pandas"}
+INSIGHT_NICENESS = 10
+"""Insight is described at a lower CPU priority than the API steps it may overlap (publish.py)."""
 
 
 def report_dir(slug: str) -> Path:
@@ -89,7 +91,7 @@ def _publish_each(
             except WarehouseError as error:
                 return ChartOutcome({}, error=str(error))
 
-        outcomes = describe_charts(chart_slugs(context), outcome)
+        outcomes = describe_charts(chart_slugs(context), outcome, niceness=INSIGHT_NICENESS)
     yield from publish(context, outcomes)
 
 
