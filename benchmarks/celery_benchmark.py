@@ -63,6 +63,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--skip-fleet", action="store_true")
     parser.add_argument("--json-out", type=Path)
     parser.add_argument(
+        "--cold-emulator",
+        action="store_true",
+        help="skip EmulatorProcess.warm: the emulator simulates each chart's history inside the measured run",
+    )
+    parser.add_argument(
         "--charts-per-run",
         type=int,
         default=MAX_CHARTS_PER_RUN,
@@ -274,7 +279,10 @@ def measure(
         deployment = Deployment(Path(tmp), vhost, emulator.url, rate, args.pool_limit)
         try:
             deployment.start_workers(workers, concurrency)
-            emulator.warm(slugs)
+            if args.cold_emulator:
+                emulator.reset_stats()
+            else:
+                emulator.warm(slugs)
             with PaceSampler(lambda: emulator.stats()["requests_total"]) as pace:
                 outcome = deployment.refresh(slugs, args.max_runs, args.charts_per_run)
         finally:
