@@ -36,7 +36,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import defaultdict
@@ -47,7 +46,7 @@ from typing import Any
 import httpx
 
 from benchmarks.emulator_process import EmulatorProcess
-from benchmarks.measure import step_timings
+from benchmarks.measure import Sampler, step_timings
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -129,17 +128,15 @@ def _describe(pid: int) -> tuple[bool, str]:
     return is_python, label[:160]
 
 
-class ProcessSampler:
+class ProcessSampler(Sampler):
     """Peak RSS of every process in the tracked sessions (and their descendants), and how many are alive."""
 
     def __init__(self, interval: float = 0.5) -> None:
-        self.interval = interval
+        super().__init__(interval)
         self.roots: set[int] = set()
         self.peaks: dict[int, dict[str, Any]] = {}
         self.max_python_alive = 0
         self.at_max_rss: dict[str, Any] = {"rss_mb_total": 0.0}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def track(self, pid: int) -> None:
         self.roots.add(pid)
@@ -164,32 +161,23 @@ class ProcessSampler:
                     todo.append(child)
         return found
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            python_alive, rss_total = 0, 0
-            for pid in self._tracked():
-                kb = _status_kb(pid)
-                if not kb:
-                    continue
-                entry = self.peaks.get(pid)
-                if entry is None:
-                    is_python, label = _describe(pid)
-                    entry = self.peaks[pid] = {"pid": pid, "python": is_python, "cmd": label, "hwm_kb": 0}
-                entry["hwm_kb"] = max(entry["hwm_kb"], kb.get("VmHWM", 0))
-                entry["cpu_s"] = max(entry.get("cpu_s", 0.0), _cpu_seconds(pid))
-                python_alive += entry["python"]
-                rss_total += kb.get("VmRSS", 0)
-            self.max_python_alive = max(self.max_python_alive, python_alive)
-            if rss_total / 1024 > self.at_max_rss["rss_mb_total"]:
-                self.at_max_rss = {"rss_mb_total": round(rss_total / 1024, 1), "python_alive": python_alive}
-
-    def __enter__(self) -> ProcessSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def sample(self) -> None:
+        python_alive, rss_total = 0, 0
+        for pid in self._tracked():
+            kb = _status_kb(pid)
+            if not kb:
+                continue
+            entry = self.peaks.get(pid)
+            if entry is None:
+                is_python, label = _describe(pid)
+                entry = self.peaks[pid] = {"pid": pid, "python": is_python, "cmd": label, "hwm_kb": 0}
+            entry["hwm_kb"] = max(entry["hwm_kb"], kb.get("VmHWM", 0))
+            entry["cpu_s"] = max(entry.get("cpu_s", 0.0), _cpu_seconds(pid))
+            python_alive += entry["python"]
+            rss_total += kb.get("VmRSS", 0)
+        self.max_python_alive = max(self.max_python_alive, python_alive)
+        if rss_total / 1024 > self.at_max_rss["rss_mb_total"]:
+            self.at_max_rss = {"rss_mb_total": round(rss_total / 1024, 1), "python_alive": python_alive}
 
     def report(self) -> dict[str, Any]:
         top = sorted(self.peaks.values(), key=lambda e: -e["hwm_kb"])

@@ -11,9 +11,13 @@ from __future__ import annotations
 import os
 import resource
 import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from typing_extensions import Self
 
 
 def _children_of(root: int) -> set[int]:
@@ -45,31 +49,47 @@ def _peak_kb(pid: int) -> int:
     return 0
 
 
-class ChildMemorySampler:
-    """``with ChildMemorySampler() as sampler:``; then ``sampler.peak_mb`` is the largest child's peak RSS."""
+class Sampler:
+    """Calls :meth:`sample` every ``interval`` seconds on a daemon thread, from ``with`` entry to exit."""
 
-    def __init__(self, interval: float = 0.2, exclude: int | None = None) -> None:
+    def __init__(self, interval: float) -> None:
         self.interval = interval
-        self.exclude = exclude
-        """A child (and its descendants) not to count: the emulator, which stands for a remote API."""
-        self.peaks_kb: dict[int, int] = {}
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def _run(self) -> None:
-        me = os.getpid()
+    def _loop(self) -> None:
+        self.begin()
         while not self._stop.wait(self.interval):
-            excluded = {self.exclude, *_children_of(self.exclude)} if self.exclude else set()
-            for pid in _children_of(me) - excluded:
-                self.peaks_kb[pid] = max(self.peaks_kb.get(pid, 0), _peak_kb(pid))
+            self.sample()
 
-    def __enter__(self) -> ChildMemorySampler:
+    def begin(self) -> None:
+        """What to read once before the first interval (a counter's starting value)."""
+
+    def sample(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class ChildMemorySampler(Sampler):
+    """``with ChildMemorySampler() as sampler:``; then ``sampler.peak_mb`` is the largest child's peak RSS."""
+
+    def __init__(self, interval: float = 0.2, exclude: int | None = None) -> None:
+        super().__init__(interval)
+        self.exclude = exclude
+        """A child (and its descendants) not to count: the emulator, which stands for a remote API."""
+        self.peaks_kb: dict[int, int] = {}
+
+    def sample(self) -> None:
+        excluded = {self.exclude, *_children_of(self.exclude)} if self.exclude else set()
+        for pid in _children_of(os.getpid()) - excluded:
+            self.peaks_kb[pid] = max(self.peaks_kb.get(pid, 0), _peak_kb(pid))
 
     @property
     def peak_mb(self) -> float:
@@ -147,7 +167,7 @@ def _cpu_jiffies() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-class PaceSampler:
+class PaceSampler(Sampler):
     """``with PaceSampler(count_calls) as pace:``; then ``pace.samples``: every ``interval`` seconds, the calls
     the API answered in it (``count_calls()`` is the emulator's running total) and the machine's busy CPU share.
 
@@ -155,32 +175,21 @@ class PaceSampler:
     100 %, calls below the limit) or on Dagster (both low): the head and tail of a wall time, made visible.
     """
 
-    def __init__(self, count_calls: Any, interval: float = 5.0) -> None:
+    def __init__(self, count_calls: Callable[[], int], interval: float = 5.0) -> None:
+        super().__init__(interval)
         self.count_calls = count_calls
-        self.interval = interval
         self.samples: list[dict[str, float]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
-        import time
+    def begin(self) -> None:
+        self._started, self._calls, self._cpu = time.monotonic(), self.count_calls(), _cpu_jiffies()
 
-        started, calls, (busy, total) = time.monotonic(), self.count_calls(), _cpu_jiffies()
-        while not self._stop.wait(self.interval):
-            now_calls, (now_busy, now_total) = self.count_calls(), _cpu_jiffies()
-            self.samples.append(
-                {
-                    "t_s": round(time.monotonic() - started, 1),
-                    "calls_per_s": round((now_calls - calls) / self.interval, 1),
-                    "cpu_busy_pct": round(100 * (now_busy - busy) / max(1, now_total - total), 1),
-                }
-            )
-            calls, busy, total = now_calls, now_busy, now_total
-
-    def __enter__(self) -> PaceSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def sample(self) -> None:
+        calls, (busy, total) = self.count_calls(), _cpu_jiffies()
+        self.samples.append(
+            {
+                "t_s": round(time.monotonic() - self._started, 1),
+                "calls_per_s": round((calls - self._calls) / self.interval, 1),
+                "cpu_busy_pct": round(100 * (busy - self._cpu[0]) / max(1, total - self._cpu[1]), 1),
+            }
+        )
+        self._calls, self._cpu = calls, (busy, total)
