@@ -136,11 +136,13 @@ class ApiTransport:
     ) -> httpx.Response:
         """One HTTP exchange, paced and logged; a transport failure becomes a retryable error.
 
-        The quota floor is checked once the request holds its in-flight slot, right before it is sent: checked
-        earlier, every thread queued for a slot would go out after the floor was seen, not only those in flight.
+        The rate limit's token and the quota floor are both taken once the request holds its in-flight slot,
+        right before it is sent. Taken earlier, every thread queued for a slot would hold a token (or have
+        passed the floor) and go out later: a step's threads beyond ``max_in_flight`` banked tokens while they
+        waited and then sent them together, so the API saw bursts above the limit (429s with two workers).
         """
-        self._limiter.acquire()
         with self._in_flight:
+            self._limiter.acquire()
             if not free:
                 self._quota.check_floor()
             started = time.monotonic()

@@ -580,6 +580,32 @@ def test_in_flight_is_bounded() -> None:
     assert state["peak"] <= 3
 
 
+def test_rate_tokens_are_taken_by_requests_in_flight_only() -> None:
+    """A token is taken right before its request goes out: threads queued for a slot hold none, so they
+    cannot bank tokens and send them in a burst above the rate once slots free up."""
+    lock = threading.Lock()
+    state = {"taken": 0, "answered": 0, "peak_unsent": 0}
+
+    class CountingLimiter(UnlimitedLimiter):
+        def acquire(self) -> None:
+            with lock:
+                state["taken"] += 1
+                state["peak_unsent"] = max(state["peak_unsent"], state["taken"] - state["answered"])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        threading.Event().wait(0.02)
+        with lock:
+            state["answered"] += 1
+        return ok({"object": {"uuid": "s1", "name": "x"}})
+
+    settings = ApiSettings(base_url=BASE, app_id="my-app", api_key=SecretStr(API_KEY), max_in_flight=3)
+    client = SoundchartsClient(settings, limiter=CountingLimiter(), transport=httpx.MockTransport(handler))
+    with client, ThreadPoolExecutor(max_workers=12) as pool:
+        list(pool.map(lambda _: client.get_song("s1"), range(60)))
+    assert state["taken"] == 60
+    assert state["peak_unsent"] <= 3, state
+
+
 def test_context_manager_closes_and_timeouts_come_from_settings() -> None:
     settings = ApiSettings(base_url=BASE, timeout_seconds=12.0, connect_timeout_seconds=3.0)
     with SoundchartsClient(settings, transport=httpx.MockTransport(lambda r: ok({}))) as client:
