@@ -59,7 +59,7 @@ class ApiSettings:
     backoff_max_seconds: float = 30.0
     max_rate_limit_wait_seconds: float = 120.0
     rate_limit_per_minute: int = 6000
-    max_in_flight: int = 8
+    max_in_flight: int = 12
     quota_floor: int = 0
 
     @property
