@@ -85,7 +85,7 @@ def test_values_are_read() -> None:
             api_settings_from_env,
             "SOUNDCHARTS_MAX_IN_FLIGHT",
             "2.5",
-            "SOUNDCHARTS_MAX_IN_FLIGHT='2.5' is not a whole number; set it to e.g. 8",
+            "SOUNDCHARTS_MAX_IN_FLIGHT='2.5' is not a whole number; set it to e.g. 12",
         ),
         (
             api_settings_from_env,
