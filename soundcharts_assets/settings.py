@@ -187,7 +187,7 @@ class _ApiEnv(_FromEnv):
     timeout_seconds: float = Field(30.0, ge=0.1, alias="SOUNDCHARTS_TIMEOUT_SECONDS")
     max_retries: int = Field(5, ge=0, alias="SOUNDCHARTS_MAX_RETRIES")
     rate_limit_per_minute: int = Field(6000, ge=1, alias="SOUNDCHARTS_RATE_LIMIT_PER_MINUTE")
-    max_in_flight: int = Field(12, ge=1, alias="SOUNDCHARTS_MAX_IN_FLIGHT")
+    max_in_flight: int = Field(ApiSettings.max_in_flight, ge=1, alias="SOUNDCHARTS_MAX_IN_FLIGHT")
     quota_floor: int = Field(0, ge=0, alias="SOUNDCHARTS_QUOTA_FLOOR")
 
 
