@@ -7,12 +7,15 @@ sensor is left out, its 24 polls per chart per day are in the forecast's own lin
 emulator and warehouse:
 
 * ``today``: the policy before issue 13, a series fetched whenever its last fetch is 24 h old
-  (``SOUNDCHARTS_REFRESH_MAX_HOURS=24``), airplay every day (``SOUNDCHARTS_REFRESH_MIN_HOURS=airplay=24``:
-  one call per song a day, as the rolling 7-day window cost before);
-* ``due``: the default settings (a series is due once its next crawl can have happened);
+  (``SOUNDCHARTS_REFRESH_MAX_HOURS=24`` with ``SOUNDCHARTS_REFRESH_MIN_HOURS=24,airplay=24``: airplay one
+  call per song a day, as the rolling 7-day window cost before);
+* ``due``: the default settings (a series is due once its next crawl can have happened; Spotify at most
+  daily, the other sources at most every 48 h, airplay weekly);
 * ``current_stats``: the defaults with ``SOUNDCHARTS_CURRENT_STATS=1``;
-* ``due_48h`` (on request, ``--policies due_48h``): every series at most every 48 h, the trade of one day's
-  delay for fewer calls.
+* ``due_24h`` (on request, ``--policies due_24h``): every series at most daily
+  (``SOUNDCHARTS_REFRESH_MIN_HOURS=24``, the defaults before the 48 h context minimum), a day's timeliness
+  more on YouTube, Shazam, monthly listeners and followers for more calls;
+* ``due_48h`` (on request): every series at most every 48 h, Spotify too.
 
 Measured: paid calls (2xx answers) per day by source; wasted calls (a paid series call that stored no point
 newer than the series' last stored day); at the end of the ``due`` month, completeness (every point the
@@ -58,9 +61,10 @@ NOON = 12
 AIRPLAY_WEEK = 7
 """Days in the default airplay window (``settings.SOURCE_MIN_HOURS``)."""
 POLICIES: dict[str, dict[str, str]] = {
-    "today": {"SOUNDCHARTS_REFRESH_MAX_HOURS": "24", "SOUNDCHARTS_REFRESH_MIN_HOURS": "airplay=24"},
+    "today": {"SOUNDCHARTS_REFRESH_MAX_HOURS": "24", "SOUNDCHARTS_REFRESH_MIN_HOURS": "24,airplay=24"},
     "due": {},
     "current_stats": {"SOUNDCHARTS_CURRENT_STATS": "1"},
+    "due_24h": {"SOUNDCHARTS_REFRESH_MIN_HOURS": "24"},
     "due_48h": {"SOUNDCHARTS_REFRESH_MIN_HOURS": "48"},
 }
 SUMMARY_POLICIES = {"due", "today", "current_stats"}

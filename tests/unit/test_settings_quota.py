@@ -8,13 +8,34 @@ from soundcharts_assets import clock
 from soundcharts_assets.settings import SettingsError, budget_from_env, freshness_from_env, today_from_env
 
 
-def test_refresh_intervals_default_to_the_freshness_window_and_fifteen_days():
+def test_refresh_intervals_default_to_the_freshness_window_for_spotify_and_twice_it_for_context():
+    defaults = freshness_from_env({}).refresh_policy()
+    assert defaults.bounds("spotify") == (24.0, 360.0)
+    assert [defaults.bounds(s)[0] for s in ("youtube", "shazam", "instagram", "tiktok", "spotify_listening")] == [
+        48.0
+    ] * 5
+    assert defaults.bounds("airplay") == (168.0, 360.0)
     freshness = freshness_from_env({"SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS": "12"})
-    assert freshness.min_hours("instagram") == 12.0
+    assert freshness.min_hours("spotify") == 12.0
+    assert freshness.min_hours("instagram") == 24.0
     assert freshness.max_hours("instagram") == 360.0
     assert not freshness.current_stats
     policy = freshness.refresh_policy()
-    assert policy.bounds("spotify_listening") == (12.0, 360.0)
+    assert policy.bounds("spotify_listening") == (24.0, 360.0)
+    refetch_all = freshness_from_env({"SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS": "0"})
+    assert refetch_all.min_hours("shazam") == 0.0
+
+
+def test_a_blanket_minimum_replaces_the_context_default_but_not_airplays_week():
+    daily = freshness_from_env({"SOUNDCHARTS_REFRESH_MIN_HOURS": "24"})
+    assert {s: daily.min_hours(s) for s in ("spotify", "youtube", "shazam", "spotify_listening", "airplay")} == {
+        "spotify": 24.0,
+        "youtube": 24.0,
+        "shazam": 24.0,
+        "spotify_listening": 24.0,
+        "airplay": 168.0,
+    }
+    assert freshness_from_env({"SOUNDCHARTS_REFRESH_MIN_HOURS": "shazam=24"}).min_hours("youtube") == 48.0
 
 
 def test_per_source_overrides_and_a_default_in_one_variable():
@@ -26,7 +47,7 @@ def test_per_source_overrides_and_a_default_in_one_variable():
         }
     )
     assert freshness.refresh_policy().bounds("instagram") == (48.0, 360.0)
-    assert freshness.refresh_policy().bounds("youtube") == (24.0, 96.0)
+    assert freshness.refresh_policy().bounds("youtube") == (48.0, 96.0)
     assert freshness.current_stats
 
 
@@ -100,5 +121,5 @@ def test_the_dagster_policy_resource_keeps_the_environments_intervals_and_curren
     freshness = CascadePolicyResource(audience_freshness_hours=12).freshness()
     assert freshness.current_stats
     assert freshness.refresh_policy().bounds("spotify") == (48.0, 360.0)
-    assert freshness.min_hours("youtube") == 12.0  # the resource's audience window
+    assert freshness.min_hours("youtube") == 24.0  # twice the resource's audience window (context source)
     assert freshness.metadata_hours == 72.0  # unset on the resource: the environment's
