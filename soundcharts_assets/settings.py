@@ -80,7 +80,8 @@ accounts are crawled no more often than every 2 days anyway). One call then brin
 crawl (~7 % of a daily series' days, only known by asking) wastes a call only when two in a row failed:
 measured on the simulated month, the defaults' waste went from 6.1 % to under 5 % and their calls from 1,531
 to about 1,200 a day (docs/benchmarks.md). A blanket or per-source ``SOUNDCHARTS_REFRESH_MIN_HOURS`` replaces
-it (``24``: every series daily); a freshness window of 0 (refetch everything) keeps 0."""
+it (``24``: every series daily); a freshness window of 0 (refetch everything) keeps 0. Current-stats mode
+keeps every source at the window: its one call per entity a day is what avoids series calls."""
 
 PRIMARY_SOURCES: frozenset[str] = frozenset({"spotify"})
 """Sources whose default minimum is the freshness window itself, not :data:`CONTEXT_WINDOWS` of it."""
@@ -158,10 +159,13 @@ class FreshnessSettings(_FromEnv):
 
     def min_hours(self, source: str) -> float:
         """The source's own setting, else the blanket one, else the default (the freshness window for
-        Spotify, :data:`CONTEXT_WINDOWS` of it for the rest); never below the source's built-in minimum."""
+        Spotify, :data:`CONTEXT_WINDOWS` of it for the rest unless current stats are on: one call per entity
+        a day then gives every platform's day, and a skipped day would be a gap to fill with a series call);
+        never below the source's built-in minimum."""
         if source in self.refresh_min.by_source:
             return self.refresh_min.by_source[source]
-        default = self.audience_hours * (1 if source in PRIMARY_SOURCES else CONTEXT_WINDOWS)
+        context = source not in PRIMARY_SOURCES and not self.current_stats
+        default = self.audience_hours * (CONTEXT_WINDOWS if context else 1)
         return max(self.refresh_min.hours(source, default), SOURCE_MIN_HOURS.get(source, 0.0))
 
     def max_hours(self, source: str) -> float:

@@ -22,6 +22,8 @@ def test_refresh_intervals_default_to_the_freshness_window_for_spotify_and_twice
     assert not freshness.current_stats
     policy = freshness.refresh_policy()
     assert policy.bounds("spotify_listening") == (24.0, 360.0)
+    current_stats = freshness_from_env({"SOUNDCHARTS_CURRENT_STATS": "1"})
+    assert current_stats.min_hours("shazam") == current_stats.min_hours("spotify_listening") == 24.0
     refetch_all = freshness_from_env({"SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS": "0"})
     assert refetch_all.min_hours("shazam") == 0.0
 
@@ -47,7 +49,7 @@ def test_per_source_overrides_and_a_default_in_one_variable():
         }
     )
     assert freshness.refresh_policy().bounds("instagram") == (48.0, 360.0)
-    assert freshness.refresh_policy().bounds("youtube") == (48.0, 96.0)
+    assert freshness.refresh_policy().bounds("youtube") == (24.0, 96.0)  # current stats on
     assert freshness.current_stats
 
 
@@ -121,5 +123,5 @@ def test_the_dagster_policy_resource_keeps_the_environments_intervals_and_curren
     freshness = CascadePolicyResource(audience_freshness_hours=12).freshness()
     assert freshness.current_stats
     assert freshness.refresh_policy().bounds("spotify") == (48.0, 360.0)
-    assert freshness.min_hours("youtube") == 24.0  # twice the resource's audience window (context source)
+    assert freshness.min_hours("youtube") == 12.0  # the resource's audience window (current stats: no doubling)
     assert freshness.metadata_hours == 72.0  # unset on the resource: the environment's
