@@ -5,10 +5,13 @@ for artist social audiences) and each answer says when it last did (``related.la
 before the next crawl can only return days already stored, so a series is not asked for again until:
 
     next crawl = lastCrawlDate + k x cadence, the first such instant after the last fetch
-    due at     = min(max(next crawl, last fetch + minimum), last fetch + maximum)
+                 and at least the minimum after lastCrawlDate
+    due at     = min(next crawl, last fetch + maximum)
 
 where the cadence is the median gap between the series' stored points, and the minimum and maximum are the
-source's refresh intervals (settings). Without a ``lastCrawlDate`` or a cadence (an older API version, a
+source's refresh intervals (settings). The minimum counts in crawl time: a call brings at least that much
+new data (a daily series with a 48 h minimum: two days a call), and a series keeps its crawl's phase, not
+the time of day it was first fetched. Without a ``lastCrawlDate`` or a cadence (an older API version, a
 variant, a 404, a one-point series) a series is due at ``last fetch + minimum``: the plain freshness window.
 A series never fetched is due now. Windows still start at the last stored day, so fetching less often loses
 no point, only timeliness. Intervals counted from the last fetch get an hour's slack (``EARLY_START``), so a
@@ -46,14 +49,20 @@ def cadence_hours(days: Sequence[date]) -> float | None:
     return median(gaps) if len(gaps) >= CADENCE_MIN_GAPS else None
 
 
-def next_crawl(last_crawl_at: datetime, cadence: timedelta, fetched_at: datetime) -> datetime:
-    """The first expected crawl after the last fetch: a crawl the last fetch already looked for (and did not
-    find: it failed or is late) is not waited for again, the one after it is."""
-    expected = last_crawl_at + cadence
-    if expected > fetched_at or cadence <= timedelta(0):
-        return expected
-    missed = math.floor((fetched_at - last_crawl_at) / cadence)
-    return last_crawl_at + (missed + 1) * cadence
+def next_crawl(
+    last_crawl_at: datetime, cadence: timedelta, fetched_at: datetime, gap: timedelta = timedelta(0)
+) -> datetime:
+    """The first expected crawl after the last fetch and at least ``gap`` after the last crawl.
+
+    A crawl the last fetch already looked for (and did not find: it failed or is late) is not waited for
+    again, the one after it is. ``gap`` is the source's minimum counted in crawl time: a daily series with a
+    48 h minimum is asked for every second crawl, so each call brings two days; a 2-day series with the same
+    minimum keeps its own cadence whatever the time of day it was first fetched."""
+    if cadence <= timedelta(0):
+        return max(last_crawl_at + gap, fetched_at)
+    after_fetch = math.floor((fetched_at - last_crawl_at) / cadence) + 1
+    after_gap = math.ceil(gap / cadence)
+    return last_crawl_at + max(1, after_fetch, after_gap) * cadence
 
 
 def due_at(
@@ -64,12 +73,11 @@ def due_at(
     maximum_hours: float,
 ) -> datetime:
     """When a series last fetched at ``fetched_at`` is due again (see the module docstring)."""
-    earliest = fetched_at + timedelta(hours=minimum_hours) - EARLY_START
     latest = fetched_at + timedelta(hours=max(maximum_hours, minimum_hours)) - EARLY_START
     if last_crawl_at is None or not cadence:
-        return earliest
-    crawl = next_crawl(last_crawl_at, timedelta(hours=cadence), fetched_at)
-    return min(max(crawl, earliest), latest)
+        return fetched_at + timedelta(hours=minimum_hours) - EARLY_START
+    crawl = next_crawl(last_crawl_at, timedelta(hours=cadence), fetched_at, gap=timedelta(hours=minimum_hours))
+    return min(crawl, latest)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ month, what matters is how often each series is due:
 
 * entities are counted once however many charts share them (a daily chart's song is not paid again by a
   weekly chart);
-* a series whose last fetch recorded a cadence (``due.py``) is due every ``clamp(cadence, min, max)``, but
+* a series whose last fetch recorded a cadence (``due.py``) is due every whole number of cadences that
+  reaches ``min`` (at least one), at most every ``max``, but
   at most once per refresh of its charts (daily or weekly schedule); a series with no cadence (never
   fetched, airplay) every ``min`` (a week for airplay), in whole refreshes; a 404 or 403 costs no quota;
 * in current-stats mode an entity costs one current-stats call per refresh, plus its airplay and the
@@ -66,8 +67,11 @@ def refresh_every_days(record: SeriesRecord, freshness: FreshnessSettings) -> fl
     """Days between two paid fetches of a series in the steady state: the due rule's interval (``due.py``;
     the minimum without a cadence, a week for airplay), in whole refreshes of its charts."""
     low, high = freshness.min_hours(record.source), freshness.max_hours(record.source)
-    cadence = low if record.cadence_hours is None else record.cadence_hours
-    interval = min(max(cadence, low), high) / 24.0
+    cadence = record.cadence_hours
+    if cadence:  # the first crawl at least the minimum after the last one (due.next_crawl's gap)
+        interval = min(max(1, math.ceil(low / cadence - 1e-9)) * cadence, high) / 24.0
+    else:
+        interval = low / 24.0
     return max(record.period_days, math.ceil(interval / record.period_days - 1e-9) * record.period_days)
 
 

@@ -12,6 +12,9 @@ def test_a_series_is_paid_once_per_crawl_bounded_by_its_schedule_and_intervals()
     assert refresh_every_days(SeriesRecord("artist", "instagram", 1, "ok", 48.0), freshness) == 2
     assert refresh_every_days(SeriesRecord("artist", "tiktok", 1, "ok", 15 * 24.0), freshness) == 15
     assert refresh_every_days(SeriesRecord("artist", "tiktok", 7, "ok", 48.0), freshness) == 7  # weekly chart
+    # context sources (48 h minimum): a daily series every second crawl, a 36 h one every second crawl too
+    assert refresh_every_days(SeriesRecord("song", "shazam", 1, "ok", 24.0), freshness) == 2
+    assert refresh_every_days(SeriesRecord("artist", "spotify_listening", 1, "ok", 36.0), freshness) == 3
     # no cadence: the source's minimum; airplay's is a week of spins, unless it is named
     assert refresh_every_days(SeriesRecord("song", "spotify", 1, None, None), freshness) == 1
     assert refresh_every_days(SeriesRecord("song", "airplay", 1, "ok", None), freshness) == 7
