@@ -4,14 +4,14 @@ Soundcharts re-crawls a series on a cadence (daily for song streams and monthly 
 for artist social audiences) and each answer says when it last did (``related.lastCrawlDate``). A call made
 before the next crawl can only return days already stored, so a series is not asked for again until:
 
-    next crawl = lastCrawlDate + k x cadence, the first such instant after the last fetch
-                 and at least the minimum after lastCrawlDate
+    next crawl = lastCrawlDate + k x cadence, the first such instant at least the minimum (and one
+                 cadence) after the last expected crawl the last fetch looked for
     due at     = min(next crawl, last fetch + maximum)
 
 where the cadence is the median gap between the series' stored points, and the minimum and maximum are the
 source's refresh intervals (settings). The minimum counts in crawl time: a call brings at least that much
-new data (a daily series with a 48 h minimum: two days a call), and a series keeps its crawl's phase, not
-the time of day it was first fetched. Without a ``lastCrawlDate`` or a cadence (an older API version, a
+new data (a daily series with a 48 h minimum: two days a call, even after a failed crawl), and a series
+keeps its crawl's phase, not the time of day it was first fetched. Without a ``lastCrawlDate`` or a cadence (an older API version, a
 variant, a 404, a one-point series) a series is due at ``last fetch + minimum``: the plain freshness window.
 A series never fetched is due now. Windows still start at the last stored day, so fetching less often loses
 no point, only timeliness. Intervals counted from the last fetch get an hour's slack (``EARLY_START``), so a
@@ -52,17 +52,18 @@ def cadence_hours(days: Sequence[date]) -> float | None:
 def next_crawl(
     last_crawl_at: datetime, cadence: timedelta, fetched_at: datetime, gap: timedelta = timedelta(0)
 ) -> datetime:
-    """The first expected crawl after the last fetch and at least ``gap`` after the last crawl.
+    """The first expected crawl at least ``gap`` (and at least one cadence) after the last crawl the last
+    fetch looked for.
 
-    A crawl the last fetch already looked for (and did not find: it failed or is late) is not waited for
-    again, the one after it is. ``gap`` is the source's minimum counted in crawl time: a daily series with a
-    48 h minimum is asked for every second crawl, so each call brings two days; a 2-day series with the same
-    minimum keeps its own cadence whatever the time of day it was first fetched."""
+    The last fetch looked for every expected crawl up to its own instant, found or not: a crawl it did not
+    find (it failed or is late) is not waited for again, the one after it is. ``gap`` is the source's
+    minimum counted in crawl time: a daily series with a 48 h minimum is asked for every second crawl, so each
+    call brings two days; a 2-day series with the same minimum keeps its own phase, whatever the time of day
+    it was first fetched."""
     if cadence <= timedelta(0):
         return max(last_crawl_at + gap, fetched_at)
-    after_fetch = math.floor((fetched_at - last_crawl_at) / cadence) + 1
-    after_gap = math.ceil(gap / cadence)
-    return last_crawl_at + max(1, after_fetch, after_gap) * cadence
+    looked_for = max(0, math.floor((fetched_at - last_crawl_at) / cadence))
+    return last_crawl_at + (looked_for + max(1, math.ceil(gap / cadence - 1e-9))) * cadence
 
 
 def due_at(

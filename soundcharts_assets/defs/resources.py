@@ -89,7 +89,11 @@ class CascadePolicyResource(dg.ConfigurableResource):
         default=None, description="Default 168 (7 days); env SOUNDCHARTS_METADATA_FRESHNESS_HOURS."
     )
     audience_freshness_hours: float | None = Field(
-        default=None, description="Default 24; env SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS."
+        default=None,
+        description=(
+            "Default 24; env SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS. Spotify series' minimum refresh interval; "
+            "the other sources' twice it (with current stats on, the same)."
+        ),
     )
     audience_lookback_days: int | None = Field(
         default=None, description="Days of history on a first fetch; default 90."

@@ -27,14 +27,17 @@ def test_next_crawl_skips_the_crawl_the_last_fetch_already_looked_for():
     assert next_crawl(at(1, 4), timedelta(days=1), fetched_at=at(3, 12)) == at(4, 4)
     # and at least ``gap`` after the last crawl
     assert next_crawl(at(1, 4), timedelta(days=1), fetched_at=at(1, 12), gap=timedelta(hours=48)) == at(3, 4)
-    assert next_crawl(at(1, 4), timedelta(days=1), fetched_at=at(3, 12), gap=timedelta(hours=48)) == at(4, 4)
+    # a fetch on the 3rd that found nothing new (the 3rd's crawl failed): two crawls after the 3rd's, not one
+    assert next_crawl(at(1, 4), timedelta(days=1), fetched_at=at(3, 12), gap=timedelta(hours=48)) == at(5, 4)
+    assert next_crawl(at(2, 4), timedelta(days=1), fetched_at=at(3, 12), gap=timedelta(hours=48)) == at(5, 4)
 
 
 def test_due_at_is_the_next_crawl_within_the_minimum_and_maximum():
     # a 2-day series crawled at 04:00 on the 1st, fetched at noon: due at the next crawl
     assert due_at(at(1, 12), at(1, 4), 48.0, minimum_hours=24, maximum_hours=360) == at(3, 4)
-    # the minimum counts in crawl time: a 6-hourly series with a 24 h minimum waits for the crawl a day later
-    assert due_at(at(1, 12), at(1, 4), 6.0, minimum_hours=24, maximum_hours=360) == at(2, 4)
+    # the minimum counts in crawl time: a 6-hourly series with a 24 h minimum, fetched at noon after the 10:00
+    # crawl, waits for the crawl a day after that one
+    assert due_at(at(1, 12), at(1, 4), 6.0, minimum_hours=24, maximum_hours=360) == at(2, 10)
     # a daily series with a 48 h minimum: every second crawl, two days a call
     assert due_at(at(1, 12), at(1, 4), 24.0, minimum_hours=48, maximum_hours=360) == at(3, 4)
     # a 2-day series with a 48 h minimum keeps its crawl's phase, whenever it was first fetched
