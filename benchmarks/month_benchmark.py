@@ -36,6 +36,7 @@ import tempfile
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +198,13 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
                 print(f"  {name} {day}: {paid} paid calls, {wasted} wasted {dict(by_source)}", flush=True)
                 if offset == 0 and name == "due":
                     predicted = forecast(wh)
-            completeness = completeness_check(client, wh, day) if check_completeness else None
+            completeness = None
+            if check_completeness:  # the month is complete once the first run after it is done (not counted)
+                after_month = day + timedelta(days=1)
+                emulator.set_today(after_month.isoformat())
+                os.environ["SOUNDCHARTS_TODAY"] = after_month.isoformat()
+                refresh_day(client, wh, datetime.combine(after_month, time_of_day(NOON), timezone.utc))
+                completeness = completeness_check(client, wh, day)
     steady = per_day[1:]
     report: dict[str, Any] = {
         "policy": name,
@@ -231,29 +238,48 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
     return report
 
 
-def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
-    """Every point the emulator serves for each followed series (songs: spotify/youtube/shazam per id;
-    artists: followers and monthly listeners) from the month's first day to its last is stored, once; and
-    every airplay spin: per song and radio, the stored weekly rows add up to the spins served over the weeks
-    they cover (the first row's week to the last's), so no week is missing or counted twice."""
-    from soundcharts_assets.soundcharts.errors import NotFoundError
-    from soundcharts_assets.warehouse.schema import artist_audience, track_audience
+def followed_until(wh: Any, last_day: date) -> tuple[dict[str, date], dict[str, date]]:
+    """Every song and artist an edition of the month ranked (or credited), with the last day one did."""
+    songs: dict[str, date] = {}
+    artists: dict[str, date] = {}
+    for slug in CHARTS:
+        for when in wh.ranking_dates(slug):
+            day = when.date()
+            if not START <= day <= last_day:
+                continue
+            for uuid in wh.ranking_song_uuids(slug, when):
+                songs[uuid] = max(day, songs.get(uuid, day))
+            for uuid in wh.chart_artist_uuids(slug, when):
+                artists[uuid] = max(day, artists.get(uuid, day))
+    return songs, artists
 
-    songs = sorted({u for slug in CHARTS for u in wh.ranking_song_uuids(slug)})
-    artists = sorted({u for slug in CHARTS for u in wh.chart_artist_uuids(slug)})
+
+def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
+    """Every point the emulator serves for each series followed during the month (songs: spotify/youtube/shazam
+    per id; artists: followers and monthly listeners), from the month's first day to the last day an edition
+    ranked the entity (``today`` for those still ranked), is stored, once: songs that left the charts
+    included. Every airplay spin too: per song and radio, the stored weekly rows add up to the spins served
+    over the weeks they cover (the first row's week to the last's), so no week is missing or counted twice;
+    and the airplay of a song that left was fetched past its last ranked day (its last week is not dropped)."""
+    from soundcharts_assets.soundcharts.errors import NotFoundError
+    from soundcharts_assets.warehouse.schema import artist_audience, audience_fetches, track_audience
+
+    followed_songs, followed_artists = followed_until(wh, today)
+    songs, artists = sorted(followed_songs), sorted(followed_artists)
     t, a = track_audience.c, artist_audience.c
     series = missing = extra = duplicates = 0
     mismatched: list[str] = []
     with wh.engine.connect() as conn:
         for uuid in songs:
             for platform in ("spotify", "youtube", "shazam"):
+                until = followed_songs[uuid]
                 try:
-                    served = client.get_song_audience(uuid, platform, START, today)
+                    served = client.get_song_audience(uuid, platform, START, until)
                 except NotFoundError:
                     continue
                 rows = conn.execute(
                     sa.select(t.date, t.identifier, t.value).where(
-                        t.song_uuid == uuid, t.platform == platform, t.date >= START
+                        t.song_uuid == uuid, t.platform == platform, t.date >= START, t.date <= until
                     )
                 ).all()
                 want = {(p.date, p.identifier, p.value) for p in served}
@@ -281,20 +307,35 @@ def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
             extra += sum(1 for radio, spins in stored_spins.items() if spins > served_spins[radio])  # one twice
             if served_spins != stored_spins and len(mismatched) < 5:
                 mismatched.append(f"song {uuid} airplay")
+        f = audience_fetches.c
+        airplay_fetched = dict(
+            conn.execute(
+                sa.select(f.entity_uuid, f.fetched_at).where(f.entity == "song", f.platform == "airplay")
+            ).all()
+        )
+        left = [uuid for uuid in songs if followed_songs[uuid] < today]
+        airplay_short = [u for u in left if u in airplay_fetched and airplay_fetched[u].date() <= followed_songs[u]]
+        missing += len(airplay_short)
+        mismatched.extend(f"song {uuid} airplay stops before its last ranked day" for uuid in airplay_short[:2])
         for uuid in artists:
             for source in ("spotify", "youtube", "instagram", "tiktok", "spotify_listening"):
+                until = followed_artists[uuid]
                 try:
                     if source == "spotify_listening":
-                        served = client.get_artist_monthly_listeners(uuid, START, today)
+                        served = client.get_artist_monthly_listeners(uuid, START, until)
                         platform, metric = "spotify", "monthly_listeners"
                     else:
-                        served = client.get_artist_audience(uuid, source, START, today)
+                        served = client.get_artist_audience(uuid, source, START, until)
                         platform, metric = source, "followers"
                 except NotFoundError:
                     continue
                 rows = conn.execute(
                     sa.select(a.date, a.value).where(
-                        a.artist_uuid == uuid, a.platform == platform, a.metric == metric, a.date >= START
+                        a.artist_uuid == uuid,
+                        a.platform == platform,
+                        a.metric == metric,
+                        a.date >= START,
+                        a.date <= until,
                     )
                 ).all()
                 want = {(p.date, p.value) for p in served if p.metric == metric and p.value is not None}
@@ -306,6 +347,7 @@ def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
                 if want != have and len(mismatched) < 5:
                     mismatched.append(f"artist {uuid} {source}")
     return {
+        "entities_followed": {"songs": len(songs), "artists": len(artists), "songs_that_left": len(left)},
         "series_compared": series,
         "points_missing": missing,
         "points_not_served": extra,

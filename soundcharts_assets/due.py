@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from statistics import median
 
-__all__ = ["RefreshPolicy", "cadence_hours", "due_at", "next_crawl"]
+__all__ = ["RefreshPolicy", "cadence_hours", "covers", "due_at", "next_crawl"]
 
 
 EARLY_START = timedelta(hours=1)
@@ -81,6 +81,15 @@ def due_at(
     return min(crawl, latest)
 
 
+def covers(fetched_at: datetime, last_crawl_at: datetime | None, cadence: float | None, day: date) -> bool:
+    """The last fetch already brought every point up to ``day`` that can exist: the next expected crawl after
+    it falls after ``day``. Without a crawl date or a cadence, the fetch was made after ``day`` (a window ends
+    with the day of its fetch, or, for airplay, the day before)."""
+    if last_crawl_at is None or not cadence:
+        return fetched_at.date() > day
+    return next_crawl(last_crawl_at, timedelta(hours=cadence), fetched_at).date() > day
+
+
 @dataclass(frozen=True)
 class RefreshPolicy:
     """The refresh intervals per source (hours); sources not named use ``default_min``/``default_max``."""
@@ -89,6 +98,15 @@ class RefreshPolicy:
     default_max_hours: float = 360.0
     min_hours: Mapping[str, float] = field(default_factory=dict)
     max_hours: Mapping[str, float] = field(default_factory=dict)
+    catch_up_until: date | None = None
+    """Set for entities that left the followed charts: a series is due only until it has every point up to
+    this day, its last followed day (:func:`covers`), whatever the intervals; see :meth:`catching_up`."""
+
+    def catching_up(self, last_followed: date) -> RefreshPolicy:
+        """The rule for a series whose entity was last followed on ``last_followed``: one last fetch if the
+        ones before did not reach that day. Intervals longer than a day (airplay's week, a 48 h minimum) would
+        otherwise leave a leaving song's last followed days unfetched for good."""
+        return replace(self, catch_up_until=last_followed)
 
     def bounds(self, source: str) -> tuple[float, float]:
         low = self.min_hours.get(source, self.default_min_hours)
@@ -104,6 +122,8 @@ class RefreshPolicy:
     ) -> bool:
         if fetched_at is None:
             return True
+        if self.catch_up_until is not None:
+            return not covers(fetched_at, last_crawl_at, cadence, self.catch_up_until)
         low, high = self.bounds(source)
         return now >= due_at(fetched_at, last_crawl_at, cadence, low, high)
 

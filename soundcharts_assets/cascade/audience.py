@@ -29,6 +29,7 @@ from soundcharts_assets.cascade.leases import Pair, fetch_leased_audience, new_o
 from soundcharts_assets.cascade.pool import run_concurrently
 from soundcharts_assets.cascade.report import ChartReports, Fleet, StepReport
 from soundcharts_assets.clock import utc_now
+from soundcharts_assets.due import RefreshPolicy
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.soundcharts.errors import NotFoundError, PlanRestrictedError
@@ -57,6 +58,11 @@ thread's write held up its next request: one audience step made ~50 calls/s, hal
 also covers the token's wait and, every few requests, the shared bucket's round trip to the database. With
 8, a step running alone on a busy machine fell to 72-85 calls/s (50-chart Celery benchmark, 1.22x); with
 12 it kept 81-94 (1.19x)."""
+
+
+LEAVERS_LOOKBACK_DAYS = 7
+"""How far back a step looks for entities its charts dropped (a week of missed runs): each gets one last
+fetch up to the day it was last ranked, if the fetches before did not reach it."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,10 @@ def refresh_track_audience(
 ) -> dict[str, StepReport]:
     """Spotify, YouTube and Shazam series and Airplay spins for the charts' tracks that are not fresh."""
     now = now or utc_now()
-    fleet = Fleet({slug: warehouse.ranking_song_uuids(slug) for slug in slugs})
+    fleet = Fleet(
+        {slug: warehouse.ranking_song_uuids(slug) for slug in slugs},
+        {slug: warehouse.left_recently(slug, EntityKind.SONG, LEAVERS_LOOKBACK_DAYS) for slug in slugs},
+    )
     state = _AudienceRun(client, warehouse, fleet, now, freshness.current_stats)
     today = now.date()
     airplay_days = max(1, math.ceil(freshness.min_hours(TrackSource.AIRPLAY) / 24))
@@ -252,7 +261,10 @@ def refresh_artist_audience(
 ) -> dict[str, StepReport]:
     """Followers on Spotify, YouTube, Instagram, TikTok and Spotify monthly listeners for the charts' artists."""
     now = now or utc_now()
-    fleet = Fleet({slug: warehouse.chart_artist_uuids(slug) for slug in slugs})
+    fleet = Fleet(
+        {slug: warehouse.chart_artist_uuids(slug) for slug in slugs},
+        {slug: warehouse.left_recently(slug, EntityKind.ARTIST, LEAVERS_LOOKBACK_DAYS) for slug in slugs},
+    )
     state = _AudienceRun(client, warehouse, fleet, now, freshness.current_stats)
     today = now.date()
 
@@ -290,9 +302,14 @@ def _refresh_series(
     io: SeriesIO,
     workers: int,
 ) -> dict[str, StepReport]:
-    """Fetch every due series of the fleet's entities under a lease; the others count as reused."""
+    """Fetch every due series of the fleet's entities under a lease; the others count as reused. Then the
+    last fetch of the entities the charts dropped, up to their last followed day (``RefreshPolicy.catching_up``)."""
     policy = freshness.refresh_policy()
+    passes: list[tuple[Sequence[str], RefreshPolicy]] = [(state.fleet.uuids, policy)]
+    passes += [(uuids, policy.catching_up(day)) for day, uuids in sorted(state.fleet.leavers_by_day().items())]
     stale = set(state.warehouse.stale_audience(entity, state.fleet.uuids, sources, policy, state.now))
+    for uuids, catch_up in passes[1:]:
+        stale.update(state.warehouse.stale_audience(entity, uuids, sources, catch_up, state.now))
     state.reports.step = "track_audience" if entity == EntityKind.SONG else "artist_audience"
     state.reports.expect(len(stale))
     for slug, uuids in state.fleet.uuids_by_chart.items():
@@ -315,7 +332,8 @@ def _refresh_series(
             workers,
         )
 
-    fetch_leased_audience(state.warehouse, entity, state.fleet.uuids, sources, policy, state.now, owner, fetch)
+    for uuids, rule in passes:
+        fetch_leased_audience(state.warehouse, entity, uuids, sources, rule, state.now, owner, fetch)
     return state.reports.finish(state.warehouse, state.reports.step, state.now)
 
 

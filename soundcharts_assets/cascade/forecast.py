@@ -67,11 +67,9 @@ def refresh_every_days(record: SeriesRecord, freshness: FreshnessSettings) -> fl
     """Days between two paid fetches of a series in the steady state: the due rule's interval (``due.py``;
     the minimum without a cadence, a week for airplay), in whole refreshes of its charts."""
     low, high = freshness.min_hours(record.source), freshness.max_hours(record.source)
-    cadence = record.cadence_hours
-    if cadence:  # the first crawl at least the minimum after the last one (due.next_crawl's gap)
-        interval = min(max(1, math.ceil(low / cadence - 1e-9)) * cadence, high) / 24.0
-    else:
-        interval = low / 24.0
+    cadence = record.cadence_hours or low  # with a cadence: whole cadences up to the minimum (next_crawl's gap)
+    whole = max(1, math.ceil(low / cadence - 1e-9)) if cadence else 1
+    interval = min(whole * cadence, high) / 24.0
     return max(record.period_days, math.ceil(interval / record.period_days - 1e-9) * record.period_days)
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import TypeVar
 
@@ -50,6 +50,9 @@ class Fleet:
     """The charts of one step and their entities (songs or artists), in run order: who shares what."""
 
     uuids_by_chart: Mapping[str, Sequence[str]]
+    leavers_by_chart: Mapping[str, Mapping[str, date]] = field(default_factory=dict)
+    """Entities a chart's latest edition dropped lately, with the last day it ranked them (audience steps:
+    their series get one last fetch up to that day, :meth:`leavers_by_day`)."""
 
     @cached_property
     def charts_by_uuid(self) -> dict[str, list[str]]:
@@ -57,6 +60,10 @@ class Fleet:
         for slug, uuids in self.uuids_by_chart.items():
             for uuid in dict.fromkeys(uuids):
                 charts.setdefault(uuid, []).append(slug)
+        for slug, left in self.leavers_by_chart.items():
+            for uuid in left:
+                if slug not in charts.setdefault(uuid, []):
+                    charts[uuid].append(slug)
         return charts
 
     @property
@@ -65,8 +72,22 @@ class Fleet:
 
     @property
     def uuids(self) -> list[str]:
-        """Every entity once, in the order the charts list them."""
-        return list(self.charts_by_uuid)
+        """Every followed entity once, in the order the charts list them (leavers are not followed)."""
+        return list(dict.fromkeys(uuid for uuids in self.uuids_by_chart.values() for uuid in uuids))
+
+    def leavers_by_day(self) -> dict[date, list[str]]:
+        """Leavers that no chart of the step follows any more, grouped by their last followed day (the latest
+        among the charts that dropped them)."""
+        followed = set(self.uuids)
+        last: dict[str, date] = {}
+        for left in self.leavers_by_chart.values():
+            for uuid, day in left.items():
+                if uuid not in followed:
+                    last[uuid] = max(day, last.get(uuid, day))
+        by_day: dict[date, list[str]] = {}
+        for uuid, day in last.items():
+            by_day.setdefault(day, []).append(uuid)
+        return by_day
 
     def owner(self, uuid: str) -> str:
         """The chart a shared entity's calls are charged to: the first of the run that has it."""

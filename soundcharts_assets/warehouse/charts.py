@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.soundcharts.models import Chart, ChartRanking
-from soundcharts_assets.vocabulary import FetchStatus, SyncSchedule
+from soundcharts_assets.vocabulary import EntityKind, FetchStatus, SyncSchedule
 from soundcharts_assets.warehouse.errors import WarehouseError
 from soundcharts_assets.warehouse.schema import artists, chart_rankings, charts, track_artists, tracks
 from soundcharts_assets.warehouse.store import Store
@@ -232,6 +232,31 @@ class ChartStore(Store):
     def chart_artist_uuids(self, slug: str, ranking_date: datetime | None = None) -> list[str]:
         """Artists credited on the edition's songs, in chart order then credit order."""
         return self._edition_values(slug, ranking_date, _edition_artists)
+
+    def left_recently(self, slug: str, entity: str, days: int) -> dict[str, date]:
+        """Songs (``entity='song'``) or their credited artists that an edition of the ``days`` before the latest
+        ranked and the latest does not, each with the date of the last edition that ranked it: the last day a
+        leaving entity was followed. One grouped query."""
+        song = EntityKind.parse(entity, "entity") is EntityKind.SONG
+        column = _r.song_uuid if song else _ta.artist_uuid
+        ranked = chart_rankings if song else chart_rankings.join(track_artists, _ta.song_uuid == _r.song_uuid)
+        with self._read() as conn:
+            latest = latest_ranking_date(conn, slug)
+            if latest is None:
+                return {}
+            current = sa.select(column).select_from(ranked).where(_r.chart_slug == slug, _r.ranking_date == latest)
+            stmt = (
+                sa.select(column, sa.func.max(_r.ranking_date))
+                .select_from(ranked)
+                .where(
+                    _r.chart_slug == slug,
+                    _r.ranking_date >= latest - timedelta(days=days),
+                    _r.ranking_date < latest,
+                    column.not_in(current),
+                )
+                .group_by(column)
+            )
+            return {uuid: when.date() for uuid, when in conn.execute(stmt)}
 
     # -- checks on an edition -------------------------------------------------------------------------------
 
