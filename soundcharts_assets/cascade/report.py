@@ -51,7 +51,7 @@ class Fleet:
 
     uuids_by_chart: Mapping[str, Sequence[str]]
     leavers_by_chart: Mapping[str, Mapping[str, date]] = field(default_factory=dict)
-    """Entities a chart's latest edition dropped lately, with the last day it ranked them (audience steps:
+    """Entities a chart's recent editions dropped, with the date of the edition that did (audience steps:
     their series get one last fetch up to that day, :meth:`leavers_by_day`)."""
 
     @cached_property
@@ -76,8 +76,8 @@ class Fleet:
         return list(dict.fromkeys(uuid for uuids in self.uuids_by_chart.values() for uuid in uuids))
 
     def leavers_by_day(self) -> dict[date, list[str]]:
-        """Leavers that no chart of the step follows any more, grouped by their last followed day (the latest
-        among the charts that dropped them)."""
+        """Leavers that no chart of the step follows any more, grouped by the day their series must reach (the
+        latest among the charts that dropped them)."""
         followed = set(self.uuids)
         last: dict[str, date] = {}
         for left in self.leavers_by_chart.values():

@@ -17,6 +17,7 @@ from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseReso
 from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
 from soundcharts_assets.settings import api_settings_from_env, freshness_from_env
 from soundcharts_assets.soundcharts.client import SoundchartsClient
+from soundcharts_assets.soundcharts.errors import NotFoundError
 from soundcharts_assets.warehouse import Warehouse
 from soundcharts_assets.warehouse.schema import artist_audience, audience_fetches, track_audience
 
@@ -258,3 +259,52 @@ def test_a_refresh_of_charts_that_share_entities_is_estimated_with_each_entity_o
 
     assert together < apart
     assert 0.85 * audience <= spent <= audience, (spent, audience)  # what is over: 404s, which cost nothing
+
+
+def song_points(wh: Warehouse, uuid: str, platform: str, until: date) -> set[tuple[date, str, float]]:
+    t = track_audience.c
+    stmt = sa.select(t.date, t.identifier, t.value).where(t.song_uuid == uuid, t.platform == platform, t.date <= until)
+    with wh.engine.connect() as conn:
+        return set(conn.execute(stmt).tuples().all())
+
+
+def test_songs_that_leave_the_chart_get_one_last_fetch_up_to_the_edition_that_dropped_them(world, monkeypatch):
+    """Airplay is fetched weekly and context series every 2 days: a song the chart drops would keep neither
+    its last days of spins nor its last Shazam and YouTube days, unless one last fetch reaches them."""
+    server, wh, client = world()
+    freshness = freshness_from_env()
+    day2, day3, day4 = (START + timedelta(days=n) for n in (1, 2, 3))
+    cascade.refresh_track_audience(client, wh, [SLUG], freshness, now=noon(START))
+    for day in (day2, day3):
+        move(server, monkeypatch, day)
+        cascade.refresh_rankings(client, wh, [SLUG])
+        cascade.refresh_track_audience(client, wh, [SLUG], freshness, now=noon(day))
+    *_, before_last, last = sorted(wh.ranking_dates(SLUG))
+    assert last.date() < day3 + timedelta(days=1)  # the day 3 run read the chart's newest edition
+    left = set(wh.ranking_song_uuids(SLUG, before_last)) - set(wh.ranking_song_uuids(SLUG))
+    assert left, "the chart drops songs from one daily edition to the next"
+    dropped_on = last.date()
+    assert {uuid: day for uuid, day in wh.left_recently(SLUG, "song", 7).items() if uuid in left} == {
+        uuid: dropped_on for uuid in left
+    }
+    for uuid in left:  # every point up to the day of the edition that dropped them
+        assert fetched_at(wh, uuid, "airplay").date() > dropped_on  # spins up to that day, not the week's end
+        for platform in ("spotify", "youtube", "shazam"):
+            try:
+                served = client.get_song_audience(uuid, platform, START, dropped_on)
+            except NotFoundError:
+                continue
+            assert {(p.date, p.identifier, p.value) for p in served} <= song_points(wh, uuid, platform, dropped_on)
+    played = {(uuid, c.radio_slug) for uuid in left for c in client.get_song_airplay(uuid, dropped_on, dropped_on)}
+    assert played, "the songs that left were played on their last day"
+    stored = {(uuid, radio) for uuid in left for rows in airplay_rows(wh, uuid).values() for radio in rows}
+    assert played <= stored
+
+    move(server, monkeypatch, day4)  # caught up once: not fetched again
+    cascade.refresh_rankings(client, wh, [SLUG])
+    still_left = left - set(wh.ranking_song_uuids(SLUG))
+    assert still_left
+    sources = ("airplay", "youtube", "shazam")
+    before = {(uuid, s): fetched_at(wh, uuid, s) for uuid in still_left for s in sources}
+    cascade.refresh_track_audience(client, wh, [SLUG], freshness, now=noon(day4))
+    assert {(uuid, s): fetched_at(wh, uuid, s) for uuid in still_left for s in sources} == before

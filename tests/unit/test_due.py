@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta, timezone
 
-from soundcharts_assets.due import EARLY_START, RefreshPolicy, cadence_hours, due_at, next_crawl
+from soundcharts_assets.due import EARLY_START, RefreshPolicy, cadence_hours, covers, due_at, next_crawl
 
 UTC = timezone.utc
 
@@ -72,3 +72,27 @@ def test_policy_bounds_per_source_and_never_fetched_is_due():
     assert policy.is_due("spotify", at(2, 12), at(1, 12), **daily)
     assert not policy.is_due("instagram", at(2, 12), at(1, 12), **daily)  # its minimum is 48 h
     assert policy.longest == timedelta(hours=360)
+
+
+def test_a_fetch_covers_a_day_once_the_next_expected_crawl_is_after_it():
+    day2 = date(2026, 12, 2)
+    assert covers(at(2, 12), at(2, 4), 24.0, day2)  # fetched after day 2's crawl
+    assert not covers(at(1, 12), at(1, 4), 24.0, day2)  # day 2's crawl came after the fetch
+    assert covers(at(1, 12), at(1, 4), 48.0, day2)  # a 2-day series: no crawl on day 2
+    # without a crawl date (airplay's windows end the day before their fetch): a fetch after the day
+    assert not covers(at(2, 12), None, None, day2)
+    assert covers(at(3, 1), None, None, day2)
+
+
+def test_an_entity_that_left_the_charts_is_due_once_up_to_its_last_followed_day():
+    policy = RefreshPolicy(24.0, 360.0, min_hours={"airplay": 168.0, "shazam": 48.0})
+    leaving = policy.catching_up(date(2026, 12, 2))
+    # airplay fetched on the 1st (spins up to the 30th): its week is not over, yet the 1st and 2nd are wanted
+    assert not policy.is_due("airplay", at(3, 12), at(1, 12))
+    assert leaving.is_due("airplay", at(3, 12), at(1, 12))
+    assert not leaving.is_due("airplay", at(4, 12), at(3, 12))  # the catch-up reached the 2nd: done
+    # a daily series under a 48 h minimum, fetched on the 1st: the 2nd's crawl is wanted
+    assert not policy.is_due("shazam", at(2, 12), at(1, 12), at(1, 4), 24.0)
+    assert leaving.is_due("shazam", at(3, 12), at(1, 12), at(1, 4), 24.0)
+    assert not leaving.is_due("shazam", at(3, 12), at(2, 12), at(2, 4), 24.0)  # fetched on its last day
+    assert leaving.is_due("spotify", at(3, 12), None)  # never fetched
