@@ -17,9 +17,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from soundcharts_assets.cascade.audience import LEAVERS_LOOKBACK_DAYS
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings, api_settings_from_env, freshness_from_env
 from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE, MAX_WINDOW_DAYS
@@ -36,8 +37,9 @@ ARTISTS_PER_SONG = 1.5
 class StoredState:
     """What the warehouse already holds for one chart, reduced to the counts the estimate needs.
 
-    ``*_pairs`` are stale (entity, source) audience pairs; ``*_pairs_long`` are those never fetched or
-    fetched longer ago than the lookback, which need the whole lookback (possibly several 90-day windows).
+    ``*_pairs`` are stale (entity, source) audience pairs, the last fetches of entities the chart dropped
+    included; ``*_pairs_long`` are those never fetched or fetched longer ago than the lookback, which need
+    the whole lookback (possibly several 90-day windows).
     """
 
     chart_size: int | None
@@ -147,8 +149,20 @@ def _chart_state(
         long = warehouse.stale_audience(entity, uuids, sources, max(audience_age, long_age), now)
         return len(stale), len(long)
 
+    def caught_up(entity: str, seen: set[str], sources: tuple[str, ...]) -> int:
+        """The last fetches of the entities the chart dropped (``RefreshPolicy.catching_up``), once each."""
+        by_day: dict[date, list[str]] = {}
+        for uuid, day in warehouse.left_recently(slug, entity, LEAVERS_LOOKBACK_DAYS).items():
+            if uuid not in seen:
+                seen.add(uuid)
+                by_day.setdefault(day, []).append(uuid)
+        rules = {day: policy.catching_up(day) for day in by_day}
+        return sum(len(warehouse.stale_audience(entity, by_day[day], sources, rules[day], now)) for day in by_day)
+
     track_pairs, track_long = stale_pairs("song", songs, TRACK_AUDIENCE_SOURCES)
     artist_pairs, artist_long = stale_pairs("artist", artists, ARTIST_AUDIENCE_SOURCES)
+    track_pairs += caught_up("song", seen_songs, TRACK_AUDIENCE_SOURCES)
+    artist_pairs += caught_up("artist", seen_artists, ARTIST_AUDIENCE_SOURCES)
     return StoredState(
         chart_size=chart.max_results if chart else None,
         edition_size=len(edition),

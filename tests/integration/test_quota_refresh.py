@@ -278,7 +278,11 @@ def test_songs_that_leave_the_chart_get_one_last_fetch_up_to_the_edition_that_dr
     for day in (day2, day3):
         move(server, monkeypatch, day)
         cascade.refresh_rankings(client, wh, [SLUG])
+        estimate = estimate_calls(stored_states(wh, [SLUG], freshness, noon(day))[SLUG])["track_audience"]
+        billed = client.calls_billed
         cascade.refresh_track_audience(client, wh, [SLUG], freshness, now=noon(day))
+        spent = client.calls_billed - billed
+        assert 0.85 * estimate <= spent <= estimate, (day, spent, estimate)  # the last fetches are in the model
     *_, before_last, last = sorted(wh.ranking_dates(SLUG))
     assert last.date() < day3 + timedelta(days=1)  # the day 3 run read the chart's newest edition
     left = set(wh.ranking_song_uuids(SLUG, before_last)) - set(wh.ranking_song_uuids(SLUG))
