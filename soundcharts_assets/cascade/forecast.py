@@ -12,7 +12,12 @@ month, what matters is how often each series is due:
   fetched, airplay) every ``min`` (a week for airplay), in whole refreshes; a 404 or 403 costs no quota;
 * in current-stats mode an entity costs one current-stats call per refresh, plus its airplay and the
   series current stats cannot stand in for (songs with several platform ids);
-* the editions sensor polls every followed chart once per tick (24 calls per chart per day at one hour).
+* the editions sensor polls every followed chart once per tick (24 calls per chart per day at one hour);
+* churn: the latest editions' entering songs (``entryState`` NEW or RE_ENTRY in every followed chart that
+  ranks them) and the artists credited only on them stand for as many entering and leaving entities per
+  refresh. A series due every ``k`` refreshes costs its steady ``1/k`` per refresh over an entity's stay,
+  plus ``1 - 1/k`` for its first fetch (made at once) and as much again for its last fetch when the entity
+  leaves (``RefreshPolicy.catching_up``: the series reached the day it left with probability ``1/k``).
 
 Reading the warehouse (:func:`fleet_state`) is kept apart from the arithmetic (:func:`forecast_daily`).
 """
@@ -61,6 +66,8 @@ class FleetState:
     songs: dict[str, int] = field(default_factory=dict)
     artists: dict[str, int] = field(default_factory=dict)
     series: list[SeriesRecord] = field(default_factory=list)
+    entering: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per entity kind (``song``/``artist``) and schedule: entities the latest editions brought into the fleet."""
 
 
 def refresh_every_days(record: SeriesRecord, freshness: FreshnessSettings) -> float:
@@ -103,10 +110,40 @@ def forecast_daily(
         for (kind, period), count in current_stats_entities.items():
             key = f"{kind}:current_stats"
             daily[key] = daily.get(key, 0.0) + count / period
+    churn = churn_per_day(state, freshness)
+    if churn:
+        daily["churn"] = churn
     if sensor_interval_seconds:
         polled = sum(1 for schedule in state.charts.values())
         daily["new_chart_editions"] = polled * 86400 / sensor_interval_seconds
     return {key: round(value, 1) for key, value in daily.items()}
+
+
+def churn_per_day(state: FleetState, freshness: FreshnessSettings) -> float:
+    """Entering entities' first fetches and leaving ones' last fetches, over what the steady lines count:
+    ``2 x (1 - 1/k)`` per entity and series due every ``k`` refreshes (averaged over the fleet's series of
+    that kind and source), plus one metadata batch slot per entering entity."""
+    extra: dict[tuple[str, int], float] = {}
+    count: dict[tuple[str, int], int] = {}
+    for record in state.series:
+        if record.status in FREE_STATUSES:
+            continue
+        every = refresh_every_days(record, freshness) / record.period_days
+        key = (record.entity, record.period_days)
+        extra[key] = extra.get(key, 0.0) + 2 * (1 - 1 / every)
+        count[key] = count.get(key, 0) + 1
+    total = 0.0
+    for kind, sources in (
+        (EntityKind.SONG.value, TRACK_AUDIENCE_SOURCES),
+        (EntityKind.ARTIST.value, ARTIST_AUDIENCE_SOURCES),
+    ):
+        for schedule, entering in state.entering.get(kind, {}).items():
+            period = PERIOD_DAYS.get(schedule)
+            if period is None or not count.get((kind, period)):
+                continue
+            per_series = extra[(kind, period)] / count[(kind, period)]
+            total += entering * (per_series * len(sources) + 1 / BATCH_SIZE) / period
+    return round(total, 1)
 
 
 def _by_period(counts: Mapping[str, int]) -> dict[int, int]:
@@ -129,6 +166,7 @@ def fleet_state(warehouse: Warehouse, schedules: Mapping[str, str]) -> FleetStat
         for uuid in warehouse.chart_artist_uuids(slug):
             artist_period.setdefault(uuid, schedules[slug])
     state = FleetState(dict(schedules), pages)
+    state.entering = _entering(warehouse, ranked, song_period, artist_period)
     for kind, by_uuid, sources, counts in (
         (EntityKind.SONG, song_period, TRACK_AUDIENCE_SOURCES, state.songs),
         (EntityKind.ARTIST, artist_period, ARTIST_AUDIENCE_SOURCES, state.artists),
@@ -150,3 +188,28 @@ def fleet_state(warehouse: Warehouse, schedules: Mapping[str, str]) -> FleetStat
                     SeriesRecord(kind.value, source, period, status, cadence, (uuid, source) in several)
                 )
     return state
+
+
+def _entering(
+    warehouse: Warehouse, charts: list[str], song_period: Mapping[str, str], artist_period: Mapping[str, str]
+) -> dict[str, dict[str, int]]:
+    """Songs every followed chart that ranks them marks as entering, and the artists credited only on them,
+    counted by their schedule (the churn the next refreshes can expect)."""
+    ranked_in: dict[str, int] = {}
+    entering_in: dict[str, int] = {}
+    for slug in charts:
+        for uuid in warehouse.ranking_song_uuids(slug):
+            ranked_in[uuid] = ranked_in.get(uuid, 0) + 1
+        for uuid in warehouse.entering_song_uuids(slug):
+            entering_in[uuid] = entering_in.get(uuid, 0) + 1
+    songs = {uuid for uuid, n in entering_in.items() if n == ranked_in.get(uuid)}
+    credits = warehouse.credited_artists(list(song_period))
+    staying = {ref.uuid for song, refs in credits.items() if song not in songs for ref in refs}
+    artists = {ref.uuid for song in songs for ref in credits.get(song, [])} - staying
+    counted: dict[str, dict[str, int]] = {}
+    for kind, uuids, period in (("song", songs, song_period), ("artist", artists, artist_period)):
+        for uuid in uuids:
+            if uuid in period:
+                by_schedule = counted.setdefault(kind, {})
+                by_schedule[period[uuid]] = by_schedule.get(period[uuid], 0) + 1
+    return counted

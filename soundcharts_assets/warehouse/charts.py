@@ -35,6 +35,9 @@ _CHART_UPDATES = (
     "updated_at",
 )
 _r, _ta = chart_rankings.c, track_artists.c
+ENTERING_STATES = ("NEW", "RE_ENTRY")
+"""``entryState`` values of a song entering a chart (the API's values are not documented; these are the
+ones seen)."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,15 @@ class ChartStore(Store):
         ordered = sorted(editions)
         dropped_by = {when: later for when, later in zip(ordered, ordered[1:])}
         return {uuid: dropped_by[when].date() for uuid, when in last_ranked.items() if when != latest}
+
+    def entering_song_uuids(self, slug: str) -> set[str]:
+        """Songs the latest edition marks as entering the chart (``entryState`` NEW or RE_ENTRY)."""
+        with self._read() as conn:
+            edition = _edition(conn, slug, None)
+            if edition is None:
+                return set()
+            stmt = sa.select(_r.song_uuid).where(edition, sa.func.upper(_r.entry_state).in_(ENTERING_STATES))
+            return set(conn.scalars(stmt))
 
     # -- checks on an edition -------------------------------------------------------------------------------
 
