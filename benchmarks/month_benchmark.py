@@ -240,14 +240,14 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
 
 def followed_until(wh: Any, last_day: date) -> tuple[dict[str, date], dict[str, date]]:
     """Every song and artist an edition of the month ranked (or credited), with the day its series must reach:
-    ``last_day`` while the month's last edition has it, else the date of the edition that dropped it (the
+    ``last_day`` while the month's last edition has it, else the date of the last edition that ranked it (the
     rule of the audience steps' last fetch, ``Warehouse.left_recently``)."""
     songs: dict[str, date] = {}
     artists: dict[str, date] = {}
     for slug in CHARTS:
         editions = sorted(when for when in wh.ranking_dates(slug) if START <= when.date() <= last_day)
-        until = [later.date() for later in editions[1:]] + [last_day]
-        for when, reach in zip(editions, until):
+        for when in editions:
+            reach = last_day if when == editions[-1] else when.date()
             for found, uuids in (
                 (songs, wh.ranking_song_uuids(slug, when)),
                 (artists, wh.chart_artist_uuids(slug, when)),
@@ -259,11 +259,11 @@ def followed_until(wh: Any, last_day: date) -> tuple[dict[str, date], dict[str, 
 
 def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
     """Every point the emulator serves for each series followed during the month (songs: spotify/youtube/shazam
-    per id; artists: followers and monthly listeners), from the month's first day to the date of the edition
-    that dropped the entity (``today`` for those still ranked), is stored, once: songs that left the charts
+    per id; artists: followers and monthly listeners), from the month's first day to the last day an edition
+    ranked the entity (``today`` for those still ranked), is stored, once: songs that left the charts
     included. Every airplay spin too: per song and radio, the stored weekly rows add up to the spins served
     over the weeks they cover (the first row's week to the last's), so no week is missing or counted twice;
-    and the airplay of a song that left was fetched after the day it was dropped (its last week is kept)."""
+    and the airplay of a song that left was fetched after its last ranked day (its last week is kept)."""
     from soundcharts_assets.soundcharts.errors import NotFoundError
     from soundcharts_assets.warehouse.schema import artist_audience, audience_fetches, track_audience
 
@@ -319,7 +319,7 @@ def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
         left = [uuid for uuid in songs if followed_songs[uuid] < today]
         airplay_short = [u for u in left if u in airplay_fetched and airplay_fetched[u].date() <= followed_songs[u]]
         missing += len(airplay_short)
-        mismatched.extend(f"song {uuid} airplay stops before the day it was dropped" for uuid in airplay_short[:2])
+        mismatched.extend(f"song {uuid} airplay stops before its last ranked day" for uuid in airplay_short[:2])
         for uuid in artists:
             for source in ("spotify", "youtube", "instagram", "tiktok", "spotify_listening"):
                 until = followed_artists[uuid]

@@ -100,14 +100,13 @@ class RefreshPolicy:
     max_hours: Mapping[str, float] = field(default_factory=dict)
     catch_up_until: date | None = None
     """Set for entities that left the followed charts: a series is due only until it has every point up to
-    this day, the date of the edition that dropped it (:func:`covers`), whatever the intervals; see
-    :meth:`catching_up`."""
+    this day, the last day a chart ranked it (:func:`covers`), whatever the intervals; see :meth:`catching_up`."""
 
-    def catching_up(self, dropped_on: date) -> RefreshPolicy:
-        """The rule for a series whose entity an edition dated ``dropped_on`` dropped: one last fetch if the
+    def catching_up(self, last_ranked: date) -> RefreshPolicy:
+        """The rule for a series whose entity a chart last ranked on ``last_ranked``: one last fetch if the
         ones before did not reach that day. Intervals longer than a day (airplay's week, a 48 h minimum) would
-        otherwise leave a leaving song's last followed days unfetched for good."""
-        return replace(self, catch_up_until=dropped_on)
+        otherwise leave a leaving song's last ranked days unfetched for good."""
+        return replace(self, catch_up_until=last_ranked)
 
     def bounds(self, source: str) -> tuple[float, float]:
         low = self.min_hours.get(source, self.default_min_hours)

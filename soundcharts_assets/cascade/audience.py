@@ -62,7 +62,7 @@ also covers the token's wait and, every few requests, the shared bucket's round 
 
 LEAVERS_LOOKBACK_DAYS = 7
 """How far back a step looks for entities its charts dropped (a week of missed runs): each gets one last
-fetch up to the date of the edition that dropped it, if the fetches before did not reach it."""
+fetch up to the last day an edition ranked it, if the fetches before did not reach it."""
 
 
 @dataclass(frozen=True)
@@ -303,7 +303,7 @@ def _refresh_series(
     workers: int,
 ) -> dict[str, StepReport]:
     """Fetch every due series of the fleet's entities under a lease; the others count as reused. Then the
-    last fetch of the entities the charts dropped, up to the edition that did (``RefreshPolicy.catching_up``)."""
+    last fetch of the entities the charts dropped, up to their last ranked day (``RefreshPolicy.catching_up``)."""
     policy = freshness.refresh_policy()
     passes: list[tuple[Sequence[str], RefreshPolicy]] = [(state.fleet.uuids, policy)]
     passes += [(uuids, policy.catching_up(day)) for day, uuids in sorted(state.fleet.leavers_by_day().items())]

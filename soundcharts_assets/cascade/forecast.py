@@ -16,8 +16,8 @@ month, what matters is how often each series is due:
 * churn: the latest editions' entering songs (``entryState`` NEW or RE_ENTRY in every followed chart that
   ranks them) and the artists credited only on them stand for as many entering and leaving entities per
   refresh. A series due every ``k`` refreshes costs its steady ``1/k`` per refresh over an entity's stay,
-  plus ``1 - 1/k`` for its first fetch (made at once) and as much again for its last fetch when the entity
-  leaves (``RefreshPolicy.catching_up``: the series reached the day it left with probability ``1/k``).
+  plus ``1 - 1/k`` for its first fetch (made at once) and the odds of a last fetch when the entity leaves
+  (``RefreshPolicy.catching_up``: airplay's week mostly, ``1 - 1/k``).
 
 Reading the warehouse (:func:`fleet_state`) is kept apart from the arithmetic (:func:`forecast_daily`).
 """
@@ -121,8 +121,9 @@ def forecast_daily(
 
 def churn_per_day(state: FleetState, freshness: FreshnessSettings) -> float:
     """Entering entities' first fetches and leaving ones' last fetches, over what the steady lines count:
-    ``2 x (1 - 1/k)`` per entity and series due every ``k`` refreshes (averaged over the fleet's series of
-    that kind and source), plus one metadata batch slot per entering entity."""
+    ``1 - 1/k`` per entity and series due every ``k`` refreshes for the first fetch, plus the odds of a last
+    fetch (:func:`_last_fetch_odds`), averaged over the fleet's series of that kind, plus one metadata batch
+    slot per entering entity."""
     extra: dict[tuple[str, int], float] = {}
     count: dict[tuple[str, int], int] = {}
     for record in state.series:
@@ -130,7 +131,7 @@ def churn_per_day(state: FleetState, freshness: FreshnessSettings) -> float:
             continue
         every = refresh_every_days(record, freshness) / record.period_days
         key = (record.entity, record.period_days)
-        extra[key] = extra.get(key, 0.0) + 2 * (1 - 1 / every)
+        extra[key] = extra.get(key, 0.0) + (1 - 1 / every) + _last_fetch_odds(record, every)
         count[key] = count.get(key, 0) + 1
     total = 0.0
     for kind, sources in (
@@ -144,6 +145,16 @@ def churn_per_day(state: FleetState, freshness: FreshnessSettings) -> float:
             per_series = extra[(kind, period)] / count[(kind, period)]
             total += entering * (per_series * len(sources) + 1 / BATCH_SIZE) / period
     return round(total, 1)
+
+
+def _last_fetch_odds(record: SeriesRecord, every: float) -> float:
+    """How likely a leaving entity's series needs its last fetch (``RefreshPolicy.catching_up``). Editions
+    come out the day after their date, so the last refresh that followed the entity was the day after its
+    last ranked day: a crawled series fetched on either of its last two refreshes already holds that day; a
+    window (airplay, no crawl date) ends the day before its fetch, so only the last refresh's holds it."""
+    if record.cadence_hours is None:
+        return 1 - 1 / every
+    return max(0.0, 1 - 2 / every)
 
 
 def _by_period(counts: Mapping[str, int]) -> dict[int, int]:

@@ -51,7 +51,7 @@ class Fleet:
 
     uuids_by_chart: Mapping[str, Sequence[str]]
     leavers_by_chart: Mapping[str, Mapping[str, date]] = field(default_factory=dict)
-    """Entities a chart's recent editions dropped, with the date of the edition that did (audience steps:
+    """Entities a chart's recent editions dropped, with the last day an edition ranked them (audience steps:
     their series get one last fetch up to that day, :meth:`leavers_by_day`)."""
 
     @cached_property

@@ -238,8 +238,8 @@ class ChartStore(Store):
 
     def left_recently(self, slug: str, entity: str, days: int) -> dict[str, date]:
         """Songs (``entity='song'``) or their credited artists that an edition of the ``days`` before the latest
-        ranked and the latest does not, each with the ranking date of the edition that dropped it: the day its
-        series must reach to hold every day it was followed. One query over the window's editions."""
+        ranked and the latest does not, each with the date of the last edition that ranked it: the last day
+        its series must reach to hold every day the chart ranked it. One grouped query."""
         song = EntityKind.parse(entity, "entity") is EntityKind.SONG
         column = _r.song_uuid if song else _ta.artist_uuid
         ranked = chart_rankings if song else chart_rankings.join(track_artists, _ta.song_uuid == _r.song_uuid)
@@ -247,20 +247,19 @@ class ChartStore(Store):
             latest = latest_ranking_date(conn, slug)
             if latest is None:
                 return {}
+            current = sa.select(column).select_from(ranked).where(_r.chart_slug == slug, _r.ranking_date == latest)
             stmt = (
-                sa.select(column, _r.ranking_date)
+                sa.select(column, sa.func.max(_r.ranking_date))
                 .select_from(ranked)
-                .where(_r.chart_slug == slug, _r.ranking_date >= latest - timedelta(days=days))
-                .distinct()
+                .where(
+                    _r.chart_slug == slug,
+                    _r.ranking_date >= latest - timedelta(days=days),
+                    _r.ranking_date < latest,
+                    column.not_in(current),
+                )
+                .group_by(column)
             )
-            last_ranked: dict[str, datetime] = {}
-            editions: set[datetime] = set()
-            for uuid, when in conn.execute(stmt):
-                editions.add(when)
-                last_ranked[uuid] = max(when, last_ranked.get(uuid, when))
-        ordered = sorted(editions)
-        dropped_by = {when: later for when, later in zip(ordered, ordered[1:])}
-        return {uuid: dropped_by[when].date() for uuid, when in last_ranked.items() if when != latest}
+            return {uuid: when.date() for uuid, when in conn.execute(stmt)}
 
     def entering_song_uuids(self, slug: str) -> set[str]:
         """Songs the latest edition marks as entering the chart (``entryState`` NEW or RE_ENTRY)."""

@@ -2,7 +2,13 @@
 
 import pytest
 
-from soundcharts_assets.cascade.forecast import FleetState, SeriesRecord, forecast_daily, refresh_every_days
+from soundcharts_assets.cascade.forecast import (
+    FleetState,
+    SeriesRecord,
+    churn_per_day,
+    forecast_daily,
+    refresh_every_days,
+)
 from soundcharts_assets.settings import freshness_from_env
 
 
@@ -47,3 +53,24 @@ def test_forecast_counts_entities_once_leaves_out_free_answers_and_adds_the_sens
     current = forecast_daily(state, freshness_from_env({"SOUNDCHARTS_CURRENT_STATS": "1"}), None)
     assert current["song:current_stats"] == 100.0 and current["artist:current_stats"] == 50.0
     assert "song:spotify" not in current and "new_chart_editions" not in current
+
+
+def test_churn_adds_first_fetches_and_airplays_last_fetch_per_entering_song():
+    freshness = freshness_from_env({})
+    series = [
+        SeriesRecord("song", "spotify", 1, "ok", 24.0),  # due every refresh: no extra
+        SeriesRecord("song", "youtube", 1, "ok", 24.0),  # every 2nd: half a first fetch, no last fetch
+        SeriesRecord("song", "shazam", 1, "ok", 24.0),
+        SeriesRecord("song", "airplay", 1, "ok", None),  # weekly window: 6/7 first fetch, 6/7 last fetch
+    ]
+    state = FleetState({"a": "daily"}, {"a": 1}, songs={"daily": 1}, series=series)
+    assert churn_per_day(state, freshness) == 0.0
+    state.entering = {"song": {"daily": 10}}
+    per_series = (0 + 0.5 + 0.5 + 2 * 6 / 7) / 4
+    assert churn_per_day(state, freshness) == round(10 * (per_series * 4 + 0.1), 1)
+    assert forecast_daily(state, freshness, None)["churn"] == churn_per_day(state, freshness)
+    weekly = FleetState(
+        {"a": "weekly"}, {"a": 1}, songs={"weekly": 1}, series=[SeriesRecord("song", "airplay", 7, "ok", None)]
+    )
+    weekly.entering = {"song": {"weekly": 7}}
+    assert churn_per_day(weekly, freshness) == round(7 * (0 * 4 + 0.1) / 7, 1)  # due every refresh: no churn
