@@ -78,8 +78,8 @@ default. Spotify streams are what most charts rank by and stay at the freshness 
 views, Shazam counts, monthly listeners and social followers are context, fetched every other window (social
 accounts are crawled no more often than every 2 days anyway). One call then brings two days, so a failed
 crawl (~7 % of a daily series' days, only known by asking) wastes a call only when two in a row failed:
-measured on the simulated month, the defaults' waste went from 6.1 % to under 5 % and their calls from 1,531
-to about 1,200 a day (docs/benchmarks.md). A blanket or per-source ``SOUNDCHARTS_REFRESH_MIN_HOURS`` replaces
+measured on the simulated month, the defaults' waste went from 6.1 % to 3.9 % and their calls from 1,531
+to 1,160 a day (docs/benchmarks.md). A blanket or per-source ``SOUNDCHARTS_REFRESH_MIN_HOURS`` replaces
 it (``24``: every series daily); a freshness window of 0 (refetch everything) keeps 0. Current-stats mode
 keeps every source at the window: its one call per entity a day is what avoids series calls."""
 
