@@ -12,7 +12,7 @@ emulator and warehouse:
 * ``due``: the default settings (a series is due once its next crawl can have happened; Spotify at most
   daily, the other sources at most every 48 h, airplay weekly);
 * ``current_stats``: the defaults with ``SOUNDCHARTS_CURRENT_STATS=1``;
-* ``due_24h`` (on request, ``--policies due_24h``): every series at most daily
+* ``due_24h`` (on request, ``--policies due_24h``): every crawled series at most daily, airplay weekly
   (``SOUNDCHARTS_REFRESH_MIN_HOURS=24``, the defaults before the 48 h context minimum), a day's timeliness
   more on YouTube, Shazam, monthly listeners and followers for more calls;
 * ``due_48h`` (on request): every series at most every 48 h, Spotify too.

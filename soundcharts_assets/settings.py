@@ -75,12 +75,14 @@ calls (``SOUNDCHARTS_REFRESH_MIN_HOURS=airplay=24`` stores daily spins at one ca
 CONTEXT_WINDOWS = 2
 """The default minimum of every source but Spotify's (and airplay's week), in freshness windows: 48 h by
 default. Spotify streams are what most charts rank by and stay at the freshness window (a day); YouTube
-views, Shazam counts, monthly listeners and social followers are context, fetched every other window (social
-accounts are crawled no more often than every 2 days anyway). One call then brings two days, so a failed
+views, Shazam counts, monthly listeners and YouTube, Instagram and TikTok followers are context, fetched every
+other window (social accounts are crawled no more often than every 2 days anyway; an artist's Spotify
+followers share the ``spotify`` name with a song's streams and keep the window). One call then brings two days, so a failed
 crawl (~7 % of a daily series' days, only known by asking) wastes a call only when two in a row failed:
 measured on the simulated month, the defaults' waste went from 6.1 % to 3.9 % and their calls from 1,531
 to 1,160 a day (docs/benchmarks.md). A blanket or per-source ``SOUNDCHARTS_REFRESH_MIN_HOURS`` replaces
-it (``24``: every series daily); a freshness window of 0 (refetch everything) keeps 0. Current-stats mode
+it (``24``: every crawled series daily, airplay keeps its week); a freshness window of 0 (refetch
+everything) keeps 0. Current-stats mode
 keeps every source at the window: its one call per entity a day is what avoids series calls."""
 
 PRIMARY_SOURCES: frozenset[str] = frozenset({"spotify"})

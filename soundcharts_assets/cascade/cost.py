@@ -15,12 +15,13 @@ the rules are unit-tested on plain numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from soundcharts_assets.cascade.audience import LEAVERS_LOOKBACK_DAYS
+from soundcharts_assets.cascade.report import Fleet
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings, api_settings_from_env, freshness_from_env
 from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE, MAX_WINDOW_DAYS
@@ -116,10 +117,32 @@ def stored_states(
     seen_songs: set[str] = set()
     seen_artists: set[str] = set()
     stored = warehouse.table_counts(only=("tracks", "artists"))
+    charts = list(dict.fromkeys(slugs))
+    leavers = {
+        "song": _leavers_by_owner(warehouse, charts, "song", warehouse.ranking_song_uuids),
+        "artist": _leavers_by_owner(warehouse, charts, "artist", warehouse.chart_artist_uuids),
+    }
     states = {}
-    for slug in dict.fromkeys(slugs):
-        states[slug] = _chart_state(warehouse, slug, freshness, now, seen_songs, seen_artists, stored)
+    for slug in charts:
+        owned = {kind: by_owner.get(slug, {}) for kind, by_owner in leavers.items()}
+        states[slug] = _chart_state(warehouse, slug, freshness, now, seen_songs, seen_artists, stored, owned)
     return states
+
+
+def _leavers_by_owner(
+    warehouse: Warehouse, charts: list[str], kind: str, followed: Callable[[str], list[str]]
+) -> dict[str, dict[date, list[str]]]:
+    """The entities the charts dropped and none of them follows, by the chart their last fetch is charged to
+    and the day it must reach: the audience steps' own grouping (``Fleet.leavers_by_day``)."""
+    fleet = Fleet(
+        {slug: followed(slug) for slug in charts},
+        {slug: warehouse.left_recently(slug, kind, LEAVERS_LOOKBACK_DAYS) for slug in charts},
+    )
+    owned: dict[str, dict[date, list[str]]] = {}
+    for day, uuids in fleet.leavers_by_day().items():
+        for uuid in uuids:
+            owned.setdefault(fleet.owner(uuid), {}).setdefault(day, []).append(uuid)
+    return owned
 
 
 def _chart_state(
@@ -130,6 +153,7 @@ def _chart_state(
     seen_songs: set[str],
     seen_artists: set[str],
     stored: dict[str, int],
+    leavers: Mapping[str, Mapping[date, list[str]]],
 ) -> StoredState:
     """One chart's counts, leaving out (and then adding to) the entities of the charts counted before it."""
     chart = warehouse.get_chart(slug)
@@ -149,20 +173,18 @@ def _chart_state(
         long = warehouse.stale_audience(entity, uuids, sources, max(audience_age, long_age), now)
         return len(stale), len(long)
 
-    def caught_up(entity: str, seen: set[str], sources: tuple[str, ...]) -> int:
-        """The last fetches of the entities the chart dropped (``RefreshPolicy.catching_up``), once each."""
-        by_day: dict[date, list[str]] = {}
-        for uuid, day in warehouse.left_recently(slug, entity, LEAVERS_LOOKBACK_DAYS).items():
-            if uuid not in seen:
-                seen.add(uuid)
-                by_day.setdefault(day, []).append(uuid)
-        rules = {day: policy.catching_up(day) for day in by_day}
-        return sum(len(warehouse.stale_audience(entity, by_day[day], sources, rules[day], now)) for day in by_day)
+    def caught_up(entity: str, sources: tuple[str, ...]) -> int:
+        """The last fetches of the entities charged to this chart (``RefreshPolicy.catching_up``)."""
+        by_day = leavers.get(entity, {})
+        return sum(
+            len(warehouse.stale_audience(entity, uuids, sources, policy.catching_up(day), now))
+            for day, uuids in by_day.items()
+        )
 
     track_pairs, track_long = stale_pairs("song", songs, TRACK_AUDIENCE_SOURCES)
     artist_pairs, artist_long = stale_pairs("artist", artists, ARTIST_AUDIENCE_SOURCES)
-    track_pairs += caught_up("song", seen_songs, TRACK_AUDIENCE_SOURCES)
-    artist_pairs += caught_up("artist", seen_artists, ARTIST_AUDIENCE_SOURCES)
+    track_pairs += caught_up("song", TRACK_AUDIENCE_SOURCES)
+    artist_pairs += caught_up("artist", ARTIST_AUDIENCE_SOURCES)
     return StoredState(
         chart_size=chart.max_results if chart else None,
         edition_size=len(edition),

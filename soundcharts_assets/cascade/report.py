@@ -60,9 +60,10 @@ class Fleet:
         for slug, uuids in self.uuids_by_chart.items():
             for uuid in dict.fromkeys(uuids):
                 charts.setdefault(uuid, []).append(slug)
+        followed = set(charts)
         for slug, left in self.leavers_by_chart.items():
-            for uuid in left:
-                if slug not in charts.setdefault(uuid, []):
+            for uuid in left:  # only the leavers no chart follows: a followed one is its charts' business
+                if uuid not in followed and slug not in charts.setdefault(uuid, []):
                     charts[uuid].append(slug)
         return charts
 

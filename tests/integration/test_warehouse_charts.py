@@ -64,3 +64,28 @@ def test_write_ranking_is_idempotent_and_rewrite_replaces(wh: Warehouse) -> None
     assert wh.ranking_positions("top-fr") == [1, 3]
     summary = wh.chart_summary("top-fr")
     assert (summary["ranking_rows"], summary["editions"], summary["songs"]) == (5, 2, 5)
+
+
+def test_left_recently_names_the_songs_the_latest_edition_dropped_with_their_last_ranked_day(wh: Warehouse) -> None:
+    wh.write_ranking(ranking(DAY1 - timedelta(days=10), ["old"]))  # outside the week looked at
+    wh.write_ranking(ranking(DAY1, ["s1", "s2", "s3"]))
+    wh.write_ranking(ranking(DAY2, ["s2", "s3"]))
+    wh.write_ranking(ranking(DAY2 + timedelta(days=1), ["s3", "s4"]))
+    assert wh.left_recently(CHART.slug, "song", 7) == {"s1": DAY1.date(), "s2": DAY2.date()}
+    assert wh.left_recently("no-such-chart", "song", 7) == {}
+
+
+def test_a_song_one_chart_dropped_and_another_ranks_is_estimated_for_the_chart_that_ranks_it(wh: Warehouse) -> None:
+    """The cost model charges a leaver's last fetch only when no chart of the run follows it, as a run does."""
+    from soundcharts_assets.cascade.cost import stored_states
+    from soundcharts_assets.settings import freshness_from_env
+
+    other = Chart(slug="top-gb", name="Top UK", platform="spotify", frequency="daily", country_code="GB")
+    wh.write_ranking(ranking(DAY1, ["x", "y"]))
+    wh.write_ranking(ranking(DAY2, ["y"]))  # top-fr drops x
+    wh.write_ranking(ranking(DAY2, ["x"], chart=other))  # top-gb ranks it
+    now = DAY2 + timedelta(days=1)
+    for order in ([CHART.slug, other.slug], [other.slug, CHART.slug]):
+        states = stored_states(wh, order, freshness_from_env({}), now)
+        assert states[other.slug].stale_track_pairs == 4  # x's four series, never fetched: due under top-gb
+        assert states[CHART.slug].stale_track_pairs == 4  # y's; x is not a leaver while top-gb ranks it

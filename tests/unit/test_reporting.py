@@ -23,4 +23,4 @@ def test_a_fleet_groups_the_entities_its_charts_dropped_by_their_last_followed_d
     assert fleet.uuids == ["s1", "s2", "s3"]  # leavers are not followed
     assert fleet.leavers_by_day() == {day1: ["s4"], day2: ["s5"]}  # s3 is still in b; s5's latest day is b's
     assert fleet.owner("s4") == "a" and fleet.owner("s5") == "a"  # their calls are charged to a chart
-    assert fleet.charts_by_uuid["s3"] == ["b", "a"]
+    assert fleet.charts_by_uuid["s3"] == ["b"]  # still followed by b: a's reports do not count it
