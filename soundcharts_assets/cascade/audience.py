@@ -307,9 +307,9 @@ def _refresh_series(
     policy = freshness.refresh_policy()
     passes: list[tuple[Sequence[str], RefreshPolicy]] = [(state.fleet.uuids, policy)]
     passes += [(uuids, policy.catching_up(day)) for day, uuids in sorted(state.fleet.leavers_by_day().items())]
-    stale = set(state.warehouse.stale_audience(entity, state.fleet.uuids, sources, policy, state.now))
-    for uuids, catch_up in passes[1:]:
-        stale.update(state.warehouse.stale_audience(entity, uuids, sources, catch_up, state.now))
+    stale: set[Pair] = set()
+    for uuids, rule in passes:
+        stale.update(state.warehouse.stale_audience(entity, uuids, sources, rule, state.now))
     state.reports.step = "track_audience" if entity == EntityKind.SONG else "artist_audience"
     state.reports.expect(len(stale))
     for slug, uuids in state.fleet.uuids_by_chart.items():
