@@ -136,3 +136,33 @@ def parse_edition_date(text: str) -> datetime:
     except ValueError:
         raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD") from None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class WatchKind(_Word):
+    """What a watchlist entry follows (issue 23): an artist (uuid or slug), a label name, or a chart slug."""
+
+    ARTIST = "artist"
+    LABEL = "label"
+    CHART = "chart"
+
+
+class AlertChannel(_Word):
+    """Where alert digests go: a Slack incoming webhook, e-mail over SMTP, a generic JSON webhook."""
+
+    SLACK = "slack"
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+
+
+class DeliveryStatus(_Word):
+    """One event on one channel: waiting, handed to a send in progress, delivered, or failed (retried later)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+WATCH_KINDS: tuple[str, ...] = WatchKind.values()
+ALERT_CHANNELS: tuple[str, ...] = AlertChannel.values()
+DELIVERY_STATUSES: tuple[str, ...] = DeliveryStatus.values()

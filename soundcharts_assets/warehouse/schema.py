@@ -15,7 +15,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from soundcharts_assets.vocabulary import ENTITY_KINDS, FETCH_STATUSES, SYNC_SCHEDULES
+from soundcharts_assets.vocabulary import (
+    ALERT_CHANNELS,
+    DELIVERY_STATUSES,
+    ENTITY_KINDS,
+    FETCH_STATUSES,
+    SYNC_SCHEDULES,
+    WATCH_KINDS,
+)
 
 ARTIST_STUB = "stub"
 """``artists.status`` of an artist known only from a track's credits (never fetched)."""
@@ -250,4 +257,54 @@ api_spend = sa.Table(
     sa.Column("step", sa.String, primary_key=True),
     sa.Column("calls", sa.Integer, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+watchlists = sa.Table(
+    "watchlists",
+    metadata,
+    # What a user watches (issue 23, alembic 0007): an artist by uuid or slug (a slug not stored yet is matched
+    # from the day it appears), a label by name (matched case-insensitively against tracks.labels), a chart.
+    sa.Column("watchlist", sa.String, primary_key=True),
+    sa.Column("kind", sa.String, primary_key=True),
+    sa.Column("target", sa.String, primary_key=True),
+    _text("display_name"),
+    sa.Column("added_at", UtcDateTime, nullable=False),
+    one_of("watchlists", "kind", WATCH_KINDS),
+)
+
+alert_events = sa.Table(
+    "alert_events",
+    metadata,
+    # Every event computed from stored data, once: the key is its identity (watchlist, kind, subject, chart,
+    # date), so a retried or repeated run finds it already here and adds nothing.
+    sa.Column("event_key", sa.String, primary_key=True),
+    sa.Column("watchlist", sa.String, nullable=False),  # '*' for events about followed charts (staleness)
+    sa.Column("kind", sa.String, nullable=False),
+    _text("chart_slug"),
+    _text("subject_uuid"),
+    sa.Column("event_date", sa.Date, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("figures", sa.Text, nullable=False),  # JSON: positions, dates, value, baseline, threshold
+    sa.Column("detected_at", UtcDateTime, nullable=False),
+    sa.Index("ix_alert_events_detected_at", "detected_at"),
+)
+
+alert_deliveries = sa.Table(
+    "alert_deliveries",
+    metadata,
+    # The delivery ledger: one row per event and channel. A digest claims its rows (``sending``, a lease and a
+    # digest id) before it is sent and marks them ``sent`` after; a failure is retried with backoff.
+    sa.Column("event_key", sa.String, primary_key=True),
+    sa.Column("channel", sa.String, primary_key=True),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    _text("digest_id"),
+    sa.Column("claimed_until", UtcDateTime),
+    _text("last_error"),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_alert_deliveries_channel_status", "channel", "status"),
+    one_of("alert_deliveries", "channel", ALERT_CHANNELS),
+    one_of("alert_deliveries", "status", DELIVERY_STATUSES),
 )

@@ -20,6 +20,8 @@ from alembic.config import Config
 
 from soundcharts_assets.settings import warehouse_url_from_env
 from soundcharts_assets.vocabulary import FetchStatus
+from soundcharts_assets.warehouse.alert_inputs import AlertInputStore
+from soundcharts_assets.warehouse.alerts import AlertStore
 from soundcharts_assets.warehouse.audience import AudienceStore
 from soundcharts_assets.warehouse.catalogue import CatalogueStore
 from soundcharts_assets.warehouse.charts import ChartStore, latest_ranking_date
@@ -34,6 +36,7 @@ from soundcharts_assets.warehouse.schema import (
     tracks,
 )
 from soundcharts_assets.warehouse.spend import SpendStore
+from soundcharts_assets.warehouse.watchlists import WatchlistStore
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any fixed 64-bit number shared by every process migrating the same database.
@@ -44,7 +47,9 @@ def _count(conn: sa.Connection, table: sa.FromClause, *where: Any) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one())
 
 
-class Warehouse(ChartStore, CatalogueStore, AudienceStore, LeaseStore, SpendStore):
+class Warehouse(
+    ChartStore, CatalogueStore, AudienceStore, LeaseStore, SpendStore, WatchlistStore, AlertStore, AlertInputStore
+):
     """SQLite by default, Postgres by URL; see docs/architecture.md for the contract.
 
     A context manager: ``with Warehouse(url) as wh:`` disposes of the engine's connections on the way out.
