@@ -35,11 +35,13 @@ from soundcharts_assets.soundcharts.config import (
 from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
 
 __all__ = [
+    "AlertSettings",
     "AutomationSettings",
     "BudgetSettings",
     "FreshnessSettings",
     "SettingsError",
     "SourceHours",
+    "alert_settings_from_env",
     "api_settings_from_env",
     "automation_settings_from_env",
     "budget_from_env",
@@ -200,6 +202,56 @@ class AutomationSettings(_FromEnv):
     automation_sensor_interval_seconds: int = Field(30, ge=1, alias="SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS")
 
 
+DEFAULT_MILESTONES = (1_000_000, 10_000_000, 100_000_000, 1_000_000_000)
+
+
+def parse_milestones(raw: Any) -> tuple[int, ...]:
+    """``1000000,10M,2.5B`` -> whole numbers, sorted; a bad item is a ValueError naming it."""
+    if isinstance(raw, tuple | list):
+        return tuple(sorted(int(v) for v in raw))
+    found = []
+    for item in (part.strip() for part in str(raw).split(",")):
+        if not item:
+            continue
+        scale = {"k": 10**3, "m": 10**6, "b": 10**9}.get(item[-1].lower(), 1)
+        number = item[:-1] if scale > 1 else item
+        try:
+            value = float(number.replace("_", "")) * scale
+        except ValueError:
+            raise ValueError(f"{item!r} is not a number (e.g. 1000000 or 1M)") from None
+        if value < 1 or value != value:
+            raise ValueError(f"{item!r} is not a positive number")
+        found.append(int(value))
+    return tuple(sorted(set(found)))
+
+
+class AlertSettings(_FromEnv):
+    """Alerts (issue 23): the channels digests go to, and what counts as an event.
+
+    The channel URLs are secrets (a Slack webhook URL is its own credential, an SMTP URL carries a password):
+    ``SecretStr``, checked when a channel is built (``alerts/channels.py``), which words a malformed one
+    without showing it. A channel left unset is not used.
+    """
+
+    slack_webhook_url: SecretStr | None = Field(None, alias="SOUNDCHARTS_ALERTS_SLACK_WEBHOOK_URL")
+    smtp_url: SecretStr | None = Field(None, alias="SOUNDCHARTS_ALERTS_SMTP_URL")
+    email_to: str | None = Field(None, alias="SOUNDCHARTS_ALERTS_EMAIL_TO")
+    email_from: str = Field("soundcharts-assets@localhost", alias="SOUNDCHARTS_ALERTS_EMAIL_FROM")
+    webhook_url: SecretStr | None = Field(None, alias="SOUNDCHARTS_ALERTS_WEBHOOK_URL")
+    timeout_seconds: float = Field(10.0, ge=0.1, alias="SOUNDCHARTS_ALERTS_TIMEOUT_SECONDS")
+    spike_k: float = Field(6.0, gt=0, alias="SOUNDCHARTS_ALERTS_SPIKE_K")
+    baseline_days: int = Field(28, ge=7, alias="SOUNDCHARTS_ALERTS_BASELINE_DAYS")
+    lookback_days: int = Field(7, ge=1, alias="SOUNDCHARTS_ALERTS_LOOKBACK_DAYS")
+    milestones: Annotated[tuple[int, ...], BeforeValidator(parse_milestones)] = Field(
+        DEFAULT_MILESTONES, alias="SOUNDCHARTS_ALERTS_MILESTONES"
+    )
+
+
+def alert_settings_from_env(env: Mapping[str, str] | None = None) -> AlertSettings:
+    """The ``SOUNDCHARTS_ALERTS_*`` variables; a bad number is one SettingsError line."""
+    return _read(AlertSettings, env)
+
+
 class _ApiEnv(_FromEnv):
     """The ``SOUNDCHARTS_*`` variables of :class:`ApiSettings`; OAuth is read apart (all three or none)."""
 
@@ -243,9 +295,10 @@ def _one_line(model: type[BaseModel], error: ValidationError) -> str:
         return f"{name}={raw!r} is not a date; set it to e.g. 2026-12-01 (YYYY-MM-DD) or unset it"
     if kind in ("bool_parsing", "bool_type"):
         return f"{name}={raw!r} is not on or off; set it to 1 or 0"
-    if kind in ("greater_than_equal", "greater_than"):
-        minimum = problem.get("ctx", {}).get("ge", problem.get("ctx", {}).get("gt"))
-        return f"{name}={raw} is below {minimum}; set it to e.g. {default}"
+    if kind == "greater_than":
+        return f"{name}={raw} must be above {problem.get('ctx', {}).get('gt')}; set it to e.g. {default}"
+    if kind == "greater_than_equal":
+        return f"{name}={raw} is below {problem.get('ctx', {}).get('ge')}; set it to e.g. {default}"
     return f"{name}={raw!r} is not usable ({problem['msg']}); set it to e.g. {default}"
 
 
@@ -253,6 +306,7 @@ _EXAMPLES = {
     "SOUNDCHARTS_REFRESH_MIN_HOURS": "24 or instagram=48,tiktok=48",
     "SOUNDCHARTS_REFRESH_MAX_HOURS": "360 or instagram=360,tiktok=360",
     "SOUNDCHARTS_MONTHLY_BUDGET": "500000 (calls per month) or unset it",
+    "SOUNDCHARTS_ALERTS_MILESTONES": "1M,10M,100M,1B",
 }
 
 
