@@ -2,12 +2,14 @@
 
 import dagster as dg
 
+from soundcharts_assets.defs.alerts.assets import alerts, chart_alerts_job
 from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
 from soundcharts_assets.defs.automation import cascade_automation_sensor
 from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists, tracks
 from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.charts.schedules import daily_charts_schedule, weekly_charts_schedule
 from soundcharts_assets.defs.charts.sensors import new_chart_editions_sensor
+from soundcharts_assets.defs.freshness import with_freshness
 from soundcharts_assets.defs.insight.assets import artist_growth, chart_movers, track_momentum
 from soundcharts_assets.defs.jobs import CASCADE_JOB_NAME, chart_cascade_job
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
@@ -29,21 +31,16 @@ if celery_settings_from_env().enabled:  # opt-in, needs the `celery` extra: depl
 
 defs = dg.Definitions(
     assets=[
-        # charts/
-        chart_rankings,
-        # catalogue/
-        tracks,
-        artists,
-        artist_metadata,
-        # audience/
-        track_audience,
-        artist_audience,
+        # the cascade, each asset with a freshness policy (defs/freshness.py): charts/, catalogue/, audience/
+        *with_freshness([chart_rankings, tracks, artists, artist_metadata, track_audience, artist_audience]),
         # insight/
         chart_movers,
         artist_growth,
         track_momentum,
+        # alerts/: after the cascade, in runs of their own
+        alerts,
     ],
-    jobs=[chart_cascade_job],
+    jobs=[chart_cascade_job, chart_alerts_job],
     sensors=[new_chart_editions_sensor, cascade_automation_sensor],
     schedules=[daily_charts_schedule, weekly_charts_schedule],
     executor=STEP_EXECUTOR,

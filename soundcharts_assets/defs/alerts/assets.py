@@ -1,0 +1,81 @@
+"""The ``alerts`` asset: after a refresh, the events its charts' stored data show, delivered once per channel.
+
+Downstream of the cascade and partitioned like it, but in no job of the cascade: eager automation starts it
+in a run of its own once a chart's cascade has landed (``chart_alerts`` runs it by hand, the demo in process).
+So it can neither hold up nor fail a cascade run. A channel that is down is not a failure: its deliveries
+wait in the ledger and are retried at a later run (``alerts/delivery.py``). If the step itself fails (the
+warehouse is gone, a bug), only this run is red; the next alerts run computes the same events from the
+warehouse (the window covers the last week) and delivers what the ledger says is still due, so nothing is
+lost or sent twice. No API call: ``alerts/`` cannot import the client (import-linter).
+"""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+
+from soundcharts_assets.alerts.refresh import AlertsOutcome, refresh_alerts
+from soundcharts_assets.clock import utc_now
+from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
+from soundcharts_assets.defs.catalogue.assets import artist_metadata
+from soundcharts_assets.defs.charts.assets import chart_rankings
+from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, chart_asset, chart_slugs, failures_for_users
+from soundcharts_assets.defs.partitions import chart_partitions
+from soundcharts_assets.defs.publish import ChartOutcome, Event, publish
+from soundcharts_assets.defs.resources import WarehouseResource
+from soundcharts_assets.settings import alert_settings_from_env
+from soundcharts_assets.vocabulary import ALERT_CHANNELS
+
+ALERTS_JOB_NAME = "chart_alerts"
+TABLE_ROWS = 100
+"""Events listed per chart in the metadata table (the newest window has a few hundred at most)."""
+_COLUMNS = ["date", "watchlist", "kind", "new", "message", *ALERT_CHANNELS]
+
+
+@chart_asset(
+    kinds={"python", "sql"},
+    group_name="alerts",
+    automation_condition=FOLLOW_UPSTREAM,
+    deps=[chart_rankings, artist_metadata, track_audience, artist_audience],
+)
+def alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
+    """Chart, audience and staleness events of the charts' stored data; each delivered once to each channel."""
+    slugs = chart_slugs(context)
+    with failures_for_users(), warehouse.open() as wh:
+        outcome = refresh_alerts(wh, slugs, alert_settings_from_env(), utc_now())
+    for channel in outcome.channels:
+        (context.log.warning if channel.error else context.log.info)(channel.summary())
+    yield from publish(context, {slug: ChartOutcome(alerts_metadata(outcome, slug)) for slug in slugs})
+
+
+def alerts_metadata(outcome: AlertsOutcome, slug: str) -> Mapping[str, Any]:
+    """What a chart's materialization shows: counts, each channel's delivery, and a table of the events."""
+    events = sorted(outcome.events_of(slug), key=lambda e: (e.event_date, e.watchlist, e.kind), reverse=True)
+    records = []
+    for event in events[:TABLE_ROWS]:
+        states = {delivery.channel: delivery.status for delivery in outcome.deliveries.get(event.key, [])}
+        row: dict[str, str | int | float | bool | None] = {
+            "date": event.event_date.isoformat(),
+            "watchlist": event.watchlist,
+            "kind": event.kind,
+            "new": event.key in outcome.new_keys,
+            "message": event.message,
+            **{channel: states.get(channel, "-") for channel in ALERT_CHANNELS},
+        }
+        records.append(dg.TableRecord(row))
+    schema = dg.TableSchema(columns=[dg.TableColumn(name, "bool" if name == "new" else "string") for name in _COLUMNS])
+    delivery = [f"- {channel.summary()}" for channel in outcome.channels]
+    return {
+        "events": dg.MetadataValue.int(len(events)),
+        "new_events": dg.MetadataValue.int(sum(event.key in outcome.new_keys for event in events)),
+        "delivery": dg.MetadataValue.md("\n".join(delivery) or "no channel set (SOUNDCHARTS_ALERTS_*: README)"),
+        "events_table": dg.MetadataValue.table(records, schema=schema),
+    }
+
+
+chart_alerts_job = dg.define_asset_job(
+    ALERTS_JOB_NAME,
+    selection=dg.AssetSelection.assets(alerts),
+    partitions_def=chart_partitions,
+    description="Alerts for one chart or a fleet: the events of their stored data, delivered once per channel.",
+)
