@@ -12,6 +12,7 @@ from soundcharts_assets.defs.charts.sensors import new_chart_editions_sensor
 from soundcharts_assets.defs.freshness import with_freshness
 from soundcharts_assets.defs.insight.assets import artist_growth, chart_movers, track_momentum
 from soundcharts_assets.defs.jobs import CASCADE_JOB_NAME, chart_cascade_job
+from soundcharts_assets.defs.names import ALERTS_JOB_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.settings import celery_settings_from_env
 
@@ -55,3 +56,8 @@ defs = dg.Definitions(
 def cascade_job_for_cli() -> dg.JobDefinition:
     """The cascade job, reconstructable by module path so `execute_job` can run its steps in subprocesses."""
     return defs.resolve_job_def(CASCADE_JOB_NAME)
+
+
+def alerts_job_for_cli() -> dg.JobDefinition:
+    """The alerts job, reconstructable by module path (the demo runs it in process after the cascade)."""
+    return defs.resolve_job_def(ALERTS_JOB_NAME)

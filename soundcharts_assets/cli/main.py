@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from soundcharts_assets.cli.alerts import alerts
 from soundcharts_assets.cli.budget import budget
 from soundcharts_assets.cli.cascade import cascade
 from soundcharts_assets.cli.charts import charts
@@ -17,6 +18,7 @@ from soundcharts_assets.cli.errors import one_line_errors
 from soundcharts_assets.cli.insight import export, report
 from soundcharts_assets.cli.options import slug_argument
 from soundcharts_assets.cli.status import status
+from soundcharts_assets.cli.watch import watch
 from soundcharts_assets.emulator.cli import main as emulator_command
 
 
@@ -55,6 +57,8 @@ main.add_command(demo)
 main.add_command(dev)
 main.add_command(report)
 main.add_command(export)
+main.add_command(watch)
+main.add_command(alerts)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ SHORT = {"chart_rankings": "rank", "tracks": "trk", "artists": "art", "artist_me
 def status(as_json: bool) -> None:
     """Every followed chart: schedule, latest edition, last run, freshness per asset, calls spent, quota left."""
     from soundcharts_assets.cli.registry import open_instance, open_warehouse, registered_slugs
+    from soundcharts_assets.cli.watch import watch_summary, watch_summary_lines
 
     now = utc_now()
     slugs = registered_slugs()
@@ -52,9 +53,11 @@ def status(as_json: bool) -> None:
             }
             for slug in slugs
         ]
+        watchlists, deliveries = watch_summary(wh), wh.delivery_counts()
     account = _account()
     if as_json:
-        click.echo(json.dumps({"charts": rows, "account": account}, default=str))
+        alerts = {"watchlists": watchlists, "deliveries": deliveries}
+        click.echo(json.dumps({"charts": rows, "account": account, "alerts": alerts}, default=str))
         return
     _print_table(rows, now)
     unowned = spent_month.get("*", 0)
@@ -63,6 +66,8 @@ def status(as_json: bool) -> None:
         f"{sum(spent_month.values())} (editions sensor polls included; {unowned} owned by no chart)"
     )
     click.echo(f"account: {account['summary']}")
+    for line in watch_summary_lines(watchlists, deliveries):
+        click.echo(line)
 
 
 def _last_runs(instance: Any, slugs: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -70,6 +75,8 @@ def _last_runs(instance: Any, slugs: Sequence[str]) -> dict[str, dict[str, Any]]
     index = {slug: i for i, slug in enumerate(slugs)}
     found: dict[str, dict[str, Any]] = {}
     for record in instance.get_run_records(limit=1000):  # newest first
+        if _alerts_only(record.dagster_run):
+            continue
         tags = record.dagster_run.tags
         covered = _covered(tags, index, slugs)
         for slug in covered:
@@ -84,6 +91,14 @@ def _last_runs(instance: Any, slugs: Sequence[str]) -> dict[str, dict[str, Any]]
         if len(found) == len(slugs):
             break
     return found
+
+
+def _alerts_only(run: Any) -> bool:
+    """A run of the alerts asset alone (after a cascade): not the chart's refresh."""
+    from soundcharts_assets.defs.names import ALERTS_ASSET, ALERTS_JOB_NAME
+
+    selected = {key.to_user_string() for key in run.asset_selection or ()}
+    return run.job_name == ALERTS_JOB_NAME or selected == {ALERTS_ASSET}
 
 
 def _covered(tags: Mapping[str, str], index: Mapping[str, int], slugs: Sequence[str]) -> list[str]:

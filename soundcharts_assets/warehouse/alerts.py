@@ -176,13 +176,13 @@ class AlertStore(Store):
         return self._rows_updated(alert_deliveries.update().where(mine).values(**values))
 
     def alert_events_since(
-        self, since: datetime | None = None, watchlist: str | None = None
+        self, since: date | None = None, watchlist: str | None = None
     ) -> list[tuple[AlertEvent, list[Delivery]]]:
-        """Stored events detected since ``since`` (of one watchlist), oldest first, each with its delivery on
+        """Stored events dated ``since`` or later (of one watchlist), oldest first, each with its delivery on
         every channel."""
-        stmt = sa.select(alert_events).order_by(_e.detected_at, _e.watchlist, _e.event_date, _e.event_key)
+        stmt = sa.select(alert_events).order_by(_e.event_date, _e.watchlist, _e.kind, _e.event_key)
         if since is not None:
-            stmt = stmt.where(_e.detected_at >= since)
+            stmt = stmt.where(_e.event_date >= since)
         if watchlist is not None:
             stmt = stmt.where(_e.watchlist == watchlist)
         with self._read() as conn:

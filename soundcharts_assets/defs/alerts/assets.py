@@ -20,13 +20,13 @@ from soundcharts_assets.defs.audience.assets import artist_audience, track_audie
 from soundcharts_assets.defs.catalogue.assets import artist_metadata
 from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, chart_asset, chart_slugs, failures_for_users
+from soundcharts_assets.defs.names import ALERTS_JOB_NAME
 from soundcharts_assets.defs.partitions import chart_partitions
 from soundcharts_assets.defs.publish import ChartOutcome, Event, publish
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.settings import alert_settings_from_env
 from soundcharts_assets.vocabulary import ALERT_CHANNELS
 
-ALERTS_JOB_NAME = "chart_alerts"
 TABLE_ROWS = 100
 """Events listed per chart in the metadata table (the newest window has a few hundred at most)."""
 _COLUMNS = ["date", "watchlist", "kind", "new", "message", *ALERT_CHANNELS]

@@ -1,0 +1,117 @@
+"""`soundcharts-assets alerts`: the events found after each refresh, and where their delivery stands.
+
+Reads the warehouse only (the events are computed and delivered by the ``alerts`` asset after each refresh).
+``run_alerts`` runs that asset in this process, as the demo does when no daemon is there to start it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import click
+
+from soundcharts_assets.cli.errors import UserError, one_line_errors
+from soundcharts_assets.clock import utc_now
+
+DEFAULT_DAYS = 7
+
+
+@click.command()
+@click.option("--since", "since", default=None, help="Events dated on or after this day (YYYY-MM-DD); default a week.")
+@click.option("--watchlist", "-w", default=None, help="Only this watchlist's events ('*': followed charts).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@one_line_errors
+def alerts(since: str | None, watchlist: str | None, as_json: bool) -> None:
+    """Events of the last week (or since DATE): chart moves, audience spikes and milestones, stale charts."""
+    from soundcharts_assets.alerts.channels import BrokenChannel, channels_from_settings
+    from soundcharts_assets.cli.registry import open_warehouse
+    from soundcharts_assets.settings import alert_settings_from_env
+
+    day = _since(since)
+    channels = channels_from_settings(alert_settings_from_env())
+    with open_warehouse() as wh:
+        if watchlist is not None and watchlist != "*" and not wh.list_watches(watchlist):
+            found = wh.alert_events_since(None, watchlist)
+            if not found:
+                raise UserError(f"no watchlist {watchlist!r} (see `soundcharts-assets watch list`)")
+        events = wh.alert_events_since(day, watchlist)
+    if as_json:
+        rows = [
+            {
+                "key": e.key,
+                "date": e.event_date.isoformat(),
+                "watchlist": e.watchlist,
+                "kind": e.kind,
+                "chart": e.chart_slug,
+                "message": e.message,
+                "figures": e.figures,
+                "delivery": {d.channel: d.status for d in deliveries},
+            }
+            for e, deliveries in events
+        ]
+        click.echo(json.dumps({"since": day.isoformat(), "events": rows}, default=str))
+        return
+    for channel in channels:
+        if isinstance(channel, BrokenChannel):
+            click.echo(f"warning: {channel.reason}", err=True)
+    if not events:
+        click.echo(f"no alert since {day} (events appear after a refresh of a watched artist, label or chart)")
+        return
+    for event, deliveries in events:
+        states = ", ".join(f"{d.channel}: {d.status}" for d in deliveries) or "no channel"
+        click.echo(f"{event.event_date}  {_title(event.watchlist):<16} {event.kind:<10} {event.message}  [{states}]")
+    click.echo(_summary(events))
+
+
+def _since(raw: str | None) -> date:
+    if raw is None:
+        return utc_now().date() - timedelta(days=DEFAULT_DAYS)
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise UserError(f"--since {raw!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _title(watchlist: str) -> str:
+    return "followed charts" if watchlist == "*" else watchlist
+
+
+def _summary(events: Sequence[tuple[object, Sequence[object]]]) -> str:
+    counts: dict[str, dict[str, int]] = {}
+    errors: dict[str, str] = {}
+    for _, deliveries in events:
+        for d in deliveries:
+            channel, status = getattr(d, "channel", ""), getattr(d, "status", "")
+            counts.setdefault(channel, {}).setdefault(status, 0)
+            counts[channel][status] += 1
+            if getattr(d, "last_error", None):
+                errors[channel] = str(getattr(d, "last_error", ""))
+    parts = [
+        f"{channel}: {', '.join(f'{n} {status}' for status, n in sorted(by.items()))}"
+        + (f" (last error: {errors[channel]})" if channel in errors else "")
+        for channel, by in sorted(counts.items())
+    ]
+    return f"{len(events)} events" + (f"; {'; '.join(parts)}" if parts else "; no channel set")
+
+
+def run_alerts(slugs: Sequence[str]) -> tuple[bool, str]:
+    """Run the ``alerts`` asset for ``slugs`` in this process (recorded in the instance like any run)."""
+    import dagster as dg
+
+    from soundcharts_assets.cli.launch import ensure_dagster_home
+    from soundcharts_assets.definitions import alerts_job_for_cli
+    from soundcharts_assets.defs.partition_ranges import run_tags
+
+    ensure_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        result = dg.execute_job(
+            dg.reconstructable(alerts_job_for_cli),
+            instance=instance,
+            tags={**run_tags(list(slugs)), "soundcharts/trigger": "cli"},
+            run_config=quiet,
+            raise_on_error=False,
+        )
+        return result.success, result.run_id
