@@ -25,6 +25,7 @@ from soundcharts_assets.emulator.crawls import Cadence
 from soundcharts_assets.emulator.entities import ArtistRecord, SongRecord, build_artists, build_songs
 from soundcharts_assets.emulator.randomness import normal
 from soundcharts_assets.emulator.rankings import LOCAL_BONUS, ChartHistory, Edition, latest_edition_day
+from soundcharts_assets.emulator.script import Script, parse_chart_entries, parse_spikes, scaled
 
 
 def utc_today() -> date:
@@ -44,6 +45,7 @@ class Catalogue:
         charts: int | None = None,
         crawl_cadence: bool = True,
         small_accounts: bool | None = None,
+        script: Script | None = None,
     ) -> None:
         self.seed = seed
         self._fixed_today = today
@@ -68,6 +70,10 @@ class Catalogue:
         self._platform_noise: dict[str, dict[str, float]] = {}
         self._histories: dict[str, ChartHistory] = {}
         self._lock = threading.RLock()
+        self._script = script or Script((), ())
+        self._script.check(
+            set(self._songs_by_uuid), set(self._artists_by_uuid), {c.slug: c.size for c in self._charts}
+        )
 
     @classmethod
     def from_config(cls, config: EmulatorConfig) -> Catalogue:
@@ -80,6 +86,7 @@ class Catalogue:
             config.charts,
             config.crawl_cadence,
             config.small_accounts,
+            Script(parse_spikes(config.spikes), parse_chart_entries(config.chart_entries)),
         )
 
     def today(self) -> date:
@@ -141,8 +148,12 @@ class Catalogue:
         spec = self._charts_by_slug[slug]
         with self._lock:
             if slug not in self._histories:
+                forced = {
+                    day: [(self._songs_by_uuid[e.song], e.position) for e in entries]
+                    for day, entries in self._script.entries(slug).items()
+                }
                 self._histories[slug] = ChartHistory(
-                    spec, self._songs, self.seed, self.anchor, self._editions, *self._fleet_tuning(spec)
+                    spec, self._songs, self.seed, self.anchor, self._editions, *self._fleet_tuning(spec), forced=forced
                 )
             history = self._histories[slug]
             history.catch_up(latest_edition_day(spec.frequency, self.today()))
@@ -190,21 +201,30 @@ class Catalogue:
 
     # series -------------------------------------------------------------------------------------
     def song_audience(self, uuid: str, platform: str, start: date, end: date) -> list[dict[str, Any]]:
-        return series.song_audience(
+        items = series.song_audience(
             self.seed, self._songs_by_uuid[uuid], platform, start, end, self.today(), self.anchor
         )
+        return self._scripted(items, uuid, platform, ())
 
     def broadcast_groups(self, uuid: str, start: date, end: date) -> list[dict[str, Any]]:
         return series.broadcast_groups(self.seed, self._songs_by_uuid[uuid], start, end, self.today())
 
     def artist_audience(self, uuid: str, platform: str, start: date, end: date) -> list[dict[str, Any]]:
         artist = self._artists_by_uuid[uuid]
-        return series.artist_audience(
+        items = series.artist_audience(
             self.seed, artist, platform, start, end, self.today(), self.cadence("artist", uuid, platform), self.anchor
         )
+        return self._scripted(items, uuid, platform, series.ARTIST_METRICS[platform])
 
     def monthly_listeners(self, uuid: str, start: date, end: date) -> list[dict[str, Any]]:
-        return series.monthly_listeners(self.seed, self._artists_by_uuid[uuid], start, end, self.today(), self.anchor)
+        items = series.monthly_listeners(self.seed, self._artists_by_uuid[uuid], start, end, self.today(), self.anchor)
+        return self._scripted(items, uuid, "listening", ("value",))
+
+    def _scripted(self, items: list[dict[str, Any]], uuid: str, source: str, fields: Any) -> list[dict[str, Any]]:
+        """The series with its scripted spikes applied (``script.py``); unchanged without one."""
+        if not self._script.has_spikes(uuid, source):
+            return items
+        return scaled(items, lambda day: self._script.factor(uuid, source, day), tuple(fields))
 
     # crawls -------------------------------------------------------------------------------------
     def cadence(self, kind: str, uuid: str, source: str) -> Cadence:

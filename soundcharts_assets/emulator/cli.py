@@ -10,6 +10,7 @@ import click
 
 from soundcharts_assets.emulator.charts import MAX_FLEET_CHARTS
 from soundcharts_assets.emulator.config import EmulatorConfig
+from soundcharts_assets.emulator.script import chart_entry_from_text, spike_from_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +65,21 @@ _KNOB_OPTIONS = [
         help="Crawl social audiences daily instead of every 2 to 15 days by audience size.",
     ),
     click.option(
+        "--spike",
+        "spikes",
+        multiple=True,
+        metavar="UUID:SOURCE:DATE:FACTOR",
+        help="Scripted audience jump: the series multiplied by FACTOR from DATE on (repeatable); SOURCE is "
+        "spotify|youtube|shazam for a song, spotify|youtube|instagram|tiktok|listening for an artist.",
+    ),
+    click.option(
+        "--chart-entry",
+        "chart_entries",
+        multiple=True,
+        metavar="SLUG:SONG_UUID:DATE:POSITION",
+        help="Scripted chart entry: the song placed at POSITION of the chart's edition dated DATE (repeatable).",
+    ),
+    click.option(
         "--small-accounts/--no-small-accounts",
         default=None,
         help="Give about a third of secondary social accounts a small audience (slow crawls); default: "
@@ -105,6 +121,11 @@ def config_from_options(**kwargs: Any) -> EmulatorConfig:
         knobs["current_stats_in_plan"] = False
     if kwargs.get("no_crawl_cadence"):
         knobs["crawl_cadence"] = False
+    try:
+        knobs["spikes"] = [spike_from_text(text) for text in kwargs.get("spikes") or ()]
+        knobs["chart_entries"] = [chart_entry_from_text(text) for text in kwargs.get("chart_entries") or ()]
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
     return EmulatorConfig(**knobs)
 
 

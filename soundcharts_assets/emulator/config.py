@@ -21,7 +21,18 @@ UNLIMITED_QUOTA = 1_000_000
 """What ``x-quota-remaining`` starts from when no quota is set: large enough to never run out in practice."""
 
 CATALOGUE_KNOBS = frozenset(
-    {"seed", "song_count", "artist_count", "ranking_editions", "today", "charts", "crawl_cadence", "small_accounts"}
+    {
+        "seed",
+        "song_count",
+        "artist_count",
+        "ranking_editions",
+        "today",
+        "charts",
+        "crawl_cadence",
+        "small_accounts",
+        "spikes",
+        "chart_entries",
+    }
 )
 """Fixed at start: they decide the synthetic data itself."""
 
@@ -76,6 +87,13 @@ class EmulatorConfig:
     """False: ``/artist|song/{uuid}/current/stats`` answer 403 not-in-plan."""
     current_stats_related_object: bool = False
     """Serve current stats' ``related`` as an object instead of the documented one-element list."""
+    spikes: list[dict[str, Any]] = field(default_factory=list)
+    """Scripted audience jumps (``script.py``): ``{"uuid", "source", "date", "factor"}``, the series multiplied
+    by ``factor`` from ``date`` on; a song's source is spotify, youtube or shazam, an artist's spotify,
+    youtube, instagram, tiktok or listening (monthly listeners)."""
+    chart_entries: list[dict[str, Any]] = field(default_factory=list)
+    """Scripted chart entries (``script.py``): ``{"chart", "song", "date", "position"}``, the song placed at
+    ``position`` of the edition dated ``date``."""
 
 
 _RATES = ("fault_rate", "reset_rate", "stall_rate", "malformed_rate", "missing_optional_rate")

@@ -55,10 +55,13 @@ class ChartHistory:
         editions: int,
         local_bonus: float = LOCAL_BONUS,
         platform_noise: Mapping[str, float] | None = None,
+        forced: Mapping[date, list[tuple[SongRecord, int]]] | None = None,
     ) -> None:
         """``platform_noise`` (song uuid -> the platform's normal draw) may be shared by the charts of a
-        platform: the same numbers :func:`normal` gives, computed once."""
+        platform: the same numbers :func:`normal` gives, computed once. ``forced``: songs placed at a position
+        of the edition of a day (scripted entries, ``script.py``)."""
         self.spec = spec
+        self._forced = forced or {}
         self._local_bonus = local_bonus
         self._platform_noise = platform_noise
         self._step = timedelta(days=7 if spec.frequency == "weekly" else 1)
@@ -109,6 +112,10 @@ class ChartHistory:
         eligible = [s for s in self._candidates if s.release_date <= day]
         eligible.sort(key=lambda s: self._score(s, day), reverse=True)
         charted = eligible[: self.spec.size]
+        for song, position in self._forced.get(day, ()):
+            charted = [s for s in charted if s.uuid != song.uuid]
+            charted.insert(position - 1, song)
+            charted = charted[: self.spec.size]
         metrics = self._metrics(len(charted))
         entries = [
             self._entry(song, position, metrics[position - 1], day) for position, song in enumerate(charted, start=1)
