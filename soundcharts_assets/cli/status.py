@@ -53,10 +53,10 @@ def status(as_json: bool) -> None:
             }
             for slug in slugs
         ]
-        watchlists, deliveries = watch_summary(wh), wh.delivery_counts()
+        watchlists, deliveries, errors = watch_summary(wh), wh.delivery_counts(), wh.last_delivery_errors()
     account = _account()
     if as_json:
-        alerts = {"watchlists": watchlists, "deliveries": deliveries}
+        alerts = {"watchlists": watchlists, "deliveries": deliveries, "last_errors": errors}
         click.echo(json.dumps({"charts": rows, "account": account, "alerts": alerts}, default=str))
         return
     _print_table(rows, now)
@@ -66,7 +66,7 @@ def status(as_json: bool) -> None:
         f"{sum(spent_month.values())} (editions sensor polls included; {unowned} owned by no chart)"
     )
     click.echo(f"account: {account['summary']}")
-    for line in watch_summary_lines(watchlists, deliveries):
+    for line in watch_summary_lines(watchlists, deliveries, errors):
         click.echo(line)
 
 

@@ -178,7 +178,9 @@ def watch_summary(wh: Warehouse) -> dict[str, dict[str, int]]:
     return found
 
 
-def watch_summary_lines(summary: dict[str, dict[str, int]], deliveries: dict[str, dict[str, int]]) -> Sequence[str]:
+def watch_summary_lines(
+    summary: dict[str, dict[str, int]], deliveries: dict[str, dict[str, int]], errors: dict[str, str]
+) -> Sequence[str]:
     """``watchlists: ...`` and ``alerts: ...`` lines of `status`."""
     if summary:
         parts = [
@@ -191,6 +193,7 @@ def watch_summary_lines(summary: dict[str, dict[str, int]], deliveries: dict[str
     if deliveries:
         shown = "; ".join(
             f"{channel} {', '.join(f'{n} {status}' for status, n in sorted(counts.items()))}"
+            + (f" (last error: {errors[channel]})" if channel in errors else "")
             for channel, counts in sorted(deliveries.items())
         )
         lines.append(f"alert deliveries: {shown}")
