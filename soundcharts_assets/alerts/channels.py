@@ -6,20 +6,22 @@ through :func:`redact` first. A channel whose setting is malformed is still buil
 that fails every send with the reason, so its deliveries wait in the ledger until the setting is fixed.
 
 Libraries, not hand-written protocol code: Slack's own SDK (``slack_sdk``'s ``WebhookClient``, the client
-dagster-slack is built on) posts to the webhook URL given; the standard library's ``smtplib`` speaks SMTP;
-httpx, the project's one HTTP client, posts the JSON webhook.
+dagster-slack is built on) posts JSON to the URL given, Slack's or any other webhook's; the standard library's
+``smtplib`` speaks SMTP. Not httpx for the webhook: httpx logs every request's URL at INFO, and a webhook's
+URL is its secret; the SDK takes a logger of ours, which stays silent.
 """
 
 from __future__ import annotations
 
 import http.client
+import logging
 import smtplib
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
@@ -29,6 +31,8 @@ from soundcharts_assets.settings import AlertSettings
 from soundcharts_assets.vocabulary import AlertChannel
 
 SMTP_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+_SILENT = logging.Logger("soundcharts_assets.alerts.webhooks", level=logging.CRITICAL + 1)
+"""Given to the webhook client instead of its own logger, which writes each request's URL (a secret) at DEBUG."""
 
 
 class ChannelError(Exception):
@@ -67,25 +71,32 @@ class BrokenChannel:
         raise ChannelError(self.reason)
 
 
+def post_json(channel: str, url: str, body: dict[str, Any], timeout: float, headers: dict[str, str]) -> None:
+    """POST ``body`` to ``url``; a ChannelError (one line, without the URL) unless the answer is a 2xx."""
+    from slack_sdk.webhook import WebhookClient
+
+    client = WebhookClient(url, timeout=max(1, round(timeout)), logger=_SILENT, user_agent_prefix="soundcharts-assets")
+    try:
+        response = client.send_dict(body, headers=headers)
+    except (OSError, http.client.HTTPException) as error:  # URLError, timeouts, TLS, resets: "cannot reach"
+        reason = getattr(error, "reason", None) or error
+        raise ChannelError(redact(f"{channel}: cannot reach the webhook ({reason})", _url_secrets(url))) from None
+    if not 200 <= response.status_code < 300:
+        shown = redact(str(response.body or "")[:120], _url_secrets(url))
+        raise ChannelError(f"{channel}: the webhook answered {response.status_code}" + (f" ({shown})" if shown else ""))
+
+
 @dataclass(frozen=True)
 class SlackChannel:
+    """A Slack incoming webhook: the digest's text, rendered by Slack as it is."""
+
     url: SecretStr = field(repr=False)
     timeout_seconds: float = 10.0
     name: str = AlertChannel.SLACK.value
 
     def send(self, digest: Digest) -> None:
-        from slack_sdk.webhook import WebhookClient
-
-        url = self.url.get_secret_value()
-        client = WebhookClient(url, timeout=max(1, round(self.timeout_seconds)))
-        try:
-            response = client.send(text=digest.text, unfurl_links=False, unfurl_media=False)
-        except (OSError, http.client.HTTPException) as error:  # URLError, timeouts, TLS, resets: "cannot reach"
-            reason = getattr(error, "reason", None) or error
-            raise ChannelError(redact(f"slack: cannot reach the webhook ({reason})", _url_secrets(url))) from None
-        if response.status_code != 200:
-            body = redact(str(response.body or "")[:120], _url_secrets(url))
-            raise ChannelError(f"slack: the webhook answered {response.status_code} ({body or 'no body'})")
+        body = {"text": digest.text, "unfurl_links": False, "unfurl_media": False}
+        post_json(self.name, self.url.get_secret_value(), body, self.timeout_seconds, {})
 
 
 @dataclass(frozen=True)
@@ -97,20 +108,8 @@ class WebhookChannel:
     name: str = AlertChannel.WEBHOOK.value
 
     def send(self, digest: Digest) -> None:
-        import httpx
-
-        url = self.url.get_secret_value()
-        try:
-            response = httpx.post(
-                url, json=digest.payload, headers={"Idempotency-Key": digest.id}, timeout=self.timeout_seconds
-            )
-        except httpx.TimeoutException:
-            raise ChannelError(f"webhook: no answer within {self.timeout_seconds:g} s") from None
-        except httpx.HTTPError as error:
-            reason = redact(str(error) or type(error).__name__, _url_secrets(url))
-            raise ChannelError(f"webhook: cannot reach the webhook ({reason})") from None
-        if not response.is_success:
-            raise ChannelError(f"webhook: the webhook answered {response.status_code}")
+        headers = {"Idempotency-Key": digest.id}
+        post_json(self.name, self.url.get_secret_value(), digest.payload, self.timeout_seconds, headers)
 
 
 @dataclass(frozen=True)
