@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import html
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
 
+from soundcharts_assets.clock import utc_now
 from soundcharts_assets.insight.charts import growth_for_chart, momentum_for_chart, movers_for_chart
 from soundcharts_assets.insight.growth import fastest_growing
 from soundcharts_assets.insight.pictures import growth_png, movers_png
@@ -45,6 +47,23 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> str:
         shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
     html: str = shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.2f}", border=0, escape=True)
     return html
+
+
+ALERT_DAYS = 7
+
+
+def _alerts(warehouse: Warehouse, slug: str) -> str:
+    """The chart's alerts of the last week (``alerts`` asset), as a table; escaped like the rest."""
+    since = utc_now().date() - timedelta(days=ALERT_DAYS)
+    events = warehouse.chart_alert_events(slug, since)
+    if not events:
+        return f"<p><em>no alert since {since} (watch artists, labels or this chart: soundcharts-assets watch)</em></p>"
+    rows = "".join(
+        f"<tr><td>{e.event_date}</td><td>{html.escape('followed charts' if e.watchlist == '*' else e.watchlist)}"
+        f"</td><td>{html.escape(e.kind)}</td><td>{html.escape(e.message)}</td></tr>"
+        for e in events[:TABLE_ROWS]
+    )
+    return f"<table><tr><th>date</th><th>watchlist</th><th>kind</th><th>what changed</th></tr>{rows}</table>"
 
 
 def _image(png: bytes, alt: str) -> str:
@@ -95,6 +114,8 @@ def build_report(warehouse: Warehouse, slug: str) -> ChartReport:
 {_table(share, ["name", "entries", "chart_share"])}
 <h2>Track momentum: Spotify streams</h2>
 {_table(spotify, momentum_columns)}
+<h2>Alerts</h2>
+{_alerts(warehouse, slug)}
 </body></html>
 """
     return ChartReport(body, *pictures)

@@ -18,7 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from soundcharts_assets.vocabulary import DeliveryStatus
-from soundcharts_assets.warehouse.schema import alert_deliveries, alert_events, chart_rankings
+from soundcharts_assets.warehouse.charts import latest_ranking_date
+from soundcharts_assets.warehouse.schema import alert_deliveries, alert_events, chart_rankings, track_artists
 from soundcharts_assets.warehouse.store import Store
 from soundcharts_assets.warehouse.upserts import chunks, unique, upsert
 
@@ -189,6 +190,21 @@ class AlertStore(Store):
             events = [_event(row) for row in conn.execute(stmt)]
         deliveries = self.alert_deliveries_of(event.key for event in events)
         return [(event, deliveries.get(event.key, [])) for event in events]
+
+    def chart_alert_events(self, slug: str, since: date) -> list[AlertEvent]:
+        """Events dated ``since`` or later about a chart: its own (moves, staleness) and those of the songs and
+        artists of its latest edition (spikes, milestones), newest first."""
+        with self._read() as conn:
+            latest = latest_ranking_date(conn, slug)
+            songs = sa.select(_r.song_uuid).where(_r.chart_slug == slug, _r.ranking_date == latest)
+            artists = sa.select(track_artists.c.artist_uuid).where(track_artists.c.song_uuid.in_(songs))
+            about = sa.and_(_e.chart_slug.is_(None), sa.or_(_e.subject_uuid.in_(songs), _e.subject_uuid.in_(artists)))
+            stmt = (
+                sa.select(alert_events)
+                .where(_e.event_date >= since, sa.or_(_e.chart_slug == slug, about))
+                .order_by(_e.event_date.desc(), _e.watchlist, _e.kind, _e.event_key)
+            )
+            return [_event(row) for row in conn.execute(stmt)]
 
     def alert_deliveries_of(self, keys: Iterable[str]) -> dict[str, list[Delivery]]:
         """Each event's delivery on every channel, by event key."""

@@ -123,3 +123,39 @@ def test_watchlists_keep_one_watch_per_target_and_find_stored_artists_and_labels
     assert wh.stored_label("Major") is None
     assert wh.remove_watch("roster", "artist", "artist-a1") is True
     assert wh.remove_watch("roster", "artist", "artist-a1") is False
+
+
+def test_events_of_a_stored_chart_and_the_reports_alerts_section(warehouse_url: str, monkeypatch):
+    from insight_seed import SLUG, seed
+
+    from soundcharts_assets.alerts.refresh import refresh_alerts
+    from soundcharts_assets.insight.report import build_report
+    from soundcharts_assets.settings import AlertSettings
+
+    seed(warehouse_url)
+    settings = AlertSettings(milestones=(1_200,))
+    with Warehouse(warehouse_url) as wh:
+        wh.add_watch(Watch("<b>lab</b>", "chart", SLUG, None, NOW))
+        wh.add_watch(Watch("roster", "artist", "x", None, NOW))
+        found = refresh_alerts(wh, [SLUG], settings, datetime(2024, 5, 12, 8, tzinfo=timezone.utc), channels=[])
+        events = {(e.watchlist, e.kind, e.subject_uuid, e.event_date.isoformat()) for e in found.events_of(SLUG)}
+        on_edition = "2024-05-10"
+        assert events == {
+            ("<b>lab</b>", "number_one", "c", on_edition),  # C took #1 from A
+            ("<b>lab</b>", "entry", "f", on_edition),
+            ("<b>lab</b>", "entry", "g", on_edition),  # NEW by the API's entry state
+            ("<b>lab</b>", "re_entry", "h", on_edition),
+            ("<b>lab</b>", "exit", "d", on_edition),
+            ("<b>lab</b>", "exit", "e", on_edition),
+            ("roster", "re_entry", "h", on_edition),  # h is Xavi Lume's
+            ("roster", "milestone", "x", on_edition),  # Xavi Lume's followers: 1,100 -> 1,210
+        }
+        stale = refresh_alerts(wh, [SLUG], settings, datetime(2024, 5, 20, 8, tzinfo=timezone.utc), channels=[])
+        assert [(e.watchlist, e.kind, e.figures["age_days"]) for e in stale.events_of(SLUG)] == [("*", "stale", 10)]
+        monkeypatch.setenv("SOUNDCHARTS_TODAY", "2024-05-14")  # the report shows a week
+        page = build_report(wh, SLUG).html
+    section = page[page.index("<h2>Alerts</h2>") :]
+    assert "&lt;b&gt;lab&lt;/b&gt;" in section and "<b>lab</b>" not in section
+    assert "New #1 on Insight Test Top 6 (insight-test) on 2024-05-10: &quot;Northern Lights&quot;" in section
+    assert "insight-test is stale" in section or "Insight Test Top 6 (insight-test) is stale" in section
+    assert section.count("<tr>") == 1 + 9  # the header, then the 8 events of the edition and the stall
