@@ -7,8 +7,9 @@ Reads the warehouse only (the events are computed and delivered by the ``alerts`
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import click
 
@@ -115,3 +116,36 @@ def run_alerts(slugs: Sequence[str]) -> tuple[bool, str]:
             raise_on_error=False,
         )
         return result.success, result.run_id
+
+
+DEMO_WATCHLIST = "demo"
+DEMO_ARTIST = "11e81bcc-9c1c-ce38-b96b-a0369fe50396"
+"""Billie Eilish at her documented id: the demo's emulator scripts a jump of her monthly listeners."""
+DEMO_LINES = 5
+_FIRST = ("spike", "milestone", "number_one", "top_10", "new_peak", "entry", "re_entry", "exit", "stale")
+
+
+def demo_events() -> dict[str, Any]:
+    """The emulator knobs of the demo: Billie Eilish's monthly listeners jump by half yesterday."""
+    yesterday = utc_now().date() - timedelta(days=1)
+    return {"spikes": [{"uuid": DEMO_ARTIST, "source": "listening", "date": yesterday.isoformat(), "factor": 1.5}]}
+
+
+def demo_alerts(slug: str, echo: Callable[[str], None]) -> bool:
+    """Watch the demo's chart and artist, run the alerts asset, and print a few of the week's events."""
+    from soundcharts_assets.cli.registry import open_warehouse
+    from soundcharts_assets.warehouse.watchlists import Watch
+
+    with open_warehouse() as wh:
+        wh.add_watch(Watch(DEMO_WATCHLIST, "chart", slug, None, utc_now()))
+        wh.add_watch(Watch(DEMO_WATCHLIST, "artist", DEMO_ARTIST, "Billie Eilish", utc_now()))
+    success, run_id = run_alerts([slug])
+    with open_warehouse() as wh:
+        events = wh.alert_events_since(utc_now().date() - timedelta(days=DEFAULT_DAYS), DEMO_WATCHLIST)
+    found = sorted((event for event, _ in events), key=lambda e: (_FIRST.index(e.kind), e.event_date))
+    echo(f"alerts run {run_id}: {'succeeded' if success else 'FAILED (see its logs in the Dagster UI)'}")
+    echo(f"  {len(found)} events this week for watchlist {DEMO_WATCHLIST!r} (chart {slug}, Billie Eilish), e.g.:")
+    for event in found[:DEMO_LINES]:
+        echo(f"  - {event.message}")
+    echo("  all of them: soundcharts-assets alerts; channels (Slack, e-mail, webhook): README, Alerts")
+    return success

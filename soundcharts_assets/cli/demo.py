@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from soundcharts_assets.settings import data_dir_from_env, project_root
 from soundcharts_assets.soundcharts.config import SANDBOX_API_KEY, SANDBOX_APP_ID
@@ -24,11 +24,11 @@ Echo = Callable[[str], None]
 
 
 @contextmanager
-def emulator_environment(port: int = 0) -> Iterator[EmulatorServer]:
+def emulator_environment(port: int = 0, **knobs: Any) -> Iterator[EmulatorServer]:
     """Start the emulator on a free loopback port and point this process (and its children) at it."""
     from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
 
-    with EmulatorServer(EmulatorConfig(seed=7), host="127.0.0.1", port=port) as server:
+    with EmulatorServer(EmulatorConfig(seed=7, **knobs), host="127.0.0.1", port=port) as server:
         saved = {
             k: os.environ.get(k)
             for k in (
@@ -56,12 +56,13 @@ def emulator_environment(port: int = 0) -> Iterator[EmulatorServer]:
 
 
 def run_demo(slug: str, echo: Echo = print) -> bool:
+    from soundcharts_assets.cli.alerts import demo_alerts, demo_events
     from soundcharts_assets.cli.launch import run_cascade
     from soundcharts_assets.cli.registry import register_chart
     from soundcharts_assets.warehouse import Warehouse
 
     started = time.monotonic()
-    with emulator_environment() as server:
+    with emulator_environment(**demo_events()) as server:
         echo(f"emulator: {server.url}")
         register_chart(slug, "none")
         server.reset_stats()
@@ -81,7 +82,7 @@ def run_demo(slug: str, echo: Echo = print) -> bool:
     echo(f"  {'insight_pictures':<24} {', '.join(pictures) or '-'} (chart_movers, artist_growth, track_momentum)")
     echo(f"  {'api_calls':<24} {calls}")
     echo(f"  {'seconds':<24} {time.monotonic() - started:.1f}")
-    return success
+    return success and demo_alerts(slug, echo)
 
 
 def dev_command(port: int) -> list[str]:
