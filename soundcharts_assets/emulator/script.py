@@ -108,7 +108,11 @@ class Script:
             if kind is None:
                 raise ValueError(f"spike: no song or artist {uuid!r} in the catalogue")
             if source not in SPIKE_SOURCES[kind]:
-                raise ValueError(f"spike: a {kind}'s source is one of {', '.join(SPIKE_SOURCES[kind])}, not {source!r}")
+                article = "an" if kind == "artist" else "a"
+                raise ValueError(
+                    f"spike: {uuid!r} is {article} {kind}, whose sources are {', '.join(SPIKE_SOURCES[kind])}, "
+                    f"not {source!r}"
+                )
         for chart, by_day in self._entries.items():
             if chart not in charts:
                 raise ValueError(f"chart entry: no chart {chart!r} in the catalogue")
