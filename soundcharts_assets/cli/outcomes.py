@@ -16,6 +16,8 @@ from typing import Any
 
 from soundcharts_assets.defs.names import FAILED_CHARTS_METADATA
 
+INTERRUPTED = "interrupted before the end; what it stored is kept, and the same command fetches only the rest"
+_INTERRUPTIONS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
 RANKING_STEP = "chart_rankings"
 """The cascade's first step: the ranking rows it wrote are the chart's tracks that the run stored."""
 _FAILURE_PREFIX = "dagster._core.definitions.events.Failure: "
@@ -96,7 +98,9 @@ class _RunEvents:
         elif event.is_step_failure and event.step_failure_data is not None:
             self._failed(step, event.step_failure_data)
         elif kind == "PIPELINE_FAILURE":
-            self.run_failure = (event.message or "").strip()
+            error = getattr(event.event_specific_data, "error", None)
+            interrupted = error is not None and error.cls_name in _INTERRUPTIONS
+            self.run_failure = INTERRUPTED if interrupted else (event.message or "").strip()
 
     def _materialized(self, materialization: Any) -> None:
         slug, asset = materialization.partition, materialization.asset_key.to_user_string()
@@ -126,6 +130,8 @@ def step_failure(step: str, data: Any) -> StepFailure:
     chain = [error]
     while chain[-1] is not None and len(chain) < 20:  # a Failure wrapped by a retry that gave up
         chain.append(chain[-1].cause or chain[-1].context)
+    if any(link is not None and link.cls_name in _INTERRUPTIONS for link in chain):
+        return StepFailure(step, INTERRUPTED)
     for link in chain:
         if link is not None and link.cls_name == "Failure":
             return StepFailure(step, link.message.strip().removeprefix(_FAILURE_PREFIX).splitlines()[0])
@@ -169,5 +175,4 @@ def _why(slug: str, events: _RunEvents) -> StepFailure:
             f"not refreshed: {step} failed for {others} in the same run; "
             f"refresh this chart alone with `soundcharts-assets cascade {slug} --wait`",
         )
-    said = events.run_failure.splitlines()[0] if events.run_failure else "the run failed"
-    return StepFailure("", f"{said}; its logs are in the Dagster UI")
+    return StepFailure("", events.run_failure.splitlines()[0] if events.run_failure else "the run failed")
