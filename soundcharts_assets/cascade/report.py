@@ -8,6 +8,7 @@ up to what the step spent.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -95,16 +96,29 @@ class Fleet:
         return self.charts_by_uuid[uuid][0]
 
 
-_progress_sink: Callable[[str], None] | None = None
+@dataclass
+class _ProgressSink:
+    say: Callable[[str], None]
+    reports: list[ChartReports] = field(default_factory=list)
+    """The step's reports, so that a step stopped by an error still says how far it got."""
+
+
+_progress_sink: _ProgressSink | None = None
 
 
 @contextmanager
 def progress_to(sink: Callable[[str], None]) -> Iterator[None]:
-    """Steps started inside the block say how far they are through ``sink`` (an asset's ``context.log.info``)."""
+    """Steps started inside the block say how far they are through ``sink`` (an asset's ``context.log.info``),
+    and once more when an error stops them (the calls sent until then included)."""
     global _progress_sink
-    previous, _progress_sink = _progress_sink, sink
+    previous, _progress_sink = _progress_sink, _ProgressSink(sink)
+    current = _progress_sink
     try:
         yield
+    except BaseException:
+        for reports in current.reports:
+            reports.say()
+        raise
     finally:
         _progress_sink = previous
 
@@ -112,20 +126,64 @@ def progress_to(sink: Callable[[str], None]) -> Iterator[None]:
 PROGRESS_EVERY_SECONDS = 2.0
 """How often a step says how far it is (a log line each; `cascade --wait` shows them live)."""
 PROGRESS_PREFIX = "progress"
+_PROGRESS_LINE = re.compile(
+    r"^progress (?P<step>\w+): (?P<done>\d+)/(?P<total>\d+) entities, (?P<calls>\d+) calls? sent, "
+    r"quota left (?P<quota>\d+|unknown)$"
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a step is: one log line in the run's event log, read back by `cascade --wait`'s display.
+
+    ``calls_sent`` counts every request the step sent (pages, retries and failures included); ``quota_left``
+    is the lowest ``x-quota-remaining`` the step has seen (None before its first answer).
+    """
+
+    step: str
+    done: int
+    total: int
+    calls_sent: int
+    quota_left: int | None
+
+    def line(self) -> str:
+        calls = "call" if self.calls_sent == 1 else "calls"
+        quota = "unknown" if self.quota_left is None else str(self.quota_left)
+        return (
+            f"{PROGRESS_PREFIX} {self.step}: {self.done}/{self.total} entities, {self.calls_sent} {calls} sent, "
+            f"quota left {quota}"
+        )
+
+    @classmethod
+    def parse(cls, message: str) -> Progress | None:
+        """The progress a log line says, or None for any other line."""
+        found = _PROGRESS_LINE.match(message)
+        if found is None:
+            return None
+        quota = found["quota"]
+        return cls(
+            found["step"],
+            int(found["done"]),
+            int(found["total"]),
+            int(found["calls"]),
+            None if quota == "unknown" else int(quota),
+        )
 
 
 class ChartReports:
     """One :class:`StepReport` per chart of a step, filled from the step's worker threads.
 
-    It also says how far the step is: ``progress STEP: done/total entities, N calls, quota Q`` through
-    ``on_progress`` (the asset's log), at most every :data:`PROGRESS_EVERY_SECONDS` and once at the end.
+    It also says how far the step is (a :class:`Progress` line) through ``on_progress`` (the asset's log), at
+    most every :data:`PROGRESS_EVERY_SECONDS` and once at the end.
     """
 
     def __init__(self, client: SoundchartsClient | None, charts: Iterable[str], step: str = "") -> None:
         self._client = client
         self._lock = threading.Lock()
         self.by_chart: dict[str, StepReport] = {slug: StepReport() for slug in charts}
-        self.step, self._on_progress = step, _progress_sink
+        self.step, self._on_progress = step, _progress_sink.say if _progress_sink else None
+        if _progress_sink is not None:
+            _progress_sink.reports.append(self)
         self._total = self._done = 0
         self._calls_at_start = client.calls_made if client else 0
         self._said_at = time.monotonic()
@@ -133,25 +191,23 @@ class ChartReports:
     def expect(self, total: int) -> None:
         """How many entities (or series) the step will fetch."""
         self._total = total
-        self._say()
+        self.say()
 
     def advance(self, done: int = 1) -> None:
         with self._lock:
             self._done += done
             due = time.monotonic() - self._said_at >= PROGRESS_EVERY_SECONDS
         if due:
-            self._say()
+            self.say()
 
-    def _say(self) -> None:
+    def say(self) -> None:
+        """Log how far the step is now (a :class:`Progress` line)."""
         if self._on_progress is None:
             return
         self._said_at = time.monotonic()
         calls = (self._client.calls_made - self._calls_at_start) if self._client else 0
         quota = self._client.quota_remaining if self._client else None
-        shown = "unknown" if quota is None else f"{quota}"
-        self._on_progress(
-            f"{PROGRESS_PREFIX} {self.step}: {self._done}/{self._total} entities, {calls} calls, quota left {shown}"
-        )
+        self._on_progress(Progress(self.step, self._done, self._total, calls, quota).line())
 
     def charge(self, slug: str, work: Callable[[], T], entities: int = 1) -> T:
         """Run ``work`` (fetching ``entities``) in this thread and charge ``slug`` with exactly its calls."""
@@ -178,7 +234,7 @@ class ChartReports:
             for report in self.by_chart.values():
                 report.quota_remaining = self._client.quota_remaining
         warehouse.record_spend(step, {slug: r.billed_calls for slug, r in self.by_chart.items()}, now)
-        self._say()
+        self.say()
         return self.by_chart
 
 

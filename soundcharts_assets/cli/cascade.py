@@ -1,7 +1,9 @@
 """`soundcharts-assets cascade SLUG... | --all`: refresh charts now, or queue them for the daemon.
 
-Each chart gets the JSON answer of the old "Trigger Cascade" button (``success``, ``message``, ``run_id``,
-``tracks_count``), one line per chart; several charts add a summary line.
+Each chart gets one JSON answer on stdout (``success``, ``message``, ``run_id``, ``tracks_count``); several
+charts add a summary line. A chart that failed also gets one line on stderr naming the cause and the run to
+open in the Dagster UI. Exit codes: 0 every chart succeeded, 1 one failed (or the refresh could not start),
+2 bad usage (``cli/errors.py``).
 """
 
 from __future__ import annotations
@@ -9,22 +11,48 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from soundcharts_assets.cli.errors import UserError, one_line_errors
-from soundcharts_assets.cli.options import parse_date, slugs_argument
+from soundcharts_assets.cli.errors import EXIT_FAILED, UsageError, UserError, one_line_errors
+from soundcharts_assets.cli.options import edition_date_option, slugs_argument
+
+if TYPE_CHECKING:
+    from soundcharts_assets.cli.outcomes import ChartAnswer
+
+HELP = """Fetch charts and everything they lead to: the ranking, its tracks and artists, their metadata,
+their audiences, and the insight (movers, artist growth, track momentum).
+
+Name followed charts (see `soundcharts-assets charts list`) or use --all. Without --wait the runs are queued
+for the Dagster daemon (`make dev` starts one); with --wait they run here, with live progress on stderr.
+
+Each chart gets one JSON line on stdout: {"success", "message", "run_id", "tracks_count"}, where
+tracks_count is the chart's tracks that this run stored. A chart that failed also gets one line on stderr
+saying why and which run to open in the Dagster UI.
+
+Exit codes: 0 all charts succeeded, 1 a chart failed, 2 bad usage (a bad slug or date, a chart not followed).
+"""
 
 
-@click.command()
+@click.command(help=HELP, short_help="Refresh charts: ranking, tracks, artists, audiences and insight.")
 @click.argument("slugs", nargs=-1, callback=slugs_argument)
-@click.option("--all", "all_charts", is_flag=True, help="Every registered chart.")
-@click.option("--wait", is_flag=True, help="Run now in this process and report the outcome.")
-@click.option("--date", "ranking_date", default=None, help="Chart edition (YYYY-MM-DD); latest when omitted.")
-@click.option("--dry-run", is_flag=True, help="Only estimate the API calls the cascade would spend now.")
+@click.option("--all", "all_charts", is_flag=True, help="Every followed chart, instead of naming them.")
+@click.option(
+    "--wait", is_flag=True, help="Run now in this process, show live progress, and report how each chart did."
+)
+@click.option(
+    "--date",
+    "ranking_date",
+    default=None,
+    callback=edition_date_option,
+    metavar="YYYY-MM-DD",
+    help="Fetch the chart's edition of that day instead of its latest.",
+)
+@click.option("--dry-run", is_flag=True, help="Spend nothing: only estimate the API calls the cascade would send now.")
 @one_line_errors
-def cascade(slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: str | None, dry_run: bool) -> None:
-    """Run the whole cascade for charts, like the old "Trigger Cascade Data Fetch" button."""
+def cascade(slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: datetime | None, dry_run: bool) -> None:
     from soundcharts_assets.cli.registry import registered_slugs, require_registered
 
     wanted = _wanted_charts(slugs, all_charts, registered_slugs)
@@ -36,23 +64,28 @@ def cascade(slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: 
             click.echo(json.dumps(estimate_for_cli(slug), indent=2))
         return
     _within_monthly_budget(wanted)
-    outcomes = _refresh(wanted, parse_date(ranking_date), wait)
-    for outcome in outcomes:
-        click.echo(outcome.as_json())
-    if len(outcomes) > 1:
-        succeeded = sum(outcome.success for outcome in outcomes)
+    answers = _refresh(wanted, ranking_date, wait)
+    for answer in answers:
+        click.echo(answer.as_json())
+    if len(answers) > 1:
+        succeeded = sum(answer.success for answer in answers)
         click.echo(
             json.dumps(
                 {
-                    "charts": len(outcomes),
+                    "charts": len(answers),
                     "succeeded": succeeded,
-                    "failed": len(outcomes) - succeeded,
-                    "run_ids": sorted({outcome.run_id for outcome in outcomes}),
+                    "failed": len(answers) - succeeded,
+                    "run_ids": sorted({answer.run_id for answer in answers}),
                 }
             )
         )
-    if not all(outcome.success for outcome in outcomes):
-        sys.exit(1)
+    failed = [answer for answer in answers if not answer.success]
+    for traceback in dict.fromkeys(answer.traceback for answer in failed if answer.traceback):
+        click.echo(traceback.rstrip(), err=True)  # a bug: its traceback, as Python would show it
+    for answer in failed:
+        click.echo(answer.error_line(), err=True)
+    if failed:
+        sys.exit(EXIT_FAILED)
 
 
 def _within_monthly_budget(slugs: list[str]) -> None:
@@ -74,35 +107,29 @@ def _within_monthly_budget(slugs: list[str]) -> None:
 
 def _wanted_charts(slugs: tuple[str, ...], all_charts: bool, registered: Callable[[], list[str]]) -> list[str]:
     if all_charts and slugs:
-        raise UserError("name charts or use --all, not both")
+        raise UsageError("name charts or use --all, not both")
     if all_charts:
         wanted = registered()
         if not wanted:
             raise UserError("--all: no chart is registered; add some with `soundcharts-assets charts add SLUG`")
         return wanted
     if not slugs:
-        raise UserError("name at least one chart slug, or use --all")
+        raise UsageError("name at least one chart slug, or use --all")
     return list(dict.fromkeys(slugs))
 
 
-def _refresh(slugs: list[str], at, wait: bool):  # type: ignore[no-untyped-def]
+def _refresh(slugs: list[str], at: datetime | None, wait: bool) -> list[ChartAnswer]:
     """One run per block of adjacent charts; every chart answers with its block's run."""
-    from soundcharts_assets.cli.launch import LaunchOutcome, launch_cascade, run_cascade
-    from soundcharts_assets.cli.registry import registered_slugs, stored_tracks_count
+    from soundcharts_assets.cli.launch import execute_cascade, launch_cascade
+    from soundcharts_assets.cli.outcomes import ChartAnswer
+    from soundcharts_assets.cli.registry import registered_slugs
     from soundcharts_assets.defs.partition_ranges import range_blocks
 
-    outcomes = {}
+    answers: dict[str, ChartAnswer] = {}
     for block in range_blocks(registered_slugs(), slugs):
         if wait:
-            success, run_id, failure = run_cascade(block, at)
+            answers.update({answer.slug: answer for answer in execute_cascade(block, at).answers})
         else:
-            run_id, success, failure = launch_cascade(block, at), True, ""
-        for slug in block:
-            if not wait:
-                message = f"cascade for {slug} submitted; the dagster-daemon runs queued runs (make dev starts one)"
-            elif success:
-                message = f"cascade for {slug} succeeded"
-            else:
-                message = f"cascade for {slug} failed: {failure}"
-            outcomes[slug] = LaunchOutcome(success, message, run_id, stored_tracks_count(slug))
-    return [outcomes[slug] for slug in slugs]
+            run_id = launch_cascade(block, at)
+            answers.update({slug: ChartAnswer(slug, run_id, True, 0, queued=True) for slug in block})
+    return [answers[slug] for slug in slugs]

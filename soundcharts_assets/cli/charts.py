@@ -6,7 +6,7 @@ import json
 
 import click
 
-from soundcharts_assets.cli.errors import UserError, one_line_errors
+from soundcharts_assets.cli.errors import UsageError, one_line_errors
 from soundcharts_assets.cli.options import slug_argument, slugs_argument
 from soundcharts_assets.vocabulary import SYNC_SCHEDULES
 
@@ -33,7 +33,7 @@ def charts_add(slugs: tuple[str, ...], from_file: str | None, schedule: str) -> 
 
     wanted = [*slugs, *(read_slug_file(from_file) if from_file else [])]
     if not wanted:
-        raise UserError("name at least one chart slug, or --from-file FILE (see `charts discover`)")
+        raise UsageError("name at least one chart slug, or --from-file FILE (see `charts discover`)")
     for slug, latest in register_charts(wanted, schedule).items():
         shown = latest.date().isoformat() if latest else "none yet"
         click.echo(f"registered {slug} (sync schedule: {schedule}; latest edition: {shown})")
@@ -67,7 +67,7 @@ def charts_remove(slug: str) -> None:
     from soundcharts_assets.cli.registry import unregister_chart
 
     if not unregister_chart(slug):
-        raise UserError(f"chart {slug!r} is not registered (see `soundcharts-assets charts list`)")
+        raise UsageError(f"chart {slug!r} is not registered (see `soundcharts-assets charts list`)")
     click.echo(f"removed {slug} (stored rankings kept)")
 
 

@@ -1,7 +1,9 @@
-"""User errors on the command line: one line, ``error: ...``, exit 1, no traceback.
+"""User errors on the command line: one line, ``error: ...``, no traceback.
 
-A mistake a user can fix (a typo in a slug, bad credentials, a missing warehouse) is one of our typed errors
-and becomes a :class:`UserError`. Anything else is a bug and keeps its traceback.
+Exit codes: 0 success, 1 a failure at run time (a chart that failed, bad credentials, a missing warehouse),
+2 bad usage (a malformed slug or date, a chart that is not followed, contradictory arguments), like click's
+own usage errors. A mistake a user can fix is one of our typed errors and becomes a :class:`UserError` (or a
+:class:`UsageError`); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -12,12 +14,23 @@ from typing import IO, Any
 
 import click
 
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
 
 class UserError(click.ClickException):
     """Printed as ``error: <first line>`` on stderr, exit code 1."""
 
+    exit_code = EXIT_FAILED
+
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class UsageError(UserError):
+    """The command was asked for something it cannot do as written: one line, exit code 2."""
+
+    exit_code = EXIT_USAGE
 
 
 def _typed_user_errors() -> tuple[type[BaseException], ...]:
@@ -35,14 +48,21 @@ def first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def _as_user_error(error: BaseException) -> UserError:
+    from soundcharts_assets.vocabulary import InvalidChartSlugError
+
+    return (UsageError if isinstance(error, InvalidChartSlugError) else UserError)(first_line(error))
+
+
 def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn our typed errors into :class:`UserError`; other exceptions are bugs and keep their traceback."""
+    """Turn our typed errors into :class:`UserError` (:class:`UsageError` for bad usage); other exceptions
+    are bugs and keep their traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except _typed_user_errors() as error:
-            raise UserError(first_line(error)) from None
+            raise _as_user_error(error) from None
 
     return wrapper

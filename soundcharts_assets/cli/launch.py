@@ -1,9 +1,8 @@
-"""Launching the cascade from the command line, as the old "Trigger Cascade" button did, for one chart or a
-range of adjacent ones in one run.
+"""Launching the cascade from the command line, for one chart or a range of adjacent ones in one run.
 
 ``launch_cascade`` submits a run through the instance's run coordinator (the daemon picks queued runs up),
-exactly as the Dagster UI would. ``run_cascade`` executes the run in this process and waits for it; the run
-is recorded in the same instance, so it shows in the UI with its logs and materializations.
+exactly as the Dagster UI would. ``execute_cascade`` executes the run in this process and waits for it; the
+run is recorded in the same instance, so it shows in the UI with its logs and materializations.
 """
 
 from __future__ import annotations
@@ -14,14 +13,16 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from soundcharts_assets.cli.errors import UserError
+from soundcharts_assets.cli.outcomes import RunReport, chart_answers
 from soundcharts_assets.cli.progress import ProgressMonitor
 from soundcharts_assets.defs.names import CASCADE_JOB_NAME, DEFINITIONS_MODULE
 from soundcharts_assets.defs.partition_ranges import run_tags
@@ -29,17 +30,6 @@ from soundcharts_assets.settings import dagster_home_from_env, project_root
 
 if TYPE_CHECKING:
     import dagster as dg
-
-
-@dataclass(frozen=True)
-class LaunchOutcome:
-    success: bool
-    message: str
-    run_id: str
-    tracks_count: int
-
-    def as_json(self) -> str:
-        return json.dumps(asdict(self))
 
 
 def ensure_dagster_home() -> Path:
@@ -97,39 +87,88 @@ def launch_cascade(charts: Sequence[str], ranking_date: datetime | None = None) 
 
 
 def run_cascade(charts: Sequence[str], ranking_date: datetime | None = None) -> tuple[bool, str, str]:
-    """Execute one cascade run for adjacent ``charts`` in this process; (success, run_id, failure message)."""
+    """Execute one cascade run for adjacent ``charts`` in this process; (success, run_id, the first failure)."""
+    report = execute_cascade(charts, ranking_date)
+    return report.success, report.run_id, report.failure
+
+
+def execute_cascade(charts: Sequence[str], ranking_date: datetime | None = None) -> RunReport:
+    """Execute one cascade run for adjacent ``charts`` in this process, with its live progress on stderr, and
+    say what it did for each chart.
+
+    While it runs, the console belongs to the progress display (``cli/progress.py``): Dagster's own lines and
+    tracebacks go to the run's event log (and :data:`CONSOLE_LOG`), and each chart's outcome is read from the
+    event log afterwards.
+    """
     import dagster as dg
 
     from soundcharts_assets.definitions import cascade_job_for_cli
 
-    ensure_dagster_home()
+    home = ensure_dagster_home()
     token = uuid.uuid4().hex
     with dg.DagsterInstance.get() as instance:
         release_abandoned_runs(instance)
-        # The console shows warnings and failures; progress comes from the monitor (a live table on a terminal,
-        # plain lines otherwise); every event is still in the run's event log.
-        quiet_console = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-        monitor = ProgressMonitor(instance, token)
-        monitor.start()
+        with console_for_display(home / CONSOLE_LOG) as console:
+            monitor = ProgressMonitor(instance, token, cascade_steps(), console)
+            monitor.start()
+            try:
+                result = dg.execute_job(
+                    dg.reconstructable(cascade_job_for_cli),
+                    instance=instance,
+                    tags={**cascade_tags(charts, "cli"), "soundcharts/launch": token, LAUNCHER_TAG: this_launcher()},
+                    run_config={**cascade_run_config(ranking_date), **SILENT_CONSOLE},
+                    raise_on_error=False,
+                )
+            finally:
+                monitor.stop()
+        return chart_answers(result.run_id, result.success, instance.all_logs(result.run_id), charts)
+
+
+CONSOLE_LOG = "cascade-console.log"
+"""In DAGSTER_HOME: what Dagster and the step processes wrote on stderr during `cascade --wait` runs."""
+CONSOLE_LOG_MAX_BYTES = 10_000_000
+"""Past this size the log starts over at the next run."""
+
+
+@contextmanager
+def console_for_display(log: Path) -> Iterator[TextIO]:
+    """Point fd 2 at ``log`` while a run executes in this process; yield a stream on the real stderr.
+
+    The step processes inherit fd 2 (so does the forkserver that starts them, for the rest of this process),
+    and Dagster writes its console lines there; the run's event log has them too. Where fd 2 cannot be moved,
+    the display shares stderr.
+    """
+    sys.stderr.flush()
+    try:
+        real = os.dup(2)
+    except OSError:
+        yield sys.stderr
+        return
+    stream = os.fdopen(os.dup(real), "w", buffering=1, encoding="utf-8", errors="replace")
+    too_big = log.exists() and log.stat().st_size > CONSOLE_LOG_MAX_BYTES
+    with log.open("wb" if too_big else "ab") as kept:
+        kept.write(f"--- cascade --wait, pid {os.getpid()}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
+        kept.flush()
+        os.dup2(kept.fileno(), 2)
         try:
-            result = dg.execute_job(
-                dg.reconstructable(cascade_job_for_cli),
-                instance=instance,
-                tags={**cascade_tags(charts, "cli"), "soundcharts/launch": token, LAUNCHER_TAG: this_launcher()},
-                run_config={**cascade_run_config(ranking_date), **quiet_console},
-                raise_on_error=False,
-            )
+            yield stream
         finally:
-            monitor.stop()
-        message = ""
-        if not result.success:
-            failures = [
-                event.step_failure_data.error.message.strip().splitlines()[0]
-                for event in result.all_events
-                if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
-            ]
-            message = failures[0] if failures else "the run failed; see its logs in the Dagster UI"
-        return result.success, result.run_id, message
+            sys.stderr.flush()
+            os.dup2(real, 2)
+            os.close(real)
+            stream.close()
+
+
+SILENT_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+"""The run's console logger says nothing: the display owns the console, the event log keeps every line."""
+
+
+def cascade_steps() -> list[str]:
+    """The steps of a cascade run in the order a reader follows them (the display's rows)."""
+    from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
+    from soundcharts_assets.defs.jobs import CASCADE_ASSETS
+
+    return [asset.op.name for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS)]
 
 
 LAUNCHER_TAG = "soundcharts/launcher"

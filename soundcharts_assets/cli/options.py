@@ -1,4 +1,7 @@
-"""Arguments shared by several commands: chart slugs and edition dates, checked before anything runs."""
+"""Arguments shared by several commands: chart slugs and edition dates, checked before anything runs.
+
+A bad one is click's usage error (exit code 2), like the usage errors of ``cli/errors.py``.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ def slugs_argument(_ctx: Any, _param: Any, values: tuple[str, ...]) -> tuple[str
     return tuple(slug_argument(_ctx, _param, value) for value in values)
 
 
-def parse_date(value: str | None) -> datetime | None:
+def edition_date_option(_ctx: Any, _param: Any, value: str | None) -> datetime | None:
+    """A click callback for ``--date``: checked before anything runs, whatever the other options say."""
     if not value:
         return None
     try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from soundcharts_assets.cli.errors import UserError
+from soundcharts_assets.cli.errors import UsageError
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.settings import api_settings_from_env
 from soundcharts_assets.soundcharts.client import SoundchartsClient
@@ -98,7 +98,7 @@ def require_registered(slugs: Sequence[str]) -> None:
     known = set(registered_slugs())
     for slug in slugs:
         if slug not in known:
-            raise UserError(f"chart {slug!r} is not registered: run `soundcharts-assets charts add {slug}`")
+            raise UsageError(f"chart {slug!r} is not registered: run `soundcharts-assets charts add {slug}`")
 
 
 def list_registered_charts() -> list[dict[str, Any]]:
@@ -114,11 +114,6 @@ def list_registered_charts() -> list[dict[str, Any]]:
             }
             for slug in slugs
         ]
-
-
-def stored_tracks_count(slug: str) -> int:
-    with open_warehouse() as warehouse:
-        return len(warehouse.ranking_song_uuids(slug))
 
 
 @dataclass(frozen=True)
@@ -150,7 +145,7 @@ def read_slug_file(path: str) -> list[str]:
             try:
                 slugs.append(validate_chart_slug(line))
             except InvalidChartSlugError as error:
-                raise UserError(f"{path}, line {number}: {error}") from None
+                raise UsageError(f"{path}, line {number}: {error}") from None
     if not slugs:
-        raise UserError(f"{path} lists no chart slug (one per line)")
+        raise UsageError(f"{path} lists no chart slug (one per line)")
     return slugs

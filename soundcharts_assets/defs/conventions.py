@@ -11,10 +11,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
+import httpx
 
 from soundcharts_assets.defs.names import API_POOL, CELERY_QUEUE_TAG, PRIORITY_TAG
 from soundcharts_assets.defs.partitions import chart_partitions
-from soundcharts_assets.settings import SettingsError
+from soundcharts_assets.settings import SettingsError, api_settings_from_env
 from soundcharts_assets.soundcharts.errors import RateLimitedError, ServiceUnavailableError, SoundchartsError
 from soundcharts_assets.vocabulary import InvalidChartSlugError, validate_chart_slug
 from soundcharts_assets.warehouse import WarehouseError
@@ -42,12 +43,29 @@ def lease_owner(context: dg.AssetExecutionContext) -> str:
 
 @contextmanager
 def failures_for_users() -> Iterator[None]:
-    """Turn our own errors into one-line Dagster failures; only transient API trouble is worth a retry."""
+    """Turn our own errors into one-line Dagster failures; only transient API trouble is worth a retry.
+
+    The line is what `cascade --wait` prints for each chart of the run, so it says what went wrong and what to
+    do. An API nobody answers at (connection refused, unknown host) is named with its URL and not retried: the
+    client has already retried, and a mistyped URL should not keep a user waiting for a minute.
+    """
     try:
         yield
     except (SoundchartsError, WarehouseError, SettingsError) as error:
-        transient = isinstance(error, (ServiceUnavailableError, RateLimitedError))
-        raise dg.Failure(description=str(error), allow_retries=transient) from None
+        unreachable = isinstance(error, ServiceUnavailableError) and isinstance(error.__cause__, httpx.ConnectError)
+        transient = isinstance(error, (ServiceUnavailableError, RateLimitedError)) and not unreachable
+        description = unreachable_api_message(error) if unreachable else str(error)
+        raise dg.Failure(description=description, allow_retries=transient) from None
+
+
+def unreachable_api_message(error: Exception) -> str:
+    """Where the API was looked for, and the variable that says where it is (no secret: a base URL has none)."""
+    cause = type(error.__cause__).__name__ if error.__cause__ else "no answer"
+    try:
+        url = httpx.URL(api_settings_from_env().base_url).copy_with(username=None, password=None)
+    except (SettingsError, httpx.InvalidURL):
+        url = httpx.URL("")
+    return f"cannot reach the Soundcharts API at {url} ({cause}): check SOUNDCHARTS_BASE_URL and your network"
 
 
 # ``backfill_policy`` is "beta" in Dagster 1.13; we rely on it knowingly (tests pin what a fleet run does).

@@ -31,6 +31,7 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 from soundcharts_assets.cascade.pool import run_concurrently
 from soundcharts_assets.cascade.report import StepReport, progress_to
 from soundcharts_assets.defs.conventions import chart_slugs, failures_for_users
+from soundcharts_assets.defs.names import FAILED_CHARTS_METADATA
 from soundcharts_assets.defs.quality import QualityOutcome
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.soundcharts.client import SoundchartsClient
@@ -130,7 +131,11 @@ def publish(
     if failed:
         yield from _materialize_one_by_one(context, {k: v for k, v in outcomes.items() if k not in failed})
         shown = "; ".join(f"{slug}: {error}" for slug, error in sorted(failed.items()))
-        raise dg.Failure(description=f"{len(failed)} chart(s) failed: {shown}", allow_retries=False)
+        raise dg.Failure(
+            description=f"{len(failed)} chart(s) failed: {shown}",
+            metadata={FAILED_CHARTS_METADATA: dg.MetadataValue.json(dict(sorted(failed.items())))},
+            allow_retries=False,
+        )
     for slug, outcome in outcomes.items():
         context.add_asset_metadata(dict(outcome.metadata), partition_key=slug)
     yield dg.MaterializeResult()

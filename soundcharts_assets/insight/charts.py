@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from soundcharts_assets.insight.errors import ChartNotStoredError
+from soundcharts_assets.insight.errors import ChartNotFollowedError, ChartNotStoredError
 from soundcharts_assets.insight.growth import GROWTH_METRICS, artist_growth
 from soundcharts_assets.insight.momentum import track_momentum
 from soundcharts_assets.insight.movers import chart_movers, split_editions
@@ -45,7 +45,7 @@ def stored_chart(warehouse: Warehouse, slug: str) -> StoredChart:
     row = warehouse.get_chart(slug)
     if not dates:
         if row is None:
-            raise ChartNotStoredError(
+            raise ChartNotFollowedError(
                 f"unknown chart {slug!r}: nothing stored; add it with `soundcharts-assets charts add {slug}`"
             )
         raise ChartNotStoredError(

@@ -48,7 +48,7 @@ def test_charts_add_list_remove(cli_env):
     assert removed.returncode == 0 and "removed airplay-fr" in removed.stdout
     assert json.loads(run_cli(cli_env, "charts", "list", "--json").stdout) == []
     again = run_cli(cli_env, "charts", "remove", "airplay-fr")
-    assert again.returncode == 1 and again.stderr.strip().startswith("error: chart 'airplay-fr' is not registered")
+    assert again.returncode == 2 and again.stderr.strip().startswith("error: chart 'airplay-fr' is not registered")
 
 
 def test_unknown_chart_is_refused_in_one_line_and_registers_nothing(cli_env):
@@ -92,7 +92,7 @@ def test_cascade_without_wait_queues_a_run_for_the_daemon(cli_env):
 
 def test_cascade_of_unregistered_chart_says_what_to_do(cli_env):
     result = run_cli(cli_env, "cascade", "airplay-fr", "--wait")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip() == (
         "error: chart 'airplay-fr' is not registered: run `soundcharts-assets charts add airplay-fr`"
     )

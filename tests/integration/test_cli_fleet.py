@@ -42,7 +42,7 @@ def test_add_from_a_file_skips_blank_lines_and_refuses_a_hostile_one(cli_env, tm
     hostile = tmp_path / "hostile.txt"
     hostile.write_text("airplay-fr\n\n# a comment\nx;drop table charts\n")
     refused = run_cli(cli_env, "charts", "add", "--from-file", str(hostile))
-    assert refused.returncode == 1
+    assert refused.returncode == 2  # bad usage: a malformed slug
     [line] = refused.stderr.strip().splitlines()
     assert line.startswith(f"error: {hostile}, line 4: invalid chart slug 'x;drop table charts'")
     assert json.loads(run_cli(cli_env, "charts", "list", "--json").stdout) == []
@@ -61,7 +61,7 @@ def test_cascade_all_with_nothing_registered_says_what_to_do(cli_env):  # noqa: 
         "error: --all: no chart is registered; add some with `soundcharts-assets charts add SLUG`"
     ]
     unknown = run_cli(cli_env, "cascade", "airplay-fr", "no-such-chart", "--dry-run")
-    assert unknown.returncode == 1
+    assert unknown.returncode == 2  # bad usage: a chart not followed
     assert unknown.stderr.strip().splitlines() == [
         "error: chart 'airplay-fr' is not registered: run `soundcharts-assets charts add airplay-fr`"
     ]
@@ -81,13 +81,15 @@ def test_cascade_of_several_charts_is_one_run_with_a_json_line_each_and_a_summar
     assert all(line["success"] and line["tracks_count"] == 50 for line in per_chart)
     assert len({line["run_id"] for line in per_chart}) == 1  # adjacent charts: one run
     assert summary == {"charts": 2, "succeeded": 2, "failed": 0, "run_ids": [per_chart[0]["run_id"]]}
-    # Live progress, as plain lines on stderr when not on a terminal: asset, entities done of total, calls, quota.
-    progress = re.findall(
-        r"^\d\d:\d\d:\d\d (\w+): (\d+)/(\d+) entities, (\d+) calls, quota left (\d+)", result.stderr, re.M
-    )
-    finals = {step: (done, total) for step, done, total, _, _ in progress}
-    assert {"chart_rankings", "tracks", "artist_metadata", "track_audience", "artist_audience"} <= set(finals)
-    assert all(done == total for done, total in finals.values()), finals
+    # Live progress, as plain lines on stderr when not on a terminal: step, state, entities done of total, calls
+    # sent, quota left, elapsed; every step of the run ends "done".
+    done = re.findall(r"^\d\d:\d\d:\d\d (\w+) +done +(.*)$", result.stderr, re.M)
+    fetched = {step: re.match(r"([\d,]+)/([\d,]+) entities, [\d,]+ calls? sent", figures) for step, figures in done}
+    assert {"chart_rankings", "tracks", "artist_metadata", "track_audience", "artist_audience"} <= {
+        step for step, found in fetched.items() if found
+    }
+    assert all(found[1] == found[2] for found in fetched.values() if found), done
+    assert {"artists", "chart_movers", "artist_growth", "track_momentum", "run"} <= set(fetched)
 
     # status: both charts, their run and its outcome, every asset fresh, the calls charged to each
     billed = emulator.stats()["used_this_month"] - paid_before  # 2xx answers: 404s are sent but not billed

@@ -107,7 +107,7 @@ def test_unknown_and_unstored_charts_are_one_line_errors(cli_env):
     env, url = cli_env
     for args in (["report", "nope"], ["export", "nope", "--format", "csv"]):
         done = cli(env, *args)
-        assert done.returncode == 1 and done.stdout == ""
+        assert done.returncode == 2 and done.stdout == ""  # a chart never followed: bad usage
         assert done.stderr.strip().splitlines() == [
             "error: unknown chart 'nope': nothing stored; add it with `soundcharts-assets charts add nope`"
         ]

@@ -24,6 +24,8 @@ import pytest
 import sqlalchemy as sa
 from faultkit import CHART, point_at, snapshot
 
+from soundcharts_assets.cli.launch import CONSOLE_LOG
+
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 HERE = Path(__file__).parent
@@ -158,6 +160,11 @@ def _finish(run: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> st
     return log.read_text()
 
 
+def dagster_console(tmp_path: Path) -> str:
+    """What Dagster and the steps wrote on stderr during `cascade --wait`: kept apart from its progress display."""
+    return (tmp_path / "data" / "dagster_home" / CONSOLE_LOG).read_text()
+
+
 def _assert_nothing_paid_twice(emulator, expected) -> None:
     """Every audience series was asked for once, every song and artist served once: the outage cost no call."""
     stats = emulator.stats()
@@ -190,7 +197,7 @@ def test_warehouse_restart_mid_step_is_waited_out(
     output = _finish(run, log)
 
     assert run.returncode == 0, output[-3000:]
-    assert "unreachable" in output  # the outage was met and waited out, not dodged
+    assert "unreachable" in dagster_console(tmp_path)  # the outage was met and waited out, not dodged
     assert stored_before < len(expected["audience_fetches"])
     assert snapshot(url) == expected  # no row lost, none duplicated
     _assert_nothing_paid_twice(emulator, expected)
@@ -250,6 +257,6 @@ def test_instance_database_restart_mid_step_is_waited_out(
 
     assert run.returncode == 0, output[-3000:]
     # dagster-postgres met the outage when it wrote the run's events, and waited it out.
-    assert "Retrying failed database connection" in output, output[-3000:]
+    assert "Retrying failed database connection" in dagster_console(tmp_path), output[-3000:]
     assert snapshot(sqlite_url) == expected
     _assert_nothing_paid_twice(emulator, expected)

@@ -255,8 +255,9 @@ def test_an_unknown_chart_fails_naming_it_and_stores_nothing(instance: dg.Dagste
             list(body)
 
     assert failure.value.description is not None
-    assert SLUG in failure.value.description and "Chart not found" in failure.value.description
-    assert api.paths == [RANKING_PATH]  # a 404 is final: no retry
+    assert f"{SLUG}: unknown chart: Soundcharts has no song chart with this slug" in failure.value.description
+    assert failure.value.metadata["failed_charts"].value == {SLUG: failure.value.description.split(": ", 2)[2]}
+    assert api.paths == [RANKING_PATH]  # a 404 is final: no retry (and the latest edition needs no date list)
     assert stored.get_chart(SLUG) is None
     assert stored.ranking_dates(SLUG) == []
     assert all(count == 0 for count in stored.table_counts().values())
