@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from soundcharts_assets.cli.errors import UserError, one_line_errors
+from soundcharts_assets.cli.errors import UsageError, one_line_errors
 from soundcharts_assets.clock import utc_now
 
 DEFAULT_DAYS = 7
@@ -36,7 +36,7 @@ def alerts(since: str | None, watchlist: str | None, as_json: bool) -> None:
         if watchlist is not None and watchlist != "*" and not wh.list_watches(watchlist):
             found = wh.alert_events_since(None, watchlist)
             if not found:
-                raise UserError(f"no watchlist {watchlist!r} (see `soundcharts-assets watch list`)")
+                raise UsageError(f"no watchlist {watchlist!r} (see `soundcharts-assets watch list`)")
         events = wh.alert_events_since(day, watchlist)
     if as_json:
         rows = [
@@ -72,7 +72,7 @@ def _since(raw: str | None) -> date:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise UserError(f"--since {raw!r} is not a date: use YYYY-MM-DD") from None
+        raise UsageError(f"--since {raw!r} is not a date: use YYYY-MM-DD") from None
 
 
 def _title(watchlist: str) -> str:

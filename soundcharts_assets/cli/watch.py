@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from soundcharts_assets.cli.errors import UserError, one_line_errors
+from soundcharts_assets.cli.errors import UsageError, one_line_errors
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.vocabulary import WatchKind, validate_chart_slug
 from soundcharts_assets.warehouse import Warehouse
@@ -55,7 +55,7 @@ def watch_add(kind: str, targets: tuple[str, ...], watchlist: str) -> None:
     what = _kind(kind)
     name = _watchlist(watchlist)
     if not targets:
-        raise UserError(f"name at least one {what.value} to watch (see `soundcharts-assets watch add --help`)")
+        raise UsageError(f"name at least one {what.value} to watch (see `soundcharts-assets watch add --help`)")
     checked = [_target(what, target) for target in targets]
     with open_warehouse() as wh:
         resolved = [_resolve(wh, what, target) for target in checked]
@@ -99,7 +99,7 @@ def watch_remove(kind: str, target: str, watchlist: str) -> None:
     with open_warehouse() as wh:
         candidates = [target, *_stored_forms(wh, what, target)]
         if not any(wh.remove_watch(watchlist, what.value, candidate) for candidate in dict.fromkeys(candidates)):
-            raise UserError(
+            raise UsageError(
                 f"{what.value} {target!r} is not in watchlist {watchlist!r} (see `soundcharts-assets watch list`)"
             )
     click.echo(f"stopped watching {what.value} {target} in watchlist {watchlist}")
@@ -109,13 +109,13 @@ def _kind(raw: str) -> WatchKind:
     try:
         return WatchKind.parse(raw.lower(), "watch kind")
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise UsageError(str(error)) from None
 
 
 def _watchlist(raw: str) -> str:
     name = raw.strip()
     if not _WATCHLIST.match(name):
-        raise UserError(f"invalid watchlist name {raw!r}: use 1-64 letters, digits, spaces or . : @ + - _")
+        raise UsageError(f"invalid watchlist name {raw!r}: use 1-64 letters, digits, spaces or . : @ + - _")
     return name
 
 
@@ -126,10 +126,10 @@ def _target(kind: WatchKind, raw: str) -> str:
         lowered = text.lower()
         if _UUID.match(lowered) or _ARTIST_SLUG.match(text):
             return lowered if _UUID.match(lowered) else text
-        raise UserError(f"invalid artist {raw!r}: use its Soundcharts slug (e.g. billie-eilish) or uuid")
+        raise UsageError(f"invalid artist {raw!r}: use its Soundcharts slug (e.g. billie-eilish) or uuid")
     if kind == WatchKind.LABEL:
         if not text or len(text) > 200 or not text.isprintable():
-            raise UserError(f'invalid label {raw!r}: use the label\'s name as tracks show it, e.g. "Interscope"')
+            raise UsageError(f'invalid label {raw!r}: use the label\'s name as tracks show it, e.g. "Interscope"')
         return text
     return validate_chart_slug(text)
 
@@ -151,7 +151,7 @@ def _resolve(wh: Warehouse, kind: WatchKind, target: str) -> tuple[str, str | No
         )
     chart = wh.get_chart(target)
     if chart is None:
-        raise UserError(
+        raise UsageError(
             f"chart {target!r} is not followed: run `soundcharts-assets charts add {target}` first "
             "(watching costs no API call; following a chart does)"
         )

@@ -121,7 +121,7 @@ def test_watch_and_alerts_commands_as_typed(env, tmp_path):
     }
     for args, line in bad.items():
         result = cli(*args, cwd=tmp_path)
-        assert (result.returncode, result.stdout, result.stderr) == (1, "", line + "\n"), args
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", line + "\n"), args
 
     added = cli("watch", "add", "artist", "billie-eilish", "11e81bcc-9c1c-ce38-b96b-a0369fe50396", cwd=tmp_path)
     assert added.returncode == 0, added.stderr
