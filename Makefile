@@ -36,9 +36,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not postgres and not e2e and not slow" -p no:cacheprovider -q
 
-## Dagster UI + daemon on http://127.0.0.1:3000, against the emulator unless real credentials are set.
+## Dagster UI + daemon on http://127.0.0.1:$(DEV_PORT), against the emulator unless real credentials are set;
+## other shells of the project find both (data/local_setup.json). Ctrl-C stops everything.
+DEV_PORT ?= 3000
 dev: $(STAMP)
-	$(BIN)/soundcharts-assets dev
+	$(BIN)/soundcharts-assets dev --port $(DEV_PORT)
 
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.cascade_benchmark

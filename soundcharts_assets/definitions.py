@@ -7,6 +7,7 @@ from soundcharts_assets.defs.audience.assets import artist_audience, track_audie
 from soundcharts_assets.defs.automation import cascade_automation_sensor
 from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists, tracks
 from soundcharts_assets.defs.charts.assets import chart_rankings
+from soundcharts_assets.defs.charts.registry import chart_registry_sensor
 from soundcharts_assets.defs.charts.schedules import daily_charts_schedule, weekly_charts_schedule
 from soundcharts_assets.defs.charts.sensors import new_chart_editions_sensor
 from soundcharts_assets.defs.freshness import with_freshness
@@ -42,7 +43,7 @@ defs = dg.Definitions(
         alerts,
     ],
     jobs=[chart_cascade_job, chart_alerts_job],
-    sensors=[new_chart_editions_sensor, cascade_automation_sensor],
+    sensors=[new_chart_editions_sensor, chart_registry_sensor, cascade_automation_sensor],
     schedules=[daily_charts_schedule, weekly_charts_schedule],
     executor=STEP_EXECUTOR,
     resources={

@@ -24,6 +24,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 
 from soundcharts_assets.due import RefreshPolicy
+from soundcharts_assets.local_setup import read_local_setup, record_path
 from soundcharts_assets.soundcharts.config import (
     DEFAULT_AUTH_URL,
     DEFAULT_BASE_URL,
@@ -48,6 +49,7 @@ __all__ = [
     "dagster_home_from_env",
     "data_dir_from_env",
     "freshness_from_env",
+    "has_real_credentials",
     "project_root",
     "today_from_env",
     "warehouse_url_from_env",
@@ -196,10 +198,12 @@ class _TodayEnv(_FromEnv):
 
 
 class AutomationSettings(_FromEnv):
-    """How often the sensors look: new chart editions (a paid call per chart), and the automation sensor."""
+    """How often the sensors look: new chart editions (a paid call per chart), the automation sensor, and the
+    chart registry (partitions added in the UI; no call unless one was added)."""
 
     editions_sensor_interval_seconds: int = Field(3600, ge=1, alias="SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS")
     automation_sensor_interval_seconds: int = Field(30, ge=1, alias="SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS")
+    registry_sensor_interval_seconds: int = Field(30, ge=1, alias="SOUNDCHARTS_REGISTRY_SENSOR_INTERVAL_SECONDS")
 
 
 DEFAULT_MILESTONES = (1_000_000, 10_000_000, 100_000_000, 1_000_000_000)
@@ -326,11 +330,26 @@ def _oauth_from_env(env: Mapping[str, str]) -> OAuthCredentials | None:
     )
 
 
+REAL_CREDENTIAL_VARIABLES = ("SOUNDCHARTS_API_KEY", "SOUNDCHARTS_CLIENT_ID")
+"""Set, they mean the real API: `dev` starts no emulator, and a recorded one is not used."""
+
+
+def has_real_credentials(env: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    return any(env.get(name, "").strip() for name in REAL_CREDENTIAL_VARIABLES)
+
+
 def api_settings_from_env(env: Mapping[str, str] | None = None) -> ApiSettings:
-    """How to reach the API: ``SOUNDCHARTS_BASE_URL``, the credentials, and the reliability knobs."""
+    """How to reach the API: ``SOUNDCHARTS_BASE_URL``, the credentials, and the reliability knobs.
+
+    Without ``SOUNDCHARTS_BASE_URL`` and real credentials, the emulator that `make dev` or `make demo` recorded in
+    the data directory (``local_setup.py``); an :class:`EmulatorStoppedError` when its process has ended.
+    """
     env = os.environ if env is None else env
     read = _read(_ApiEnv, env)
     base_url = read.base_url.rstrip("/")
+    if not env.get("SOUNDCHARTS_BASE_URL", "").strip() and not has_real_credentials(env):
+        base_url = _recorded_emulator_url(env) or base_url
     if not base_url.startswith(("http://", "https://")):
         raise SettingsError(f"SOUNDCHARTS_BASE_URL={base_url!r} must start with http:// or https://")
     return ApiSettings(
@@ -344,6 +363,16 @@ def api_settings_from_env(env: Mapping[str, str] | None = None) -> ApiSettings:
         max_in_flight=read.max_in_flight,
         quota_floor=read.quota_floor,
     )
+
+
+def _recorded_emulator_url(env: Mapping[str, str]) -> str | None:
+    data_dir = data_dir_from_env(env)
+    setup = read_local_setup(data_dir)
+    if setup is None or setup.emulator_url is None:
+        return None
+    if not setup.emulator_running():
+        raise setup.stopped_error(record_path(data_dir))
+    return setup.emulator_url.rstrip("/")
 
 
 def freshness_from_env(env: Mapping[str, str] | None = None) -> FreshnessSettings:
@@ -361,8 +390,9 @@ def today_from_env(env: Mapping[str, str] | None = None) -> date | None:
 
 
 def automation_settings_from_env(env: Mapping[str, str] | None = None) -> AutomationSettings:
-    """The sensors' intervals: ``SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS`` (default 3600) and
-    ``SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS`` (default 30)."""
+    """The sensors' intervals: ``SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS`` (default 3600),
+    ``SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS`` and ``SOUNDCHARTS_REGISTRY_SENSOR_INTERVAL_SECONDS``
+    (default 30 each)."""
     return _read(AutomationSettings, env)
 
 
@@ -372,12 +402,20 @@ def data_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
 
 
 def warehouse_url_from_env(env: Mapping[str, str] | None = None) -> str:
-    """``SOUNDCHARTS_WAREHOUSE_URL`` or a SQLite file in the data directory."""
+    """``SOUNDCHARTS_WAREHOUSE_URL``, or a SQLite file in the data directory, which is created for it (a URL
+    given by hand names a folder that must exist: a typo must not become an empty warehouse)."""
     env = os.environ if env is None else env
     url = env.get("SOUNDCHARTS_WAREHOUSE_URL")
     if url:
         return url
-    return f"sqlite:///{data_dir_from_env(env) / 'warehouse.sqlite'}"
+    data_dir = data_dir_from_env(env)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SettingsError(
+            f"SOUNDCHARTS_DATA_DIR={str(data_dir)!r}: cannot create it ({error.strerror}); point it at a writable folder"
+        ) from None
+    return f"sqlite:///{data_dir / 'warehouse.sqlite'}"
 
 
 def project_root() -> Path | None:
@@ -387,11 +425,14 @@ def project_root() -> Path | None:
 
 
 def dagster_home_from_env(env: Mapping[str, str] | None = None) -> Path:
-    """``DAGSTER_HOME``, or ``<data dir>/dagster_home`` for the embedded default instance."""
+    """``DAGSTER_HOME``, else the instance `make dev` or `make demo` recorded in the data directory, else
+    ``<data dir>/dagster_home`` for the embedded default instance."""
     env = os.environ if env is None else env
     if env.get("DAGSTER_HOME"):
         return Path(env["DAGSTER_HOME"]).resolve()
-    return data_dir_from_env(env) / "dagster_home"
+    data_dir = data_dir_from_env(env)
+    setup = read_local_setup(data_dir)
+    return Path(setup.dagster_home) if setup is not None else data_dir / "dagster_home"
 
 
 class _OutageEnv(_FromEnv):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from soundcharts_assets.cascade.pool import run_concurrently
+from soundcharts_assets.cascade.registry import REFUSALS, check_chart, follow_chart
 from soundcharts_assets.cascade.report import ChartReports, StepReport
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.soundcharts.client import SoundchartsClient
@@ -29,14 +30,26 @@ def refresh_rankings(
     slugs: Sequence[str],
     at: Mapping[str, datetime | None] | None = None,
     workers: int = 8,
+    unchecked: Collection[str] = (),
 ) -> dict[str, StepReport]:
-    """Fetch one edition per chart (the latest, or the one ``at`` names for it) and store it; history is kept."""
+    """Fetch one edition per chart (the latest, or the one ``at`` names for it) and store it; history is kept.
+
+    A chart of ``unchecked`` (a partition added in the UI, not followed yet) is checked first as `charts add`
+    checks it (``cascade/registry.py``, one call); a refused one fails with the reason and stays unfollowed.
+    """
     editions = at or {}
     reports = ChartReports(client, slugs, "chart_rankings")
     reports.expect(len(set(slugs)))
 
     def refresh(slug: str) -> None:
         when = editions.get(slug)
+        try:
+            if slug in unchecked:
+                follow_chart(warehouse, reports.charge(slug, lambda: check_chart(client, slug), entities=0))
+        except REFUSALS as refusal:  # a slug added in the UI that cannot be followed: it fails alone
+            refused = str(refusal)
+            reports.update([slug], lambda report: setattr(report, "error", refused))
+            return
         try:
             ranking = reports.charge(slug, lambda: client.get_chart_ranking(slug, when))
         except CHART_ERRORS as error:  # this chart fails; the others of the fleet go on

@@ -6,20 +6,22 @@ These (and the tests) are the only places that start the emulator; production co
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from soundcharts_assets.settings import data_dir_from_env, project_root
+from soundcharts_assets.local_setup import write_local_setup
+from soundcharts_assets.settings import data_dir_from_env, has_real_credentials, project_root
 from soundcharts_assets.soundcharts.config import SANDBOX_API_KEY, SANDBOX_APP_ID
 
 if TYPE_CHECKING:
     from soundcharts_assets.emulator import EmulatorServer
 
-REAL_CREDENTIAL_VARIABLES = ("SOUNDCHARTS_API_KEY", "SOUNDCHARTS_CLIENT_ID")
 Echo = Callable[[str], None]
 
 
@@ -63,8 +65,9 @@ def run_demo(slug: str, echo: Echo = print) -> bool:
 
     started = time.monotonic()
     with emulator_environment(**demo_events()) as server:
+        record_setup("make demo", server.url)
         echo(f"emulator: {server.url}")
-        register_chart(slug, "none")
+        register_chart(slug)
         server.reset_stats()
         success, run_id, failure = run_cascade([slug])
         calls = server.stats()["requests_total"]
@@ -85,22 +88,78 @@ def run_demo(slug: str, echo: Echo = print) -> bool:
     return success and demo_alerts(slug, echo)
 
 
+def record_setup(command: str, emulator_url: str | None) -> Path:
+    """Tell every other shell where this process's emulator and instance are (``local_setup.py``), and name the
+    instance in the project's ``.env`` for ``dg`` and ``dagster`` commands; returns the instance folder."""
+    from soundcharts_assets.cli.launch import ensure_dagster_home
+
+    home = ensure_dagster_home()
+    write_local_setup(data_dir_from_env(), command, emulator_url, home)
+    point_dg_at_instance(home)
+    return home
+
+
+DG_ENV_LINE = "DAGSTER_HOME=${{DAGSTER_HOME:-{home}}}"
+DG_ENV_COMMENT = "# soundcharts-assets dev/demo: `dg` and `dagster` commands run here use this instance"
+
+
+def point_dg_at_instance(home: Path) -> Path | None:
+    """Name the instance in ``<project>/.env``, which ``dg`` and ``dagster`` commands read from the folder they run
+    in (they have no other way to find it without an exported DAGSTER_HOME); returns the file, or None.
+
+    Only the project's own data directory is written down, and never over a DAGSTER_HOME line someone else
+    wrote. The line is ``DAGSTER_HOME=${DAGSTER_HOME:-...}``, so an exported DAGSTER_HOME still wins.
+    """
+    root = project_root()
+    if root is None or data_dir_from_env() != (root / "data").resolve():
+        return None
+    path = root / ".env"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    ours = DG_ENV_LINE.format(home="").split("}")[0]  # "DAGSTER_HOME=${DAGSTER_HOME:-"
+    if any(_defines_dagster_home(line) and not line.startswith(ours) for line in lines):
+        return None
+    kept = [line for line in lines if not line.startswith(ours) and line != DG_ENV_COMMENT]
+    wanted = [*kept, DG_ENV_COMMENT, DG_ENV_LINE.format(home=home)]
+    if wanted != lines:
+        path.write_text("\n".join(wanted) + "\n", encoding="utf-8")
+    return path
+
+
+def _defines_dagster_home(line: str) -> bool:
+    text = line.strip().removeprefix("export ").lstrip()
+    return text.startswith("DAGSTER_HOME=")
+
+
 def dev_command(port: int) -> list[str]:
-    """`dagster dev` on loopback only: the UI has no login and can launch paid runs, so it never listens
-    on a network interface unless someone runs `dagster dev -h` themselves."""
+    """``dg dev`` (``cli/dagster_dev.py``) on loopback only: the UI has no login and can launch paid runs, so it
+    never listens on a network interface unless someone runs ``dg dev -h`` themselves."""
     root = project_root()
     target = ["-w", str(root / "workspace.yaml")] if root else ["-m", "soundcharts_assets.definitions"]
-    return [sys.executable, "-m", "dagster", "dev", *target, "-h", "127.0.0.1", "-p", str(port)]
+    return [sys.executable, "-m", "soundcharts_assets.cli.dagster_dev", *target, "-h", "127.0.0.1", "-p", str(port)]
 
 
 def run_dev(port: int, echo: Echo = print) -> int:
-    from soundcharts_assets.cli.launch import ensure_dagster_home
-
-    ensure_dagster_home()
     command = dev_command(port)
-    if any(os.environ.get(name) for name in REAL_CREDENTIAL_VARIABLES):
-        echo("real Soundcharts credentials found: the UI talks to the real API")
-        return subprocess.call(command)
+    if has_real_credentials():
+        record_setup("make dev", None)
+        echo(f"real Soundcharts credentials found: the UI talks to the real API; Dagster UI: http://127.0.0.1:{port}")
+        return run_until_interrupted(command)
     with emulator_environment() as server:
-        echo(f"emulator: {server.url}; Dagster UI: http://127.0.0.1:{port}")
-        return subprocess.call(command)
+        record_setup("make dev", server.url)
+        echo(f"emulator: {server.url}; Dagster UI: http://127.0.0.1:{port} (Ctrl-C stops both)")
+        return run_until_interrupted(command)
+
+
+def run_until_interrupted(command: list[str]) -> int:
+    """Run ``command`` until it ends; Ctrl-C stops it, and that is a clean end (exit 0).
+
+    Ctrl-C reaches the whole foreground process group: Dagster shuts its webserver and daemon down on it, and this
+    process only waits for that (the emulator it serves must outlive them). A handler, not SIG_IGN, which the
+    child would inherit."""
+    interrupted = []
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    try:
+        code = subprocess.call(command)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return 0 if interrupted and code in (0, -signal.SIGINT, 128 + signal.SIGINT) else code

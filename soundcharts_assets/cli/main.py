@@ -22,16 +22,52 @@ from soundcharts_assets.cli.watch import watch
 from soundcharts_assets.emulator.cli import main as emulator_command
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, wanted: bool) -> None:
+    if not wanted or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        click.echo(f"soundcharts-assets {version('soundcharts-assets')} (dagster {version('dagster')})")
+    except PackageNotFoundError:  # a source tree that was never installed
+        click.echo("soundcharts-assets (not installed: run `make install`)")
+    ctx.exit()
+
+
 @click.group()
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version (and Dagster's) and exit.",
+)
 def main() -> None:
-    """Soundcharts charts as a partitioned Dagster asset graph."""
+    """Music charts from the Soundcharts API as a partitioned Dagster asset graph.
+
+    \b
+    New here? `make demo` (or `soundcharts-assets demo`) runs a whole chart against the built-in emulator,
+    `make dev` opens the Dagster UI. Then:
+      soundcharts-assets charts add global-28    follow a chart (see `charts discover`)
+      soundcharts-assets cascade global-28 --wait fetch it now: ranking, songs, artists, audiences
+      soundcharts-assets status                  what is followed, how fresh, the calls spent
+    Without SOUNDCHARTS_* credentials, commands use the emulator that `make dev` or `make demo` started.
+    """
 
 
 @click.command()
-@click.option("--chart", "slug", default="global-28", show_default=True, callback=slug_argument)
+@click.option(
+    "--chart", "slug", default="global-28", show_default=True, callback=slug_argument, help="The chart to fetch."
+)
 @one_line_errors
 def demo(slug: str) -> None:
-    """Start the emulator, register a chart, run its full cascade on SQLite and print what was stored."""
+    """Try the whole project in about a minute, with nothing to set up.
+
+    Starts the Soundcharts emulator (a stand-in for the real API, on a free local port), follows one chart, runs
+    its whole cascade into data/warehouse.sqlite and prints what was stored. Run it again: the second run spends
+    2 calls, everything else is still fresh.
+    """
     from soundcharts_assets.cli.demo import run_demo
 
     sys.exit(0 if run_demo(slug, echo=click.echo) else 1)
@@ -41,7 +77,12 @@ def demo(slug: str) -> None:
 @click.option("--port", default=3000, show_default=True, type=int, help="Port of the Dagster UI.")
 @one_line_errors
 def dev(port: int) -> None:
-    """The Dagster UI and daemon on 127.0.0.1, against the emulator unless real credentials are set."""
+    """Open the Dagster UI (and its daemon) on http://127.0.0.1:PORT; Ctrl-C stops everything.
+
+    Without real credentials (SOUNDCHARTS_API_KEY or SOUNDCHARTS_CLIENT_ID) it also starts the emulator and
+    records where it is (data/local_setup.json), so `soundcharts-assets ...` and `dg ...` in another shell of
+    the project use the same emulator and instance.
+    """
     from soundcharts_assets.cli.demo import run_dev
 
     sys.exit(run_dev(port, echo=click.echo))

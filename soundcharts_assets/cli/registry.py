@@ -1,26 +1,28 @@
 """The chart registry: a chart is followed when it is a `charts` partition and has a warehouse row.
 
 The Dagster instance holds the partitions (so the UI can add one too); the warehouse holds each chart's
-sync schedule and metadata. Registering checks every slug with the API first, so a typo never becomes a
-partition, and a list with one bad slug adds nothing.
+sync schedule and metadata. Registering checks every new slug with the API first (``cascade/registry.py``, the
+check a partition added in the UI gets too), so a typo never becomes a partition, and a list with one bad slug
+adds nothing. A chart already followed is not checked again and keeps its schedule unless one is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from soundcharts_assets.cli.errors import UsageError
+from soundcharts_assets.cascade.registry import CheckedChart, check_chart, follow_chart
+from soundcharts_assets.cli.errors import UsageError, UserError
+from soundcharts_assets.clock import utc_now
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.settings import api_settings_from_env
 from soundcharts_assets.soundcharts.client import SoundchartsClient
-from soundcharts_assets.soundcharts.errors import NotFoundError
 from soundcharts_assets.soundcharts.models import Chart
-from soundcharts_assets.vocabulary import validate_chart_slug, validate_sync_schedule
-from soundcharts_assets.warehouse import Warehouse
+from soundcharts_assets.vocabulary import SyncSchedule, validate_chart_slug, validate_sync_schedule
+from soundcharts_assets.warehouse import ChartRow, Warehouse
 
 
 @contextmanager
@@ -43,38 +45,78 @@ def open_warehouse() -> Iterator[Warehouse]:
         yield warehouse
 
 
-def latest_edition(client: SoundchartsClient, slug: str) -> datetime | None:
-    """The newest edition date of a chart (1 call); a one-line error if the API has no such chart."""
-    try:
-        dates = client.list_ranking_dates(slug, max_items=1)
-    except NotFoundError:
-        raise NotFoundError(
-            f"unknown chart {slug!r}: Soundcharts has no song chart with this slug (check its spelling)",
-            status=404,
-        ) from None
-    return dates[0] if dates else None
+@dataclass(frozen=True)
+class Registration:
+    """What `charts add` did for one slug."""
+
+    slug: str
+    already_followed: bool
+    schedule: str
+    previous_schedule: str | None
+    """The schedule before this command, for a chart that was already followed."""
+    latest: datetime | None
+    """Its newest edition: as the API said (a new chart) or as stored (a chart already followed)."""
+    chart: ChartRow | None
 
 
-def register_charts(slugs: Sequence[str], schedule: str = "none") -> dict[str, datetime | None]:
-    """Check every slug with the API (1 call each), then register them all, or none."""
+def register_charts(slugs: Sequence[str], schedule: str | None = None) -> list[Registration]:
+    """Follow ``slugs``: each new one is checked with the API first (1 call each), then all are registered, or
+    none. A chart already followed costs no call and keeps its schedule unless ``schedule`` is given."""
     for slug in slugs:
         validate_chart_slug(slug)
-    validate_sync_schedule(schedule)
-    with SoundchartsClient(api_settings_from_env()) as client:
-        latest = {slug: latest_edition(client, slug) for slug in dict.fromkeys(slugs)}
-    with open_warehouse() as warehouse:
-        for slug in latest:
-            warehouse.register_chart(slug, schedule)
+    if schedule is not None:
+        validate_sync_schedule(schedule)
+    wanted = list(dict.fromkeys(slugs))
     with open_instance() as instance:
-        known = set(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
-        new = [slug for slug in latest if slug not in known]
+        partitions = set(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
+    with open_warehouse() as warehouse:
+        before = {slug: warehouse.get_chart(slug) for slug in wanted}
+        followed = {slug for slug, row in before.items() if row is not None and slug in partitions}
+        checked = _check_new(warehouse, [slug for slug in wanted if slug not in followed])
+        for slug in wanted:
+            if slug in checked:
+                follow_chart(warehouse, checked[slug], schedule)
+            elif schedule is not None:
+                warehouse.set_sync_schedule(slug, schedule)
+        done = [_registration(warehouse, slug, before[slug] if slug in followed else None, checked) for slug in wanted]
+    with open_instance() as instance:
+        new = [slug for slug in wanted if slug not in partitions]
         if new:
             instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, new)
-    return latest
+    return done
 
 
-def register_chart(slug: str, schedule: str = "none") -> datetime | None:
-    return register_charts([slug], schedule)[slug]
+def _check_new(warehouse: Warehouse, slugs: Sequence[str]) -> dict[str, CheckedChart]:
+    """Every slug checked before any is registered (all or none); the calls go to the spend ledger."""
+    if not slugs:
+        return {}
+    checked: dict[str, CheckedChart] = {}
+    try:
+        with SoundchartsClient(api_settings_from_env()) as client:
+            for slug in slugs:
+                checked[slug] = check_chart(client, slug)
+    finally:
+        warehouse.record_spend("charts_add", {slug: c.billed_calls for slug, c in checked.items()}, utc_now())
+    return checked
+
+
+def _registration(
+    warehouse: Warehouse, slug: str, was: ChartRow | None, checked: Mapping[str, CheckedChart]
+) -> Registration:
+    row = warehouse.get_chart(slug)
+    latest = checked[slug].latest if slug in checked else warehouse.latest_ranking_date(slug)
+    return Registration(
+        slug=slug,
+        already_followed=was is not None,
+        schedule=row.sync_schedule if row else SyncSchedule.NONE.value,
+        previous_schedule=was.sync_schedule if was else None,
+        latest=latest,
+        chart=row,
+    )
+
+
+def register_chart(slug: str, schedule: str | None = None) -> Registration:
+    return register_charts([slug], schedule)[0]
 
 
 def unregister_chart(slug: str) -> bool:
@@ -101,19 +143,35 @@ def require_registered(slugs: Sequence[str]) -> None:
             raise UsageError(f"chart {slug!r} is not registered: run `soundcharts-assets charts add {slug}`")
 
 
-def list_registered_charts() -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class FollowedChart:
+    """A line of `charts list`: a chart partition, what the registry knows of it, its latest stored edition."""
+
+    slug: str
+    chart: ChartRow | None
+    """None for a partition added in the UI that the chart_registry sensor has not checked yet."""
+    latest_ranking_date: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        row = self.chart
+        return {
+            "slug": self.slug,
+            "sync_schedule": row.sync_schedule if row else None,
+            "platform": row.platform if row else None,
+            "name": row.name if row else None,
+            "frequency": row.frequency if row else None,
+            "country_code": row.country_code if row else None,
+            "max_results": row.max_results if row else None,
+            "latest_ranking_date": self.latest_ranking_date.date().isoformat() if self.latest_ranking_date else None,
+            "checked": row is not None,
+        }
+
+
+def list_registered_charts() -> list[FollowedChart]:
     slugs = sorted(registered_slugs())
     with open_warehouse() as warehouse:
         rows = {row.slug: row for row in warehouse.list_charts()}
-        return [
-            {
-                "slug": slug,
-                "sync_schedule": rows[slug].sync_schedule if slug in rows else "none",
-                "platform": rows[slug].platform if slug in rows else None,
-                "latest_ranking_date": warehouse.latest_ranking_date(slug),
-            }
-            for slug in slugs
-        ]
+        return [FollowedChart(slug, rows.get(slug), warehouse.latest_ranking_date(slug)) for slug in slugs]
 
 
 @dataclass(frozen=True)
@@ -139,8 +197,8 @@ def read_slug_file(path: str) -> list[str]:
     slugs = []
     with open(path, encoding="utf-8", errors="replace") as handle:
         for number, raw in enumerate(handle, start=1):
-            line = raw.strip()
-            if not line or line.startswith("#"):
+            line = raw.split("#", 1)[0].strip()  # a slug never holds '#': the rest of the line is a comment
+            if not line:
                 continue
             try:
                 slugs.append(validate_chart_slug(line))

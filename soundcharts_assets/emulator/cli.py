@@ -133,7 +133,12 @@ def config_from_options(**kwargs: Any) -> EmulatorConfig:
 @address_options
 @emulator_options
 def main(host: str, port: int, **knobs: Any) -> None:
-    """Serve the Soundcharts API emulator until Ctrl-C."""
+    """Serve a stand-in for the Soundcharts API until Ctrl-C: same paths, answers and errors, on a synthetic
+    catalogue (26 charts, 3,000 songs, 1,500 artists), with knobs for latency, rate limits, quota and faults.
+
+    Point the other commands at it with SOUNDCHARTS_BASE_URL=http://HOST:PORT (`make dev` and `make demo` start
+    one of their own). Its counters: GET /__emulator/stats.
+    """
     from soundcharts_assets.emulator.server import run_emulator
 
     click.echo(f"Soundcharts emulator on http://{host}:{port} (app id/key: soundcharts/soundcharts)")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import ApiSettings, OAuthCredentials
 from .errors import (
+    ApiUnreachableError,
     AuthenticationError,
     MalformedPayloadError,
     NotFoundError,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AirplayCount",
     "ApiSettings",
+    "ApiUnreachableError",
     "Artist",
     "ArtistAudiencePoint",
     "ArtistRef",

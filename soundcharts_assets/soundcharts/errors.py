@@ -60,6 +60,20 @@ class ServiceUnavailableError(SoundchartsError):
     """5xx, timeouts or connection errors that outlasted the retries."""
 
 
+class ApiUnreachableError(ServiceUnavailableError):
+    """No connection to the API's host at all (refused, no such host, connect timeout): usually the base URL
+    is wrong or the server (an emulator) is not running, so the message names the host to check."""
+
+    def __init__(self, host: str, problem: str, *, tries: int = 1, path: str | None = None) -> None:
+        shown = problem if tries == 1 else f"{problem}, {tries} tries"
+        super().__init__(
+            f"cannot reach {host} ({shown}): check SOUNDCHARTS_BASE_URL and that the API (or the emulator) is up",
+            path=path,
+            retryable=True,
+        )
+        self.host, self.problem = host, problem
+
+
 class MalformedPayloadError(SoundchartsError):
     """The API answered 2xx with a body we cannot parse into the documented shape."""
 

@@ -22,7 +22,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import MalformedPayloadError, RateLimitedError, ServiceUnavailableError, SoundchartsError
+from .errors import (
+    ApiUnreachableError,
+    MalformedPayloadError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    SoundchartsError,
+)
 
 logger = logging.getLogger("soundcharts_assets.soundcharts")
 
@@ -104,6 +110,8 @@ class Retries:
         return delay
 
     def _gave_up(self, error: SoundchartsError, problem: str) -> SoundchartsError:
+        if isinstance(error, ApiUnreachableError):  # the host, and the setting that names it, say what to fix
+            return ApiUnreachableError(error.host, error.problem, tries=self.failures + 1, path=self._shown)
         advice = "try again later or raise SOUNDCHARTS_MAX_RETRIES"
         if isinstance(error, MalformedPayloadError):
             return MalformedPayloadError(

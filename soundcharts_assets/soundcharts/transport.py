@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from ..ratelimit import RateLimiter
-from .errors import MalformedPayloadError, ServiceUnavailableError, SoundchartsError
+from .errors import ApiUnreachableError, MalformedPayloadError, ServiceUnavailableError, SoundchartsError
 from .quota import CallCounters, QuotaTracker
 from .responses import error_for_response, shown_path
 from .retry import RetryPolicy
@@ -148,6 +148,10 @@ class ApiTransport:
             started = time.monotonic()
             try:
                 response = self._http.get(path, params=params, extensions={ENDPOINT_EXTENSION: endpoint})
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                logger.debug("GET %s: no connection after %.0f ms: %s", shown, _ms(started), type(exc).__name__)
+                host = str(self._http.base_url).rstrip("/")
+                raise ApiUnreachableError(host, type(exc).__name__, path=shown) from exc
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 logger.debug("GET %s failed after %.0f ms: %s", shown, _ms(started), type(exc).__name__)
                 raise ServiceUnavailableError(

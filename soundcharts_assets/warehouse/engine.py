@@ -104,16 +104,21 @@ def _sqlite_engine(url: URL) -> Engine:
         # One connection shared by all users, otherwise every connection would see its own empty database.
         engine = sa.create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
-        try:
-            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WarehouseUrlError(
-                f"{ENV_VAR}={display(url)}: cannot create the folder for the SQLite file ({exc.strerror}); "
-                "point it at a writable path"
-            ) from None
+        _require_folder(url, Path(database).expanduser().resolve().parent)
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
     _install_sqlite_hooks(engine, wal=not in_memory)
     return engine
+
+
+def _require_folder(url: URL, folder: Path) -> None:
+    """The SQLite file's folder exists: a mistyped path is refused, never created as an empty warehouse
+    (the default one in the data directory is created by ``settings.warehouse_url_from_env``)."""
+    if folder.is_dir():
+        return
+    problem = "is not a folder" if folder.exists() else "does not exist"
+    raise WarehouseUrlError(
+        f"{ENV_VAR}={display(url)}: the folder {folder} {problem}; create it first or point it at a writable path"
+    )
 
 
 def _switch_to_wal(cursor: Any) -> None:

@@ -198,6 +198,7 @@ def deployment_env(home: Path, instance_db_url: str, warehouse_url: str, api_url
         SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="100000",
         SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS="5",
         SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS="5",
+        SOUNDCHARTS_REGISTRY_SENSOR_INTERVAL_SECONDS="5",
         PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         PYTHONUNBUFFERED="1",
     )

@@ -27,6 +27,7 @@ VIEWPORT = {"width": 1400, "height": 900}
 #: The whole cascade with its groups fits the lineage view at this size (it does not zoom out further).
 LINEAGE_VIEWPORT = {"width": 2200, "height": 1300}
 UI_TIMEOUT_MS = 30_000
+LOCATION = "soundcharts_assets"
 RUN_URL = re.compile(r"/runs/(?P<run_id>[0-9a-f-]{36})")
 # Assertions wait as long as actions do: on a busy 2-core machine the UI's 5 s default is too short.
 expect.set_options(timeout=UI_TIMEOUT_MS)
@@ -84,6 +85,34 @@ def materialize_new_partition(page: Page, base_url: str, asset: str, partition: 
     match = RUN_URL.search(page.url)
     assert match is not None, page.url
     return match["run_id"]
+
+
+def add_partitions(page: Page, base_url: str, asset: str, partitions: list[str]) -> None:
+    """On the asset's page: Materialize… → Add a partition → Save, for each; then Cancel: nothing is launched.
+
+    (The dialog itself refuses a key with whitespace; any other key is stored as typed.)"""
+    page.goto(f"{base_url}/assets/{asset}")
+    page.get_by_role("button", name="Materialize…").click()
+    launch = page.get_by_role("dialog").filter(has_text=f"Launch runs to materialize {asset}")
+    for partition in partitions:
+        launch.get_by_role("button", name="Add a partition").click()
+        add = page.get_by_role("dialog").filter(has_text="Add a partition for charts")
+        add.get_by_role("textbox").fill(partition)
+        add.get_by_role("button", name="Save").click()
+        expect(add).to_be_hidden()
+    launch.get_by_role("button", name="Cancel").click()
+    expect(launch).to_be_hidden()
+
+
+def open_sensor_tick(page: Page, base_url: str, sensor: str, result: str) -> Locator:
+    """The sensor's page, then the details of its newest tick whose result mentions ``result`` (e.g. "deleted");
+    returns the tick's dialog (its skip reason, the partitions it added or deleted)."""
+    page.goto(f"{base_url}/locations/{LOCATION}/sensors/{sensor}")
+    tick = page.get_by_role("row").filter(has_text=result).first
+    tick.get_by_text(re.compile(r"runs? requested")).last.click()
+    dialog = page.get_by_role("dialog").filter(has_text=f"Tick for {sensor}")
+    expect(dialog).to_be_visible()
+    return dialog
 
 
 def screenshot_run(page: Page, base_url: str, run_id: str, path: Path) -> None:

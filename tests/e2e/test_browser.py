@@ -8,20 +8,26 @@ what the sensors do after it).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from dagster_deployment import Deployment
 from dagster_ui import (
+    add_partitions,
     chromium_browser,
     materialize_new_partition,
     open_page,
+    open_sensor_tick,
     screenshot_lineage,
     screenshot_on_failure,
     screenshot_run,
 )
+from playwright.sync_api import expect
 from served_by_emulator import served_latest_date, served_ranking
+from waiting import wait_for
 
 from soundcharts_assets.warehouse import Warehouse
 
@@ -36,7 +42,7 @@ def test_materialize_a_chart_partition_by_clicking(
     deployment: Deployment, emulator, warehouse_db: str, chromium: Path, artifacts_dir: Path
 ):
     api = deployment.api
-    for sensor in ("new_chart_editions", "cascade_automation"):
+    for sensor in ("new_chart_editions", "chart_registry", "cascade_automation"):
         assert api.stop_sensor(sensor) == "STOPPED"
 
     with chromium_browser(chromium) as browser:
@@ -66,6 +72,68 @@ def test_materialize_a_chart_partition_by_clicking(
         assert (artifacts_dir / name).stat().st_size > 10_000, name
 
 
+UNKNOWN, INVALID = "top-200-xx", "Top-200!"  # the dialog refuses whitespace ("Top 200!"), not this
+CHECK_ROUTE = "/api/v2.14/chart/song/{slug}/ranking/latest"
+REFUSED_UNKNOWN = (
+    f"unknown chart '{UNKNOWN}': Soundcharts has no song chart with this slug (check its spelling); "
+    "its partition is removed (it was never followed)"
+)
+REFUSED_INVALID = (
+    f"invalid chart slug '{INVALID}': use 1-128 lowercase letters, digits, '-', '_' or '.', starting with a "
+    "letter or digit (e.g. global-28); its partition is removed (it was never followed)"
+)
+
+
+def charts_list(deployment: Deployment) -> list[str]:
+    """`soundcharts-assets charts list --json` against the deployment's instance and warehouse: the slugs."""
+    command = [sys.executable, "-m", "soundcharts_assets.cli", "charts", "list", "--json"]
+    listed = subprocess.run(command, env=deployment.env, capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    return [row["slug"] for row in json.loads(listed.stdout)]
+
+
+def test_slugs_added_in_the_ui_are_checked_and_the_bad_ones_refused_with_their_reason(
+    deployment: Deployment, emulator, chromium: Path, artifacts_dir: Path
+):
+    """An unknown slug added and launched at once: its run checks it, fails with the reason and removes it. An
+    invalid slug only added: the chart_registry sensor refuses it, the reason on its tick. One call at most each."""
+    api = deployment.api
+    for sensor in ("new_chart_editions", "cascade_automation"):  # chart_registry keeps running
+        assert api.stop_sensor(sensor) == "STOPPED"
+    emulator.reset_stats()
+
+    with chromium_browser(chromium) as browser:
+        page = open_page(browser)
+        with screenshot_on_failure(page, artifacts_dir / "failure.png"):
+            (artifacts_dir / "unknown").mkdir()
+            run_id = materialize_new_partition(
+                page, deployment.url, "chart_rankings", UNKNOWN, artifacts_dir / "unknown"
+            )
+            run = api.wait_for_run(run_id, RUN_TIMEOUT_SECONDS, on_poll=deployment.check_alive)
+            assert run.status == "FAILURE"
+            assert any(REFUSED_UNKNOWN in message for message in api.run_failure_messages(run_id))
+            page.goto(f"{deployment.url}/runs/{run_id}")
+            expect(page.get_by_text(f"unknown chart '{UNKNOWN}'").first).to_be_visible()
+            page.screenshot(path=str(artifacts_dir / "unknown-run.png"))
+
+            add_partitions(page, deployment.url, "chart_rankings", [INVALID])
+            wait_for(
+                f"the chart_registry sensor to refuse {INVALID!r}",
+                lambda: INVALID not in charts_list(deployment),
+                60,
+                interval=2,
+                on_poll=deployment.check_alive,
+            )
+            tick = open_sensor_tick(page, deployment.url, "chart_registry", "deleted")
+            expect(tick.get_by_text(INVALID, exact=True).first).to_be_visible()  # "Deleted partitions"
+            expect(tick.get_by_text(f"refused '{INVALID}': {REFUSED_INVALID}")).to_be_visible()  # "Skip reason"
+            page.screenshot(path=str(artifacts_dir / "refused-tick.png"))
+
+    assert charts_list(deployment) == []  # neither became a followed chart
+    checks = emulator.stats()["by_route_status"].get(CHECK_ROUTE, {})
+    assert checks == {"404": 1}  # the unknown slug cost one call; the invalid one none
+
+
 UI_TARGET_SECONDS = 3.0
 FLEET_PARTITIONS = 100
 
@@ -75,6 +143,7 @@ def test_asset_pages_with_a_hundred_chart_partitions_load_within_three_seconds(
 ):
     """The asset page and the partitions view of artist_audience, timed by the GraphQL queries the UI makes."""
     api = deployment.api
+    assert api.stop_sensor("chart_registry") == "STOPPED"  # it would check (and remove) these made-up slugs
     for i in range(FLEET_PARTITIONS):
         api.add_chart_partition(f"fleet-chart-{i:03d}")
     timings: dict[str, list[float]] = {}

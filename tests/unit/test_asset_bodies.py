@@ -191,6 +191,7 @@ def test_ranking_tracks_and_artists_store_rows_and_describe_their_partition(
     instance: dg.DagsterInstance, stored: Warehouse
 ) -> None:
     api = FakeApi()
+    stored.register_chart(SLUG)  # followed, as `charts add` leaves it: no check call
 
     result = materialize([chart_rankings, tracks, artists], api, instance)
 
@@ -240,9 +241,8 @@ def test_a_ranking_with_a_gap_is_stored_and_fails_its_check(instance: dg.Dagster
     assert metadata_of(result, "chart_rankings")["rows_written"] == 2
 
 
-def test_an_unknown_chart_fails_naming_it_and_stores_nothing(instance: dg.DagsterInstance, stored: Warehouse) -> None:
-    api = FakeApi(chart_exists=False)
-
+def fail_ranking(instance: dg.DagsterInstance, api: FakeApi) -> dg.Failure:
+    """Drive chart_rankings until it fails; returns the failure."""
     with dg.build_asset_context(partition_key=SLUG, instance=instance) as context:
         body = chart_rankings(
             context,
@@ -253,11 +253,77 @@ def test_an_unknown_chart_fails_naming_it_and_stores_nothing(instance: dg.Dagste
         )
         with pytest.raises(dg.Failure) as failure:
             list(body)
-
     assert failure.value.description is not None
-    assert f"{SLUG}: unknown chart: Soundcharts has no song chart with this slug" in failure.value.description
-    assert failure.value.metadata["failed_charts"].value == {SLUG: failure.value.description.split(": ", 2)[2]}
+    return failure.value
+
+
+def test_an_unknown_chart_fails_naming_it_and_stores_nothing(instance: dg.DagsterInstance, stored: Warehouse) -> None:
+    stored.register_chart(SLUG)  # followed, then gone from the API: it fails, and stays followed
+    api = FakeApi(chart_exists=False)
+
+    failure = fail_ranking(instance, api)
+
+    description = str(failure.description)
+    assert f"{SLUG}: unknown chart: Soundcharts has no song chart with this slug" in description
+    assert "removed" not in description
+    assert failure.metadata["failed_charts"].value == {SLUG: description.split(": ", 2)[2]}
     assert api.paths == [RANKING_PATH]  # a 404 is final: no retry (and the latest edition needs no date list)
-    assert stored.get_chart(SLUG) is None
     assert stored.ranking_dates(SLUG) == []
+    assert instance.has_dynamic_partition(CHARTS_PARTITIONS_NAME, SLUG)
+    assert {table: count for table, count in stored.table_counts().items() if count} == {"charts": 1}
+
+
+def test_an_unknown_chart_added_in_the_ui_is_refused_and_its_partition_removed(
+    instance: dg.DagsterInstance, stored: Warehouse
+) -> None:
+    api = FakeApi(chart_exists=False)  # the partition has no registry row: added in the UI, never checked
+
+    description = str(fail_ranking(instance, api).description)
+
+    assert description == (
+        f"1 chart(s) failed: {SLUG}: unknown chart '{SLUG}': Soundcharts has no song chart with this slug "
+        "(check its spelling); its partition is removed (it was never followed)"
+    )
+    assert api.paths == [RANKING_PATH]  # the check: one call, refused, nothing more
+    assert not instance.has_dynamic_partition(CHARTS_PARTITIONS_NAME, SLUG)
+    assert stored.get_chart(SLUG) is None
     assert all(count == 0 for count in stored.table_counts().values())
+
+
+def test_a_chart_added_in_the_ui_is_checked_then_followed(instance: dg.DagsterInstance, stored: Warehouse) -> None:
+    api = FakeApi()
+
+    result = materialize([chart_rankings], api, instance)
+
+    assert result.success
+    assert api.paths == [RANKING_PATH, RANKING_PATH]  # the check (limit=1), then the edition
+    chart = stored.get_chart(SLUG)
+    assert chart is not None and (chart.name, chart.platform, chart.sync_schedule) == (
+        "Top 200 Global Daily",
+        "spotify",
+        "none",
+    )
+    assert metadata_of(result, "chart_rankings")["api_calls"] == 2  # the check is charged to the chart
+    assert instance.has_dynamic_partition(CHARTS_PARTITIONS_NAME, SLUG)
+
+
+def test_an_invalid_partition_key_added_in_the_ui_is_removed_before_any_call(stored: Warehouse) -> None:
+    api = FakeApi()
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["Top 200!"])
+        with dg.build_asset_context(partition_key="Top 200!", instance=instance) as context:
+            body = chart_rankings(
+                context,
+                config=RankingConfig(),
+                soundcharts=mock_soundcharts(api),
+                warehouse=WarehouseResource(),
+                policy=CascadePolicyResource(),
+            )
+            with pytest.raises(dg.Failure) as failure:
+                list(body)
+        assert not instance.has_dynamic_partition(CHARTS_PARTITIONS_NAME, "Top 200!")
+    assert failure.value.description == (
+        "invalid chart slug 'Top 200!': use 1-128 lowercase letters, digits, '-', '_' or '.', starting with a "
+        "letter or digit (e.g. global-28); its partition is removed (it was never followed)"
+    )
+    assert api.paths == []

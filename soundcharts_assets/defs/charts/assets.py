@@ -10,11 +10,13 @@ from soundcharts_assets import cascade
 from soundcharts_assets.cascade import cost
 from soundcharts_assets.cascade.report import StepReport
 from soundcharts_assets.defs.charts.checks import POSITIONS, positions_outcome
+from soundcharts_assets.defs.charts.registry import refuse_invalid_partitions, remove_refused, unchecked_partitions
 from soundcharts_assets.defs.conventions import api_asset
 from soundcharts_assets.defs.metadata import report_metadata
 from soundcharts_assets.defs.publish import ChartOutcome, Event, refresh_charts
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.settings import FreshnessSettings
+from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.vocabulary import parse_edition_date
 from soundcharts_assets.warehouse import Warehouse, loaders
 
@@ -54,13 +56,24 @@ def chart_rankings(
 ) -> Iterator[Event]:
     """A chart edition: position, previous position, evolution, time on chart, entry date, metric.
 
-    Fetches the latest edition (or ``ranking_date``) and keeps every edition ever fetched as history.
+    Fetches the latest edition (or ``ranking_date``) and keeps every edition ever fetched as history. A chart
+    added in the UI and not checked yet is checked first, as `charts add` checks it (``registry.py``).
     """
+    with warehouse.open() as wh:
+        unchecked = unchecked_partitions(context.instance, wh, context.partition_keys)
+    refuse_invalid_partitions(context.instance, unchecked)
+
+    def refresh(client: SoundchartsClient, wh: Warehouse, slugs: list[str]) -> dict[str, StepReport]:
+        dates = config.dates_for(slugs)
+        reports = cascade.refresh_rankings(client, wh, slugs, dates, unchecked=set(unchecked))
+        remove_refused(context.instance, wh, {slug: reports[slug] for slug in unchecked})
+        return reports
+
     yield from refresh_charts(
         context,
         soundcharts,
         warehouse,
-        lambda client, wh, slugs: cascade.refresh_rankings(client, wh, slugs, config.dates_for(slugs)),
+        refresh,
         lambda wh, slug, report: _outcome(wh, slug, report, policy.freshness()),
         POSITIONS,
     )

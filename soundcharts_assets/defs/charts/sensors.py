@@ -36,11 +36,14 @@ EDITIONS_INTERVAL_SECONDS = automation_settings_from_env().editions_sensor_inter
 def new_chart_editions_sensor(
     context: dg.SensorEvaluationContext, soundcharts: SoundchartsResource, warehouse: WarehouseResource
 ) -> dg.SensorResult | dg.SkipReason:
-    slugs = list(context.instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
-    if not slugs:
-        return dg.SkipReason("no chart registered: add one with `soundcharts-assets charts add SLUG`")
+    partitions = list(context.instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
     seen = parse_cursor(context.cursor)
     with warehouse.open() as wh:
+        # A partition added in the UI is polled once the chart_registry sensor has checked it.
+        followed = {row.slug for row in wh.list_charts()}
+        slugs = [slug for slug in partitions if slug in followed]
+        if not slugs:
+            return dg.SkipReason("no chart registered: add one with `soundcharts-assets charts add SLUG`")
         skip = over_budget(wh, list(slugs), extra_calls=len(slugs))
     if skip is not None:
         return skip
@@ -55,7 +58,7 @@ def new_chart_editions_sensor(
     editions = {request.slug: request for request in new_editions(latest_available, seen, stored)}
     seen.update({slug: latest.isoformat() for slug, latest in latest_available.items()})
     run_requests = fleet_run_requests(
-        slugs,
+        partitions,
         list(editions),
         run_key=lambda block: _editions_key(editions, block),
         tags={"soundcharts/trigger": "new_edition"},

@@ -20,14 +20,24 @@ class ChartEndpoints(EndpointBase):
         items = self._all_items("charts_by_platform", path, params, subject=f"platform '{platform}'")
         return [parsing.parse_chart(item, f"charts_by_platform (GET {path})") for item in items]
 
-    def get_chart_ranking(self, slug: str, at: datetime | None = None) -> ChartRanking:
-        """The latest edition when ``at`` is None, else the edition at ``at`` (see :meth:`list_ranking_dates`)."""
+    def get_chart_ranking(self, slug: str, at: datetime | None = None, max_entries: int | None = None) -> ChartRanking:
+        """The latest edition when ``at`` is None, else the edition at ``at`` (see :meth:`list_ranking_dates`).
+
+        With ``max_entries`` paging stops once that many entries are known: ``max_entries=1`` is one call that
+        still tells the chart (name, platform, frequency, country, size) and its edition date.
+        """
         endpoint = "ranking_latest" if at is None else "ranking_at"
         path = f"/api/v2.14/chart/song/{seg(slug)}/ranking/{'latest' if at is None else atom(at)}"
         where = f"{endpoint} (GET {path})"
-        pages = list(self._pages(endpoint, path, subject=f"chart '{slug}'"))
+        page_size = min(100, max_entries) if max_entries else 100
+        pages = []
+        for page in self._pages(endpoint, path, subject=f"chart '{slug}'", page_size=page_size):
+            pages.append(page)
+            if max_entries is not None and sum(len(p.items) for p in pages) >= max_entries:
+                break
         chart, when = parsing.parse_ranking_related(pages[0].payload, where, slug, at)
-        return parsing.build_ranking(chart, when, [i for page in pages for i in page.items], where)
+        items = [i for page in pages for i in page.items]
+        return parsing.build_ranking(chart, when, items[:max_entries] if max_entries else items, where)
 
     def list_ranking_dates(self, slug: str, max_items: int | None = None) -> list[datetime]:
         """Dates of the chart's editions, newest first.
