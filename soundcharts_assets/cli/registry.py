@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from soundcharts_assets.cascade.registry import CheckedChart, check_chart, follow_chart
-from soundcharts_assets.cli.errors import UsageError, UserError
+from soundcharts_assets.cli.errors import UsageError
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.settings import api_settings_from_env

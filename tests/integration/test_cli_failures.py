@@ -168,9 +168,9 @@ def test_an_unknown_chart_added_like_the_ui_does(env):
     finally:
         with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
             instance.delete_dynamic_partition("charts", "no-such-chart")
-    cause = (
-        "unknown chart: Soundcharts has no song chart with this slug; check its spelling, "
-        "or stop following it with `soundcharts-assets charts remove no-such-chart`"
+    cause = (  # never followed (no registry row): the ranking step checks it as `charts add` would, and refuses it
+        "unknown chart 'no-such-chart': Soundcharts has no song chart with this slug (check its spelling); "
+        "its partition is removed (it was never followed)"
     )
     one_failed_chart(shown, "no-such-chart", cause)
     nothing_lost(before, stored_rows(env))

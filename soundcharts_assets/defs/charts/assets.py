@@ -11,7 +11,7 @@ from soundcharts_assets.cascade import cost
 from soundcharts_assets.cascade.report import StepReport
 from soundcharts_assets.defs.charts.checks import POSITIONS, positions_outcome
 from soundcharts_assets.defs.charts.registry import refuse_invalid_partitions, remove_refused, unchecked_partitions
-from soundcharts_assets.defs.conventions import api_asset
+from soundcharts_assets.defs.conventions import api_asset, failures_for_users
 from soundcharts_assets.defs.metadata import report_metadata
 from soundcharts_assets.defs.publish import ChartOutcome, Event, refresh_charts
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
@@ -59,7 +59,7 @@ def chart_rankings(
     Fetches the latest edition (or ``ranking_date``) and keeps every edition ever fetched as history. A chart
     added in the UI and not checked yet is checked first, as `charts add` checks it (``registry.py``).
     """
-    with warehouse.open() as wh:
+    with failures_for_users(), warehouse.open() as wh:
         unchecked = unchecked_partitions(context.instance, wh, context.partition_keys)
     refuse_invalid_partitions(context.instance, unchecked)
 
