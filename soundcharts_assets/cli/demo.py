@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from soundcharts_assets.settings import data_dir_from_env, project_root
 from soundcharts_assets.soundcharts.config import SANDBOX_API_KEY, SANDBOX_APP_ID
@@ -58,30 +58,50 @@ def emulator_environment(port: int = 0) -> Iterator[EmulatorServer]:
 def run_demo(slug: str, echo: Echo = print) -> bool:
     from soundcharts_assets.cli.launch import run_cascade
     from soundcharts_assets.cli.registry import register_chart
-    from soundcharts_assets.warehouse import Warehouse
 
     started = time.monotonic()
     with emulator_environment() as server:
         echo(f"emulator: {server.url}")
         register_chart(slug, "none")
-        server.reset_stats()
+        before = server.reset_stats()
         success, run_id, failure = run_cascade([slug])
-        calls = server.stats()["requests_total"]
+        after = server.stats()
+    outcome = f"run {run_id}: {'succeeded' if success else 'FAILED: ' + failure}"
+    for line in demo_summary(slug, outcome, run_calls(before, after), time.monotonic() - started):
+        echo(line)
+    return success
+
+
+def run_calls(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
+    """What the run cost by the emulator's counters (zeroed before it): calls sent (``requests_total``),
+    calls billed (the paid 2xx answers the month's usage gained) and the quota left after it."""
+    return {
+        "calls_sent": after["requests_total"] - before["requests_total"],
+        "calls_billed": after["used_this_month"] - before["used_this_month"],
+        "quota_left": after["quota_remaining"],
+    }
+
+
+def demo_summary(slug: str, outcome: str, calls: dict[str, int], seconds: float) -> list[str]:
+    """The lines `demo` prints: the run's outcome, what the warehouse holds for ``slug``, what the run cost
+    (in the words of ``figures.py``) and how long it took."""
+    from soundcharts_assets.warehouse import Warehouse
+
     warehouse = Warehouse.from_env()
     try:
         summary = warehouse.chart_summary(slug)
         url = warehouse.url_for_display()
     finally:
         warehouse.dispose()
-    echo(f"run {run_id}: {'succeeded' if success else 'FAILED: ' + failure}")
-    echo(f"warehouse: {url}")
-    for name, value in summary.items():
-        echo(f"  {name:<24} {value}")
+    lines = [outcome, f"warehouse: {url}"]
+    lines += [f"  {name:<24} {value}" for name, value in summary.items()]
     pictures = sorted(path.name for path in (data_dir_from_env() / "reports" / slug).glob("*.png"))
-    echo(f"  {'insight_pictures':<24} {', '.join(pictures) or '-'} (chart_movers, artist_growth, track_momentum)")
-    echo(f"  {'api_calls':<24} {calls}")
-    echo(f"  {'seconds':<24} {time.monotonic() - started:.1f}")
-    return success
+    lines.append(
+        f"  {'insight_pictures':<24} {', '.join(pictures) or '-'} (chart_movers, artist_growth, track_momentum)"
+    )
+    lines += [f"  {name:<24} {value}" for name, value in calls.items()]
+    lines.append(f"  {'seconds':<24} {seconds:.1f}")
+    return lines
 
 
 def dev_command(port: int) -> list[str]:
