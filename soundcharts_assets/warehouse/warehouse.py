@@ -23,6 +23,7 @@ from soundcharts_assets.vocabulary import FetchStatus
 from soundcharts_assets.warehouse.audience import AudienceStore
 from soundcharts_assets.warehouse.catalogue import CatalogueStore
 from soundcharts_assets.warehouse.charts import ChartStore, latest_ranking_date
+from soundcharts_assets.warehouse.churn import ChurnStore
 from soundcharts_assets.warehouse.leases import LeaseStore
 from soundcharts_assets.warehouse.schema import (
     DATA_TABLES,
@@ -44,7 +45,7 @@ def _count(conn: sa.Connection, table: sa.FromClause, *where: Any) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one())
 
 
-class Warehouse(ChartStore, CatalogueStore, AudienceStore, LeaseStore, SpendStore):
+class Warehouse(ChartStore, ChurnStore, CatalogueStore, AudienceStore, LeaseStore, SpendStore):
     """SQLite by default, Postgres by URL; see docs/architecture.md for the contract.
 
     A context manager: ``with Warehouse(url) as wh:`` disposes of the engine's connections on the way out.
