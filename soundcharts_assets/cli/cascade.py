@@ -22,18 +22,20 @@ from soundcharts_assets.cli.options import parse_date, slugs_argument
 @click.option("--wait", is_flag=True, help="Run now in this process and report the outcome.")
 @click.option("--date", "ranking_date", default=None, help="Chart edition (YYYY-MM-DD); latest when omitted.")
 @click.option("--dry-run", is_flag=True, help="Only estimate the API calls the cascade would spend now.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: a JSON line per chart instead of the table.")
 @one_line_errors
-def cascade(slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: str | None, dry_run: bool) -> None:
+def cascade(
+    slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: str | None, dry_run: bool, as_json: bool
+) -> None:
     """Run the whole cascade for charts, like the old "Trigger Cascade Data Fetch" button."""
     from soundcharts_assets.cli.registry import registered_slugs, require_registered
 
     wanted = _wanted_charts(slugs, all_charts, registered_slugs)
     require_registered(wanted)
     if dry_run:
-        from soundcharts_assets.cascade.cost import estimate_for_cli
+        from soundcharts_assets.cli.estimate import print_estimates
 
-        for slug in wanted:
-            click.echo(json.dumps(estimate_for_cli(slug), indent=2))
+        print_estimates(wanted, as_json)
         return
     _within_monthly_budget(wanted)
     outcomes = _refresh(wanted, parse_date(ranking_date), wait)
