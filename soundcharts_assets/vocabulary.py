@@ -65,6 +65,10 @@ class FetchStatus(_Word):
     NOT_IN_PLAN = "not_in_plan"
 
 
+FREE_STATUSES = (FetchStatus.NOT_FOUND.value, FetchStatus.NOT_IN_PLAN.value)
+"""Outcomes the API does not bill: a by-platform 404, a 403 outside the plan (sent, not billed)."""
+
+
 class TrackSource(_Word):
     """The audience series of a song, one API call each (airplay counts per radio, the rest per day)."""
 

@@ -29,20 +29,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from soundcharts_assets.cascade.cost import ceil_div
+from soundcharts_assets.cascade.stored import FREQUENCY_DAYS
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE
 from soundcharts_assets.vocabulary import (
     ARTIST_AUDIENCE_SOURCES,
+    FREE_STATUSES,
     TRACK_AUDIENCE_SOURCES,
     EntityKind,
-    FetchStatus,
     TrackSource,
 )
 from soundcharts_assets.warehouse import Warehouse
 
-PERIOD_DAYS = {"daily": 1, "weekly": 7}
-"""Days between two refreshes of a chart on each sync schedule (``none``: never refreshed by a schedule)."""
-FREE_STATUSES = (FetchStatus.NOT_FOUND.value, FetchStatus.NOT_IN_PLAN.value)
+PERIOD_DAYS = FREQUENCY_DAYS
+"""Days between two refreshes of a chart on each sync schedule (``none``: never refreshed by a schedule): a
+schedule refreshes as often as a chart of that frequency publishes."""
 
 
 @dataclass(frozen=True)

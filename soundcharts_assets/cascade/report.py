@@ -229,11 +229,12 @@ class ChartReports:
                 change(self.by_chart[slug])
 
     def finish(self, warehouse: Warehouse, step: str, now: datetime) -> dict[str, StepReport]:
-        """The reports, with the quota left; each chart's billed calls are added to the spend ledger."""
+        """The reports, with the quota left; each chart's calls billed and sent are added to the spend ledger."""
         if self._client is not None:
             for report in self.by_chart.values():
                 report.quota_remaining = self._client.quota_remaining
-        warehouse.record_spend(step, {slug: r.billed_calls for slug, r in self.by_chart.items()}, now)
+        billed = {slug: r.billed_calls for slug, r in self.by_chart.items()}
+        warehouse.record_spend(step, billed, now, {slug: r.api_calls for slug, r in self.by_chart.items()})
         self.say()
         return self.by_chart
 

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from soundcharts_assets.cli.errors import UserError, one_line_errors
+from soundcharts_assets.cli.figures import CALLS_BILLED, account_line, account_usage, plural, shown
 
 
 # Long on purpose: one printed report, line after line, in the order a user reads it.
@@ -24,14 +25,7 @@ def budget_report() -> dict[str, Any]:
     from soundcharts_assets.cascade.forecast import fleet_state, forecast_daily
     from soundcharts_assets.cli.registry import open_warehouse, registered_slugs
     from soundcharts_assets.clock import utc_now
-    from soundcharts_assets.settings import (
-        api_settings_from_env,
-        automation_settings_from_env,
-        budget_from_env,
-        freshness_from_env,
-    )
-    from soundcharts_assets.soundcharts.client import SoundchartsClient
-    from soundcharts_assets.soundcharts.errors import SoundchartsError
+    from soundcharts_assets.settings import automation_settings_from_env, budget_from_env, freshness_from_env
 
     freshness, budget = freshness_from_env(), budget_from_env().monthly_budget
     interval = automation_settings_from_env().editions_sensor_interval_seconds
@@ -48,13 +42,7 @@ def budget_report() -> dict[str, Any]:
         check = check_budget(wh, budget, next_refresh, now) if budget else None
     if check is not None and check.too_small:
         raise UserError(check.message(f"the {len(slugs)} followed charts"))
-    usage: dict[str, Any] = {}
-    try:
-        with SoundchartsClient(api_settings_from_env()) as client:
-            team = client.get_team_usage()
-        usage = {"monthly_quota": team.monthly_quota, "used_this_month": team.used_this_month, "month": team.month}
-    except SoundchartsError as error:
-        usage = {"unavailable": str(error).splitlines()[0]}
+    account = account_usage()
     per_day = round(sum(daily.values()))
     return {
         "charts": len(slugs),
@@ -67,7 +55,7 @@ def budget_report() -> dict[str, Any]:
         "next_refresh_calls": next_refresh,
         "project_spent_this_month": spent,
         "monthly_budget": budget,
-        "account": usage,
+        "account": account,
     }
 
 
@@ -80,16 +68,19 @@ def budget(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
-    click.echo(f"{report['charts']} followed charts {report['schedules']}; current stats: {report['current_stats']}")
-    click.echo(f"{'line':<28}{'calls/day':>12}{'calls/month':>14}")
+    schedules = ", ".join(f"{count} {schedule}" for schedule, count in report["schedules"].items())
+    click.echo(
+        f"{plural(report['charts'], 'followed chart')} (schedule: {schedules}); "
+        f"current stats: {'on' if report['current_stats'] else 'off'}"
+    )
+    click.echo(f"{CALLS_BILLED + ' forecast':<28}{'per day':>12}{'per month':>14}")
     for line, calls in sorted(report["calls_per_day"].items()):
-        click.echo(f"{line:<28}{calls:>12,.1f}{calls * report['days_in_month']:>14,.0f}")
-    click.echo(f"{'total':<28}{report['total_per_day']:>12,}{report['total_per_month']:>14,}")
-    click.echo(f"a refresh of every followed chart now: about {report['next_refresh_calls']:,} calls")
-    account = report["account"]
-    if "unavailable" in account:
-        click.echo(f"account usage: unavailable ({account['unavailable']})")
-    else:
-        click.echo(f"account ({account['month']}): {account['used_this_month']:,} of {account['monthly_quota']:,} used")
-    budget_line = f"{report['monthly_budget']:,}" if report["monthly_budget"] else "not set"
-    click.echo(f"project spent this month: {report['project_spent_this_month']:,}; monthly budget: {budget_line}")
+        click.echo(f"{line:<28}{shown(calls, 1):>12}{shown(calls * report['days_in_month']):>14}")
+    click.echo(f"{'total':<28}{shown(report['total_per_day']):>12}{shown(report['total_per_month']):>14}")
+    click.echo(f"a refresh of every followed chart now: about {shown(report['next_refresh_calls'])} {CALLS_BILLED}")
+    click.echo(f"account: {account_line(report['account'])}")
+    budget_line = shown(report["monthly_budget"]) if report["monthly_budget"] else "not set"
+    click.echo(
+        f"this project, this month: {shown(report['project_spent_this_month'])} {CALLS_BILLED} "
+        f"(the api_spend ledger); monthly budget: {budget_line}"
+    )

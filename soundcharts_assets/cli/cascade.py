@@ -51,17 +51,19 @@ Exit codes: 0 all charts succeeded, 1 a chart failed, 2 bad usage (a bad slug or
     help="Fetch the chart's edition of that day instead of its latest.",
 )
 @click.option("--dry-run", is_flag=True, help="Spend nothing: only estimate the API calls the cascade would send now.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: a JSON line per chart instead of the table.")
 @one_line_errors
-def cascade(slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: datetime | None, dry_run: bool) -> None:
+def cascade(
+    slugs: tuple[str, ...], all_charts: bool, wait: bool, ranking_date: datetime | None, dry_run: bool, as_json: bool
+) -> None:
     from soundcharts_assets.cli.registry import registered_slugs, require_registered
 
     wanted = _wanted_charts(slugs, all_charts, registered_slugs)
     require_registered(wanted)
     if dry_run:
-        from soundcharts_assets.cascade.cost import estimate_for_cli
+        from soundcharts_assets.cli.estimate import print_estimates
 
-        for slug in wanted:
-            click.echo(json.dumps(estimate_for_cli(slug), indent=2))
+        print_estimates(wanted, as_json)
         return
     _within_monthly_budget(wanted)
     answers = _refresh(wanted, ranking_date, wait)

@@ -144,13 +144,11 @@ def charts_discover(platform: str | None, country: str | None, as_json: bool) ->
         for c in found.charts
     ]
     if as_json:
-        click.echo(json.dumps({"charts": rows, "api_calls": found.api_calls}))
+        click.echo(json.dumps({"charts": rows, "api_calls": found.api_calls, "calls_sent": found.api_calls}))
         return
     click.echo(f"{'SLUG':<36} {'PLATFORM':<12} {'FREQ':<7} {'CC':<3} NAME")
     for row in rows:
         click.echo(
             f"{row['slug']:<36} {row['platform']:<12} {row['frequency'] or '-':<7} {row['country']:<3} {row['name']}"
         )
-    click.echo(
-        f"{plural(len(rows), 'chart')}; this listing cost {plural(found.api_calls, 'API call')} (1 per 100 charts)"
-    )
+    click.echo(f"{plural(len(rows), 'chart')}; this listing: {plural(found.api_calls, 'call')} sent (1 per 100 charts)")

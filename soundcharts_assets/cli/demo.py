@@ -61,31 +61,51 @@ def run_demo(slug: str, echo: Echo = print) -> bool:
     from soundcharts_assets.cli.alerts import demo_alerts, demo_events
     from soundcharts_assets.cli.launch import run_cascade
     from soundcharts_assets.cli.registry import register_chart
-    from soundcharts_assets.warehouse import Warehouse
 
     started = time.monotonic()
     with emulator_environment(**demo_events()) as server:
         record_setup("make demo", server.url)
         echo(f"emulator: {server.url}")
         register_chart(slug)
-        server.reset_stats()
+        before = server.reset_stats()
         success, run_id, failure = run_cascade([slug])
-        calls = server.stats()["requests_total"]
+        after = server.stats()
+    outcome = f"run {run_id}: {'succeeded' if success else 'FAILED: ' + failure}"
+    for line in demo_summary(slug, outcome, run_calls(before, after), time.monotonic() - started):
+        echo(line)
+    return success and demo_alerts(slug, echo)
+
+
+def run_calls(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
+    """What the run cost by the emulator's counters (zeroed before it): calls sent (``requests_total``),
+    calls billed (the paid 2xx answers the month's usage gained) and the quota left after it."""
+    return {
+        "calls_sent": after["requests_total"] - before["requests_total"],
+        "calls_billed": after["used_this_month"] - before["used_this_month"],
+        "quota_left": after["quota_remaining"],
+    }
+
+
+def demo_summary(slug: str, outcome: str, calls: dict[str, int], seconds: float) -> list[str]:
+    """The lines `demo` prints: the run's outcome, what the warehouse holds for ``slug``, what the run cost
+    (in the words of ``figures.py``) and how long it took."""
+    from soundcharts_assets.warehouse import Warehouse
+
     warehouse = Warehouse.from_env()
     try:
         summary = warehouse.chart_summary(slug)
         url = warehouse.url_for_display()
     finally:
         warehouse.dispose()
-    echo(f"run {run_id}: {'succeeded' if success else 'FAILED: ' + failure}")
-    echo(f"warehouse: {url}")
-    for name, value in summary.items():
-        echo(f"  {name:<24} {value}")
+    lines = [outcome, f"warehouse: {url}"]
+    lines += [f"  {name:<24} {value}" for name, value in summary.items()]
     pictures = sorted(path.name for path in (data_dir_from_env() / "reports" / slug).glob("*.png"))
-    echo(f"  {'insight_pictures':<24} {', '.join(pictures) or '-'} (chart_movers, artist_growth, track_momentum)")
-    echo(f"  {'api_calls':<24} {calls}")
-    echo(f"  {'seconds':<24} {time.monotonic() - started:.1f}")
-    return success and demo_alerts(slug, echo)
+    lines.append(
+        f"  {'insight_pictures':<24} {', '.join(pictures) or '-'} (chart_movers, artist_growth, track_momentum)"
+    )
+    lines += [f"  {name:<24} {value}" for name, value in calls.items()]
+    lines.append(f"  {'seconds':<24} {seconds:.1f}")
+    return lines
 
 
 def record_setup(command: str, emulator_url: str | None) -> Path:

@@ -1,23 +1,27 @@
 """`soundcharts-assets status`: every followed chart at a glance, and what the account has left.
 
 Per chart: its sync schedule and latest stored edition, its last run and that run's outcome, how fresh each
-asset is, and the calls spent for it in the last 24 hours and 30 days (the spend ledger). Below: the account's
-remaining quota from ``/team/usage``, which costs no quota. Reads the instance and the warehouse in a handful of
-queries whatever the number of charts.
+asset is, and the calls sent and billed for it in the last 24 hours and 30 days (the spend ledger; the words
+are those of ``figures.py``). Below: the account's quota left from ``/team/usage``, which costs no quota.
+Reads the instance and the warehouse in a handful of queries whatever the number of charts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from soundcharts_assets.cli.errors import one_line_errors
+from soundcharts_assets.cli.figures import CALLS_BILLED, CALLS_SENT, account_line, account_usage, plural
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.defs.partition_ranges import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+
+if TYPE_CHECKING:
+    from soundcharts_assets.warehouse.spend import Calls
 
 ASSETS = ("chart_rankings", "tracks", "artists", "artist_metadata", "track_audience", "artist_audience")
 SHORT = {"chart_rankings": "rank", "tracks": "trk", "artists": "art", "artist_metadata": "meta",
@@ -28,19 +32,21 @@ SHORT = {"chart_rankings": "rank", "tracks": "trk", "artists": "art", "artist_me
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @one_line_errors
 def status(as_json: bool) -> None:
-    """Every followed chart: schedule, latest edition, last run, freshness per asset, calls spent, quota left."""
+    """Every followed chart: schedule, latest edition, last run, freshness per asset, calls sent and billed,
+    and the account's quota left."""
     from soundcharts_assets.cli.registry import open_instance, open_warehouse, registered_slugs
     from soundcharts_assets.cli.watch import watch_summary, watch_summary_lines
+    from soundcharts_assets.warehouse.spend import UNOWNED, Calls
 
-    now = utc_now()
+    now, none = utc_now(), Calls()
     slugs = registered_slugs()
     with open_instance() as instance:
         runs = _last_runs(instance, slugs)
         fresh = {asset: _materialized_at(instance, asset) for asset in ASSETS}
     with open_warehouse() as wh:
         schedules = {row.slug: row.sync_schedule for row in wh.list_charts()}
-        spent_day = wh.spend_by_chart(now - timedelta(hours=24))
-        spent_month = wh.spend_by_chart(now - timedelta(days=30))
+        spent_day = wh.calls_by_chart(now - timedelta(hours=24))
+        spent_month = wh.calls_by_chart(now - timedelta(days=30))
         rows = [
             {
                 "slug": slug,
@@ -48,26 +54,37 @@ def status(as_json: bool) -> None:
                 "latest_edition": _day(wh.latest_ranking_date(slug)),
                 "last_run": runs.get(slug, {}),
                 "fresh": {asset: fresh[asset].get(slug) for asset in ASSETS},
-                "calls_24h": spent_day.get(slug, 0),
-                "calls_30d": spent_month.get(slug, 0),
+                "calls_sent_24h": spent_day.get(slug, none).sent,
+                "calls_billed_24h": spent_day.get(slug, none).billed,
+                "calls_sent_30d": spent_month.get(slug, none).sent,
+                "calls_billed_30d": spent_month.get(slug, none).billed,
             }
             for slug in slugs
         ]
         watchlists, deliveries, errors = watch_summary(wh), wh.delivery_counts(), wh.last_delivery_errors()
-    account = _account()
+    account = account_usage()
+    account["summary"] = account_line(account)
     if as_json:
         alerts = {"watchlists": watchlists, "deliveries": deliveries, "last_errors": errors}
         click.echo(json.dumps({"charts": rows, "account": account, "alerts": alerts}, default=str))
         return
     _print_table(rows, now)
-    unowned = spent_month.get("*", 0)
+    day, month = _sum(spent_day.values()), _sum(spent_month.values())
     click.echo(
-        f"{len(rows)} charts; calls in 24 h: {sum(spent_day.values())}, in 30 days: "
-        f"{sum(spent_month.values())} (editions sensor polls included; {unowned} owned by no chart)"
+        f"{plural(len(rows), 'chart')}; in 24 h: {day.sent:,} {CALLS_SENT}, {day.billed:,} {CALLS_BILLED}; "
+        f"in 30 days: {month.sent:,} {CALLS_SENT}, {month.billed:,} {CALLS_BILLED} (editions sensor polls "
+        f"included; {spent_month.get(UNOWNED, none).billed:,} billed to no single chart)"
     )
     click.echo(f"account: {account['summary']}")
     for line in watch_summary_lines(watchlists, deliveries, errors):
         click.echo(line)
+
+
+def _sum(calls: Iterable[Calls]) -> Calls:
+    from soundcharts_assets.warehouse.spend import Calls
+
+    counted = list(calls)
+    return Calls(sum(c.sent for c in counted), sum(c.billed for c in counted))
 
 
 def _last_runs(instance: Any, slugs: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -126,21 +143,6 @@ def _materialized_at(instance: Any, asset: str) -> dict[str, datetime]:
     return {slug: datetime.fromtimestamp(by_id[sid]).astimezone() for slug, sid in latest.items() if sid in by_id}
 
 
-def _account() -> dict[str, Any]:
-    """The account's quota left, from /team/usage (free); a failure is shown, not raised."""
-    from soundcharts_assets.settings import api_settings_from_env
-    from soundcharts_assets.soundcharts import SoundchartsClient, SoundchartsError
-
-    try:
-        with SoundchartsClient(api_settings_from_env()) as client:
-            usage = client.get_team_usage()
-    except SoundchartsError as error:
-        return {"quota_remaining": None, "summary": f"quota unknown ({str(error).splitlines()[0]})"}
-    remaining = usage.quota_remaining
-    summary = f"{remaining:,} calls of quota left" if remaining is not None else "quota left unknown"
-    return {"quota_remaining": remaining, "summary": summary}
-
-
 def _print_table(rows: list[dict[str, Any]], now: datetime) -> None:
     if not rows:
         click.echo("no chart registered: soundcharts-assets charts add SLUG")
@@ -148,7 +150,7 @@ def _print_table(rows: list[dict[str, Any]], now: datetime) -> None:
     fresh_header = " ".join(f"{SHORT[a]:>5}" for a in ASSETS)
     click.echo(
         f"{'CHART':<28} {'SCHED':<6} {'EDITION':<10} {'LAST RUN':<9} {'OUTCOME':<9} "
-        f"{fresh_header} {'24H':>6} {'30D':>7}"
+        f"{fresh_header} {'SENT 24H':>9} {'BILLED 24H':>10} {'BILLED 30D':>10}"
     )
     for row in rows:
         run = row["last_run"]
@@ -156,7 +158,7 @@ def _print_table(rows: list[dict[str, Any]], now: datetime) -> None:
         click.echo(
             f"{row['slug']:<28} {row['sync_schedule']:<6} {row['latest_edition'] or '-':<10} "
             f"{run.get('run_id', '-')[:8]:<9} {run.get('status', '-').lower():<9} {ages} "
-            f"{row['calls_24h']:>6} {row['calls_30d']:>7}"
+            f"{row['calls_sent_24h']:>9,} {row['calls_billed_24h']:>10,} {row['calls_billed_30d']:>10,}"
         )
 
 

@@ -16,11 +16,13 @@ def report_metadata(report: StepReport, preview: pd.DataFrame | None = None) -> 
         "rows_written": dg.MetadataValue.int(report.rows_written),
         "entities_fetched": dg.MetadataValue.int(report.fetched),
         "entities_reused": dg.MetadataValue.int(report.reused),
-        "api_calls": dg.MetadataValue.int(report.api_calls),
-        "billed_calls": dg.MetadataValue.int(report.billed_calls),
+        # The words of every surface (cli/figures.py): calls sent (every request, what the rate limit sees),
+        # calls billed (2xx answers, what the quota is charged and the spend ledger records), quota left.
+        "calls_sent": dg.MetadataValue.int(report.api_calls),
+        "calls_billed": dg.MetadataValue.int(report.billed_calls),
     }
     if report.quota_remaining is not None:
-        metadata["quota_remaining"] = dg.MetadataValue.int(report.quota_remaining)
+        metadata["quota_left"] = dg.MetadataValue.int(report.quota_remaining)
     if report.ranking_date is not None:
         metadata["ranking_date"] = dg.MetadataValue.text(report.ranking_date.date().isoformat())
     if report.not_found or report.not_in_plan:

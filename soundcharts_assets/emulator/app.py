@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from soundcharts_assets.emulator import handlers
@@ -48,10 +48,17 @@ def _state(request: Request) -> EmulatorState:
     return state
 
 
-async def team_usage(request: Request) -> JSONResponse:
+async def team_usage(request: Request) -> Response:
     """Free: the monthly quota, this calendar month's paid calls (by the emulator's clock) and the rate
-    limit. The real shape is undocumented; these names are ours (see docs/emulator.md)."""
-    return single("usage", _state(request).usage())
+    limit. The real shape is undocumented; these names are ours (see docs/emulator.md), and the knobs
+    ``usage_body`` and ``usage_status`` answer anything else."""
+    state = _state(request)
+    body, status = state.config.usage_body, state.config.usage_status
+    if body is None:
+        return single("usage", state.usage()) if status < 300 else error_response(status, "usage unavailable")
+    if isinstance(body, str):
+        return PlainTextResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status)
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:

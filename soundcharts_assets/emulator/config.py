@@ -94,6 +94,13 @@ class EmulatorConfig:
     chart_entries: list[dict[str, Any]] = field(default_factory=list)
     """Scripted chart entries (``script.py``): ``{"chart", "song", "date", "position"}``, the song placed at
     ``position`` of the edition dated ``date``."""
+    usage_body: Any = None
+    """What ``/api/v2/team/usage`` answers instead of our own shape: any JSON value, or a string served as
+    plain text. The real field names are undocumented, so tests feed the client other shapes through this."""
+    usage_status: int = 200
+    """The status ``/api/v2/team/usage`` answers with (an error body when not 2xx and no ``usage_body``)."""
+    usage_quota_header: bool = True
+    """False: ``/api/v2/team/usage`` answers without ``x-quota-remaining``."""
 
 
 _RATES = ("fault_rate", "reset_rate", "stall_rate", "malformed_rate", "missing_optional_rate")
@@ -136,7 +143,12 @@ def _coerce(name: str, value: Any) -> Any:
         return {str(k): str(v) for k, v in dict(value).items()}
     if name == "phantom_next_page":
         return bool(value)
-    if name in ("current_stats_in_plan", "current_stats_related_object"):
+    if name == "usage_status":
+        value = int(value)
+        if not 100 <= value <= 599:
+            raise ValueError(f"usage_status={value} must be an HTTP status")
+        return value
+    if name in ("current_stats_in_plan", "current_stats_related_object", "usage_quota_header"):
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         if not isinstance(value, (bool, int)):

@@ -20,7 +20,8 @@ from soundcharts_assets.emulator.envelopes import NOT_LOGGED_IN, error_response
 from soundcharts_assets.emulator.state import EmulatorState
 
 CONTROL_PREFIX = "/__emulator"
-FREE_ROUTES = frozenset({"/api/v2/team/usage", "/oauth/token"})
+USAGE_ROUTE = "/api/v2/team/usage"
+FREE_ROUTES = frozenset({USAGE_ROUTE, "/oauth/token"})
 UNMATCHED = "<unmatched>"
 QUOTA_MESSAGE = "Your quota has been consumed, reach out to help@soundcharts.com to get more credits"
 RATE_MESSAGE = "You have reached the maximum request count per minute, retry later"
@@ -74,7 +75,8 @@ class Gate:
             if delay:
                 await asyncio.sleep(delay)
             paid = route not in FREE_ROUTES and route != UNMATCHED
-            tracked_send = self._with_quota_header(send, paid, status)
+            header = route != USAGE_ROUTE or self.state.config.usage_quota_header
+            tracked_send = self._with_quota_header(send, paid, status, header)
             if scope["path"].startswith("/api/"):
                 blocked = await self._check(scope, paid)
                 if blocked is not None:
@@ -86,13 +88,14 @@ class Gate:
         finally:
             self.state.leave(route, status[0])
 
-    def _with_quota_header(self, send: Send, paid: bool, status: list[str]) -> Send:
+    def _with_quota_header(self, send: Send, paid: bool, status: list[str], header: bool = True) -> Send:
         async def tracked(message: Message) -> None:
             if message["type"] == "http.response.start":
                 code = message["status"]
                 status[0] = str(code)
                 remaining = self.state.charge() if paid and 200 <= code < 300 else self.state.quota_remaining
-                MutableHeaders(scope=message)["x-quota-remaining"] = str(remaining)
+                if header:
+                    MutableHeaders(scope=message)["x-quota-remaining"] = str(remaining)
             await send(message)
 
         return tracked

@@ -306,29 +306,72 @@ def parse_airplay(items: list[Any], where: str) -> list[AirplayCount]:
     return counts
 
 
-def parse_team_usage(payload: Any, header_quota: int | None) -> TeamUsage:
-    """The usage shape is undocumented: look for a remaining-quota number, else use the response header."""
-    raw = dict(payload) if isinstance(payload, Mapping) else {}
-    found: int | None = None
-    for scope in (
-        raw,
-        as_dict(raw.get("object")),
-        as_dict(raw.get("quota")),
-        as_dict(as_dict(raw.get("object")).get("quota")),
+# ``/team/usage``'s field names are undocumented (reference 11.3): its figures are recognised by the words in
+# their keys, at any depth, and a key about the per-minute rate limit is never read as the monthly quota.
+_NOT_MONTHLY = ("rate", "minute", "second", "window", "percent", "ratio", "pct", "burst")
+_LEFT_WORDS = ("remaining", "left", "unused", "available")
+_USED_WORDS = ("used", "consumed", "spent", "usage")
+_QUOTA_WORDS = ("quota", "allowance")
+_GENERIC_QUOTA = ("limit", "total", "max", "maximum", "credits", "monthly")
+_MONTH_KEYS = ("month", "period", "billingperiod", "usagemonth", "currentmonth", "cycle")
+
+
+def _usage_leaves(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Every scalar of a usage body (4 levels deep at most) with its path of bare lower-case keys."""
+    if isinstance(value, Mapping) and len(path) < 4:
+        return [
+            leaf
+            for key, child in value.items()
+            for leaf in _usage_leaves(child, (*path, "".join(c for c in str(key).lower() if c.isalpha())))
+        ]
+    return [(path, value)] if path and not isinstance(value, (Mapping, list)) else []
+
+
+def _usage_figure(path: tuple[str, ...]) -> str | None:
+    """Which figure a key names (``left``, ``used``, ``quota``, ``month``), or None."""
+    key, parents = path[-1], path[:-1]
+    if any(word in part for part in path for word in _NOT_MONTHLY):
+        return None
+    if key in _MONTH_KEYS:
+        return "month"
+    if any(word in key for word in _LEFT_WORDS):
+        return "left"
+    if any(word in key for word in _USED_WORDS):
+        return "used"
+    if any(word in key for word in _QUOTA_WORDS) or (
+        key in _GENERIC_QUOTA and any(word in part for part in parents for word in (*_QUOTA_WORDS, "credit", "plan"))
     ):
-        for key in ("quotaRemaining", "quota_remaining", "remaining"):
-            if opt_int(scope.get(key)) is not None:
-                found = opt_int(scope.get(key))
-                break
-        if found is not None:
-            break
-    obj = as_dict(raw.get("object")) or raw
+        return "quota"
+    return None
+
+
+def _count(value: Any) -> int | None:
+    number = opt_int(value)
+    return number if number is not None and number >= 0 else None
+
+
+def parse_team_usage(payload: Any, header_quota: int | str | None) -> TeamUsage:
+    """Whatever ``/team/usage`` answered: the first number each figure's words name (None when nothing does).
+
+    The quota left is the lowest of the body's figure and the ``x-quota-remaining`` header (header alone when
+    the body says nothing), so an empty object, a list or a body of other names still gives what is known.
+    """
+    found: dict[str, Any] = {}
+    for path, value in _usage_leaves(payload):
+        figure = _usage_figure(path)
+        if figure is None or figure in found:
+            continue
+        read = opt_str(value) if figure == "month" else _count(value)
+        if read is not None:
+            found[figure] = read
+    header = _count(header_quota.strip() if isinstance(header_quota, str) else header_quota)
+    known = [n for n in (found.get("left"), header) if n is not None]
     return TeamUsage(
-        quota_remaining=found if found is not None else header_quota,
-        raw=raw,
-        monthly_quota=opt_int(obj.get("monthlyQuota")) or opt_int(obj.get("quota")),
-        used_this_month=opt_int(obj.get("usedThisMonth")),
-        month=opt_str(obj.get("month")),
+        quota_remaining=min(known) if known else None,
+        raw=dict(payload) if isinstance(payload, Mapping) else {},
+        monthly_quota=found.get("quota"),
+        used_this_month=found.get("used"),
+        month=found.get("month"),
     )
 
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from soundcharts_assets.due import RefreshPolicy, cadence_hours
 from soundcharts_assets.soundcharts.models import AirplayCount, ArtistAudiencePoint, SongAudiencePoint
-from soundcharts_assets.vocabulary import ArtistSource, EntityKind, FetchStatus, TrackSource
+from soundcharts_assets.vocabulary import FREE_STATUSES, ArtistSource, EntityKind, FetchStatus, TrackSource
 from soundcharts_assets.warehouse.schema import artist_audience, audience_fetches, radios, track_audience
 from soundcharts_assets.warehouse.store import Store
 from soundcharts_assets.warehouse.upserts import chunks, unique, upsert
@@ -234,6 +234,15 @@ class AudienceStore(Store):
                     single = identifier if identifiers == 1 else None
                     found[(uuid, platform)] = StoredSeries(last_day, int(identifiers), single)
         return found
+
+    def fetch_outcomes(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """Per (entity, source): the series whose last answer cost nothing (404, 403), and all those fetched.
+        The cost model's share of first fetches that will not be billed; one grouped query."""
+        f = audience_fetches.c
+        free = sa.func.sum(sa.case((f.status.in_(FREE_STATUSES), 1), else_=0))
+        stmt = sa.select(f.entity, f.platform, free, sa.func.count()).group_by(f.entity, f.platform)
+        with self._read() as conn:
+            return {(entity, source): (int(n_free or 0), int(n)) for entity, source, n_free, n in conn.execute(stmt)}
 
     def fetch_records(
         self, entity: str, uuids: Iterable[str], sources: Iterable[str]

@@ -249,14 +249,16 @@ audience_claims = sa.Table(
 api_spend = sa.Table(
     "api_spend",
     metadata,
-    # What the project spent of the API quota, per UTC hour, chart and step: `status` shows the last 24 h and
-    # 30 days per chart, and the monthly budget sums a calendar month, each in one query. A step adds its calls
-    # once it has them; calls that failed before a step could record them are in the run's logs only.
+    # What the project spent of the API quota, per UTC hour, chart and step (calls billed, and the calls sent
+    # beside them): `status` shows the last 24 h and 30 days per chart, and the monthly budget sums a calendar
+    # month, each in one query. A step adds its calls once it has them; calls that failed before a step could
+    # record them are in the run's logs only.
     sa.Column("hour", UtcDateTime, primary_key=True),  # the start of the UTC hour
     sa.Column("chart_slug", sa.String, primary_key=True),  # '*' for calls no chart owns (the editions sensor)
     sa.Column("step", sa.String, primary_key=True),
-    sa.Column("calls", sa.Integer, nullable=False),
+    sa.Column("calls", sa.Integer, nullable=False),  # calls billed (2xx answers): what the quota is charged
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("calls_sent", sa.Integer, nullable=False, server_default="0"),  # every request, retries included
 )
 
 watchlists = sa.Table(

@@ -25,6 +25,7 @@ from soundcharts_assets.warehouse.alerts import AlertStore
 from soundcharts_assets.warehouse.audience import AudienceStore
 from soundcharts_assets.warehouse.catalogue import CatalogueStore
 from soundcharts_assets.warehouse.charts import ChartStore, latest_ranking_date
+from soundcharts_assets.warehouse.churn import ChurnStore
 from soundcharts_assets.warehouse.leases import LeaseStore
 from soundcharts_assets.warehouse.schema import (
     DATA_TABLES,
@@ -48,7 +49,15 @@ def _count(conn: sa.Connection, table: sa.FromClause, *where: Any) -> int:
 
 
 class Warehouse(
-    ChartStore, CatalogueStore, AudienceStore, LeaseStore, SpendStore, WatchlistStore, AlertStore, AlertInputStore
+    ChartStore,
+    ChurnStore,
+    CatalogueStore,
+    AudienceStore,
+    LeaseStore,
+    SpendStore,
+    WatchlistStore,
+    AlertStore,
+    AlertInputStore,
 ):
     """SQLite by default, Postgres by URL; see docs/architecture.md for the contract.
 

@@ -63,15 +63,15 @@ def test_cascade_through_graphql_lands_in_postgres(deployment: Deployment, emula
     materializations = {asset: api.materializations(asset, SLUG) for asset in CASCADE}
     for asset, events in materializations.items():
         assert [(m.partition, m.run_id) for m in events] == [(SLUG, run.run_id)], asset
-        assert {"rows_written", "entities_fetched", "api_calls"} <= set(events[0].metadata), asset
+        assert {"rows_written", "entities_fetched", "calls_sent"} <= set(events[0].metadata), asset
     metadata = {asset: events[0].metadata for asset, events in materializations.items()}
     served = served_ranking(emulator.url, SLUG)
     latest = served_latest_date(emulator.url, SLUG)
     assert metadata["chart_rankings"]["rows_written"] == len(served) == 50
     assert metadata["chart_rankings"]["ranking_date"] == latest.date().isoformat()
-    assert metadata["artists"]["api_calls"] == 0  # linking artists reads the warehouse only
+    assert metadata["artists"]["calls_sent"] == 0  # linking artists reads the warehouse only
     # Every request the API answered is accounted for in the metadata users read.
-    assert sum(m["api_calls"] for m in metadata.values()) == requests_seen_by_api
+    assert sum(m["calls_sent"] for m in metadata.values()) == requests_seen_by_api
 
     # The rows, read from the Postgres warehouse.
     warehouse = Warehouse(warehouse_db)

@@ -109,4 +109,5 @@ def test_demo_runs_twice_and_the_second_run_reuses_what_is_fresh(tmp_path):
     cold, warm = outputs
     assert cold["ranking_rows"] == warm["ranking_rows"] == "50"
     assert int(cold["track_audience_rows"]) > 0 and cold["tracks"] == warm["tracks"] == "50"
-    assert int(warm["api_calls"]) <= 2 < int(cold["api_calls"])
+    assert int(warm["calls_sent"]) <= 2 < int(cold["calls_sent"])
+    assert int(warm["calls_billed"]) <= int(warm["calls_sent"]) and int(cold["calls_billed"]) < int(cold["calls_sent"])

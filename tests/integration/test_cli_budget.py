@@ -42,7 +42,9 @@ def test_budget_forecasts_beside_the_account_and_a_spent_month_refuses_a_cascade
     assert forecast["total_per_month"] == forecast["total_per_day"] * forecast["days_in_month"]
     assert forecast["account"]["monthly_quota"] == 1_000_000
     assert forecast["next_refresh_calls"] > 0  # nothing stored yet: the whole chart
-    assert run_cli(cli_env, "budget").stdout.splitlines()[0].startswith("1 followed charts {'daily': 1}")
+    assert (
+        run_cli(cli_env, "budget").stdout.splitlines()[0] == "1 followed chart (schedule: 1 daily); current stats: off"
+    )
 
     too_small = run_cli({**cli_env, "SOUNDCHARTS_MONTHLY_BUDGET": "3"}, "cascade", "airplay-gb", "--wait")
     assert too_small.returncode == 1

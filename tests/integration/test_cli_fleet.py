@@ -18,7 +18,7 @@ def test_discover_lists_the_api_charts_as_a_table_and_says_what_it_cost(cli_env,
     assert any(line.startswith("global-28 ") for line in lines)
     calls = emulator.stats()["requests_total"]
     assert calls == 1  # the Spotify charts fit one page
-    assert lines[-1] == f"{len(lines) - 2} charts; this listing cost 1 API call (1 per 100 charts)"
+    assert lines[-1] == f"{len(lines) - 2} charts; this listing: 1 call sent (1 per 100 charts)"
     as_json = json.loads(run_cli(cli_env, "charts", "discover", "--country", "fr", "--json").stdout)
     assert as_json["charts"] and all(row["country"] == "FR" for row in as_json["charts"])
 
@@ -100,8 +100,8 @@ def test_cascade_of_several_charts_is_one_run_with_a_json_line_each_and_a_summar
     for row in report["charts"]:
         assert row["last_run"]["run_id"] == per_chart[0]["run_id"] and row["last_run"]["status"] == "SUCCESS"
         assert all(row["fresh"].values()), row["fresh"]
-        assert row["calls_24h"] == row["calls_30d"] > 0
-    assert sum(row["calls_24h"] for row in report["charts"]) == billed  # the ledger holds every billed call
-    assert report["account"]["quota_remaining"] is not None
+        assert row["calls_billed_24h"] == row["calls_billed_30d"] > 0
+    assert sum(row["calls_billed_24h"] for row in report["charts"]) == billed  # the ledger: every billed call
+    assert report["account"]["quota_left"] is not None
     table = run_cli(cli_env, "status")
     assert table.returncode == 0 and table.stdout.splitlines()[0].startswith("CHART")

@@ -63,7 +63,7 @@ def test_a_fleet_in_one_run_stores_what_chart_by_chart_runs_store(monkeypatch, e
         assert result.success, [e.message for e in result.all_events if e.is_failure]
         assert len(instance.get_run_records()) == 1  # one run for the whole fleet
         _assert_every_partition_has_its_own_events(instance, result)
-        calls_in_metadata = _api_calls_in_metadata(instance)
+        calls_in_metadata = _calls_sent_in_metadata(instance)
     stats = emulator.stats()
     for kind in ("song", "artist"):  # a song or artist shared by several charts was fetched once
         served = stats["metadata_served"][kind]
@@ -104,14 +104,14 @@ def _assert_every_partition_has_its_own_events(instance: dg.DagsterInstance, res
     assert all(e.passed for e in evaluations if e.check_name == "positions_unique_and_contiguous")
 
 
-def _api_calls_in_metadata(instance: dg.DagsterInstance) -> int:
+def _calls_sent_in_metadata(instance: dg.DagsterInstance) -> int:
     total = 0
     for asset in ("chart_rankings", "tracks", "artist_metadata", "track_audience", "artist_audience"):
         for slug in FLEET:
             [record] = instance.fetch_materializations(
                 dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[slug]), limit=1
             ).records
-            total += record.asset_materialization.metadata["api_calls"].value
+            total += record.asset_materialization.metadata["calls_sent"].value
     return total
 
 

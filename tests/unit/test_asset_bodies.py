@@ -175,7 +175,7 @@ def metadata_of(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]
 
 
 def fetched_reused_calls(metadata: dict[str, Any]) -> tuple[int, int, int]:
-    return metadata["entities_fetched"], metadata["entities_reused"], metadata["api_calls"]
+    return metadata["entities_fetched"], metadata["entities_reused"], metadata["calls_sent"]
 
 
 def check_of(result: dg.ExecuteInProcessResult, name: str) -> Any:
@@ -207,12 +207,12 @@ def test_ranking_tracks_and_artists_store_rows_and_describe_their_partition(
     # what each partition shows in the UI
     ranking = metadata_of(result, "chart_rankings")
     assert ranking["ranking_date"] == "2024-05-10"
-    assert (ranking["rows_written"], ranking["entities_fetched"], ranking["api_calls"]) == (2, 2, 1)
+    assert (ranking["rows_written"], ranking["entities_fetched"], ranking["calls_sent"]) == (2, 2, 1)
     assert "| 1 | bad guy |" in ranking["preview"]
     assert ranking["estimated_calls"]["chart_rankings"] == 1
     assert fetched_reused_calls(metadata_of(result, "tracks")) == (2, 0, 1)
     linked = metadata_of(result, "artists")
-    assert (linked["rows_written"], linked["entities_reused"], linked["api_calls"]) == (3, 2, 0)  # 3 links, no call
+    assert (linked["rows_written"], linked["entities_reused"], linked["calls_sent"]) == (3, 2, 0)  # 3 links, no call
     # and each check's evaluation, on this partition
     assert check_of(result, "positions_unique_and_contiguous").passed
     assert check_of(result, "every_ranked_song_has_metadata").passed
@@ -303,7 +303,7 @@ def test_a_chart_added_in_the_ui_is_checked_then_followed(instance: dg.DagsterIn
         "spotify",
         "none",
     )
-    assert metadata_of(result, "chart_rankings")["api_calls"] == 2  # the check is charged to the chart
+    assert metadata_of(result, "chart_rankings")["calls_sent"] == 2  # the check is charged to the chart
     assert instance.has_dynamic_partition(CHARTS_PARTITIONS_NAME, SLUG)
 
 

@@ -291,6 +291,39 @@ def test_team_usage_from_body_or_header() -> None:
     assert parsing.parse_team_usage({"something": "else"}, 99).quota_remaining == 99
 
 
+@pytest.mark.parametrize(
+    ("payload", "header", "expected"),
+    [
+        # our emulator's names, in the API's envelope
+        (
+            {"type": "usage", "object": {"quota": None, "quotaRemaining": 40, "monthlyQuota": 50,
+                                         "usedThisMonth": 10, "month": "2026-12", "rateLimitPerMinute": 6000}},
+            "40",
+            (40, 50, 10, "2026-12"),
+        ),
+        # other names, nested, beside a rate limit whose "limit"/"remaining" are not the monthly quota
+        (
+            {"quota": {"monthly": 5000, "remaining": 12, "used": 4988}, "rateLimit": {"limit": 100, "remaining": 99}},
+            None,
+            (12, 5000, 4988, None),
+        ),
+        ({"data": {"credits": {"limit": "10000", "consumed": 3}}, "period": "2026-12"}, "9997", (9997, 10000, 3, "2026-12")),
+        ({"quota_remaining": 7, "usage_percent": 0.93}, None, (7, None, None, None)),
+        # the lowest of body and header: "quota left" is the lowest seen
+        ({"object": {"quotaRemaining": 42}}, "41", (41, None, None, None)),
+        # nothing usable: every figure unknown, or the header alone
+        ({}, None, (None, None, None, None)),
+        ({}, " 12 ", (12, None, None, None)),
+        ([1, 2, 3], "5", (5, None, None, None)),
+        ("text", "not a number", (None, None, None, None)),
+        ({"object": {"quotaRemaining": None, "monthlyQuota": True, "usedThisMonth": -3}}, None, (None, None, None, None)),
+    ],
+)  # fmt: skip
+def test_team_usage_reads_any_shape(payload, header, expected) -> None:
+    usage = parsing.parse_team_usage(payload, header)
+    assert (usage.quota_remaining, usage.monthly_quota, usage.used_this_month, usage.month) == expected
+
+
 def test_date_windows_90_days_inclusive() -> None:
     windows = date_windows(date(2024, 1, 1), date(2024, 7, 18))  # 200 days
     assert windows == [

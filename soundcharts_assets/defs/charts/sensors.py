@@ -52,7 +52,8 @@ def new_chart_editions_sensor(
             polled = _poll_latest_editions(client, slugs, context.log)
         except QuotaExhaustedError as error:
             return dg.SkipReason(str(error))
-        wh.record_spend("new_chart_editions", {slug: poll.calls for slug, poll in polled.items()}, utc_now())
+        billed = {slug: poll.calls for slug, poll in polled.items()}
+        wh.record_spend("new_chart_editions", billed, utc_now(), {slug: poll.sent for slug, poll in polled.items()})
         latest_available = {slug: poll.latest for slug, poll in polled.items() if poll.latest is not None}
         stored = {slug: wh.latest_ranking_date(slug) for slug in latest_available}
     editions = {request.slug: request for request in new_editions(latest_available, seen, stored)}
@@ -87,14 +88,16 @@ def _editions_config(editions: dict[str, EditionRequest], block: list[str]) -> d
 class _Poll:
     latest: datetime | None
     calls: int
-    """Billed calls (2xx answers): what the ledger records."""
+    """Calls billed (2xx answers): what the quota is charged."""
+    sent: int
+    """Calls sent, retries included."""
 
 
 def _poll_latest_editions(client: SoundchartsClient, slugs: list[str], log: Any) -> dict[str, _Poll]:
     """Each chart's newest edition date, polled 8 at a time (a 100-chart tick stays within seconds)."""
 
     def poll(slug: str) -> _Poll:
-        before = client.calls_billed_in_this_thread
+        before, sent_before = client.calls_billed_in_this_thread, client.calls_made_in_this_thread
         try:
             dates = client.list_ranking_dates(slug, max_items=1)
         except NotFoundError:
@@ -105,7 +108,8 @@ def _poll_latest_editions(client: SoundchartsClient, slugs: list[str], log: Any)
         except SoundchartsError as error:
             log.warning(f"chart {slug!r}: {error}")
             dates = []
-        return _Poll(dates[0] if dates else None, client.calls_billed_in_this_thread - before)
+        billed = client.calls_billed_in_this_thread - before
+        return _Poll(dates[0] if dates else None, billed, client.calls_made_in_this_thread - sent_before)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         return dict(zip(slugs, pool.map(poll, slugs)))

@@ -11,5 +11,4 @@ class UsageEndpoints(EndpointBase):
     def get_team_usage(self) -> TeamUsage:
         """Quota and usage; free, so it is allowed even below the quota floor."""
         response = self._get("team_usage", "/api/v2/team/usage", free=True)
-        header = response.headers.get("x-quota-remaining", "")
-        return parsing.parse_team_usage(response.data, int(header) if header.strip().isdigit() else None)
+        return parsing.parse_team_usage(response.data, response.headers.get("x-quota-remaining"))

@@ -1,0 +1,230 @@
+"""What the warehouse already holds for the charts a refresh would cover, reduced to the counts the cost model
+(``cost.py``) prices: stale songs, artists and audience series (with the due rule of the steps themselves),
+the editions published since the stored one and the songs they are likely to bring, and the warehouse's own
+rates (artists per song, the share of series the API answers with a free 404).
+
+Kept apart from the arithmetic, so the rules are unit-tested on plain numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from soundcharts_assets.cascade.audience import LEAVERS_LOOKBACK_DAYS
+from soundcharts_assets.cascade.report import Fleet
+from soundcharts_assets.settings import FreshnessSettings
+from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, FREE_STATUSES, TRACK_AUDIENCE_SOURCES
+from soundcharts_assets.warehouse import Warehouse
+
+FREQUENCY_DAYS = {"daily": 1, "weekly": 7}
+"""Days between two editions of a chart, by the frequency the API gives it (and between two refreshes, by
+sync schedule: the same words)."""
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What the warehouse already holds for one chart, reduced to the counts the estimate needs.
+
+    ``*_pairs`` are stale (entity, source) audience pairs, the last fetches of entities the chart dropped
+    included; ``*_pairs_long`` are those never fetched or fetched longer ago than the lookback, which need
+    the whole lookback (possibly several 90-day windows); ``free_*_pairs`` those whose last answer cost
+    nothing (a by-platform 404: asked again, sent, not billed).
+    """
+
+    chart_size: int | None
+    edition_size: int
+    stale_songs: int
+    songs_without_credits: int
+    songs_with_credits: int
+    known_artists: int
+    stale_known_artists: int
+    stale_track_pairs: int = 0
+    stale_track_pairs_long: int = 0
+    stale_artist_pairs: int = 0
+    stale_artist_pairs_long: int = 0
+    lookback_days: int = 90
+    stored_tracks: int = 0
+    stored_artists: int = 0
+    free_track_pairs: int = 0
+    free_artist_pairs: int = 0
+    new_editions: int = 0
+    """Editions published since the stored latest one (editions come out the day after their date)."""
+    new_songs_per_edition: float = 0.0
+    """Songs each new edition is likely to bring that the warehouse does not hold and no earlier chart of the
+    run ranks (they cost their metadata and first audience fetches)."""
+    leaving_songs: int = 0
+    """Songs of the stored edition the new songs are likely to replace (its bottom): no longer followed, their
+    series only get their last fetch (``RefreshPolicy.catching_up``)."""
+    free_shares: Mapping[str, float] = field(default_factory=dict)
+    """``song:youtube`` -> the share of that source's series the API answered with a free 404 or 403."""
+
+
+def stored_states(
+    warehouse: Warehouse, slugs: Sequence[str], freshness: FreshnessSettings, now: datetime
+) -> dict[str, StoredState]:
+    """Each chart's :class:`StoredState`, overlap removed for charts refreshed together: a song or artist several
+    charts share is counted for the first of them only, the rule by which a fleet run charges its calls
+    (``report.Fleet.owner``). So the charts' estimates add up to what refreshing them together costs."""
+    seen_songs: set[str] = set()
+    seen_artists: set[str] = set()
+    stored = warehouse.table_counts(only=("tracks", "artists"))
+    charts = list(dict.fromkeys(slugs))
+    leavers = {
+        "song": _leavers_by_owner(warehouse, charts, "song", warehouse.ranking_song_uuids),
+        "artist": _leavers_by_owner(warehouse, charts, "artist", warehouse.chart_artist_uuids),
+    }
+    churn = _churn(warehouse, charts, now)
+    shares = free_shares(warehouse)
+    states = {}
+    for slug in charts:
+        owned = {kind: by_owner.get(slug, {}) for kind, by_owner in leavers.items()}
+        found = churn.get(slug, {})
+        state = _chart_state(
+            warehouse, slug, freshness, now, seen_songs, seen_artists, stored, owned, found.get("leaving_songs", 0)
+        )
+        states[slug] = replace(state, **found, free_shares=shares)
+    return states
+
+
+MIN_SAMPLE = 20
+"""Fetches of a source before its observed 404 share is believed (fewer say little)."""
+
+
+def free_shares(warehouse: Warehouse) -> dict[str, float]:
+    """Per ``entity:source``, the share of stored series fetches the API answered with a free 404 or 403."""
+    return {
+        f"{entity}:{source}": free / total
+        for (entity, source), (free, total) in warehouse.fetch_outcomes().items()
+        if total >= MIN_SAMPLE
+    }
+
+
+NEW_SONG_SHARE = 0.5
+"""Share of an edition's entering songs that the warehouse does not hold, while a chart has one stored edition:
+re-entries and songs other followed charts rank are held, fresh releases are not. With two editions, the
+chart's own last refresh tells."""
+
+
+def _churn(warehouse: Warehouse, charts: Sequence[str], now: datetime) -> dict[str, dict[str, Any]]:
+    """Per chart: the editions published since its stored latest, the songs they are likely to drop, and the
+    songs new to the warehouse they are likely to bring and charge to this chart (a new song an earlier chart
+    of the run also ranks is charged to that chart, as ``Fleet.owner`` does).
+
+    Both come from the stored editions the same distance apart (or the latest's ``entryState``); when those are
+    closer together than the editions to come, new songs grow with the square root of the span (songs drift in
+    and out at the bottom of a chart, so what differs grows much slower than the number of editions). Songs
+    the warehouse holds that come back replace songs that leave at about the same cost (a re-entering song's
+    series are due as a staying one's are), so only the new songs count as replacing the bottom of the chart.
+    """
+    available = now.date() - timedelta(days=1)  # an edition comes out the day after its date
+    earlier: set[str] = set()
+    churn = {}
+    for slug in charts:
+        chart, latest = warehouse.get_chart(slug), warehouse.latest_ranking_date(slug)
+        period = FREQUENCY_DAYS.get((chart.frequency if chart else None) or "", 1)
+        editions = 0 if latest is None else max(0, (available - latest.date()).days // period)
+        found = warehouse.entrants(slug, max(1, editions) * period)
+        if found is None:
+            continue
+        if found.new_to_warehouse is not None:
+            new = len(found.new_to_warehouse - earlier)
+        else:
+            new = round(len(found.songs - earlier) * NEW_SONG_SHARE)
+        earlier |= found.edition
+        if editions:
+            coming = new * math.sqrt(editions * period / (found.period_days or period))
+            churn[slug] = {
+                "new_editions": editions,
+                "new_songs_per_edition": coming / editions,
+                "leaving_songs": min(len(found.edition), round(coming)),
+            }
+    return churn
+
+
+def _leavers_by_owner(
+    warehouse: Warehouse, charts: list[str], kind: str, followed: Callable[[str], list[str]]
+) -> dict[str, dict[date, list[str]]]:
+    """The entities the charts dropped and none of them follows, by the chart their last fetch is charged to
+    and the day it must reach: the audience steps' own grouping (``Fleet.leavers_by_day``)."""
+    fleet = Fleet(
+        {slug: followed(slug) for slug in charts},
+        {slug: warehouse.left_recently(slug, kind, LEAVERS_LOOKBACK_DAYS) for slug in charts},
+    )
+    owned: dict[str, dict[date, list[str]]] = {}
+    for day, uuids in fleet.leavers_by_day().items():
+        for uuid in uuids:
+            owned.setdefault(fleet.owner(uuid), {}).setdefault(day, []).append(uuid)
+    return owned
+
+
+def _chart_state(
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime,
+    seen_songs: set[str],
+    seen_artists: set[str],
+    stored: dict[str, int],
+    leavers: Mapping[str, Mapping[date, list[str]]],
+    leaving: int = 0,
+) -> StoredState:
+    """One chart's counts, leaving out (and then adding to) the entities of the charts counted before it. The
+    bottom ``leaving`` songs of the stored edition (and the artists only they credit) count as leavers."""
+    chart = warehouse.get_chart(slug)
+    edition = warehouse.ranking_song_uuids(slug)
+    ranked = [uuid for uuid in dict.fromkeys(edition) if uuid not in seen_songs]
+    staying = set(edition[: len(edition) - leaving])
+    songs = [uuid for uuid in ranked if uuid in staying]
+    metadata_age = timedelta(hours=freshness.metadata_hours)
+    credited = warehouse.credited_artists(ranked)
+    credits = {song: [a.uuid for a in refs] for song, refs in credited.items()}
+    kept = {a for song in songs for a in credits.get(song, [])}
+    artists = [a for a in dict.fromkeys(a for refs in credits.values() for a in refs) if a not in seen_artists]
+    seen_songs.update(ranked)
+    seen_artists.update(artists)
+    latest = warehouse.latest_ranking_date(slug)
+    dropped = {
+        "song": [uuid for uuid in ranked if uuid not in staying],
+        "artist": [a for a in artists if a not in kept],
+    }
+    audience_age = timedelta(hours=freshness.audience_hours)
+    long_age = timedelta(days=freshness.audience_lookback_days)
+    policy = freshness.refresh_policy()  # the audience steps' own due rule (due.py)
+
+    def stale_pairs(entity: str, uuids: list[str], sources: tuple[str, ...]) -> tuple[int, int, int]:
+        stale = warehouse.stale_audience(entity, uuids, sources, policy, now)
+        last_fetches = dict(leavers.get(entity, {}))
+        if latest is not None and dropped[entity]:
+            last_fetches.setdefault(latest.date(), []).extend(dropped[entity])
+        for day, left in last_fetches.items():  # the last fetches charged to this chart
+            stale += warehouse.stale_audience(entity, left, sources, policy.catching_up(day), now)
+        long = warehouse.stale_audience(entity, uuids, sources, max(audience_age, long_age), now)
+        records = warehouse.fetch_records(entity, {uuid for uuid, _ in stale}, sources)
+        free = sum(1 for pair in stale if records.get(pair, ("", None))[0] in FREE_STATUSES)
+        return len(stale), len(long), free
+
+    followed_artists = [a for a in artists if a in kept]
+    track_pairs, track_long, free_tracks = stale_pairs("song", songs, TRACK_AUDIENCE_SOURCES)
+    artist_pairs, artist_long, free_artists = stale_pairs("artist", followed_artists, ARTIST_AUDIENCE_SOURCES)
+    return StoredState(
+        chart_size=chart.max_results if chart else None,
+        edition_size=len(edition),
+        stale_songs=len(warehouse.stale_song_uuids(songs, metadata_age, now)),
+        songs_without_credits=sum(1 for u in songs if u not in credited),
+        songs_with_credits=len(credited),
+        known_artists=len(artists),
+        stale_known_artists=len(warehouse.stale_artist_uuids(followed_artists, metadata_age, now)),
+        stale_track_pairs=track_pairs,
+        stale_track_pairs_long=track_long,
+        stale_artist_pairs=artist_pairs,
+        stale_artist_pairs_long=artist_long,
+        lookback_days=freshness.audience_lookback_days,
+        stored_tracks=stored["tracks"],
+        stored_artists=stored["artists"],
+        free_track_pairs=free_tracks,
+        free_artist_pairs=free_artists,
+    )
