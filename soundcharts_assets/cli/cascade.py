@@ -66,6 +66,8 @@ def cascade(
         print_estimates(wanted, as_json)
         return
     _within_monthly_budget(wanted)
+    if wait:
+        _api_reachable_in_settings()
     answers = _refresh(wanted, ranking_date, wait)
     for answer in answers:
         click.echo(answer.as_json())
@@ -88,6 +90,14 @@ def cascade(
         click.echo(answer.error_line(), err=True)
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+def _api_reachable_in_settings() -> None:
+    """Read the API settings before starting a run: a bad value, or the recorded emulator of a `make demo` that
+    has ended, is one line now rather than a run whose every step fails on it."""
+    from soundcharts_assets.settings import api_settings_from_env
+
+    api_settings_from_env()
 
 
 def _within_monthly_budget(slugs: list[str]) -> None:

@@ -39,8 +39,8 @@ def account_usage() -> dict[str, Any]:
     from soundcharts_assets.settings import api_settings_from_env
     from soundcharts_assets.soundcharts import SoundchartsClient, SoundchartsError
 
-    settings = dataclasses.replace(api_settings_from_env(), max_retries=USAGE_RETRIES)
-    try:
+    try:  # the settings too: a stopped `make demo` emulator leaves the account unknown, not the whole report
+        settings = dataclasses.replace(api_settings_from_env(), max_retries=USAGE_RETRIES)
         with SoundchartsClient(settings) as client:
             usage = client.get_team_usage()
     except SoundchartsError as error:
