@@ -1,6 +1,7 @@
 """Arguments shared by several commands: chart slugs and edition dates, checked before anything runs.
 
-A bad one is click's usage error (exit code 2), like the usage errors of ``cli/errors.py``.
+A bad one is one line and exit code 2 (:class:`UsageError`), like every usage error of ``cli/errors.py``: no
+click usage banner above it.
 """
 
 from __future__ import annotations
@@ -8,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import click
-
+from soundcharts_assets.cli.errors import UsageError
 from soundcharts_assets.vocabulary import InvalidChartSlugError, parse_edition_date, validate_chart_slug
 
 
@@ -18,7 +18,7 @@ def slug_argument(_ctx: Any, _param: Any, value: str) -> str:
     try:
         return validate_chart_slug(value)
     except InvalidChartSlugError as error:
-        raise click.BadParameter(str(error)) from None
+        raise UsageError(str(error)) from None
 
 
 def slugs_argument(_ctx: Any, _param: Any, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -33,4 +33,4 @@ def edition_date_option(_ctx: Any, _param: Any, value: str | None) -> datetime |
     try:
         return parse_edition_date(value)
     except ValueError as error:
-        raise click.BadParameter(str(error)) from None
+        raise UsageError(f"--date {error}") from None
