@@ -40,6 +40,7 @@ def budget_report() -> dict[str, Any]:
         spent = wh.spend_total(month_start(now))
         next_refresh = refresh_needs(wh, slugs, freshness, now)  # what is fresh or not due now costs nothing
         check = check_budget(wh, budget, next_refresh, now) if budget else None
+        unfetched = [slug for slug in slugs if wh.latest_ranking_date(slug) is None]
     if check is not None and check.too_small:
         raise UserError(check.message(f"the {len(slugs)} followed charts"))
     account = account_usage()
@@ -53,6 +54,7 @@ def budget_report() -> dict[str, Any]:
         "days_in_month": days,
         "total_per_month": per_day * days,
         "next_refresh_calls": next_refresh,
+        "charts_not_fetched_yet": unfetched,
         "project_spent_this_month": spent,
         "monthly_budget": budget,
         "account": account,
@@ -78,6 +80,12 @@ def budget(as_json: bool) -> None:
         click.echo(f"{line:<28}{shown(calls, 1):>12}{shown(calls * report['days_in_month']):>14}")
     click.echo(f"{'total':<28}{shown(report['total_per_day']):>12}{shown(report['total_per_month']):>14}")
     click.echo(f"a refresh of every followed chart now: about {shown(report['next_refresh_calls'])} {CALLS_BILLED}")
+    if unfetched := report["charts_not_fetched_yet"]:
+        click.echo(
+            f"not in the forecast yet: {plural(len(unfetched), 'chart')} never fetched ({', '.join(unfetched[:5])}"
+            f"{', ...' if len(unfetched) > 5 else ''}): their songs and artists are known after a first refresh "
+            "(its cost is in the line above and in `cascade --all --dry-run`)"
+        )
     click.echo(f"account: {account_line(report['account'])}")
     budget_line = shown(report["monthly_budget"]) if report["monthly_budget"] else "not set"
     click.echo(
