@@ -34,7 +34,7 @@ def _skip_postgres_requested() -> bool:
     return bool(os.environ.get("SOUNDCHARTS_TEST_SKIP_POSTGRES")) and not os.environ.get("CI")
 
 
-@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark, and before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip = pytest.mark.skip(reason="SOUNDCHARTS_TEST_SKIP_POSTGRES is set")
     for item in items:
@@ -42,6 +42,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.postgres)
         if _skip_postgres_requested() and item.get_closest_marker("postgres"):
             item.add_marker(skip)
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
+    weights: dict[str, int] = {}
+    for item in items:
+        group = _group(item)
+        weights[group] = weights.get(group, 0) + _weight(item)
+    items.sort(key=lambda item: -weights[_group(item)])  # stable: a group's tests keep their order
+
+
+#: Folders whose files must not run beside each other: the Celery tests restart the one RabbitMQ broker that
+#: every Celery deployment on the machine shares (tests/celery/test_faults.py).
+SERIAL_FOLDERS = {"tests/celery/": "celery"}
+
+
+def _group(item: pytest.Item) -> str:
+    """The xdist group of a test (``make test`` runs ``--dist loadgroup``): its file, so module fixtures are
+    shared as with ``--dist loadfile``, or its folder's group when that folder runs serially."""
+    path = item.nodeid.split("::", 1)[0]
+    return next((group for folder, group in SERIAL_FOLDERS.items() if path.startswith(folder)), path)
+
+
+def _weight(item: pytest.Item) -> int:
+    """A rough cost, to start the heaviest groups first and keep the many short files for the end, where they
+    even out the two processes: a test that starts a deployment, a slow one, the rest."""
+    if item.get_closest_marker("celery") or item.get_closest_marker("e2e"):
+        return 30
+    return 10 if item.get_closest_marker("slow") else 0
 
 
 def _postgres_reachable(url: str) -> bool:
