@@ -16,12 +16,13 @@ import os
 import shutil
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from tests.support.databases import create_database, drop_database
 
 ADMIN_URL = os.environ.get("SOUNDCHARTS_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 #: Fixtures that reach the server: a test whose fixture closure holds one of them is a Postgres test.
@@ -114,37 +115,12 @@ def postgres_admin_url() -> str:
     return ADMIN_URL
 
 
-def create_postgres_database(admin_url: str, prefix: str = "sca_test") -> str:
-    """Create an empty database and return its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(admin_url: str, url: str) -> None:
-    name = sa.make_url(url).database
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(
-            sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        )
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    engine.dispose()
-
-
 @pytest.fixture
 def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh, empty Postgres database for one test."""
-    url = create_postgres_database(postgres_admin_url)
+    url = create_database(postgres_admin_url)
     yield url
-    drop_postgres_database(postgres_admin_url, url)
+    drop_database(postgres_admin_url, url)
 
 
 @pytest.fixture
@@ -159,9 +135,9 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         yield f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
         return
     admin = request.getfixturevalue("postgres_admin_url")
-    url = create_postgres_database(admin)
+    url = create_database(admin)
     yield url
-    drop_postgres_database(admin, url)
+    drop_database(admin, url)
 
 
 @pytest.fixture

@@ -18,10 +18,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def cli_env(emulator, tmp_path):
+def cli_env(shared_emulator, tmp_path):
+    """The CLI's environment: the session's emulator (no test here tunes it or reads its counters)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCHARTS_", "DAGSTER_"))}
     env.update(
-        SOUNDCHARTS_BASE_URL=emulator.url,
+        SOUNDCHARTS_BASE_URL=shared_emulator.url,
         SOUNDCHARTS_DATA_DIR=str(tmp_path / "data"),
         SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="1000000",
         DAGSTER_HOME=str(tmp_path / "dagster_home"),
@@ -60,7 +61,7 @@ def test_unknown_chart_is_refused_in_one_line_and_registers_nothing(cli_env):
     assert json.loads(run_cli(cli_env, "charts", "list", "--json").stdout) == []
 
 
-def test_cascade_wait_runs_the_whole_graph_and_reports_like_the_old_button(cli_env, emulator):
+def test_cascade_wait_runs_the_whole_graph_and_reports_like_the_old_button(cli_env):
     assert run_cli(cli_env, "charts", "add", "shazam-top-50-fr").returncode == 0
     result = run_cli(cli_env, "cascade", "shazam-top-50-fr", "--wait")
     assert result.returncode == 0, result.stderr[-3000:]

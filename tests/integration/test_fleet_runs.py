@@ -116,9 +116,9 @@ def _api_calls_in_metadata(instance: dg.DagsterInstance) -> int:
     return total
 
 
-def test_one_unknown_chart_fails_alone_and_the_others_are_stored(monkeypatch, emulator, tmp_path):
+def test_one_unknown_chart_fails_alone_and_the_others_are_stored(monkeypatch, shared_emulator, tmp_path):
     url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
-    _env(monkeypatch, emulator, url, tmp_path / "data")
+    _env(monkeypatch, shared_emulator, url, tmp_path / "data")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["shazam-top-50-fr", "no-such-chart"])
         result = _run(instance, ["shazam-top-50-fr", "no-such-chart"])

@@ -12,7 +12,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from faultkit import CHART, point_at, snapshot
+
+from tests.support.databases import create_database
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -47,7 +49,7 @@ class PrivatePostgres:
         self.dir = Path(tempfile.mkdtemp(prefix="sca-pg-"))
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres")
-        self.port = _free_port()
+        self.port = free_port()
         self._run("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust", "-N")
         self.start()
 
@@ -72,12 +74,7 @@ class PrivatePostgres:
         self.start()
 
     def create_database(self, name: str) -> str:
-        engine = sa.create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        return self.url(name)
+        return create_database(self.url("postgres"), name=name)
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg2://postgres:{PASSWORD}@127.0.0.1:{self.port}/{database}"
@@ -88,12 +85,6 @@ class PrivatePostgres:
         except subprocess.CalledProcessError:
             pass  # already stopped
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
