@@ -18,11 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def cli_env(shared_emulator, tmp_path):
-    """The CLI's environment: the session's emulator (no test here tunes it or reads its counters)."""
+def cli_env(emulator, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCHARTS_", "DAGSTER_"))}
     env.update(
-        SOUNDCHARTS_BASE_URL=shared_emulator.url,
+        SOUNDCHARTS_BASE_URL=emulator.url,
         SOUNDCHARTS_DATA_DIR=str(tmp_path / "data"),
         SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="1000000",
         DAGSTER_HOME=str(tmp_path / "dagster_home"),
