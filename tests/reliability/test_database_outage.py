@@ -149,13 +149,17 @@ def _finish(run: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> st
     return log.read_text()
 
 
-def _assert_nothing_paid_twice(emulator, expected) -> None:
-    """Every audience series was asked for once, every song and artist served once: the outage cost no call."""
+def _assert_nothing_paid_twice(emulator, expected, output: str) -> None:
+    """Every audience series was asked for once, every song and artist served once: the outage cost no call.
+
+    On failure the message carries the run's errors and warnings: which process met the outage, and how.
+    """
     stats = emulator.stats()
     audience_calls = sum(
         n for route, n in stats["by_route"].items() if any(part in route for part in AUDIENCE_ROUTE_PARTS)
     )
-    assert audience_calls == len(expected["audience_fetches"]), stats["by_route"]
+    met = [line[:300] for line in output.splitlines() if any(w in line for w in ("ERROR", "WARNING", "Error"))]
+    assert audience_calls == len(expected["audience_fetches"]), (stats["by_route"], met[-40:])
     for kind in ("song", "artist"):
         served = stats["metadata_served"][kind]
         assert served["total"] == served["distinct"], (kind, served)
@@ -184,7 +188,7 @@ def test_warehouse_restart_mid_step_is_waited_out(
     assert "unreachable" in output  # the outage was met and waited out, not dodged
     assert stored_before < len(expected["audience_fetches"])
     assert snapshot(url) == expected  # no row lost, none duplicated
-    _assert_nothing_paid_twice(emulator, expected)
+    _assert_nothing_paid_twice(emulator, expected, output)
 
 
 def test_an_outage_longer_than_the_wait_fails_with_one_line(
@@ -243,4 +247,4 @@ def test_instance_database_restart_mid_step_is_waited_out(
     # dagster-postgres met the outage when it wrote the run's events, and waited it out.
     assert "Retrying failed database connection" in output, output[-3000:]
     assert snapshot(sqlite_url) == expected
-    _assert_nothing_paid_twice(emulator, expected)
+    _assert_nothing_paid_twice(emulator, expected, output)
