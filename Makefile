@@ -27,14 +27,17 @@ check: $(STAMP)
 
 ## The whole test suite: unit, integration (SQLite and PostgreSQL), Dagster runs, end-to-end.
 ## TEST_PROCESSES test files run at once (pytest-xdist); every test makes its own databases, ports, vhosts and
-## namespaces, so files do not share state. TEST_PROCESSES=0 runs them one by one in this process.
+## namespaces, so files do not share state. Each file is one xdist group (tests/celery/ is one group: it restarts
+## the broker), heaviest first (tests/conftest.py). TEST_PROCESSES=0 runs them one by one in this process.
 TEST_PROCESSES ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile --durations=25
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder --durations=25
 
 ## The loop while coding: unit tests and SQLite integration, no PostgreSQL, no browser, no long runs (< 60 s).
+## Two processes as well: the fast tests are CPU-bound (~65 s of CPU), so two cores halve them.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not postgres and not e2e and not slow" -p no:cacheprovider -q
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder \
+		-m "not postgres and not e2e and not slow" -p no:cacheprovider -q
 
 ## Dagster UI + daemon on http://127.0.0.1:$(DEV_PORT), against the emulator unless real credentials are set;
 ## other shells of the project find both (data/local_setup.json). Ctrl-C stops everything.

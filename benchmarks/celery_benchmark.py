@@ -26,12 +26,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 import yaml
 
 from benchmarks.emulator_process import EmulatorProcess
 from benchmarks.measure import PaceSampler
 from soundcharts_assets.defs.partition_ranges import MAX_CHARTS_PER_RUN, range_blocks, run_tags
+from tests.support.databases import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("SOUNDCHARTS_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
@@ -98,31 +98,13 @@ def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
-def database(name: str | None = None, drop: str | None = None) -> str:
-    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if drop:
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
-                    "AND pid <> pg_backend_pid()"
-                ),
-                {"n": drop},
-            )
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{drop}"'))
-        else:
-            name = name or f"sca_bench_{uuid.uuid4().hex[:10]}"
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return sa.make_url(ADMIN_URL).set(database=name or drop).render_as_string(hide_password=False)
-
-
 class Deployment:
     """Instance and warehouse databases, workers; ``close`` removes them."""
 
     def __init__(self, workdir: Path, vhost: str, emulator_url: str, rate: int, pool_limit: int) -> None:
         self.workdir = workdir
-        self.instance_url, self.warehouse_url = database(), database()
+        self.instance_url = create_database(ADMIN_URL, prefix="sca_bench")
+        self.warehouse_url = create_database(ADMIN_URL, prefix="sca_bench")
         home = workdir / "dagster_home"
         home.mkdir(parents=True)
         instance = yaml.safe_load((ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
@@ -253,7 +235,7 @@ class Deployment:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 os.killpg(worker.pid, signal.SIGKILL)
         for url in (self.instance_url, self.warehouse_url):
-            database(drop=sa.make_url(url).database)
+            drop_database(ADMIN_URL, url)
 
 
 def measure(

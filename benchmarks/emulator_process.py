@@ -8,7 +8,6 @@ that to the cascade. A separate process keeps only what cannot be avoided on one
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -17,13 +16,9 @@ from typing import Any
 
 import httpx
 
+from tests.support.ports import free_port
+
 STARTUP_TIMEOUT_SECONDS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class EmulatorProcess:
@@ -39,7 +34,7 @@ class EmulatorProcess:
         extra_args: Sequence[str] = (),
     ) -> None:
         """``extra_args``: more emulator CLI flags, e.g. ``("--charts", "120", "--today", "2026-12-01")``."""
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._args = [
             sys.executable,

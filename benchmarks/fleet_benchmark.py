@@ -47,6 +47,8 @@ import httpx
 
 from benchmarks.emulator_process import EmulatorProcess
 from benchmarks.measure import Sampler, step_timings
+from tests.support.databases import create_database, drop_database
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -246,24 +248,14 @@ class Postgres:
         suffix = uuid.uuid4().hex[:8]
         self.names = {"instance": f"fleet_bench_instance_{suffix}", "warehouse": f"fleet_bench_wh_{suffix}"}
 
-    def _admin(self, statement: str) -> None:
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                conn.execute(sa.text(statement))
-        finally:
-            engine.dispose()
-
     def __enter__(self) -> Postgres:
         for name in self.names.values():
-            self._admin(f'CREATE DATABASE "{name}"')
+            create_database(PG_ADMIN_URL, name=name)
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        for name in self.names.values():
-            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for which in self.names:
+            drop_database(PG_ADMIN_URL, self.url(which))
 
     def url(self, which: str) -> str:
         return f"postgresql+psycopg2://postgres@127.0.0.1:5432/{self.names[which]}"
@@ -538,7 +530,7 @@ def rewind_schedule(env: dict[str, str], schedule_name: str) -> float:
 def time_ui(env: dict[str, str], logdir: Path, sampler: ProcessSampler, repeats: int = 3) -> dict[str, Any]:
     from benchmarks.ui_queries import ui_queries
 
-    port = _free_port()
+    port = free_port()
     web = spawn(
         "webserver",
         [str(VENV_BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
@@ -592,14 +584,6 @@ def time_ui(env: dict[str, str], logdir: Path, sampler: ProcessSampler, repeats:
             return results
     finally:
         stop(web)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ---------------------------------------------------------------------------------------------- main

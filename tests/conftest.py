@@ -16,12 +16,13 @@ import os
 import shutil
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from tests.support.databases import create_database, drop_database
 
 ADMIN_URL = os.environ.get("SOUNDCHARTS_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 #: Fixtures that reach the server: a test whose fixture closure holds one of them is a Postgres test.
@@ -34,7 +35,7 @@ def _skip_postgres_requested() -> bool:
     return bool(os.environ.get("SOUNDCHARTS_TEST_SKIP_POSTGRES")) and not os.environ.get("CI")
 
 
-@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark, and before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip = pytest.mark.skip(reason="SOUNDCHARTS_TEST_SKIP_POSTGRES is set")
     for item in items:
@@ -42,6 +43,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.postgres)
         if _skip_postgres_requested() and item.get_closest_marker("postgres"):
             item.add_marker(skip)
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
+    weights: dict[str, int] = {}
+    for item in items:
+        group = _group(item)
+        weights[group] = weights.get(group, 0) + _weight(item)
+    items.sort(key=lambda item: -weights[_group(item)])  # stable: a group's tests keep their order
+
+
+#: Folders whose files must not run beside each other: the Celery tests restart the one RabbitMQ broker that
+#: every Celery deployment on the machine shares (tests/celery/test_faults.py).
+SERIAL_FOLDERS = {"tests/celery/": "celery"}
+
+
+def _group(item: pytest.Item) -> str:
+    """The xdist group of a test (``make test`` runs ``--dist loadgroup``): its file, so module fixtures are
+    shared as with ``--dist loadfile``, or its folder's group when that folder runs serially."""
+    path = item.nodeid.split("::", 1)[0]
+    return next((group for folder, group in SERIAL_FOLDERS.items() if path.startswith(folder)), path)
+
+
+def _weight(item: pytest.Item) -> int:
+    """A rough cost, to start the heaviest groups first and keep the many short files for the end, where they
+    even out the two processes: a test that starts a deployment, a slow one, the rest."""
+    if item.get_closest_marker("celery") or item.get_closest_marker("e2e"):
+        return 30
+    return 10 if item.get_closest_marker("slow") else 0
 
 
 def _postgres_reachable(url: str) -> bool:
@@ -87,37 +115,12 @@ def postgres_admin_url() -> str:
     return ADMIN_URL
 
 
-def create_postgres_database(admin_url: str, prefix: str = "sca_test") -> str:
-    """Create an empty database and return its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(admin_url: str, url: str) -> None:
-    name = sa.make_url(url).database
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(
-            sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        )
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    engine.dispose()
-
-
 @pytest.fixture
 def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh, empty Postgres database for one test."""
-    url = create_postgres_database(postgres_admin_url)
+    url = create_database(postgres_admin_url)
     yield url
-    drop_postgres_database(postgres_admin_url, url)
+    drop_database(postgres_admin_url, url)
 
 
 @pytest.fixture
@@ -132,9 +135,9 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         yield f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
         return
     admin = request.getfixturevalue("postgres_admin_url")
-    url = create_postgres_database(admin)
+    url = create_database(admin)
     yield url
-    drop_postgres_database(admin, url)
+    drop_database(admin, url)
 
 
 @pytest.fixture

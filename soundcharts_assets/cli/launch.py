@@ -181,17 +181,18 @@ def this_launcher() -> str:
 
 def release_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
     """End the in-process cascades whose ``cascade --wait`` process on this host is gone, and free their pool
-    slots; returns their run ids.
+    slots and leases; returns their run ids.
 
     A run executed in process has no daemon watching it: killed (SIGKILL, a crash), it stays "started" and keeps
     its ``soundcharts_api`` slots forever, so every later run would wait for slots nobody gives back (the
-    daemon's run monitoring does this for the runs it launched). Its leases lapse on their own.
+    daemon's run monitoring does this for the runs it launched). Its leases would lapse on their own, but only
+    after up to a minute that the next run spends waiting for a holder known to be dead.
     """
     import dagster as dg
 
     host = socket.gethostname()
     active = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
-    released = []
+    released, owners = [], []
     for record in instance.get_run_records(dg.RunsFilter(statuses=active, tags={"soundcharts/trigger": "cli"})):
         run = record.dagster_run
         launcher_host, _, pid = run.tags.get(LAUNCHER_TAG, "").rpartition(":")
@@ -200,7 +201,23 @@ def release_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
         instance.report_run_failed(run, message=f"its `cascade --wait` process ({host}:{pid}) is gone")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         released.append(run.run_id)
+        owners.append(run.tags.get("dagster/root_run_id") or run.run_id)  # as defs.conventions.lease_owner
+    if owners:
+        _release_leases(owners)
     return released
+
+
+def _release_leases(owners: list[str]) -> None:
+    """Give back the leases that dead runs held."""
+    from soundcharts_assets.warehouse import Warehouse
+
+    warehouse = Warehouse.from_env()
+    try:
+        warehouse.migrate()
+        for owner in owners:
+            warehouse.release_owner_claims(owner)
+    finally:
+        warehouse.dispose()
 
 
 def _process_alive(pid: int) -> bool:

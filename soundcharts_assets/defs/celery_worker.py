@@ -8,8 +8,15 @@ soundcharts_assets.defs.celery_worker`` would start with the same options. Start
 start`` instead, the same check runs when the worker starts (``celeryd_init``) and stops it with the same line.
 
 The app is built from the settings the run's executor uses (``celery_executor.celery_app_args``). Its one task
-is dagster-celery's ``execute_plan``, which skips a step whose run has already ended: a step that waited in a
-queue no worker consumed, until its run failed, must not call the API when a worker turns up later.
+is dagster-celery's ``execute_plan``, with two changes:
+
+* it skips a step whose run has already ended: a step that waited in a queue no worker consumed, until its run
+  failed, must not call the API when a worker turns up later;
+* a step its worker interrupted reports nothing and goes back to the broker. A worker that loses the broker
+  cancels its unacknowledged steps with SIGTERM, which Dagster turns into an interrupted step. Reported, it
+  failed the run (interrupted outside the op's body, or a step without a ``RetryPolicy``) or asked for a retry
+  of its own (0 to 40 s later) while the broker delivered the same step again, so the step ran twice more and
+  the two copies could overlap. Now the copy delivered again is the only one.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from typing import Any
 
 import celery
 from celery import signals
+from celery.exceptions import Reject
+from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster_celery.make_app import make_app
 from dagster_celery.tasks import create_task
 
@@ -55,13 +64,41 @@ def worker_environment_problem() -> str | None:
     return None
 
 
+INTERRUPTED = "interrupted by its worker: the broker delivers the step again"
+
+
 class SkipEndedRuns(celery.Task):
-    """dagster-celery's step task, except for runs that have already ended (module docstring)."""
+    """dagster-celery's step task, except for runs that have already ended, and for steps their worker
+    interrupted (module docstring)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _run_has_ended(kwargs.get("execute_step_args_packed") or args[0]):
             return []
-        return super().__call__(*args, **kwargs)
+        try:
+            events = super().__call__(*args, **kwargs)
+        except DagsterExecutionInterruptedError:  # interrupted outside the op's body, before it could report
+            raise Reject(INTERRUPTED, requeue=True) from None
+        if _interrupted(events):
+            raise Reject(INTERRUPTED, requeue=True)
+        return events
+
+
+def _interrupted(events: list[str]) -> bool:
+    """Whether the step ended because its pool process was signalled (a worker that lost the broker cancels
+    its steps that way), rather than by finishing or failing on its own."""
+    from dagster import DagsterEvent
+    from dagster._serdes import deserialize_value
+
+    for packed in events:
+        errors = [getattr(deserialize_value(packed, DagsterEvent).event_specific_data, "error", None)]
+        while errors:
+            error = errors.pop()
+            if error is None:
+                continue
+            if error.cls_name == "DagsterExecutionInterruptedError":
+                return True
+            errors += [error.cause, error.context]
+    return False
 
 
 def _run_has_ended(execute_step_args_packed: dict) -> bool:

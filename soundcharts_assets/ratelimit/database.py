@@ -17,7 +17,7 @@ Two choices keep it cheap and exact:
   most ``burst + rate * t``.
 
 Clocks: refills use the callers' wall clocks (``time.time``), so hosts sharing one database need NTP. A clock
-behind the stored time refills nothing, which errs on the slow side.
+behind the stored time refills nothing and waits from the stored time, which errs on the slow side.
 """
 
 from __future__ import annotations
@@ -102,14 +102,17 @@ class DatabaseRateLimiter:
             with conn.begin():
                 now = self._clock()
                 tokens, updated_at = self._locked_bucket(conn, now)
-                refilled = tokens + max(0.0, now - updated_at) * self.rate_per_second
+                # The bucket's own time: a clock read before another process's last update (read, then
+                # waited for the row lock; or a host behind) refills nothing and repays its debt from there.
+                at = max(now, updated_at)
+                refilled = tokens + (at - updated_at) * self.rate_per_second
                 left = min(float(self.burst), refilled) - count
                 conn.execute(
                     sa.update(api_rate_limit)
                     .where(api_rate_limit.c.name == self.name)
-                    .values(tokens=left, updated_at=max(now, updated_at))
+                    .values(tokens=left, updated_at=at)
                 )
-        return now + (-left / self.rate_per_second if left < 0 else 0.0)
+        return at + (-left / self.rate_per_second if left < 0 else 0.0)
 
     def _locked_bucket(self, conn: sa.Connection, now: float) -> tuple[float, float]:
         """The bucket row, locked until the transaction ends; created full on first use."""

@@ -151,6 +151,11 @@ class LeaseStore(Store):
     def release_metadata_claims(self, entity: str, uuids: Iterable[str], owner: str) -> None:
         self.release_claims(entity, [(uuid, METADATA_LEASE) for uuid in uuids], owner)
 
+    def release_owner_claims(self, owner: str) -> int:
+        """Drop every lease ``owner`` holds (a run known to be dead); how many were dropped."""
+        stmt = sa.delete(audience_claims).where(audience_claims.c.claimed_by == owner)
+        return self._write(lambda conn: conn.execute(stmt).rowcount)
+
     def renew_claims(self, owner: str, lease: timedelta) -> int:
         """Extend every unexpired lease ``owner`` holds to ``lease`` from now; how many were renewed.
 

@@ -27,6 +27,8 @@ from typing import Any
 
 from waiting import wait_for  # noqa: F401  (re-exported for the tests that import it from here)
 
+from tests.support.ports import free_port  # noqa: F401  (re-exported for test_bad_config.py)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 RABBITMQ = ("127.0.0.1", 5672)
@@ -304,9 +306,3 @@ def ready_workers(app: Any, timeout: float = 2.0) -> dict[str, list[str]]:
     except OSError:  # the broker is restarting
         return {}
     return {node: sorted(q["name"] for q in queues or []) for node, queues in replies.items()}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

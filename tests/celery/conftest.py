@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,8 @@ from celerykit import (
     worker_command,
 )
 
+from tests.support.databases import create_database, drop_database
+
 QUEUES = ("dagster", "soundcharts_api")
 WORKER_START_TIMEOUT = 90
 RUN_TIMEOUT = 180
@@ -57,28 +58,6 @@ def rabbitmq() -> Iterator[RabbitVhost]:
     vhost.delete()
 
 
-def _create_database(admin_url: str) -> str:
-    name = f"sca_celery_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return name
-
-
-def _drop_database(admin_url: str, name: str) -> None:
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(
-            sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
-            ),
-            {"n": name},
-        )
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    engine.dispose()
-
-
 @dataclass
 class CeleryDeployment:
     """Everything one test's cascade runs on; ``close`` removes all of it."""
@@ -96,16 +75,20 @@ class CeleryDeployment:
     databases: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.instance_db = _create_database(self.admin_url)
-        self.warehouse_db = _create_database(self.admin_url)
+        self.instance_db = self._create_database()
+        self.warehouse_db = self._create_database()
         self.databases += [self.instance_db, self.warehouse_db]
         self.home = self.root / "dagster_home"
         self.home.mkdir(parents=True, exist_ok=True)
         self.instance_yaml = (REPO_ROOT / "deploy" / "postgres" / "dagster.yaml").read_text()
         (self.home / "dagster.yaml").write_text(self.instance_yaml)
         if self.backend == "db":  # results in PostgreSQL, which a broker restart does not touch
-            self.results_db = _create_database(self.admin_url)
+            self.results_db = self._create_database()
             self.databases.append(self.results_db)
+
+    def _create_database(self) -> str:
+        """A database of this deployment's own; its name."""
+        return str(sa.make_url(create_database(self.admin_url, prefix="sca_celery")).database)
 
     # addresses as seen from one host or the other ------------------------------------------------------------
     def _pg(self, host: str, database: str) -> str:
@@ -272,7 +255,7 @@ class CeleryDeployment:
         if self.namespace is not None:
             self.namespace.delete()
         for name in self.databases:
-            _drop_database(self.admin_url, name)
+            drop_database(self.admin_url, self._pg("127.0.0.1", name))
 
 
 @pytest.fixture

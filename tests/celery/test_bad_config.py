@@ -44,11 +44,11 @@ def test_an_unreachable_broker(deployment_factory):
 
 def test_no_worker_on_a_queue(deployment_factory):
     deployment = deployment_factory()
-    deployment.extra_env["SOUNDCHARTS_CELERY_STEP_START_TIMEOUT_SECONDS"] = "5"
+    deployment.extra_env["SOUNDCHARTS_CELERY_STEP_START_TIMEOUT_SECONDS"] = "2"
     deployment.start_host_worker("host-a", queues=("dagster",))  # nobody consumes soundcharts_api
     deployment.wait_for_workers("host-a")
     line = one_line(run_failure(deployment, {}))
-    assert 'step "chart_rankings" waited 5 s in Celery queue "soundcharts_api", which no worker consumes' in line
+    assert 'step "chart_rankings" waited 2 s in Celery queue "soundcharts_api", which no worker consumes' in line
     assert "-q soundcharts_api" in line
 
     # A worker that turns up later takes the failed run's leftover step off the queue without calling the API.

@@ -10,21 +10,15 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from dagster_deployment import REPO_ROOT, Deployment, deployment_env, free_port
+from dagster_deployment import REPO_ROOT, Deployment, deployment_env
+
+from tests.support.databases import create_database, drop_database
+from tests.support.ports import free_port
 
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def suite_conftest(config: pytest.Config) -> ModuleType:
-    """tests/conftest.py, for its database helpers: every conftest.py outside a package is module
-    ``conftest``, so this one cannot import it by name; pytest keeps it registered under its path."""
-    module = config.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
-    assert module is not None, "tests/conftest.py is not loaded"
-    return module
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -37,12 +31,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture
-def warehouse_db(request: pytest.FixtureRequest, postgres_admin_url: str) -> Iterator[str]:
+def warehouse_db(postgres_admin_url: str) -> Iterator[str]:
     """The warehouse of the deployment: a Postgres database of its own."""
-    databases = suite_conftest(request.config)
-    url = databases.create_postgres_database(postgres_admin_url, prefix="sca_e2e_warehouse")
+    url = create_database(postgres_admin_url, prefix="sca_e2e_warehouse")
     yield url
-    databases.drop_postgres_database(postgres_admin_url, url)
+    drop_database(postgres_admin_url, url)
 
 
 @pytest.fixture
@@ -50,8 +43,7 @@ def deployment(
     request: pytest.FixtureRequest, postgres_admin_url: str, warehouse_db: str, emulator, tmp_path: Path
 ) -> Iterator[Deployment]:
     """dagster-webserver and one dagster-daemon on a Postgres instance, ready to answer GraphQL."""
-    databases = suite_conftest(request.config)
-    instance_db = databases.create_postgres_database(postgres_admin_url, prefix="sca_e2e_instance")
+    instance_db = create_database(postgres_admin_url, prefix="sca_e2e_instance")
     home = tmp_path / "dagster_home"
     running = Deployment(home, deployment_env(home, instance_db, warehouse_db, emulator.url), free_port())
     request.node.e2e_deployment = running
@@ -60,7 +52,7 @@ def deployment(
         yield running
     finally:
         running.stop()
-        databases.drop_postgres_database(postgres_admin_url, instance_db)
+        drop_database(postgres_admin_url, instance_db)
 
 
 @pytest.fixture

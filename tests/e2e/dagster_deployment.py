@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -23,6 +22,8 @@ import sqlalchemy as sa
 import yaml
 from dagster_api import DagsterApi
 from waiting import wait_for
+
+from tests.support.ports import free_port  # noqa: F401  (re-exported for the e2e tests)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -40,12 +41,6 @@ FAST_RUN_MONITORING = {"poll_interval_seconds": 5}
 FOREIGN_PREFIXES = ("DAGSTER_", "SOUNDCHARTS_")
 
 ANSI_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def psycopg2_url(url: str) -> str:

@@ -60,7 +60,7 @@ def test_unknown_chart_is_refused_in_one_line_and_registers_nothing(cli_env):
     assert json.loads(run_cli(cli_env, "charts", "list", "--json").stdout) == []
 
 
-def test_cascade_wait_runs_the_whole_graph_and_reports_like_the_old_button(cli_env, emulator):
+def test_cascade_wait_runs_the_whole_graph_and_reports_like_the_old_button(cli_env):
     assert run_cli(cli_env, "charts", "add", "shazam-top-50-fr").returncode == 0
     result = run_cli(cli_env, "cascade", "shazam-top-50-fr", "--wait")
     assert result.returncode == 0, result.stderr[-3000:]

@@ -245,9 +245,9 @@ def test_oauth_tokens_are_fetched_and_refreshed(emulator: Any) -> None:
     assert token_statuses.get("200", 0) >= 2 and set(token_statuses) == {"200"}
 
 
-def test_oauth_wrong_secret_is_authentication_error(emulator: Any) -> None:
-    with make_client(emulator, oauth=oauth(emulator, secret="not-the-secret-99")) as client:
+def test_oauth_wrong_secret_is_authentication_error(shared_emulator: Any) -> None:
+    with make_client(shared_emulator, oauth=oauth(shared_emulator, secret="not-the-secret-99")) as client:
         with pytest.raises(AuthenticationError, match="OAuth token request was refused") as info:
-            client.get_song(emulator.catalogue.song_uuids()[0])
+            client.get_song(shared_emulator.catalogue.song_uuids()[0])
         assert client.calls_made == 0
     assert "not-the-secret-99" not in str(info.value)

@@ -1,11 +1,18 @@
 """Leases on audience series and on metadata: two runs on overlapping charts never fetch one thing twice."""
 
+import socket
+import subprocess
+import sys
 import threading
+import uuid
 from datetime import date, datetime, timedelta, timezone
+
+import dagster as dg
 
 from soundcharts_assets.cascade.audience import AudienceJob
 from soundcharts_assets.cascade.leases import fetch_leased_audience, fetch_leased_metadata
 from soundcharts_assets.cascade.pool import run_concurrently
+from soundcharts_assets.cli.launch import LAUNCHER_TAG, release_abandoned_runs
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.models import Song, SongAudiencePoint
 from soundcharts_assets.warehouse import Warehouse
@@ -192,4 +199,30 @@ def test_a_live_holder_keeps_its_lease_by_heartbeat_and_a_dead_one_loses_it(ware
         time.sleep(0.05)
     assert taken == [("song-1", "spotify")]
     assert wh.renew_claims("alive", short) == 0  # the dead holder's lease is gone
+    wh.dispose()
+
+
+def test_a_killed_cascade_wait_run_gives_its_leases_back_to_the_next_one(monkeypatch, sqlite_url):
+    """The next `cascade --wait` ends a run whose process is gone and drops its leases at once: otherwise the
+    next run waited up to a minute for a holder known to be dead."""
+    monkeypatch.setenv("SOUNDCHARTS_WAREHOUSE_URL", sqlite_url)
+    wh = Warehouse(sqlite_url)
+    wh.migrate()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    launcher = f"{socket.gethostname()}:{gone.stdout.strip()}"
+    killed = dg.DagsterRun(
+        job_name="chart_cascade",
+        run_id=str(uuid.uuid4()),
+        status=dg.DagsterRunStatus.STARTED,
+        tags={"soundcharts/trigger": "cli", LAUNCHER_TAG: launcher},
+    )
+    with dg.instance_for_test() as instance:
+        instance.add_run(killed)
+        held = wh.claim_stale_audience("song", SONGS, ["spotify"], DAY, NOW, owner=killed.run_id, limit=100)
+        assert wh.claim_stale_audience("song", SONGS, ["spotify"], DAY, NOW, owner="next", limit=100) == []
+        assert release_abandoned_runs(instance) == [killed.run_id]
+        assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert sorted(wh.claim_stale_audience("song", SONGS, ["spotify"], DAY, NOW, owner="next", limit=100)) == sorted(
+        held
+    )
     wh.dispose()

@@ -12,7 +12,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ import sqlalchemy as sa
 from faultkit import CHART, point_at, snapshot
 
 from soundcharts_assets.cli.launch import CONSOLE_LOG
+from tests.support.databases import create_database
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -49,7 +50,7 @@ class PrivatePostgres:
         self.dir = Path(tempfile.mkdtemp(prefix="sca-pg-"))
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres")
-        self.port = _free_port()
+        self.port = free_port()
         self._run("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust", "-N")
         self.start()
 
@@ -74,12 +75,7 @@ class PrivatePostgres:
         self.start()
 
     def create_database(self, name: str) -> str:
-        engine = sa.create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        return self.url(name)
+        return create_database(self.url("postgres"), name=name)
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg2://postgres:{PASSWORD}@127.0.0.1:{self.port}/{database}"
@@ -90,12 +86,6 @@ class PrivatePostgres:
         except subprocess.CalledProcessError:
             pass  # already stopped
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -165,13 +155,17 @@ def dagster_console(tmp_path: Path) -> str:
     return (tmp_path / "data" / "dagster_home" / CONSOLE_LOG).read_text()
 
 
-def _assert_nothing_paid_twice(emulator, expected) -> None:
-    """Every audience series was asked for once, every song and artist served once: the outage cost no call."""
+def _assert_nothing_paid_twice(emulator, expected, output: str) -> None:
+    """Every audience series was asked for once, every song and artist served once: the outage cost no call.
+
+    On failure the message carries the run's errors and warnings: which process met the outage, and how.
+    """
     stats = emulator.stats()
     audience_calls = sum(
         n for route, n in stats["by_route"].items() if any(part in route for part in AUDIENCE_ROUTE_PARTS)
     )
-    assert audience_calls == len(expected["audience_fetches"]), stats["by_route"]
+    met = [line[:300] for line in output.splitlines() if any(w in line for w in ("ERROR", "WARNING", "Error"))]
+    assert audience_calls == len(expected["audience_fetches"]), (stats["by_route"], met[-40:])
     for kind in ("song", "artist"):
         served = stats["metadata_served"][kind]
         assert served["total"] == served["distinct"], (kind, served)
@@ -200,7 +194,7 @@ def test_warehouse_restart_mid_step_is_waited_out(
     assert "unreachable" in dagster_console(tmp_path)  # the outage was met and waited out, not dodged
     assert stored_before < len(expected["audience_fetches"])
     assert snapshot(url) == expected  # no row lost, none duplicated
-    _assert_nothing_paid_twice(emulator, expected)
+    _assert_nothing_paid_twice(emulator, expected, output + dagster_console(tmp_path))
 
 
 def test_an_outage_longer_than_the_wait_fails_with_one_line(
@@ -259,4 +253,4 @@ def test_instance_database_restart_mid_step_is_waited_out(
     # dagster-postgres met the outage when it wrote the run's events, and waited it out.
     assert "Retrying failed database connection" in dagster_console(tmp_path), output[-3000:]
     assert snapshot(sqlite_url) == expected
-    _assert_nothing_paid_twice(emulator, expected)
+    _assert_nothing_paid_twice(emulator, expected, output + dagster_console(tmp_path))
