@@ -143,6 +143,7 @@ def forecast(wh: Any) -> dict[str, float]:
 
 
 def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) -> dict[str, Any]:
+    from soundcharts_assets import clock
     from soundcharts_assets.settings import api_settings_from_env
     from soundcharts_assets.soundcharts.client import SoundchartsClient
     from soundcharts_assets.warehouse import Warehouse
@@ -165,6 +166,7 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
                 if offset:
                     emulator.set_today(day.isoformat())
                 os.environ["SOUNDCHARTS_TODAY"] = day.isoformat()
+                clock.reset()  # the clock reads it once per process
                 now = datetime(day.year, day.month, day.day, NOON, tzinfo=timezone.utc)
                 before = last_days(wh)
                 emulator.reset_stats()
@@ -203,6 +205,7 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
                 after_month = day + timedelta(days=1)
                 emulator.set_today(after_month.isoformat())
                 os.environ["SOUNDCHARTS_TODAY"] = after_month.isoformat()
+                clock.reset()
                 refresh_day(client, wh, datetime.combine(after_month, time_of_day(NOON), timezone.utc))
                 completeness = completeness_check(client, wh, day)
     steady = per_day[1:]

@@ -97,6 +97,7 @@ def test_bad_monthly_budget_is_one_line(raw):
 def test_today_moves_utc_now_and_keeps_the_time_of_day(monkeypatch):
     assert today_from_env({}) is None
     monkeypatch.setenv("SOUNDCHARTS_TODAY", "2027-01-05")
+    clock.reset()  # read once per process
     now = clock.utc_now()
     real = datetime.now(timezone.utc)
     assert now.date() == date(2027, 1, 5)
@@ -105,6 +106,7 @@ def test_today_moves_utc_now_and_keeps_the_time_of_day(monkeypatch):
         minutes=1
     )
     monkeypatch.setenv("SOUNDCHARTS_TODAY", "2027-02-30")
+    clock.reset()
     with pytest.raises(SettingsError) as error:
         clock.utc_now()
     assert str(error.value) == (
