@@ -1,4 +1,5 @@
-"""The one place that reads settings from the environment.
+"""The one place that reads settings from the environment: it reads variables, the domain decides what they
+mean (the refresh bounds per source: ``refresh_policy.py``).
 
 Every other module receives typed settings objects; nothing else calls ``os.environ``. Each group of
 variables is a pydantic model (:class:`EnvSettings`) whose field aliases are the variable names, so a type, a
@@ -9,8 +10,8 @@ Dagster code location fails with it instead of a traceback. An empty variable co
 Secrets are pydantic ``SecretStr``; the client's own types (``ApiSettings``...) live in
 ``soundcharts/config.py`` so the client does not depend on this module.
 
-Longer than 300 lines on purpose: it is the one place that reads the environment, so every variable of every
-layer is declared here, next to the one-line error wording they share.
+Longer than 300 lines on purpose: every variable of every layer is declared here, next to the one-line error
+wording they share.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 
-from soundcharts_assets.due import RefreshPolicy
 from soundcharts_assets.local_setup import read_local_setup, record_path
 from soundcharts_assets.soundcharts.config import (
     DEFAULT_AUTH_URL,
@@ -34,7 +34,7 @@ from soundcharts_assets.soundcharts.config import (
     ApiSettings,
     OAuthCredentials,
 )
-from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
+from soundcharts_assets.sources import source_names
 
 __all__ = [
     "AlertSettings",
@@ -71,34 +71,6 @@ class EnvSettings(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
 
-DEFAULT_REFRESH_MAX_HOURS = 15 * 24.0
-"""The slowest crawl cadence the API documents (tiny social accounts): no series waits longer by default."""
-
-SOURCE_MIN_HOURS: dict[str, float] = {"airplay": 7 * 24.0}
-"""Built-in minimums above the default. Airplay is spins summed over a window, not a crawled point: fetched
-once a week, each window starting where the last one ended, every spin is stored once for a seventh of the
-calls (``SOUNDCHARTS_REFRESH_MIN_HOURS=airplay=24`` stores daily spins at one call a day)."""
-
-CONTEXT_WINDOWS = 2
-"""The default minimum of every source but Spotify's (and airplay's week), in freshness windows: 48 h by
-default. Spotify streams are what most charts rank by and stay at the freshness window (a day); YouTube
-views, Shazam counts, monthly listeners and YouTube, Instagram and TikTok followers are context, fetched every
-other window (social accounts are crawled no more often than every 2 days anyway; an artist's Spotify
-followers share the ``spotify`` name with a song's streams and keep the window). One call then brings two days, so a failed
-crawl (~7 % of a daily series' days, only known by asking) wastes a call only when two in a row failed:
-measured on the simulated month, the defaults' waste went from 6.1 % to 3.9 % and their calls from 1,531
-to 1,160 a day (docs/benchmarks.md). A blanket or per-source ``SOUNDCHARTS_REFRESH_MIN_HOURS`` replaces
-it (``24``: every crawled series daily, airplay keeps its week); a freshness window of 0 (refetch
-everything) keeps 0. Current-stats mode
-keeps every source at the window: its one call per entity a day is what avoids series calls."""
-
-PRIMARY_SOURCES: frozenset[str] = frozenset({"spotify"})
-"""Sources whose default minimum is the freshness window itself, not :data:`CONTEXT_WINDOWS` of it."""
-
-AUDIENCE_SOURCE_NAMES: tuple[str, ...] = tuple(dict.fromkeys(TRACK_AUDIENCE_SOURCES + ARTIST_AUDIENCE_SOURCES))
-"""The names a per-source setting may use (a song's and an artist's ``spotify`` share one name)."""
-
-
 @dataclass(frozen=True)
 class SourceHours:
     """Hours per audience source: ``default`` for every source, ``by_source`` overrides some.
@@ -129,8 +101,8 @@ def parse_source_hours(raw: Any) -> SourceHours:
             continue
         name, _, number = item.rpartition("=")
         name = name.strip()
-        if name and name not in AUDIENCE_SOURCE_NAMES:
-            raise ValueError(f"unknown source {name!r}; use one of {', '.join(AUDIENCE_SOURCE_NAMES)}")
+        if name and name not in source_names():
+            raise ValueError(f"unknown source {name!r}; use one of {', '.join(source_names())}")
         try:
             hours = float(number)
         except ValueError:
@@ -150,11 +122,10 @@ SourceHoursSetting = Annotated[SourceHours, BeforeValidator(parse_source_hours)]
 class FreshnessSettings(EnvSettings):
     """How old a stored entity may be before a materialization fetches it again.
 
-    Audience series are refreshed when new data can exist (``due.py``): never sooner than the
-    source's minimum interval (``SOUNDCHARTS_REFRESH_MIN_HOURS``; default ``SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS``
-    for Spotify, twice that for the other sources, ``CONTEXT_WINDOWS``, and a week for airplay,
-    ``SOURCE_MIN_HOURS``) and never later than its
-    maximum (``SOUNDCHARTS_REFRESH_MAX_HOURS``, default 360 h = the slowest crawl).
+    Audience series are refreshed when new data can exist (``due.py``), within bounds per source that
+    ``refresh_policy.py`` derives from these fields and the sources' rows: ``SOUNDCHARTS_REFRESH_MIN_HOURS``
+    (default ``SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS`` for Spotify, twice that for the other sources, a week for
+    airplay) and ``SOUNDCHARTS_REFRESH_MAX_HOURS`` (default 360 h = the slowest crawl).
     ``SOUNDCHARTS_CURRENT_STATS=1`` takes today's values of a series with no gap from one current-stats
     call per entity.
     """
@@ -165,29 +136,6 @@ class FreshnessSettings(EnvSettings):
     refresh_min: SourceHoursSetting = Field(SourceHours(), alias="SOUNDCHARTS_REFRESH_MIN_HOURS")
     refresh_max: SourceHoursSetting = Field(SourceHours(), alias="SOUNDCHARTS_REFRESH_MAX_HOURS")
     current_stats: bool = Field(False, alias="SOUNDCHARTS_CURRENT_STATS")
-
-    def min_hours(self, source: str) -> float:
-        """The source's own setting, else the blanket one, else the default (the freshness window for
-        Spotify, :data:`CONTEXT_WINDOWS` of it for the rest unless current stats are on: one call per entity
-        a day then gives every platform's day, and a skipped day would be a gap to fill with a series call);
-        never below the source's built-in minimum."""
-        if source in self.refresh_min.by_source:
-            return self.refresh_min.by_source[source]
-        context = source not in PRIMARY_SOURCES and not self.current_stats
-        default = self.audience_hours * (CONTEXT_WINDOWS if context else 1)
-        return max(self.refresh_min.hours(source, default), SOURCE_MIN_HOURS.get(source, 0.0))
-
-    def max_hours(self, source: str) -> float:
-        return max(self.refresh_max.hours(source, DEFAULT_REFRESH_MAX_HOURS), self.min_hours(source))
-
-    def refresh_policy(self) -> RefreshPolicy:
-        """The due rule's bounds for every audience source (``due.py``)."""
-        return RefreshPolicy(
-            default_min_hours=self.audience_hours,
-            default_max_hours=max(DEFAULT_REFRESH_MAX_HOURS, self.audience_hours),
-            min_hours={source: self.min_hours(source) for source in AUDIENCE_SOURCE_NAMES},
-            max_hours={source: self.max_hours(source) for source in AUDIENCE_SOURCE_NAMES},
-        )
 
 
 class BudgetSettings(EnvSettings):

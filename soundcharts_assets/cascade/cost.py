@@ -28,7 +28,8 @@ from soundcharts_assets.cascade.stored import StoredState, stored_states
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE, MAX_WINDOW_DAYS
-from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
+from soundcharts_assets.sources import source_names
+from soundcharts_assets.vocabulary import EntityKind
 from soundcharts_assets.warehouse import Warehouse
 
 __all__ = [
@@ -90,11 +91,12 @@ def artists_per_new_song(state: StoredState, default: float = ARTISTS_PER_SONG) 
     return default
 
 
-def _first_fetches(state: StoredState, entity: str, sources: tuple[str, ...], count: int) -> tuple[int, float]:
+def _first_fetches(state: StoredState, entity: EntityKind, count: int) -> tuple[int, float]:
     """Calls sent and billed to fetch ``count`` new entities' series: each source's whole lookback, less the
     share of that source the API answers with a free 404."""
+    sources = source_names(entity)
     calls = count * windows_for(state.lookback_days)
-    billed = sum(calls * (1 - state.free_shares.get(f"{entity}:{source}", 0.0)) for source in sources)
+    billed = sum(calls * (1 - state.free_shares.get(f"{entity.value}:{source}", 0.0)) for source in sources)
     return calls * len(sources), billed
 
 
@@ -111,8 +113,8 @@ def estimate(state: StoredState, artists_per_song: float = ARTISTS_PER_SONG) -> 
     long_tracks, long_artists = state.stale_track_pairs_long, state.stale_artist_pairs_long
     track_sent = (state.stale_track_pairs - long_tracks) + long_tracks * full
     artist_sent = (state.stale_artist_pairs - long_artists) + long_artists * full
-    new_track_sent, new_track_billed = _first_fetches(state, "song", TRACK_AUDIENCE_SOURCES, new_songs)
-    new_artist_sent, new_artist_billed = _first_fetches(state, "artist", ARTIST_AUDIENCE_SOURCES, new_artists)
+    new_track_sent, new_track_billed = _first_fetches(state, EntityKind.SONG, new_songs)
+    new_artist_sent, new_artist_billed = _first_fetches(state, EntityKind.ARTIST, new_artists)
     sent = {
         "chart_rankings": ceil_div(size, MAX_PAGE_SIZE),
         "tracks": ceil_div(stale_songs, BATCH_SIZE),
