@@ -28,12 +28,12 @@ from soundcharts_assets.emulator.catalogue import Catalogue
 from soundcharts_assets.emulator.charts import fleet_charts
 from soundcharts_assets.settings import AlertSettings
 from soundcharts_assets.soundcharts import parsing
+from soundcharts_assets.sources import Endpoint, audience_sources
 from soundcharts_assets.warehouse import Warehouse
 from soundcharts_assets.warehouse.watchlists import Watch
 
 TODAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
-ARTIST_SOURCES = ("spotify", "youtube", "instagram", "tiktok")
 
 
 def parse_args() -> argparse.Namespace:
@@ -79,11 +79,13 @@ def fill(wh: Warehouse, catalogue: Catalogue, slugs: list[str], args: argparse.N
 
     start = TODAY - timedelta(days=args.series_days)
     for uuid in artists:
-        for source in ARTIST_SOURCES:
-            points = parsing.parse_artist_audience(catalogue.artist_audience(uuid, source, start, TODAY), "benchmark")
-            wh.write_artist_audience(uuid, source, points, fetched_at=NOW)
-        listening = parsing.parse_artist_listening(catalogue.monthly_listeners(uuid, start, TODAY), "benchmark")
-        wh.write_artist_audience(uuid, "spotify", listening, fetched_at=NOW, source="spotify_listening")
+        for source in audience_sources("artist"):
+            if source.endpoint is Endpoint.ARTIST_LISTENING:
+                points = parsing.parse_artist_listening(catalogue.monthly_listeners(uuid, start, TODAY), "benchmark")
+            else:
+                items = catalogue.artist_audience(uuid, source.platform, start, TODAY)
+                points = parsing.parse_artist_audience(items, "benchmark")
+            wh.write_series(source, uuid, points, fetched_at=NOW)
     watched_songs = [
         uuid
         for uuid in sorted(latest_songs)
@@ -91,12 +93,12 @@ def fill(wh: Warehouse, catalogue: Catalogue, slugs: list[str], args: argparse.N
         or {label.name for label in by_song[uuid].labels} & set(watched_labels)
     ]
     for uuid in watched_songs:
-        for platform in ("spotify", "youtube", "shazam"):
+        for source in audience_sources("song"):
             record = catalogue.song_record(uuid)
-            if record is None or not record.identifiers.get(platform):
+            if source.windowed or record is None or not record.identifiers.get(source.platform):
                 continue
-            items = catalogue.song_audience(uuid, platform, start, TODAY)
-            wh.write_track_audience(uuid, platform, parsing.parse_song_audience(items, "benchmark"), fetched_at=NOW)
+            items = catalogue.song_audience(uuid, source.platform, start, TODAY)
+            wh.write_series(source, uuid, parsing.parse_song_audience(items, "benchmark"), fetched_at=NOW)
     return {
         "charts": len(slugs),
         "ranking_rows": wh.table_counts(["chart_rankings"])["chart_rankings"],

@@ -153,7 +153,7 @@ class Deployment:
         from dagster_celery.make_app import make_app
 
         from soundcharts_assets.defs.celery_executor import celery_app_args
-        from soundcharts_assets.settings import celery_settings_from_env
+        from soundcharts_assets.defs.celery_settings import celery_settings_from_env
 
         app = make_app(celery_app_args(celery_settings_from_env(self.env)))
         deadline = time.monotonic() + 120

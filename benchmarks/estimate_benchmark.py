@@ -195,6 +195,7 @@ def checked_run(emulator: EmulatorProcess, client: Any, wh: Any, slugs: list[str
 
 def main() -> None:
     args = parse_args()
+    from soundcharts_assets import clock
     from soundcharts_assets.settings import api_settings_from_env
     from soundcharts_assets.soundcharts.client import SoundchartsClient
     from soundcharts_assets.warehouse import Warehouse
@@ -202,6 +203,7 @@ def main() -> None:
     for key in [k for k in os.environ if k.startswith("SOUNDCHARTS_")]:
         os.environ.pop(key)
     os.environ.update(SOUNDCHARTS_TODAY=START.isoformat(), SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="1000000")
+    clock.reset()
     phases = set(args.phases.split(","))
     report: dict[str, Any] = {"charts": args.charts, "start": START.isoformat(), "phases": []}
     started = time.monotonic()
@@ -235,6 +237,7 @@ def main() -> None:
                             day = START + timedelta(days=offset)
                             emulator.set_today(day.isoformat())
                             os.environ["SOUNDCHARTS_TODAY"] = day.isoformat()
+                            clock.reset()  # the clock reads it once per process
                             estimated = estimate(wh, args.charts, noon(day))
                             measured = checked_run(emulator, client, wh, args.charts, noon(day))
                             report["phases"].append(compare(f"refresh +{offset}", estimated, measured))

@@ -59,8 +59,6 @@ CHARTS = [
 """Ten daily charts of the default catalogue (850 entries), small enough for three policies in minutes."""
 START = date(2026, 12, 1)
 NOON = 12
-AIRPLAY_WEEK = 7
-"""Days in the default airplay window (``settings.SOURCE_MIN_HOURS``)."""
 POLICIES: dict[str, dict[str, str]] = {
     "today": {"SOUNDCHARTS_REFRESH_MAX_HOURS": "24", "SOUNDCHARTS_REFRESH_MIN_HOURS": "24,airplay=24"},
     "due": {},
@@ -92,22 +90,25 @@ def parse_args() -> argparse.Namespace:
 
 def last_days(wh: Any) -> dict[tuple[str, str, str], date]:
     """The newest stored day of every series, keyed like ``audience_fetches`` (entity, uuid, source)."""
+    from soundcharts_assets.sources import audience_sources
     from soundcharts_assets.warehouse.schema import artist_audience, track_audience
 
     t, a = track_audience.c, artist_audience.c
+    songs = {source.platform: source.name for source in audience_sources("song")}
+    artists = {source.series: source.name for source in audience_sources("artist")}
     found: dict[tuple[str, str, str], date] = {}
     with wh.engine.connect() as conn:
         for uuid, platform, day in conn.execute(
             sa.select(t.song_uuid, t.platform, sa.func.max(t.date)).group_by(t.song_uuid, t.platform)
         ):
-            found[("song", uuid, platform)] = day
+            found[("song", uuid, songs.get(platform, platform))] = day
         for uuid, platform, metric, day in conn.execute(
             sa.select(a.artist_uuid, a.platform, a.metric, sa.func.max(a.date))
-            .where(a.metric.in_(["followers", "monthly_listeners"]))
+            .where(a.metric.in_({metric for _, metric in artists}))
             .group_by(a.artist_uuid, a.platform, a.metric)
         ):
-            source = "spotify_listening" if metric == "monthly_listeners" else platform
-            found[("artist", uuid, source)] = day
+            if (platform, metric) in artists:
+                found[("artist", uuid, artists[(platform, metric)])] = day
     return found
 
 
@@ -143,6 +144,7 @@ def forecast(wh: Any) -> dict[str, float]:
 
 
 def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) -> dict[str, Any]:
+    from soundcharts_assets import clock
     from soundcharts_assets.settings import api_settings_from_env
     from soundcharts_assets.soundcharts.client import SoundchartsClient
     from soundcharts_assets.warehouse import Warehouse
@@ -165,6 +167,7 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
                 if offset:
                     emulator.set_today(day.isoformat())
                 os.environ["SOUNDCHARTS_TODAY"] = day.isoformat()
+                clock.reset()  # the clock reads it once per process
                 now = datetime(day.year, day.month, day.day, NOON, tzinfo=timezone.utc)
                 before = last_days(wh)
                 emulator.reset_stats()
@@ -203,6 +206,7 @@ def run_policy(name: str, days: int, workdir: Path, check_completeness: bool) ->
                 after_month = day + timedelta(days=1)
                 emulator.set_today(after_month.isoformat())
                 os.environ["SOUNDCHARTS_TODAY"] = after_month.isoformat()
+                clock.reset()
                 refresh_day(client, wh, datetime.combine(after_month, time_of_day(NOON), timezone.utc))
                 completeness = completeness_check(client, wh, day)
     steady = per_day[1:]
@@ -258,15 +262,21 @@ def followed_until(wh: Any, last_day: date) -> tuple[dict[str, date], dict[str, 
 
 
 def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
-    """Every point the emulator serves for each series followed during the month (songs: spotify/youtube/shazam
-    per id; artists: followers and monthly listeners), from the month's first day to the last day an edition
+    """Every point the emulator serves for each series followed during the month (every source of
+    ``sources.py``: songs per id, artists per metric), from the month's first day to the last day an edition
     ranked the entity (``today`` for those still ranked), is stored, once: songs that left the charts
     included. Every airplay spin too: per song and radio, the stored weekly rows add up to the spins served
     over the weeks they cover (the first row's week to the last's), so no week is missing or counted twice;
     and the airplay of a song that left was fetched after its last ranked day (its last week is kept)."""
+    from soundcharts_assets.cascade.audience import fetch_series
     from soundcharts_assets.soundcharts.errors import NotFoundError
+    from soundcharts_assets.sources import audience_sources
+    from soundcharts_assets.warehouse.audience import airplay_source
     from soundcharts_assets.warehouse.schema import artist_audience, audience_fetches, track_audience
 
+    crawled_song_sources = [source for source in audience_sources("song") if not source.windowed]
+    windowed = airplay_source()
+    airplay_days = round(windowed.min_hours / 24)  # its default window, a week
     followed_songs, followed_artists = followed_until(wh, today)
     songs, artists = sorted(followed_songs), sorted(followed_artists)
     t, a = track_audience.c, artist_audience.c
@@ -274,15 +284,15 @@ def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
     mismatched: list[str] = []
     with wh.engine.connect() as conn:
         for uuid in songs:
-            for platform in ("spotify", "youtube", "shazam"):
+            for source in crawled_song_sources:
                 until = followed_songs[uuid]
                 try:
-                    served = client.get_song_audience(uuid, platform, START, until)
+                    served = fetch_series(client, source, uuid, START, until)
                 except NotFoundError:
                     continue
                 rows = conn.execute(
                     sa.select(t.date, t.identifier, t.value).where(
-                        t.song_uuid == uuid, t.platform == platform, t.date >= START, t.date <= until
+                        t.song_uuid == uuid, t.platform == source.platform, t.date >= START, t.date <= until
                     )
                 ).all()
                 want = {(p.date, p.identifier, p.value) for p in served}
@@ -292,10 +302,10 @@ def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
                 missing += len(want - have)
                 extra += len(have - want)
                 if want != have and len(mismatched) < 5:
-                    mismatched.append(f"song {uuid} {platform}")
+                    mismatched.append(f"song {uuid} {source.name}")
         for uuid in songs:
             airplay = conn.execute(
-                sa.select(t.date, t.identifier, t.value).where(t.song_uuid == uuid, t.platform == "airplay")
+                sa.select(t.date, t.identifier, t.value).where(t.song_uuid == uuid, t.platform == windowed.platform)
             ).all()
             if not airplay:
                 continue
@@ -303,7 +313,7 @@ def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
             for _, radio, spins in airplay:
                 stored_spins[radio] += spins
             first, last = min(row[0] for row in airplay), max(row[0] for row in airplay)
-            span = client.get_song_airplay(uuid, first - timedelta(days=AIRPLAY_WEEK - 1), last)
+            span = client.get_song_airplay(uuid, first - timedelta(days=airplay_days - 1), last)
             served_spins = Counter({c.radio_slug: c.play_count for c in span})
             series += 1
             missing += sum(1 for radio, spins in served_spins.items() if stored_spins[radio] < spins)  # a week lost
@@ -313,7 +323,7 @@ def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
         f = audience_fetches.c
         airplay_fetched = dict(
             conn.execute(
-                sa.select(f.entity_uuid, f.fetched_at).where(f.entity == "song", f.platform == "airplay")
+                sa.select(f.entity_uuid, f.fetched_at).where(f.entity == "song", f.platform == windowed.name)
             ).all()
         )
         left = [uuid for uuid in songs if followed_songs[uuid] < today]
@@ -321,15 +331,11 @@ def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
         missing += len(airplay_short)
         mismatched.extend(f"song {uuid} airplay stops before its last ranked day" for uuid in airplay_short[:2])
         for uuid in artists:
-            for source in ("spotify", "youtube", "instagram", "tiktok", "spotify_listening"):
+            for source in audience_sources("artist"):
                 until = followed_artists[uuid]
+                platform, metric = source.series
                 try:
-                    if source == "spotify_listening":
-                        served = client.get_artist_monthly_listeners(uuid, START, until)
-                        platform, metric = "spotify", "monthly_listeners"
-                    else:
-                        served = client.get_artist_audience(uuid, source, START, until)
-                        platform, metric = source, "followers"
+                    served = fetch_series(client, source, uuid, START, until)
                 except NotFoundError:
                     continue
                 rows = conn.execute(
@@ -348,7 +354,7 @@ def completeness_check(client: Any, wh: Any, today: date) -> dict[str, Any]:
                 missing += len(want - have)
                 extra += len(have - want)
                 if want != have and len(mismatched) < 5:
-                    mismatched.append(f"artist {uuid} {source}")
+                    mismatched.append(f"artist {uuid} {source.name}")
     return {
         "entities_followed": {"songs": len(songs), "artists": len(artists), "songs_that_left": len(left)},
         "series_compared": series,

@@ -6,6 +6,7 @@ from soundcharts_assets.defs.alerts.assets import alerts, chart_alerts_job
 from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
 from soundcharts_assets.defs.automation import cascade_automation_sensor
 from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists, tracks
+from soundcharts_assets.defs.celery_settings import celery_settings_from_env
 from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.charts.registry import chart_registry_sensor
 from soundcharts_assets.defs.charts.schedules import daily_charts_schedule, weekly_charts_schedule
@@ -15,7 +16,6 @@ from soundcharts_assets.defs.insight.assets import artist_growth, chart_movers, 
 from soundcharts_assets.defs.jobs import CASCADE_JOB_NAME, chart_cascade_job
 from soundcharts_assets.defs.names import ALERTS_JOB_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
-from soundcharts_assets.settings import celery_settings_from_env
 
 #: Each step is a process. Forking them from a server that has already imported this module and the instance's
 #: storage (`defs.step_preload`) saves ~3 s of imports per step (11 steps a cascade) and shares that memory; 6

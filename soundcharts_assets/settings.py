@@ -1,15 +1,17 @@
-"""The one place that reads settings from the environment.
+"""The one place that reads settings from the environment: it reads variables, the domain decides what they
+mean (the refresh bounds per source: ``refresh_policy.py``).
 
 Every other module receives typed settings objects; nothing else calls ``os.environ``. Each group of
-variables is a pydantic model whose field aliases are the variable names, so a type, a minimum and a
-default are declared once beside the name. Any bad value (not a number, negative, below the minimum)
+variables is a pydantic model (:class:`EnvSettings`) whose field aliases are the variable names, so a type, a
+minimum and a default are declared once beside the name, and :func:`read_env` reads it. The opt-in Celery
+deployment's group lives beside the Celery definitions (``defs/celery_settings.py``), read the same way. Any bad value (not a number, negative, below the minimum)
 becomes one :class:`SettingsError` line naming the variable and what to do: the CLI prints it, and a
 Dagster code location fails with it instead of a traceback. An empty variable counts as unset.
 Secrets are pydantic ``SecretStr``; the client's own types (``ApiSettings``...) live in
 ``soundcharts/config.py`` so the client does not depend on this module.
 
-Longer than 300 lines on purpose: it is the one place that reads the environment, so every variable of every
-layer is declared here, next to the one-line error wording they share.
+Longer than 300 lines on purpose: every variable of every layer is declared here, next to the one-line error
+wording they share.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 
-from soundcharts_assets.due import RefreshPolicy
 from soundcharts_assets.local_setup import read_local_setup, record_path
 from soundcharts_assets.soundcharts.config import (
     DEFAULT_AUTH_URL,
@@ -33,12 +34,13 @@ from soundcharts_assets.soundcharts.config import (
     ApiSettings,
     OAuthCredentials,
 )
-from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
+from soundcharts_assets.sources import source_names
 
 __all__ = [
     "AlertSettings",
     "AutomationSettings",
     "BudgetSettings",
+    "EnvSettings",
     "FreshnessSettings",
     "SettingsError",
     "SourceHours",
@@ -51,6 +53,7 @@ __all__ = [
     "freshness_from_env",
     "has_real_credentials",
     "project_root",
+    "read_env",
     "today_from_env",
     "warehouse_url_from_env",
 ]
@@ -62,38 +65,10 @@ class SettingsError(ValueError):
     """A setting has a value we cannot use; the message names the variable and what to do."""
 
 
-class _FromEnv(BaseModel):
+class EnvSettings(BaseModel):
     """Read by alias (the variable name) from the environment, or by field name from code."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
-
-
-DEFAULT_REFRESH_MAX_HOURS = 15 * 24.0
-"""The slowest crawl cadence the API documents (tiny social accounts): no series waits longer by default."""
-
-SOURCE_MIN_HOURS: dict[str, float] = {"airplay": 7 * 24.0}
-"""Built-in minimums above the default. Airplay is spins summed over a window, not a crawled point: fetched
-once a week, each window starting where the last one ended, every spin is stored once for a seventh of the
-calls (``SOUNDCHARTS_REFRESH_MIN_HOURS=airplay=24`` stores daily spins at one call a day)."""
-
-CONTEXT_WINDOWS = 2
-"""The default minimum of every source but Spotify's (and airplay's week), in freshness windows: 48 h by
-default. Spotify streams are what most charts rank by and stay at the freshness window (a day); YouTube
-views, Shazam counts, monthly listeners and YouTube, Instagram and TikTok followers are context, fetched every
-other window (social accounts are crawled no more often than every 2 days anyway; an artist's Spotify
-followers share the ``spotify`` name with a song's streams and keep the window). One call then brings two days, so a failed
-crawl (~7 % of a daily series' days, only known by asking) wastes a call only when two in a row failed:
-measured on the simulated month, the defaults' waste went from 6.1 % to 3.9 % and their calls from 1,531
-to 1,160 a day (docs/benchmarks.md). A blanket or per-source ``SOUNDCHARTS_REFRESH_MIN_HOURS`` replaces
-it (``24``: every crawled series daily, airplay keeps its week); a freshness window of 0 (refetch
-everything) keeps 0. Current-stats mode
-keeps every source at the window: its one call per entity a day is what avoids series calls."""
-
-PRIMARY_SOURCES: frozenset[str] = frozenset({"spotify"})
-"""Sources whose default minimum is the freshness window itself, not :data:`CONTEXT_WINDOWS` of it."""
-
-AUDIENCE_SOURCE_NAMES: tuple[str, ...] = tuple(dict.fromkeys(TRACK_AUDIENCE_SOURCES + ARTIST_AUDIENCE_SOURCES))
-"""The names a per-source setting may use (a song's and an artist's ``spotify`` share one name)."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +101,8 @@ def parse_source_hours(raw: Any) -> SourceHours:
             continue
         name, _, number = item.rpartition("=")
         name = name.strip()
-        if name and name not in AUDIENCE_SOURCE_NAMES:
-            raise ValueError(f"unknown source {name!r}; use one of {', '.join(AUDIENCE_SOURCE_NAMES)}")
+        if name and name not in source_names():
+            raise ValueError(f"unknown source {name!r}; use one of {', '.join(source_names())}")
         try:
             hours = float(number)
         except ValueError:
@@ -144,14 +119,13 @@ def parse_source_hours(raw: Any) -> SourceHours:
 SourceHoursSetting = Annotated[SourceHours, BeforeValidator(parse_source_hours)]
 
 
-class FreshnessSettings(_FromEnv):
+class FreshnessSettings(EnvSettings):
     """How old a stored entity may be before a materialization fetches it again.
 
-    Audience series are refreshed when new data can exist (``due.py``): never sooner than the
-    source's minimum interval (``SOUNDCHARTS_REFRESH_MIN_HOURS``; default ``SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS``
-    for Spotify, twice that for the other sources, ``CONTEXT_WINDOWS``, and a week for airplay,
-    ``SOURCE_MIN_HOURS``) and never later than its
-    maximum (``SOUNDCHARTS_REFRESH_MAX_HOURS``, default 360 h = the slowest crawl).
+    Audience series are refreshed when new data can exist (``due.py``), within bounds per source that
+    ``refresh_policy.py`` derives from these fields and the sources' rows: ``SOUNDCHARTS_REFRESH_MIN_HOURS``
+    (default ``SOUNDCHARTS_AUDIENCE_FRESHNESS_HOURS`` for Spotify, twice that for the other sources, a week for
+    airplay) and ``SOUNDCHARTS_REFRESH_MAX_HOURS`` (default 360 h = the slowest crawl).
     ``SOUNDCHARTS_CURRENT_STATS=1`` takes today's values of a series with no gap from one current-stats
     call per entity.
     """
@@ -163,41 +137,18 @@ class FreshnessSettings(_FromEnv):
     refresh_max: SourceHoursSetting = Field(SourceHours(), alias="SOUNDCHARTS_REFRESH_MAX_HOURS")
     current_stats: bool = Field(False, alias="SOUNDCHARTS_CURRENT_STATS")
 
-    def min_hours(self, source: str) -> float:
-        """The source's own setting, else the blanket one, else the default (the freshness window for
-        Spotify, :data:`CONTEXT_WINDOWS` of it for the rest unless current stats are on: one call per entity
-        a day then gives every platform's day, and a skipped day would be a gap to fill with a series call);
-        never below the source's built-in minimum."""
-        if source in self.refresh_min.by_source:
-            return self.refresh_min.by_source[source]
-        context = source not in PRIMARY_SOURCES and not self.current_stats
-        default = self.audience_hours * (CONTEXT_WINDOWS if context else 1)
-        return max(self.refresh_min.hours(source, default), SOURCE_MIN_HOURS.get(source, 0.0))
 
-    def max_hours(self, source: str) -> float:
-        return max(self.refresh_max.hours(source, DEFAULT_REFRESH_MAX_HOURS), self.min_hours(source))
-
-    def refresh_policy(self) -> RefreshPolicy:
-        """The due rule's bounds for every audience source (``due.py``)."""
-        return RefreshPolicy(
-            default_min_hours=self.audience_hours,
-            default_max_hours=max(DEFAULT_REFRESH_MAX_HOURS, self.audience_hours),
-            min_hours={source: self.min_hours(source) for source in AUDIENCE_SOURCE_NAMES},
-            max_hours={source: self.max_hours(source) for source in AUDIENCE_SOURCE_NAMES},
-        )
-
-
-class BudgetSettings(_FromEnv):
+class BudgetSettings(EnvSettings):
     """``SOUNDCHARTS_MONTHLY_BUDGET``: calls the project may spend per calendar month (unset: no cap)."""
 
     monthly_budget: int | None = Field(None, ge=1, alias="SOUNDCHARTS_MONTHLY_BUDGET")
 
 
-class _TodayEnv(_FromEnv):
+class _TodayEnv(EnvSettings):
     today: date | None = Field(None, alias="SOUNDCHARTS_TODAY")
 
 
-class AutomationSettings(_FromEnv):
+class AutomationSettings(EnvSettings):
     """How often the sensors look: new chart editions (a paid call per chart), the automation sensor, and the
     chart registry (partitions added in the UI; no call unless one was added)."""
 
@@ -229,7 +180,7 @@ def parse_milestones(raw: Any) -> tuple[int, ...]:
     return tuple(sorted(set(found)))
 
 
-class AlertSettings(_FromEnv):
+class AlertSettings(EnvSettings):
     """Alerts (issue 23): the channels digests go to, and what counts as an event.
 
     The channel URLs are secrets (a Slack webhook URL is its own credential, an SMTP URL carries a password):
@@ -253,10 +204,10 @@ class AlertSettings(_FromEnv):
 
 def alert_settings_from_env(env: Mapping[str, str] | None = None) -> AlertSettings:
     """The ``SOUNDCHARTS_ALERTS_*`` variables; a bad number is one SettingsError line."""
-    return _read(AlertSettings, env)
+    return read_env(AlertSettings, env)
 
 
-class _ApiEnv(_FromEnv):
+class _ApiEnv(EnvSettings):
     """The ``SOUNDCHARTS_*`` variables of :class:`ApiSettings`; OAuth is read apart (all three or none)."""
 
     base_url: str = Field(DEFAULT_BASE_URL, alias="SOUNDCHARTS_BASE_URL")
@@ -269,7 +220,7 @@ class _ApiEnv(_FromEnv):
     quota_floor: int = Field(0, ge=0, alias="SOUNDCHARTS_QUOTA_FLOOR")
 
 
-def _read(model: type[Model], env: Mapping[str, str] | None) -> Model:
+def read_env(model: type[Model], env: Mapping[str, str] | None = None) -> Model:
     """``model`` from the environment (empty variables count as unset); a bad value is one SettingsError."""
     env = os.environ if env is None else env
     names = {field.alias or name for name, field in model.model_fields.items()}
@@ -346,7 +297,7 @@ def api_settings_from_env(env: Mapping[str, str] | None = None) -> ApiSettings:
     the data directory (``local_setup.py``); an :class:`EmulatorStoppedError` when its process has ended.
     """
     env = os.environ if env is None else env
-    read = _read(_ApiEnv, env)
+    read = read_env(_ApiEnv, env)
     base_url = read.base_url.rstrip("/")
     if not env.get("SOUNDCHARTS_BASE_URL", "").strip() and not has_real_credentials(env):
         base_url = _recorded_emulator_url(env) or base_url
@@ -376,24 +327,24 @@ def _recorded_emulator_url(env: Mapping[str, str]) -> str | None:
 
 
 def freshness_from_env(env: Mapping[str, str] | None = None) -> FreshnessSettings:
-    return _read(FreshnessSettings, env)
+    return read_env(FreshnessSettings, env)
 
 
 def budget_from_env(env: Mapping[str, str] | None = None) -> BudgetSettings:
     """``SOUNDCHARTS_MONTHLY_BUDGET``: a whole number of calls, at least 1; unset means no cap."""
-    return _read(BudgetSettings, env)
+    return read_env(BudgetSettings, env)
 
 
 def today_from_env(env: Mapping[str, str] | None = None) -> date | None:
     """``SOUNDCHARTS_TODAY=YYYY-MM-DD``: the day simulations and tests pretend it is; unset in production."""
-    return _read(_TodayEnv, env).today
+    return read_env(_TodayEnv, env).today
 
 
 def automation_settings_from_env(env: Mapping[str, str] | None = None) -> AutomationSettings:
     """The sensors' intervals: ``SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS`` (default 3600),
     ``SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS`` and ``SOUNDCHARTS_REGISTRY_SENSOR_INTERVAL_SECONDS``
     (default 30 each)."""
-    return _read(AutomationSettings, env)
+    return read_env(AutomationSettings, env)
 
 
 def data_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
@@ -435,7 +386,7 @@ def dagster_home_from_env(env: Mapping[str, str] | None = None) -> Path:
     return Path(setup.dagster_home) if setup is not None else data_dir / "dagster_home"
 
 
-class _OutageEnv(_FromEnv):
+class _OutageEnv(EnvSettings):
     wait_seconds: float = Field(30.0, ge=0, alias="SOUNDCHARTS_DB_OUTAGE_WAIT_SECONDS")
 
 
@@ -445,56 +396,4 @@ def db_outage_wait_seconds_from_env(env: Mapping[str, str] | None = None) -> flo
     A warehouse transaction (or the shared rate limiter's) that finds the server gone, refused or restarting is
     retried with backoff for this long before the step fails; 0 fails at once. SQLite never waits.
     """
-    return _read(_OutageEnv, env).wait_seconds
-
-
-DEFAULT_CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
-DEFAULT_CELERY_BACKEND_URL = "rpc://"
-EXECUTORS = ("multiprocess", "celery")
-
-
-@dataclass(frozen=True)
-class CelerySettings:
-    """The opt-in Celery deployment (deploy/celery/README.md): steps run on Celery workers across hosts.
-
-    ``enabled`` is ``SOUNDCHARTS_EXECUTOR=celery``; the default stays the preloaded multiprocess executor.
-    The run process and every worker read the same variables, so they agree on broker, backend and queues.
-    """
-
-    enabled: bool = False
-    broker_url: str = field(default=DEFAULT_CELERY_BROKER_URL, repr=False)  # URLs may carry a password
-    backend_url: str = field(default=DEFAULT_CELERY_BACKEND_URL, repr=False)
-    step_start_timeout_seconds: int = 120
-    """How long a step may wait in a queue that no worker consumes before its run fails."""
-    broker_connect_timeout_seconds: int = 10
-
-    def safe_broker_url(self) -> str:
-        """The broker URL with its password hidden, for messages and logs."""
-        scheme, sep, rest = self.broker_url.partition("://")
-        userinfo, at, host = rest.rpartition("@")
-        if not at or ":" not in userinfo:
-            return self.broker_url
-        return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}"
-
-
-class _CeleryEnv(_FromEnv):
-    executor: str = Field("multiprocess", alias="SOUNDCHARTS_EXECUTOR")
-    broker_url: str = Field(DEFAULT_CELERY_BROKER_URL, alias="SOUNDCHARTS_CELERY_BROKER_URL")
-    backend_url: str = Field(DEFAULT_CELERY_BACKEND_URL, alias="SOUNDCHARTS_CELERY_BACKEND_URL")
-    step_start_timeout_seconds: int = Field(120, ge=1, alias="SOUNDCHARTS_CELERY_STEP_START_TIMEOUT_SECONDS")
-    broker_connect_timeout_seconds: int = Field(10, ge=1, alias="SOUNDCHARTS_CELERY_BROKER_TIMEOUT_SECONDS")
-
-
-def celery_settings_from_env(env: Mapping[str, str] | None = None) -> CelerySettings:
-    """``SOUNDCHARTS_EXECUTOR`` and the ``SOUNDCHARTS_CELERY_*`` variables; a bad value is one SettingsError."""
-    raw = _read(_CeleryEnv, env)
-    executor = raw.executor.strip().lower()
-    if executor not in EXECUTORS:
-        raise SettingsError(f"SOUNDCHARTS_EXECUTOR={executor!r} is unknown; set it to one of {', '.join(EXECUTORS)}")
-    return CelerySettings(
-        enabled=executor == "celery",
-        broker_url=raw.broker_url,
-        backend_url=raw.backend_url,
-        step_start_timeout_seconds=raw.step_start_timeout_seconds,
-        broker_connect_timeout_seconds=raw.broker_connect_timeout_seconds,
-    )
+    return read_env(_OutageEnv, env).wait_seconds

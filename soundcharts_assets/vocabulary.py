@@ -1,5 +1,5 @@
-"""The project's vocabulary, defined once: entity kinds, sync schedules, fetch statuses, audience sources,
-and what a chart slug may be.
+"""The project's vocabulary, defined once: entity kinds, sync schedules, fetch statuses, and what a chart slug
+may be (the audience sources are a table of their own, ``sources.py``).
 
 Every layer (warehouse, cascade, Dagster definitions, CLI) speaks these words; the warehouse also enforces the
 stored ones with CHECK constraints (alembic 0004). They are ``str`` enums, so a member compares equal to its
@@ -69,31 +69,6 @@ FREE_STATUSES = (FetchStatus.NOT_FOUND.value, FetchStatus.NOT_IN_PLAN.value)
 """Outcomes the API does not bill: a by-platform 404, a 403 outside the plan (sent, not billed)."""
 
 
-class TrackSource(_Word):
-    """The audience series of a song, one API call each (airplay counts per radio, the rest per day)."""
-
-    SPOTIFY = "spotify"
-    YOUTUBE = "youtube"
-    SHAZAM = "shazam"
-    AIRPLAY = "airplay"
-
-
-class ArtistSource(_Word):
-    """The audience series of an artist: followers per platform, and Spotify monthly listeners.
-
-    Monthly listeners come from another endpoint than Spotify followers, so their freshness is tracked under
-    a source name of their own.
-    """
-
-    SPOTIFY = "spotify"
-    YOUTUBE = "youtube"
-    INSTAGRAM = "instagram"
-    TIKTOK = "tiktok"
-    SPOTIFY_LISTENING = "spotify_listening"
-
-
-TRACK_AUDIENCE_SOURCES: tuple[str, ...] = TrackSource.values()
-ARTIST_AUDIENCE_SOURCES: tuple[str, ...] = ArtistSource.values()
 SYNC_SCHEDULES: tuple[str, ...] = SyncSchedule.values()
 FETCH_STATUSES: tuple[str, ...] = FetchStatus.values()
 ENTITY_KINDS: tuple[str, ...] = EntityKind.values()

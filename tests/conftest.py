@@ -156,3 +156,14 @@ def shared_emulator():
 
     with EmulatorServer(EmulatorConfig(seed=7)) as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def clock_reads_today_afresh() -> Iterator[None]:
+    """The clock reads ``SOUNDCHARTS_TODAY`` once per process: each test starts from the environment it sets,
+    and a test that changes it halfway calls ``clock.reset()`` (as a simulation does)."""
+    from soundcharts_assets import clock
+
+    clock.reset()
+    yield
+    clock.reset()

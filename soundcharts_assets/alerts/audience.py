@@ -18,7 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from soundcharts_assets.alerts.events import MILESTONE, SPIKE, AlertEvent, event_key, series_name
+from soundcharts_assets.alerts.events import MILESTONE, SPIKE, AlertEvent, event_key
+from soundcharts_assets.sources import series_label
 
 Points = Sequence[tuple[date, int]]
 MIN_BASELINE = 12
@@ -97,7 +98,7 @@ def audience_events(
     thresholds: Sequence[int],
 ) -> list[AlertEvent]:  # fmt: skip
     """The spike and milestone events of one series, for each watchlist that watches its subject."""
-    series = series_name(subject.platform, subject.metric)
+    series = series_label(subject.platform, subject.metric)
     found: list[AlertEvent] = []
     for spike in spikes(points, since, k, baseline_days):
         figures = {

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from soundcharts_assets.alerts.audience import Subject, audience_events
 from soundcharts_assets.alerts.charts import ChartContext, chart_events, split_editions, stale_event
-from soundcharts_assets.alerts.events import TRACK_METRICS, AlertEvent, Watchers
+from soundcharts_assets.alerts.events import AlertEvent, Watchers, track_metrics
 from soundcharts_assets.settings import AlertSettings
 from soundcharts_assets.warehouse import Warehouse
 from soundcharts_assets.warehouse.alert_inputs import RankedSong, SongCredits
@@ -94,9 +94,10 @@ def _audience(wh: Warehouse, watched: _Watched, settings: AlertSettings, since: 
             name, lists, charts = watched.artists[uuid]
             add(Subject(uuid, name, platform, metric), points, lists, charts)
     if watched.songs:
-        for (uuid, platform), points in wh.track_series(watched.songs, start, TRACK_METRICS).items():
+        metrics = track_metrics()
+        for (uuid, platform), points in wh.track_series(watched.songs, start, metrics).items():
             name, lists, charts = watched.songs[uuid]
-            add(Subject(uuid, f'"{name}"', platform, TRACK_METRICS[platform]), points, lists, charts)
+            add(Subject(uuid, f'"{name}"', platform, metrics[platform]), points, lists, charts)
     return found
 
 

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from soundcharts_assets.vocabulary import WatchKind
+from soundcharts_assets.sources import audience_sources
+from soundcharts_assets.vocabulary import EntityKind, WatchKind
 from soundcharts_assets.warehouse.alert_inputs import SongCredits
 from soundcharts_assets.warehouse.alerts import AlertEvent
 from soundcharts_assets.warehouse.watchlists import StoredArtist, Watch
 
-__all__ = ["FOLLOWED_CHARTS", "KINDS", "AlertEvent", "Watchers", "event_key", "series_name"]
+__all__ = ["FOLLOWED_CHARTS", "KINDS", "AlertEvent", "Watchers", "event_key", "track_metrics"]
 
 ENTRY, RE_ENTRY, EXIT, TOP_10, NEW_PEAK, NUMBER_ONE = "entry", "re_entry", "exit", "top_10", "new_peak", "number_one"
 SPIKE, MILESTONE, STALE = "spike", "milestone", "stale"
@@ -25,22 +26,11 @@ KINDS = (ENTRY, RE_ENTRY, EXIT, TOP_10, NEW_PEAK, NUMBER_ONE, SPIKE, MILESTONE, 
 FOLLOWED_CHARTS = "*"
 """The watchlist of events about every followed chart (staleness), whoever watches what."""
 
-_SERIES_NAMES = {
-    ("spotify", "monthly_listeners"): "Spotify monthly listeners",
-    ("spotify", "followers"): "Spotify followers",
-    ("youtube", "followers"): "YouTube subscribers",
-    ("instagram", "followers"): "Instagram followers",
-    ("tiktok", "followers"): "TikTok followers",
-    ("spotify", "streams"): "Spotify streams",
-    ("youtube", "views"): "YouTube views",
-    ("shazam", "shazams"): "Shazam count",
-}
-TRACK_METRICS = {"spotify": "streams", "youtube": "views", "shazam": "shazams"}
-"""The track series events watch (airplay is spins per window, not a running count) and their metric names."""
 
-
-def series_name(platform: str, metric: str) -> str:
-    return _SERIES_NAMES.get((platform, metric), f"{platform} {metric.replace('_', ' ')}")
+def track_metrics() -> dict[str, str]:
+    """The track series events watch, by platform, and their metric names: every song source but the windowed
+    ones (airplay is spins per window, not a running count)."""
+    return {source.platform: source.metric for source in audience_sources(EntityKind.SONG) if not source.windowed}
 
 
 def event_key(watchlist: str, kind: str, chart: str | None, subject: str | None, occurrence: str) -> str:

@@ -1,14 +1,14 @@
-"""The audience steps: song series (Spotify, YouTube, Shazam, Airplay) and artist series (followers on four
-platforms and Spotify monthly listeners).
+"""The audience steps: every source of the table (``sources.py``) for the charts' songs (Spotify, YouTube and
+Shazam series, airplay spins) and artists (followers per platform, Spotify monthly listeners).
 
 The API has no batch endpoint for series, so each (entity, source) pair costs at least one call: only due
 pairs are fetched (``due.py``: once the series' next crawl can have happened), each under a lease, and a fetch
 asks only for the days from the last stored one. With ``SOUNDCHARTS_CURRENT_STATS=1`` one current-stats call
 per entity stands in for the series that only lack their newest point (``current_stats.py``).
 
-Airplay is spins summed over a window rather than a crawled point, so its windows tile instead: each covers
-the complete days since the last fetch (a week by default, the source's minimum interval), so every spin is
-stored once, in the row dated the window's last day.
+A windowed source (airplay: spins summed over a window rather than a crawled point) tiles its windows instead:
+each covers the complete days since the last fetch (a week by default, the source's minimum interval), so
+every spin is stored once, in the row dated the window's last day.
 """
 
 from __future__ import annotations
@@ -30,25 +30,15 @@ from soundcharts_assets.cascade.pool import run_concurrently
 from soundcharts_assets.cascade.report import ChartReports, Fleet, StepReport
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.due import RefreshPolicy
+from soundcharts_assets.refresh_policy import min_hours, refresh_policy
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.soundcharts.errors import NotFoundError, PlanRestrictedError
-from soundcharts_assets.soundcharts.models import ArtistAudiencePoint, CurrentStats, SongAudiencePoint
-from soundcharts_assets.vocabulary import (
-    ARTIST_AUDIENCE_SOURCES,
-    TRACK_AUDIENCE_SOURCES,
-    ArtistSource,
-    EntityKind,
-    FetchStatus,
-    TrackSource,
-)
+from soundcharts_assets.soundcharts.models import ArtistAudiencePoint, CurrentStats, Series, SongAudiencePoint
+from soundcharts_assets.sources import AudienceSource, Endpoint, audience_sources
+from soundcharts_assets.vocabulary import EntityKind, FetchStatus
 from soundcharts_assets.warehouse import Warehouse
 
-#: Where each artist source lands: (platform, the metric that tells how far the stored series goes).
-ARTIST_SOURCE_SERIES: dict[str, tuple[str, str]] = {
-    **{source: (source, "followers") for source in ARTIST_AUDIENCE_SOURCES if source != ArtistSource.SPOTIFY_LISTENING},
-    ArtistSource.SPOTIFY_LISTENING: ("spotify", "monthly_listeners"),
-}
 AUDIENCE_WORKERS = 16
 """Threads per audience step: more than the requests the client keeps in flight (``SOUNDCHARTS_MAX_IN_FLIGHT``,
 12), so that while those wait on the API the others store what came back. With as many threads as slots each
@@ -75,6 +65,19 @@ class AudienceJob:
 Point = SongAudiencePoint | ArtistAudiencePoint
 
 
+def fetch_series(
+    client: SoundchartsClient, source: AudienceSource, uuid: str, start: date, end: date
+) -> Series[SongAudiencePoint] | Series[ArtistAudiencePoint]:
+    """A crawled source's points over ``[start, end]``, through the client method of its endpoint."""
+    if source.endpoint is Endpoint.SONG_AUDIENCE:
+        return client.get_song_audience(uuid, source.platform, start, end)
+    if source.endpoint is Endpoint.ARTIST_AUDIENCE:
+        return client.get_artist_audience(uuid, source.platform, start, end)
+    if source.endpoint is Endpoint.ARTIST_LISTENING:
+        return client.get_artist_monthly_listeners(uuid, start, end, platform=source.platform)
+    raise ValueError(f"{source.entity} {source.name} is fetched by window (get_song_airplay), not as a series")
+
+
 @dataclass(frozen=True)
 class SeriesIO:
     """How a step reads and writes one kind of entity: a series fetch, a current-stats call, a stored point."""
@@ -88,10 +91,19 @@ class _AudienceRun:
     """Shared state of one audience step: the per-chart reports and sources found not to be in the plan."""
 
     def __init__(
-        self, client: SoundchartsClient, warehouse: Warehouse, fleet: Fleet, now: datetime, current_stats: bool = False
+        self,
+        client: SoundchartsClient,
+        warehouse: Warehouse,
+        fleet: Fleet,
+        entity: EntityKind,
+        now: datetime,
+        current_stats: bool = False,
     ) -> None:
         self.warehouse = warehouse
         self.fleet = fleet
+        self.entity = entity
+        self.sources = {source.name: source for source in audience_sources(entity)}
+        """The entity's rows of the table, read once per step."""
         self.now = now
         self.reports = ChartReports(client, fleet.charts, "audience")
         self.lock = threading.Lock()
@@ -101,34 +113,30 @@ class _AudienceRun:
         """Answers already paid for: an entity's due series may come in two leased chunks."""
         self.last_days: dict[Pair, date] = {}
         """The last stored day of each leased series, read once per leased chunk (:meth:`remember_stored`)."""
-        self.airplay_fetches: dict[str, datetime] = {}
-        """When each leased song's airplay was last fetched (where its next window starts)."""
+        self.window_fetches: dict[Pair, datetime] = {}
+        """When each leased windowed series (airplay) was last fetched (where its next window starts)."""
 
-    def remember_stored(self, entity: EntityKind, leased: Sequence[Pair]) -> None:
+    def remember_stored(self, leased: Sequence[Pair]) -> None:
         """Read where each leased series stands in one query per chunk, not one per series: at fleet size the
         per-series reads were a database round trip for every call."""
         uuids = list(dict.fromkeys(uuid for uuid, _ in leased))
-        sources = set(source for _, source in leased)
-        days: dict[Pair, date] = {}
-        for metric, platforms in _stored_groups(entity, sources).items():
-            found = self.warehouse.stored_series(entity, uuids, platforms.values(), metric)
-            source_of = {platform: source for source, platform in platforms.items()}
-            for (uuid, platform), series in found.items():
-                days[(uuid, source_of[platform])] = series.last_day
+        sources = [self.sources[name] for name in dict.fromkeys(name for _, name in leased)]
+        days = {key: series.last_day for key, series in self.warehouse.stored_sources(uuids, sources).items()}
+        windowed = [source.name for source in sources if source.windowed]
         fetches = {}
-        if TrackSource.AIRPLAY in sources:
-            found_fetches = self.warehouse.last_fetches(entity, uuids, [TrackSource.AIRPLAY])
-            fetches = {uuid: fetch.fetched_at for (uuid, _), fetch in found_fetches.items()}
+        if windowed:
+            found = self.warehouse.last_fetches(self.entity, uuids, windowed)
+            fetches = {pair: fetch.fetched_at for pair, fetch in found.items()}
         with self.lock:
             self.last_days.update(days)
-            self.airplay_fetches.update(fetches)
+            self.window_fetches.update(fetches)
 
     def run_entity(self, entity: str, uuid: str, sources: list[str], history: SeriesHistory, io: SeriesIO) -> None:
         """One entity's due series: one current-stats call for those with history, series for the rest."""
         jobs = [AudienceJob(entity, uuid, source) for source in sources]
         stats = self._current_stats(uuid, io) if any(history.has_history(uuid, s) for s in sources) else None
         for job in jobs:
-            point = covered_by_current_stats(entity, uuid, job.source, stats, history) if stats else None
+            point = covered_by_current_stats(self.sources[job.source], uuid, stats, history) if stats else None
             if point is None:
                 self.run(job, io.fetch_and_store)
                 continue
@@ -167,11 +175,11 @@ class _AudienceRun:
         earliest = today - timedelta(days=lookback_days - 1)  # N days inclusive: one 90-day call, not two
         return max(last, earliest) if last else earliest
 
-    def airplay_window(self, uuid: str, first_days: int, lookback_days: int) -> tuple[date, date] | None:
-        """Complete days (up to yesterday) from the day of the last fetch, whose window ended the day before;
-        a first fetch takes the last ``first_days``. ``None`` when no complete day is new."""
+    def tiled_window(self, job: AudienceJob, first_days: int, lookback_days: int) -> tuple[date, date] | None:
+        """A windowed source's complete days (up to yesterday) from the day of the last fetch, whose window
+        ended the day before; a first fetch takes the last ``first_days``. ``None`` when no complete day is new."""
         end = self.now.date() - timedelta(days=1)
-        last = self.airplay_fetches.get(uuid)
+        last = self.window_fetches.get((job.uuid, job.source))
         start = last.date() if last else end - timedelta(days=first_days - 1)
         start = max(start, end - timedelta(days=lookback_days - 1))
         return (start, end) if start <= end else None
@@ -218,36 +226,14 @@ def refresh_track_audience(
     workers: int = AUDIENCE_WORKERS,
     owner: str | None = None,
 ) -> dict[str, StepReport]:
-    """Spotify, YouTube and Shazam series and Airplay spins for the charts' tracks that are not fresh."""
+    """Every song source (Spotify, YouTube and Shazam series, airplay spins) for the charts' tracks that is due."""
     now = now or utc_now()
     fleet = Fleet(
         {slug: warehouse.ranking_song_uuids(slug) for slug in slugs},
         {slug: warehouse.left_recently(slug, EntityKind.SONG, LEAVERS_LOOKBACK_DAYS) for slug in slugs},
     )
-    state = _AudienceRun(client, warehouse, fleet, now, freshness.current_stats)
-    today = now.date()
-    airplay_days = max(1, math.ceil(freshness.min_hours(TrackSource.AIRPLAY) / 24))
-
-    def fetch_and_store(job: AudienceJob) -> int:
-        if job.source == TrackSource.AIRPLAY:
-            window = state.airplay_window(job.uuid, airplay_days, freshness.audience_lookback_days)
-            if window is None:
-                return 0
-            counts = client.get_song_airplay(job.uuid, *window)
-            return warehouse.write_track_airplay(job.uuid, window[1], counts, fetched_at=now)
-        start = state.window_start(job, freshness.audience_lookback_days)
-        points = client.get_song_audience(job.uuid, job.source, start, today)
-        return warehouse.write_track_audience(
-            job.uuid, job.source, points, fetched_at=now, last_crawl_at=points.last_crawl_at
-        )
-
-    def store_point(job: AudienceJob, point: Point) -> int:
-        assert isinstance(point, SongAudiencePoint)
-        crawl = crawl_instant(point.date)
-        return warehouse.write_track_audience(job.uuid, job.source, [point], fetched_at=now, last_crawl_at=crawl)
-
-    io = SeriesIO(fetch_and_store, client.get_song_current_stats, store_point)
-    return _refresh_series(state, EntityKind.SONG, TRACK_AUDIENCE_SOURCES, freshness, owner or new_owner(), io, workers)
+    state = _AudienceRun(client, warehouse, fleet, EntityKind.SONG, now, freshness.current_stats)
+    return _refresh_series(state, freshness, owner or new_owner(), _series_io(client, state, freshness), workers)
 
 
 def refresh_artist_audience(
@@ -259,52 +245,49 @@ def refresh_artist_audience(
     workers: int = AUDIENCE_WORKERS,
     owner: str | None = None,
 ) -> dict[str, StepReport]:
-    """Followers on Spotify, YouTube, Instagram, TikTok and Spotify monthly listeners for the charts' artists."""
+    """Every artist source (followers per platform, Spotify monthly listeners) for the charts' artists."""
     now = now or utc_now()
     fleet = Fleet(
         {slug: warehouse.chart_artist_uuids(slug) for slug in slugs},
         {slug: warehouse.left_recently(slug, EntityKind.ARTIST, LEAVERS_LOOKBACK_DAYS) for slug in slugs},
     )
-    state = _AudienceRun(client, warehouse, fleet, now, freshness.current_stats)
-    today = now.date()
+    state = _AudienceRun(client, warehouse, fleet, EntityKind.ARTIST, now, freshness.current_stats)
+    return _refresh_series(state, freshness, owner or new_owner(), _series_io(client, state, freshness), workers)
+
+
+def _series_io(client: SoundchartsClient, state: _AudienceRun, freshness: FreshnessSettings) -> SeriesIO:
+    """How a step fetches and stores its entity's sources: each through its row (``sources.py``)."""
+    warehouse, now, lookback = state.warehouse, state.now, freshness.audience_lookback_days
 
     def fetch_and_store(job: AudienceJob) -> int:
-        platform = ARTIST_SOURCE_SERIES[job.source][0]
-        start = state.window_start(job, freshness.audience_lookback_days)
-        if job.source == ArtistSource.SPOTIFY_LISTENING:
-            points = client.get_artist_monthly_listeners(job.uuid, start, today)
-        else:
-            points = client.get_artist_audience(job.uuid, platform, start, today)
-        return warehouse.write_artist_audience(
-            job.uuid, platform, points, fetched_at=now, source=job.source, last_crawl_at=points.last_crawl_at
-        )
+        source = state.sources[job.source]
+        if source.windowed:
+            first_days = max(1, math.ceil(min_hours(freshness, source.name) / 24))
+            window = state.tiled_window(job, first_days, lookback)
+            if window is None:
+                return 0
+            counts = client.get_song_airplay(job.uuid, *window)
+            return warehouse.write_track_airplay(job.uuid, window[1], counts, fetched_at=now)
+        points = fetch_series(client, source, job.uuid, state.window_start(job, lookback), now.date())
+        return warehouse.write_series(source, job.uuid, points, fetched_at=now, last_crawl_at=points.last_crawl_at)
 
     def store_point(job: AudienceJob, point: Point) -> int:
-        assert isinstance(point, ArtistAudiencePoint)
-        platform = ARTIST_SOURCE_SERIES[job.source][0]
         crawl = crawl_instant(point.date)
-        return warehouse.write_artist_audience(
-            job.uuid, platform, [point], fetched_at=now, source=job.source, last_crawl_at=crawl
-        )
+        return warehouse.write_series(state.sources[job.source], job.uuid, [point], fetched_at=now, last_crawl_at=crawl)
 
-    io = SeriesIO(fetch_and_store, client.get_artist_current_stats, store_point)
-    return _refresh_series(
-        state, EntityKind.ARTIST, ARTIST_AUDIENCE_SOURCES, freshness, owner or new_owner(), io, workers
+    current_stats = (
+        client.get_song_current_stats if state.entity == EntityKind.SONG else client.get_artist_current_stats
     )
+    return SeriesIO(fetch_and_store, current_stats, store_point)
 
 
 def _refresh_series(
-    state: _AudienceRun,
-    entity: EntityKind,
-    sources: Sequence[str],
-    freshness: FreshnessSettings,
-    owner: str,
-    io: SeriesIO,
-    workers: int,
+    state: _AudienceRun, freshness: FreshnessSettings, owner: str, io: SeriesIO, workers: int
 ) -> dict[str, StepReport]:
     """Fetch every due series of the fleet's entities under a lease; the others count as reused. Then the
     last fetch of the entities the charts dropped, up to their last ranked day (``RefreshPolicy.catching_up``)."""
-    policy = freshness.refresh_policy()
+    entity, sources = state.entity, list(state.sources)
+    policy = refresh_policy(freshness)
     passes: list[tuple[Sequence[str], RefreshPolicy]] = [(state.fleet.uuids, policy)]
     passes += [(uuids, policy.catching_up(day)) for day, uuids in sorted(state.fleet.leavers_by_day().items())]
     stale: set[Pair] = set()
@@ -317,7 +300,7 @@ def _refresh_series(
         state.reports.by_chart[slug].reused = len(pairs - stale)
 
     def fetch(leased: list[Pair]) -> None:
-        state.remember_stored(entity, leased)
+        state.remember_stored(leased)
         if not state.current_stats:
             jobs = [AudienceJob(entity, uuid, source) for uuid, source in leased]
             run_concurrently(jobs, lambda job: state.run(job, io.fetch_and_store), workers)
@@ -325,7 +308,7 @@ def _refresh_series(
         by_uuid: dict[str, list[str]] = {}
         for uuid, source in leased:
             by_uuid.setdefault(uuid, []).append(source)
-        history = SeriesHistory.read(state.warehouse, entity, list(by_uuid), sources)
+        history = SeriesHistory.read(state.warehouse, entity, list(by_uuid), state.sources.values())
         run_concurrently(
             list(by_uuid.items()),
             lambda item: state.run_entity(entity, item[0], item[1], history, io),
@@ -335,14 +318,3 @@ def _refresh_series(
     for uuids, rule in passes:
         fetch_leased_audience(state.warehouse, entity, uuids, sources, rule, state.now, owner, fetch)
     return state.reports.finish(state.warehouse, state.reports.step, state.now)
-
-
-def _stored_groups(entity: EntityKind, sources: set[str]) -> dict[str | None, dict[str, str]]:
-    """The stored series ``sources`` land in, by metric: {metric: {source: platform}} (songs: one group)."""
-    if entity == EntityKind.SONG:
-        return {None: {source: source for source in sources}}
-    groups: dict[str | None, dict[str, str]] = {}
-    for source in sources:
-        platform, metric = ARTIST_SOURCE_SERIES[source]
-        groups.setdefault(metric, {})[source] = platform
-    return groups

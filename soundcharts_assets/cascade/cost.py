@@ -11,6 +11,9 @@ artists and series already stored and the due rule, the editions published since
 songs they are likely to bring, and the warehouse's own rates. What is not known is assumed: a chart never
 fetched has none of its songs stored (shared hits make it cheaper), and before anything is stored, every
 series answers (billed) and a song brings :data:`ARTISTS_PER_SONG` new artists.
+
+It reads no setting itself: the caller passes the warehouse and the freshness settings (a Dagster run its
+resources', ``cascade --dry-run`` the environment's, in ``cli/estimate.py``).
 """
 
 from __future__ import annotations
@@ -23,12 +26,22 @@ from typing import Any
 
 from soundcharts_assets.cascade.stored import StoredState, stored_states
 from soundcharts_assets.clock import utc_now
-from soundcharts_assets.settings import FreshnessSettings, api_settings_from_env, freshness_from_env
+from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE, MAX_WINDOW_DAYS
-from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
+from soundcharts_assets.sources import source_names
+from soundcharts_assets.vocabulary import EntityKind
 from soundcharts_assets.warehouse import Warehouse
 
-__all__ = ["CallEstimate", "StoredState", "estimate", "estimate_calls", "estimate_charts", "stored_states"]
+__all__ = [
+    "CallEstimate",
+    "StoredState",
+    "estimate",
+    "estimate_calls",
+    "estimate_charts",
+    "estimate_document",
+    "estimated_calls",
+    "stored_states",
+]
 
 DEFAULT_CHART_SIZE = 100
 """Entries assumed for a chart whose size is unknown (no ``max_results``, no stored edition)."""
@@ -78,11 +91,12 @@ def artists_per_new_song(state: StoredState, default: float = ARTISTS_PER_SONG) 
     return default
 
 
-def _first_fetches(state: StoredState, entity: str, sources: tuple[str, ...], count: int) -> tuple[int, float]:
+def _first_fetches(state: StoredState, entity: EntityKind, count: int) -> tuple[int, float]:
     """Calls sent and billed to fetch ``count`` new entities' series: each source's whole lookback, less the
     share of that source the API answers with a free 404."""
+    sources = source_names(entity)
     calls = count * windows_for(state.lookback_days)
-    billed = sum(calls * (1 - state.free_shares.get(f"{entity}:{source}", 0.0)) for source in sources)
+    billed = sum(calls * (1 - state.free_shares.get(f"{entity.value}:{source}", 0.0)) for source in sources)
     return calls * len(sources), billed
 
 
@@ -99,8 +113,8 @@ def estimate(state: StoredState, artists_per_song: float = ARTISTS_PER_SONG) -> 
     long_tracks, long_artists = state.stale_track_pairs_long, state.stale_artist_pairs_long
     track_sent = (state.stale_track_pairs - long_tracks) + long_tracks * full
     artist_sent = (state.stale_artist_pairs - long_artists) + long_artists * full
-    new_track_sent, new_track_billed = _first_fetches(state, "song", TRACK_AUDIENCE_SOURCES, new_songs)
-    new_artist_sent, new_artist_billed = _first_fetches(state, "artist", ARTIST_AUDIENCE_SOURCES, new_artists)
+    new_track_sent, new_track_billed = _first_fetches(state, EntityKind.SONG, new_songs)
+    new_artist_sent, new_artist_billed = _first_fetches(state, EntityKind.ARTIST, new_artists)
     sent = {
         "chart_rankings": ceil_div(size, MAX_PAGE_SIZE),
         "tracks": ceil_div(stale_songs, BATCH_SIZE),
@@ -133,51 +147,25 @@ def stored_state(warehouse: Warehouse, slug: str, freshness: FreshnessSettings, 
     return stored_states(warehouse, [slug], freshness, now)[slug]
 
 
-def estimate_from_env(
-    slugs: Sequence[str], warehouse: Warehouse | None = None, freshness: FreshnessSettings | None = None
-) -> dict[str, tuple[CallEstimate, StoredState]]:
-    """The estimates against ``warehouse`` (default: the environment's) with ``freshness`` (default: the
-    environment's; a Dagster run passes its ``CascadePolicyResource``'s)."""
-    own = warehouse is None
-    wh = Warehouse.from_env() if warehouse is None else warehouse
-    try:
-        if own:
-            wh.migrate()  # a chart registered in Dagster may not have reached a fresh warehouse yet
-        states = stored_states(wh, slugs, freshness or freshness_from_env(), utc_now())
-    finally:
-        if own:
-            wh.dispose()
-    return {slug: (estimate(state), state) for slug, state in states.items()}
-
-
 def estimated_calls(
-    slug: str, warehouse: Warehouse | None = None, freshness: FreshnessSettings | None = None
+    slug: str, warehouse: Warehouse, freshness: FreshnessSettings, now: datetime | None = None
 ) -> dict[str, int]:
     """Calls billed per asset only: the ``estimated_calls`` metadata of a run's ranking."""
-    return estimate_from_env([slug], warehouse, freshness)[slug][0].billed
+    return estimate(stored_state(warehouse, slug, freshness, now or utc_now())).billed
 
 
-def estimates_for_cli(slugs: Sequence[str]) -> list[dict[str, Any]]:
-    """``cascade SLUG... --dry-run --json``, one document per chart: calls billed per asset (``estimated_calls``)
+def estimate_document(slug: str, found: CallEstimate, state: StoredState, rate_limit_per_minute: int) -> dict[str, Any]:
+    """``cascade SLUG --dry-run --json``'s document for one chart: calls billed per asset (``estimated_calls``)
     and in total (``total_calls``), calls sent, the time they take at the rate limit, and the stored counts
-    they were derived from. The charts are priced together, as one run would refresh them. No API call."""
-    rate = api_settings_from_env().rate_limit_per_minute
-    return [
-        {
-            "chart": slug,
-            "estimated_calls": found.billed,
-            "total_calls": found.total_billed,
-            "calls_sent": found.total_sent,
-            "estimated_calls_sent": found.sent,
-            "first_fetch": found.first_fetch,
-            "seconds_at_rate_limit": round(found.total_sent * 60 / rate, 1),
-            "rate_limit_per_minute": rate,
-            "basis": asdict(state),
-        }
-        for slug, (found, state) in estimate_from_env(slugs).items()
-    ]
-
-
-def estimate_for_cli(slug: str) -> dict[str, Any]:
-    """``cascade SLUG --dry-run --json`` for one chart (:func:`estimates_for_cli`)."""
-    return estimates_for_cli([slug])[0]
+    they were derived from."""
+    return {
+        "chart": slug,
+        "estimated_calls": found.billed,
+        "total_calls": found.total_billed,
+        "calls_sent": found.total_sent,
+        "estimated_calls_sent": found.sent,
+        "first_fetch": found.first_fetch,
+        "seconds_at_rate_limit": round(found.total_sent * 60 / rate_limit_per_minute, 1),
+        "rate_limit_per_minute": rate_limit_per_minute,
+        "basis": asdict(state),
+    }

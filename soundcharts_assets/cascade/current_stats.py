@@ -9,8 +9,10 @@ of one entity:
   (``due.next_crawl``, from the last crawl that fetch saw and the cadence) is on or after the current value's
   day, so no crawl can have happened in between; without that bookkeeping, the newest stored day must be at
   most one cadence before the current value's day;
-* every other series (first fetch, a gap, a platform missing from the answer, airplay) uses its series
-  endpoint, which fills history.
+* every other series (first fetch, a gap, a platform missing from the answer, a source current stats do not
+  give: airplay) uses its series endpoint, which fills history.
+
+Where a source's value sits in the answer (its list and platform) is its row's (``sources.py``).
 
 A 403 (plan without current stats) turns the mode off for the rest of the run; the caller says so once.
 """
@@ -23,28 +25,14 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from soundcharts_assets.due import next_crawl
 from soundcharts_assets.soundcharts.models import ArtistAudiencePoint, CurrentStats, SongAudiencePoint
-from soundcharts_assets.vocabulary import ArtistSource, EntityKind, TrackSource
+from soundcharts_assets.sources import AudienceSource
+from soundcharts_assets.vocabulary import EntityKind
 from soundcharts_assets.warehouse import Warehouse
 from soundcharts_assets.warehouse.audience import LastFetch, StoredSeries
 
 NOT_IN_PLAN_NOTE = (
     "current stats are not in the plan (403): fell back to one series call per platform for the rest of the run"
 )
-
-#: Where a source's value sits in an artist's current stats: (list, platform).
-ARTIST_STAT: dict[str, tuple[str, str]] = {
-    ArtistSource.SPOTIFY: ("social", "spotify"),
-    ArtistSource.YOUTUBE: ("social", "youtube"),
-    ArtistSource.INSTAGRAM: ("social", "instagram"),
-    ArtistSource.TIKTOK: ("social", "tiktok"),
-    ArtistSource.SPOTIFY_LISTENING: ("streaming", "spotify"),
-}
-#: A song's sources current stats cover (no airplay).
-SONG_STAT: dict[str, tuple[str, str]] = {
-    TrackSource.SPOTIFY: ("audience", "spotify"),
-    TrackSource.YOUTUBE: ("audience", "youtube"),
-    TrackSource.SHAZAM: ("audience", "shazam"),
-}
 
 
 @dataclass(frozen=True)
@@ -56,21 +44,12 @@ class SeriesHistory:
     fetches: dict[tuple[str, str], LastFetch]
 
     @classmethod
-    def read(cls, warehouse: Warehouse, entity: str, uuids: list[str], sources: Iterable[str]) -> SeriesHistory:
+    def read(
+        cls, warehouse: Warehouse, entity: str, uuids: list[str], sources: Iterable[AudienceSource]
+    ) -> SeriesHistory:
         wanted = list(sources)
-        if entity == EntityKind.SONG:
-            stored = warehouse.stored_series(entity, uuids, [s for s in wanted if s in SONG_STAT])
-        else:
-            social = [s for s in wanted if s in ARTIST_STAT and s != ArtistSource.SPOTIFY_LISTENING]
-            stored = {
-                key: series
-                for key, series in warehouse.stored_series(entity, uuids, social, metric="followers").items()
-                if key[1] in social
-            }
-            if ArtistSource.SPOTIFY_LISTENING in wanted:
-                listening = warehouse.stored_series(entity, uuids, ["spotify"], metric="monthly_listeners")
-                stored.update({(uuid, ArtistSource.SPOTIFY_LISTENING.value): s for (uuid, _), s in listening.items()})
-        return cls(stored, warehouse.last_fetches(entity, uuids, wanted))
+        stored = warehouse.stored_sources(uuids, [source for source in wanted if source.current_stats])
+        return cls(stored, warehouse.last_fetches(entity, uuids, [source.name for source in wanted]))
 
     def gap_before(self, uuid: str, source: str, day: date) -> bool:
         """Whether a crawl the series has not stored can have happened before ``day`` (a point to fill)."""
@@ -89,22 +68,20 @@ class SeriesHistory:
 
 
 def covered_by_current_stats(
-    entity: str, uuid: str, source: str, stats: CurrentStats, history: SeriesHistory
+    source: AudienceSource, uuid: str, stats: CurrentStats, history: SeriesHistory
 ) -> SongAudiencePoint | ArtistAudiencePoint | None:
     """The point ``stats`` gives a series with no gap to fill, or None when its series endpoint must fill it."""
-    where = (SONG_STAT if entity == EntityKind.SONG else ARTIST_STAT).get(source)
-    stored = history.stored.get((uuid, source))
-    stat = stats.find(*where) if where else None
+    stored = history.stored.get((uuid, source.name))
+    stat = stats.find(source.current_stats, source.platform) if source.current_stats else None
     if stat is None or stored is None:
         return None
-    if history.gap_before(uuid, source, stat.date):
+    if history.gap_before(uuid, source.name, stat.date):
         return None
-    if entity == EntityKind.SONG:
+    if source.entity == EntityKind.SONG:
         if stored.identifier is None:  # several platform ids: current stats only have their sum
             return None
         return SongAudiencePoint(date=stat.date, identifier=stored.identifier, value=stat.value)
-    metric = "monthly_listeners" if source == ArtistSource.SPOTIFY_LISTENING else "followers"
-    return ArtistAudiencePoint(date=stat.date, metric=metric, value=stat.value)
+    return ArtistAudiencePoint(date=stat.date, metric=source.metric, value=stat.value)
 
 
 def crawl_instant(day: date) -> datetime:

@@ -30,15 +30,11 @@ from dataclasses import dataclass, field
 
 from soundcharts_assets.cascade.cost import ceil_div
 from soundcharts_assets.cascade.stored import FREQUENCY_DAYS
+from soundcharts_assets.refresh_policy import max_hours, min_hours
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE
-from soundcharts_assets.vocabulary import (
-    ARTIST_AUDIENCE_SOURCES,
-    FREE_STATUSES,
-    TRACK_AUDIENCE_SOURCES,
-    EntityKind,
-    TrackSource,
-)
+from soundcharts_assets.sources import audience_source, audience_sources, source_names
+from soundcharts_assets.vocabulary import FREE_STATUSES, EntityKind
 from soundcharts_assets.warehouse import Warehouse
 
 PERIOD_DAYS = FREQUENCY_DAYS
@@ -74,7 +70,7 @@ class FleetState:
 def refresh_every_days(record: SeriesRecord, freshness: FreshnessSettings) -> float:
     """Days between two paid fetches of a series in the steady state: the due rule's interval (``due.py``;
     the minimum without a cadence, a week for airplay), in whole refreshes of its charts."""
-    low, high = freshness.min_hours(record.source), freshness.max_hours(record.source)
+    low, high = min_hours(freshness, record.source), max_hours(freshness, record.source)
     cadence = record.cadence_hours or low  # with a cadence: whole cadences up to the minimum (next_crawl's gap)
     whole = max(1, math.ceil(low / cadence - 1e-9)) if cadence else 1
     interval = min(whole * cadence, high) / 24.0
@@ -100,7 +96,7 @@ def forecast_daily(
     for record in state.series:
         if record.status in FREE_STATUSES:
             continue
-        if freshness.current_stats and record.source != TrackSource.AIRPLAY and not record.several_ids:
+        if freshness.current_stats and _in_current_stats(record):
             continue  # counted per entity below
         key = f"{record.entity}:{record.source}"
         daily[key] = daily.get(key, 0.0) + 1.0 / refresh_every_days(record, freshness)
@@ -135,10 +131,7 @@ def churn_per_day(state: FleetState, freshness: FreshnessSettings) -> float:
         extra[key] = extra.get(key, 0.0) + (1 - 1 / every) + _last_fetch_odds(record, every)
         count[key] = count.get(key, 0) + 1
     total = 0.0
-    for kind, sources in (
-        (EntityKind.SONG.value, TRACK_AUDIENCE_SOURCES),
-        (EntityKind.ARTIST.value, ARTIST_AUDIENCE_SOURCES),
-    ):
+    for kind, sources in ((kind, source_names(kind)) for kind in (EntityKind.SONG.value, EntityKind.ARTIST.value)):
         for schedule, entering in state.entering.get(kind, {}).items():
             period = PERIOD_DAYS.get(schedule)
             if period is None or not count.get((kind, period)):
@@ -146,6 +139,11 @@ def churn_per_day(state: FleetState, freshness: FreshnessSettings) -> float:
             per_series = extra[(kind, period)] / count[(kind, period)]
             total += entering * (per_series * len(sources) + 1 / BATCH_SIZE) / period
     return round(total, 1)
+
+
+def _in_current_stats(record: SeriesRecord) -> bool:
+    """A current-stats call stands in for the series: its source is in the answer, with one platform id."""
+    return audience_source(record.entity, record.source).current_stats is not None and not record.several_ids
 
 
 def _last_fetch_odds(record: SeriesRecord, every: float) -> float:
@@ -180,15 +178,15 @@ def fleet_state(warehouse: Warehouse, schedules: Mapping[str, str]) -> FleetStat
     state = FleetState(dict(schedules), pages)
     state.entering = _entering(warehouse, ranked, song_period, artist_period)
     for kind, by_uuid, sources, counts in (
-        (EntityKind.SONG, song_period, TRACK_AUDIENCE_SOURCES, state.songs),
-        (EntityKind.ARTIST, artist_period, ARTIST_AUDIENCE_SOURCES, state.artists),
+        (EntityKind.SONG, song_period, source_names(EntityKind.SONG), state.songs),
+        (EntityKind.ARTIST, artist_period, source_names(EntityKind.ARTIST), state.artists),
     ):
         for schedule in set(by_uuid.values()):
             counts[schedule] = sum(1 for s in by_uuid.values() if s == schedule)
         followed = [u for u, s in by_uuid.items() if s in PERIOD_DAYS]
         records = warehouse.fetch_records(kind, followed, sources)
         several = (
-            {k for k, v in warehouse.stored_series(kind, followed, sources).items() if v.identifiers > 1}
+            {k for k, v in warehouse.stored_sources(followed, audience_sources(kind)).items() if v.identifiers > 1}
             if kind == EntityKind.SONG
             else set()
         )

@@ -16,8 +16,10 @@ from typing import Any
 
 from soundcharts_assets.cascade.audience import LEAVERS_LOOKBACK_DAYS
 from soundcharts_assets.cascade.report import Fleet
+from soundcharts_assets.refresh_policy import refresh_policy
 from soundcharts_assets.settings import FreshnessSettings
-from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, FREE_STATUSES, TRACK_AUDIENCE_SOURCES
+from soundcharts_assets.sources import source_names
+from soundcharts_assets.vocabulary import FREE_STATUSES, EntityKind
 from soundcharts_assets.warehouse import Warehouse
 
 FREQUENCY_DAYS = {"daily": 1, "weekly": 7}
@@ -193,7 +195,7 @@ def _chart_state(
     }
     audience_age = timedelta(hours=freshness.audience_hours)
     long_age = timedelta(days=freshness.audience_lookback_days)
-    policy = freshness.refresh_policy()  # the audience steps' own due rule (due.py)
+    policy = refresh_policy(freshness)  # the audience steps' own due rule (due.py)
 
     def stale_pairs(entity: str, uuids: list[str], sources: tuple[str, ...]) -> tuple[int, int, int]:
         stale = warehouse.stale_audience(entity, uuids, sources, policy, now)
@@ -208,8 +210,8 @@ def _chart_state(
         return len(stale), len(long), free
 
     followed_artists = [a for a in artists if a in kept]
-    track_pairs, track_long, free_tracks = stale_pairs("song", songs, TRACK_AUDIENCE_SOURCES)
-    artist_pairs, artist_long, free_artists = stale_pairs("artist", followed_artists, ARTIST_AUDIENCE_SOURCES)
+    track_pairs, track_long, free_tracks = stale_pairs("song", songs, source_names(EntityKind.SONG))
+    artist_pairs, artist_long, free_artists = stale_pairs("artist", followed_artists, source_names(EntityKind.ARTIST))
     return StoredState(
         chart_size=chart.max_results if chart else None,
         edition_size=len(edition),

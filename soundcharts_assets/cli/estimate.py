@@ -23,9 +23,7 @@ COLUMNS = (("chart_rankings", "RANK"), ("tracks", "TRACKS"), ("artist_metadata",
 
 
 def print_estimates(slugs: Sequence[str], as_json: bool = False) -> None:
-    from soundcharts_assets.cascade.cost import estimates_for_cli
-
-    rows = estimates_for_cli(slugs)
+    rows = estimate_documents(slugs)
     total = estimates_total(rows)
     if as_json:
         for row in rows:
@@ -35,6 +33,21 @@ def print_estimates(slugs: Sequence[str], as_json: bool = False) -> None:
         return
     for line in estimate_table(rows, total):
         click.echo(line)
+
+
+def estimate_documents(slugs: Sequence[str]) -> list[dict[str, Any]]:
+    """One document per chart (``cost.estimate_document``), priced together as one run would refresh them,
+    against the environment's warehouse and settings. No API call."""
+    from soundcharts_assets.cascade.cost import estimate, estimate_document, stored_states
+    from soundcharts_assets.clock import utc_now
+    from soundcharts_assets.settings import api_settings_from_env, freshness_from_env
+    from soundcharts_assets.warehouse import Warehouse
+
+    rate = api_settings_from_env().rate_limit_per_minute
+    with Warehouse.from_env() as wh:
+        wh.migrate()  # a chart registered in Dagster may not have reached a fresh warehouse yet
+        states = stored_states(wh, slugs, freshness_from_env(), utc_now())
+    return [estimate_document(slug, estimate(state), state, rate) for slug, state in states.items()]
 
 
 def estimates_total(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

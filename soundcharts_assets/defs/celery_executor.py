@@ -33,7 +33,8 @@ from dagster_celery.core_execution_loop import core_celery_execution_loop
 from dagster_celery.executor import CeleryExecutor, _submit_task
 from dagster_celery.make_app import make_app
 
-from soundcharts_assets.settings import CelerySettings, SettingsError, celery_settings_from_env, warehouse_url_from_env
+from soundcharts_assets.defs.celery_settings import CelerySettings, celery_settings_from_env
+from soundcharts_assets.settings import SettingsError, warehouse_url_from_env
 
 WORKER_APP = "soundcharts_assets.defs.celery_worker"
 """What workers are started with: ``dagster-celery worker start -A soundcharts_assets.defs.celery_worker``."""

@@ -35,13 +35,8 @@ from dagster_celery.make_app import make_app
 from dagster_celery.tasks import create_task
 
 from soundcharts_assets.defs.celery_executor import WORKER_APP, celery_app_args
-from soundcharts_assets.settings import (
-    DEFAULT_BASE_URL,
-    SettingsError,
-    api_settings_from_env,
-    celery_settings_from_env,
-    warehouse_url_from_env,
-)
+from soundcharts_assets.defs.celery_settings import celery_settings_from_env
+from soundcharts_assets.settings import DEFAULT_BASE_URL, SettingsError, api_settings_from_env, warehouse_url_from_env
 
 
 def worker_environment_problem() -> str | None:

@@ -23,6 +23,7 @@ from soundcharts_assets.emulator.config import EmulatorConfig
 from soundcharts_assets.emulator.countries import WORLD, WORLD_NAMES
 from soundcharts_assets.emulator.crawls import Cadence
 from soundcharts_assets.emulator.entities import ArtistRecord, SongRecord, build_artists, build_songs
+from soundcharts_assets.emulator.platforms import LISTENING, SOCIAL_PLATFORMS
 from soundcharts_assets.emulator.randomness import normal
 from soundcharts_assets.emulator.rankings import LOCAL_BONUS, ChartHistory, Edition, latest_edition_day
 from soundcharts_assets.emulator.script import Script, parse_chart_entries, parse_spikes, scaled
@@ -214,11 +215,11 @@ class Catalogue:
         items = series.artist_audience(
             self.seed, artist, platform, start, end, self.today(), self.cadence("artist", uuid, platform), self.anchor
         )
-        return self._scripted(items, uuid, platform, series.ARTIST_METRICS[platform])
+        return self._scripted(items, uuid, platform, SOCIAL_PLATFORMS[platform].metrics)
 
     def monthly_listeners(self, uuid: str, start: date, end: date) -> list[dict[str, Any]]:
         items = series.monthly_listeners(self.seed, self._artists_by_uuid[uuid], start, end, self.today(), self.anchor)
-        return self._scripted(items, uuid, "listening", ("value",))
+        return self._scripted(items, uuid, LISTENING, ("value",))
 
     def _scripted(self, items: list[dict[str, Any]], uuid: str, source: str, fields: Any) -> list[dict[str, Any]]:
         """The series with its scripted spikes applied (``script.py``); unchanged without one."""
@@ -236,7 +237,7 @@ class Catalogue:
                 return series.airplay_cadence(self.seed, song)
             return series.song_cadence(self.seed, song, source)
         artist = self._artists_by_uuid[uuid]
-        if source == "listening":
+        if source == LISTENING:
             return series.listening_cadence(self.seed, artist)
         return series.artist_cadence(self.seed, artist, source, by_size=self.crawl_cadence)
 

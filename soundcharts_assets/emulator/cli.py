@@ -10,7 +10,7 @@ import click
 
 from soundcharts_assets.emulator.charts import MAX_FLEET_CHARTS
 from soundcharts_assets.emulator.config import EmulatorConfig
-from soundcharts_assets.emulator.script import chart_entry_from_text, spike_from_text
+from soundcharts_assets.emulator.script import chart_entry_from_text, spike_from_text, spike_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,7 +70,7 @@ _KNOB_OPTIONS = [
         multiple=True,
         metavar="UUID:SOURCE:DATE:FACTOR",
         help="Scripted audience jump: the series multiplied by FACTOR from DATE on (repeatable); SOURCE is "
-        "spotify|youtube|shazam for a song, spotify|youtube|instagram|tiktok|listening for an artist.",
+        f"{'|'.join(spike_sources('song'))} for a song, {'|'.join(spike_sources('artist'))} for an artist.",
     ),
     click.option(
         "--chart-entry",

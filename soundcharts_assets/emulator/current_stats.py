@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from soundcharts_assets.emulator.catalogue import Catalogue
-from soundcharts_assets.emulator.series import ARTIST_AUDIENCE_PLATFORMS, SONG_AUDIENCE_PLATFORMS
+from soundcharts_assets.emulator.platforms import LISTENING, SOCIAL_PLATFORMS, SONG_PLATFORMS
 
 DEFAULT_PERIOD = 7
 MAX_PERIOD = 365
@@ -65,11 +65,11 @@ def artist_current_stats(
 
     social = [
         _series_item(catalogue, "artist", uuid, p, p, period, followers(p))
-        for p in ARTIST_AUDIENCE_PLATFORMS
+        for p in SOCIAL_PLATFORMS
         if p in record.platforms and p in allowed
     ]
     streaming = (
-        [_series_item(catalogue, "artist", uuid, "listening", "spotify", period, listeners)]
+        [_series_item(catalogue, "artist", uuid, LISTENING, "spotify", period, listeners)]
         if "spotify" in allowed
         else []
     )
@@ -100,7 +100,7 @@ def song_current_stats(
 
     audience = [
         _series_item(catalogue, "song", uuid, p, p, period, total(p))
-        for p in SONG_AUDIENCE_PLATFORMS
+        for p in SONG_PLATFORMS
         if p in record.identifiers and p in allowed
     ]
     return {"audience": [i for i in audience if i], "popularity": [], "score": []}

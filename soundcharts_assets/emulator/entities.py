@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from soundcharts_assets.emulator.platforms import SOCIAL_PLATFORMS
 from soundcharts_assets.emulator.randomness import token, unit
 
 BILLIE_EILISH_UUID = "11e81bcc-9c1c-ce38-b96b-a0369fe50396"
@@ -309,10 +310,10 @@ def build_artists(
                 ipi="00745847617",
                 growthLevel="steady",
             )
-        platforms = {"spotify"} | {
+        platforms = {
             p
-            for p, share in (("youtube", 0.9), ("instagram", 0.8), ("tiktok", 0.55))
-            if seeded or unit(seed, uuid, p, "account") < share
+            for p, social in SOCIAL_PLATFORMS.items()
+            if seeded or social.account_share >= 1.0 or unit(seed, uuid, p, "account") < social.account_share
         }
         artists.append(
             ArtistRecord(
@@ -338,7 +339,7 @@ def _account_scale(seed: int, uuid: str, platforms: set[str]) -> dict[str, float
     """Deterministic per (artist, platform), not drawn from the builder's generator (which would shift every
     later artist); 0.0005 to 0.25 of the audience on a log scale, so some accounts have a few hundred fans."""
     scale = {}
-    for platform in sorted(platforms - {"spotify"}):
+    for platform in sorted(p for p in platforms if SOCIAL_PLATFORMS[p].account_share < 1.0):
         if unit(seed, uuid, platform, "small-account") < SMALL_ACCOUNT_SHARE:
             scale[platform] = 0.0005 * 500 ** unit(seed, uuid, platform, "account-size")
     return scale

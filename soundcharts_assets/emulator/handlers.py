@@ -28,11 +28,7 @@ from soundcharts_assets.emulator.envelopes import (
     single,
 )
 from soundcharts_assets.emulator.randomness import unit
-from soundcharts_assets.emulator.series import (
-    ARTIST_AUDIENCE_PLATFORMS,
-    LISTENING_PLATFORMS,
-    SONG_AUDIENCE_PLATFORMS,
-)
+from soundcharts_assets.emulator.platforms import LISTENING, LISTENING_PLATFORMS, SOCIAL_PLATFORMS, SONG_PLATFORMS
 from soundcharts_assets.emulator.state import EmulatorState
 
 MAX_BATCH = 10
@@ -227,7 +223,7 @@ def _served_days(request: Request, items: list[dict[str, Any]]) -> list[date]:
 
 async def song_audience(request: Request) -> JSONResponse:
     state, song = _state(request), _song(request)
-    platform = _platform(request, SONG_AUDIENCE_PLATFORMS)
+    platform = _platform(request, tuple(SONG_PLATFORMS))
     if platform not in song.identifiers:
         raise ApiError(404, NOT_FOUND)
     start, end = date_window(request, state.catalogue.today())
@@ -268,7 +264,7 @@ def _artist_related(state: EmulatorState, artist: Any, platform: str, source: st
 
 async def artist_audience(request: Request) -> JSONResponse:
     state, artist = _state(request), _artist(request)
-    platform = _platform(request, ARTIST_AUDIENCE_PLATFORMS)
+    platform = _platform(request, tuple(SOCIAL_PLATFORMS))
     if platform not in artist.platforms:
         raise ApiError(404, f"No social account found for artist {artist.uuid} on {platform}")
     start, end = date_window(request, state.catalogue.today())
@@ -283,7 +279,7 @@ async def artist_listening(request: Request) -> JSONResponse:
     start, end = date_window(request, state.catalogue.today())
     items = state.catalogue.monthly_listeners(artist.uuid, start, end)
     state.served_series("artist", artist.uuid, "spotify_listening", _served_days(request, items))
-    return _collection(request, items, _artist_related(state, artist, platform, "listening"))
+    return _collection(request, items, _artist_related(state, artist, platform, LISTENING))
 
 
 # current stats ----------------------------------------------------------------------------------
@@ -304,7 +300,7 @@ def _stats_gate(state: EmulatorState) -> set[str]:
     """403 when current stats are not in the plan; else the platforms that are."""
     if not state.config.current_stats_in_plan:
         raise ApiError(403, NOT_IN_PLAN)
-    return (set(SONG_AUDIENCE_PLATFORMS) | set(ARTIST_AUDIENCE_PLATFORMS)) - state.config.not_in_plan_platforms
+    return (set(SONG_PLATFORMS) | set(SOCIAL_PLATFORMS)) - state.config.not_in_plan_platforms
 
 
 async def artist_current_stats(request: Request) -> JSONResponse:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-SPIKE_SOURCES = {
-    "song": ("spotify", "youtube", "shazam"),
-    "artist": ("spotify", "youtube", "instagram", "tiktok", "listening"),
-}
+from soundcharts_assets.emulator.platforms import LISTENING, SOCIAL_PLATFORMS, SONG_PLATFORMS
+
+
+def spike_sources(kind: str) -> tuple[str, ...]:
+    """The series a spike may name: a song's platforms; an artist's social platforms and ``listening``."""
+    return tuple(SONG_PLATFORMS) if kind == "song" else (*SOCIAL_PLATFORMS, LISTENING)
 
 
 @dataclass(frozen=True)
@@ -107,10 +109,10 @@ class Script:
             kind = "song" if uuid in songs else "artist" if uuid in artists else None
             if kind is None:
                 raise ValueError(f"spike: no song or artist {uuid!r} in the catalogue")
-            if source not in SPIKE_SOURCES[kind]:
+            if source not in spike_sources(kind):
                 article = "an" if kind == "artist" else "a"
                 raise ValueError(
-                    f"spike: {uuid!r} is {article} {kind}, whose sources are {', '.join(SPIKE_SOURCES[kind])}, "
+                    f"spike: {uuid!r} is {article} {kind}, whose sources are {', '.join(spike_sources(kind))}, "
                     f"not {source!r}"
                 )
         for chart, by_day in self._entries.items():

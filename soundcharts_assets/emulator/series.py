@@ -14,21 +14,12 @@ from typing import Any
 
 from soundcharts_assets.emulator.crawls import Cadence, social_interval_days
 from soundcharts_assets.emulator.entities import COUNTRY_NAMES, ArtistRecord, SongRecord, iso_day
+from soundcharts_assets.emulator.platforms import LISTENING, SOCIAL_PLATFORMS, SONG_PLATFORMS
 from soundcharts_assets.emulator.randomness import normal, unit
 
-SONG_AUDIENCE_PLATFORMS = ("spotify", "youtube", "shazam")
-ARTIST_AUDIENCE_PLATFORMS = ("spotify", "youtube", "instagram", "tiktok")
-LISTENING_PLATFORMS = ("spotify",)
 OLD_OFFSET_AFTER_DAYS = 45
 _EPOCH = date(2015, 1, 1)
 
-# platform -> metrics it tracks (the others are null), with a scale relative to followers
-ARTIST_METRICS: dict[str, dict[str, float]] = {
-    "spotify": {"followerCount": 1.0},
-    "youtube": {"followerCount": 0.4, "viewCount": 90.0, "postCount": 0.00002},
-    "instagram": {"followerCount": 0.8, "followingCount": 0.000004, "postCount": 0.00001},
-    "tiktok": {"followerCount": 0.5, "followingCount": 0.000002, "likeCount": 12.0},
-}
 _ALL_ARTIST_METRICS = ("likeCount", "followerCount", "followingCount", "postCount", "viewCount")
 
 RADIOS: list[dict[str, Any]] = [
@@ -74,7 +65,8 @@ def _artist_base(artist: ArtistRecord) -> float:
 
 def account_size(artist: ArtistRecord, platform: str) -> float:
     """The account's follower level without trend or noise: what decides its crawl cadence."""
-    return _artist_base(artist) * artist.account_scale.get(platform, 1.0) * ARTIST_METRICS[platform]["followerCount"]
+    scale = SOCIAL_PLATFORMS[platform].metrics["followerCount"]
+    return _artist_base(artist) * artist.account_scale.get(platform, 1.0) * scale
 
 
 def song_cadence(seed: int, song: SongRecord, platform: str) -> Cadence:
@@ -94,7 +86,7 @@ def artist_cadence(seed: int, artist: ArtistRecord, platform: str, by_size: bool
 
 
 def listening_cadence(seed: int, artist: ArtistRecord) -> Cadence:
-    return Cadence(seed, artist.uuid, "listening")
+    return Cadence(seed, artist.uuid, LISTENING)
 
 
 # series -----------------------------------------------------------------------------------------
@@ -102,7 +94,7 @@ def song_audience(
     seed: int, song: SongRecord, platform: str, start: date, end: date, today: date, anchor: date | None = None
 ) -> list[dict[str, Any]]:
     """Cumulative streams/views/Shazams per platform id; empty before release and after today."""
-    scale = {"spotify": 2.0e4, "youtube": 6.0e3, "shazam": 4.0e2}[platform]
+    scale = SONG_PLATFORMS[platform]
     cadence = song_cadence(seed, song, platform)
     items = []
     for day in day_range(max(start, song.release_date), min(end, today)):
@@ -130,7 +122,7 @@ def artist_audience(
     anchor: date | None = None,
 ) -> list[dict[str, Any]]:
     """Follower-style counts growing at the artist's yearly rate; metrics the platform lacks are null."""
-    tracked = ARTIST_METRICS[platform]
+    tracked = SOCIAL_PLATFORMS[platform].metrics
     base = _artist_base(artist) * artist.account_scale.get(platform, 1.0)
     cadence = cadence or artist_cadence(seed, artist, platform)
     items = []
@@ -161,7 +153,7 @@ def monthly_listeners(
             continue
         days = (day - _EPOCH).days
         trend = (1 + artist.growth / 2) ** (days / 365) * (1 + 0.08 * math.sin(days / 58))
-        value = base * trend * (1 + 0.01 * normal(seed, artist.uuid, "listening", day))
+        value = base * trend * (1 + 0.01 * normal(seed, artist.uuid, LISTENING, day))
         items.append({"date": served_date(seed, day, anchor or today), "value": round(value)})
     return items
 

@@ -12,16 +12,17 @@ from datetime import date
 import pandas as pd
 
 from soundcharts_assets.insight.series import MAX_GAP_DAYS, changes_over_windows, latest_date
+from soundcharts_assets.sources import audience_source, audience_sources
+from soundcharts_assets.vocabulary import EntityKind
 
-GROWTH_METRICS: tuple[str, ...] = ("followers", "monthly_listeners")
+GROWTH_METRICS: tuple[str, ...] = tuple(dict.fromkeys(source.metric for source in audience_sources(EntityKind.ARTIST)))
+"""The stored metrics of the artist sources (``sources.py``): followers and monthly listeners."""
 SERIES_KEYS = ["artist_uuid", "platform", "metric"]
 SHARE_COLUMNS = ["artist_uuid", "name", "entries", "chart_share"]
 #: The series the "fastest-growing" picture ranks by, the first one with data wins: monthly listeners move
 #: with what people play now, while followers mostly accumulate.
-HEADLINE_SERIES: tuple[tuple[str, str], ...] = (
-    ("spotify", "monthly_listeners"),
-    ("spotify", "followers"),
-    ("youtube", "followers"),
+HEADLINE_SERIES: tuple[tuple[str, str], ...] = tuple(
+    audience_source(EntityKind.ARTIST, name).series for name in ("spotify_listening", "spotify", "youtube")
 )
 
 

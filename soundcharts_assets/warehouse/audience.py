@@ -1,7 +1,8 @@
 """Audience series in the warehouse: daily points per song or artist and platform, and what each fetch gave.
 
 Points go to ``track_audience`` (songs; airplay is platform ``airplay`` with one row per radio) and
-``artist_audience`` (artists, one row per metric). Every fetch, including a 404 (``not_found``) or a 403
+``artist_audience`` (artists, one row per metric), under the platform (and metric) of their source's row
+(``sources.py``); the fetch is recorded under the source's name. Every fetch, including a 404 (``not_found``) or a 403
 (``not_in_plan``) that stored nothing, is recorded in ``audience_fetches``: freshness is judged from there, so
 a series the plan does not cover is not asked for again until it is stale. ``stale_audience`` is also a
 module function because an audience lease (``leases.py``) must read what is stale inside its own transaction.
@@ -15,18 +16,25 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from soundcharts_assets.due import RefreshPolicy, cadence_hours
 from soundcharts_assets.soundcharts.models import AirplayCount, ArtistAudiencePoint, SongAudiencePoint
-from soundcharts_assets.vocabulary import FREE_STATUSES, ArtistSource, EntityKind, FetchStatus, TrackSource
+from soundcharts_assets.sources import AudienceSource, Endpoint, audience_source, audience_sources
+from soundcharts_assets.vocabulary import FREE_STATUSES, EntityKind, FetchStatus
 from soundcharts_assets.warehouse.schema import artist_audience, audience_fetches, radios, track_audience
 from soundcharts_assets.warehouse.store import Store
 from soundcharts_assets.warehouse.upserts import chunks, unique, upsert
 
 Row = dict[str, Any]
+Point = SongAudiencePoint | ArtistAudiencePoint
+
+
+def airplay_source() -> AudienceSource:
+    """The song source of the broadcast-groups endpoint: spins per radio, one row per window."""
+    return next(source for source in audience_sources(EntityKind.SONG) if source.endpoint is Endpoint.SONG_AIRPLAY)
 
 
 def track_audience_rows(
@@ -47,10 +55,11 @@ def track_audience_rows(
 
 def airplay_rows(song_uuid: str, day: date, counts: Sequence[AirplayCount], fetched_at: datetime) -> list[Row]:
     """Airplay lives in ``track_audience``: platform 'airplay', identifier = radio, date = window end."""
+    platform = airplay_source().platform
     return [
         {
             "song_uuid": song_uuid,
-            "platform": TrackSource.AIRPLAY.value,
+            "platform": platform,
             "date": day,
             "identifier": c.radio_slug,
             "value": c.play_count,
@@ -235,6 +244,22 @@ class AudienceStore(Store):
                     found[(uuid, platform)] = StoredSeries(last_day, int(identifiers), single)
         return found
 
+    def stored_sources(
+        self, uuids: Iterable[str], sources: Iterable[AudienceSource]
+    ) -> dict[tuple[str, str], StoredSeries]:
+        """Per (uuid, source name) with stored points: :meth:`stored_series` of the series each source lands in
+        (its platform and, for artists, its metric); one grouped query per kind and metric."""
+        wanted = unique(uuids)
+        groups: dict[tuple[str, str | None], dict[str, str]] = {}
+        for source in sources:
+            metric = source.metric if source.entity == EntityKind.ARTIST else None
+            groups.setdefault((source.entity, metric), {})[source.platform] = source.name
+        found: dict[tuple[str, str], StoredSeries] = {}
+        for (entity, metric), names in groups.items():
+            for (uuid, platform), series in self.stored_series(entity, wanted, names, metric).items():
+                found[(uuid, names[platform])] = series
+        return found
+
     def fetch_outcomes(self) -> dict[tuple[str, str], tuple[int, int]]:
         """Per (entity, source): the series whose last answer cost nothing (404, 403), and all those fetched.
         The cost model's share of first fetches that will not be billed; one grouped query."""
@@ -277,6 +302,38 @@ class AudienceStore(Store):
                     )
         return found
 
+    def write_series(
+        self,
+        source: AudienceSource,
+        uuid: str,
+        points: Sequence[Point],
+        fetched_at: datetime,
+        status: str = "ok",
+        last_crawl_at: datetime | None = None,
+    ) -> int:
+        """A source's points, stored under its platform (and metric), the fetch recorded under its name.
+
+        ``last_crawl_at`` is the answer's ``related.lastCrawlDate``: with the cadence of the stored series the
+        source lands in, it says when the series is next due."""
+        if source.entity == EntityKind.SONG:
+            songs = cast(Sequence[SongAudiencePoint], points)
+            rows, table, metric = track_audience_rows(uuid, source.platform, songs, fetched_at), track_audience, None
+        else:
+            artists = cast(Sequence[ArtistAudiencePoint], points)
+            rows, table = artist_audience_rows(uuid, source.platform, artists, fetched_at), artist_audience
+            metric = source.metric
+        return self._write_points(
+            table,
+            rows,
+            source.entity,
+            uuid,
+            source.name,
+            status,
+            fetched_at,
+            last_crawl_at=last_crawl_at,
+            series=(source.platform, metric),
+        )
+
     def write_track_audience(
         self,
         song_uuid: str,
@@ -286,11 +343,9 @@ class AudienceStore(Store):
         status: str = "ok",
         last_crawl_at: datetime | None = None,
     ) -> int:
-        """``last_crawl_at`` is the answer's ``related.lastCrawlDate``: with the stored cadence it says when
-        the series is next due."""
-        rows = track_audience_rows(song_uuid, platform, points, fetched_at)
-        return self._write_points(
-            track_audience, rows, EntityKind.SONG, song_uuid, platform, status, fetched_at, last_crawl_at=last_crawl_at
+        """:meth:`write_series` of the song source named ``platform``."""
+        return self.write_series(
+            audience_source(EntityKind.SONG, platform), song_uuid, points, fetched_at, status, last_crawl_at
         )
 
     def write_track_airplay(
@@ -301,11 +356,12 @@ class AudienceStore(Store):
         fetched_at: datetime,
         status: str = "ok",
     ) -> int:
-        """One day's plays per radio; the radios' names are kept in ``radios`` (a NULL keeps the stored one)."""
+        """One window's plays per radio, dated ``day`` (its last); the radios' names are kept in ``radios`` (a
+        NULL keeps the stored one)."""
         radio_list = radio_rows(counts, fetched_at)
         rows = airplay_rows(song_uuid, day, counts, fetched_at)
         return self._write_points(
-            track_audience, rows, EntityKind.SONG, song_uuid, TrackSource.AIRPLAY.value, status, fetched_at, radio_list
+            track_audience, rows, EntityKind.SONG, song_uuid, airplay_source().name, status, fetched_at, radio_list
         )
 
     def write_artist_audience(
@@ -318,21 +374,12 @@ class AudienceStore(Store):
         source: str | None = None,
         last_crawl_at: datetime | None = None,
     ) -> int:
-        """``source`` names the fetch in ``audience_fetches`` when one platform has several endpoints
-        (Spotify followers vs Spotify monthly listeners); it defaults to the platform."""
-        rows = artist_audience_rows(artist_uuid, platform, points, fetched_at)
-        metric = "monthly_listeners" if source == ArtistSource.SPOTIFY_LISTENING else "followers"
-        return self._write_points(
-            artist_audience,
-            rows,
-            EntityKind.ARTIST,
-            artist_uuid,
-            source or platform,
-            status,
-            fetched_at,
-            last_crawl_at=last_crawl_at,
-            series=(platform, metric),
-        )
+        """:meth:`write_series` of the artist source named ``source``, which defaults to the platform (Spotify
+        followers are ``spotify``, Spotify monthly listeners ``spotify_listening``)."""
+        row = audience_source(EntityKind.ARTIST, source or platform)
+        if row.platform != platform:
+            raise ValueError(f"artist source {row.name!r} is stored under platform {row.platform!r}, not {platform!r}")
+        return self.write_series(row, artist_uuid, points, fetched_at, status, last_crawl_at)
 
     def record_audience_outcome(self, entity: str, uuid: str, platform: str, status: str, fetched_at: datetime) -> None:
         """Remember a 404 (``not_found``) or 403 (``not_in_plan``) so it is not asked again until stale."""

@@ -146,7 +146,7 @@ class CeleryDeployment:
         from dagster_celery.make_app import make_app
 
         from soundcharts_assets.defs.celery_executor import celery_app_args
-        from soundcharts_assets.settings import celery_settings_from_env
+        from soundcharts_assets.defs.celery_settings import celery_settings_from_env
 
         return make_app(celery_app_args(celery_settings_from_env(self.env())))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from soundcharts_assets.settings import CelerySettings, SettingsError, celery_settings_from_env
+from soundcharts_assets.defs.celery_settings import CelerySettings, celery_settings_from_env
+from soundcharts_assets.settings import SettingsError
 
 pytestmark = pytest.mark.celery
 

@@ -28,7 +28,7 @@ from alert_receivers import (
     smtp_receiver,
 )
 
-from soundcharts_assets import cascade
+from soundcharts_assets import cascade, clock
 from soundcharts_assets.alerts.refresh import AlertsOutcome, refresh_alerts
 from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
 from soundcharts_assets.emulator.catalogue import Catalogue
@@ -111,6 +111,7 @@ def refresh_day(world: World, monkeypatch: pytest.MonkeyPatch, day: date) -> Non
     """Move the clocks to ``day`` and run the cascade's steps for the chart, as a scheduled run would."""
     world.server.set_today(day)
     monkeypatch.setenv("SOUNDCHARTS_TODAY", day.isoformat())
+    clock.reset()
     freshness, now, slugs = freshness_from_env(), noon(day), [SLUG]
     cascade.refresh_rankings(world.client, world.wh, slugs)
     cascade.refresh_tracks(world.client, world.wh, slugs, freshness, now=now)

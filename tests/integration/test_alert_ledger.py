@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from warehouse_builders import ranking, song
 
+from soundcharts_assets import clock
 from soundcharts_assets.warehouse import Warehouse
 from soundcharts_assets.warehouse.alerts import AlertEvent
 from soundcharts_assets.warehouse.watchlists import Watch
@@ -153,6 +154,7 @@ def test_events_of_a_stored_chart_and_the_reports_alerts_section(warehouse_url: 
         stale = refresh_alerts(wh, [SLUG], settings, datetime(2024, 5, 20, 8, tzinfo=timezone.utc), channels=[])
         assert [(e.watchlist, e.kind, e.figures["age_days"]) for e in stale.events_of(SLUG)] == [("*", "stale", 10)]
         monkeypatch.setenv("SOUNDCHARTS_TODAY", "2024-05-14")  # the report shows a week
+        clock.reset()
         page = build_report(wh, SLUG).html
     section = page[page.index("<h2>Alerts</h2>") :]
     assert "&lt;b&gt;lab&lt;/b&gt;" in section and "<b>lab</b>" not in section

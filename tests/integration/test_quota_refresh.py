@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from soundcharts_assets import cascade
+from soundcharts_assets import cascade, clock
 from soundcharts_assets.cascade.budget import refresh_needs
 from soundcharts_assets.cascade.cost import estimate_calls, stored_states
 from soundcharts_assets.cascade.current_stats import NOT_IN_PLAN_NOTE
@@ -71,6 +71,7 @@ def followers(wh: Warehouse, uuid: str, platform: str) -> dict[date, int]:
 def move(server: EmulatorServer, monkeypatch, day: date) -> None:
     server.set_today(day)
     monkeypatch.setenv("SOUNDCHARTS_TODAY", day.isoformat())
+    clock.reset()
 
 
 def test_a_series_waits_for_its_next_crawl_then_loses_no_point(world, monkeypatch):

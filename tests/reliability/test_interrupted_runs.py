@@ -28,7 +28,7 @@ from faultkit import (
     step_failures,
 )
 
-from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES
+from soundcharts_assets.sources import source_names
 
 pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
 
@@ -53,9 +53,9 @@ def _what_is_missing(url: str) -> dict[str, int]:
     return {
         "songs": songs - _scalar(url, "SELECT count(*) FROM tracks"),
         "artists": _scalar(url, "SELECT count(*) FROM artists WHERE fetched_at IS NULL"),
-        "song_pairs": songs * len(TRACK_AUDIENCE_SOURCES)
+        "song_pairs": songs * len(source_names("song"))
         - _scalar(url, "SELECT count(*) FROM audience_fetches WHERE entity = 'song'"),
-        "artist_pairs": artists * len(ARTIST_AUDIENCE_SOURCES)
+        "artist_pairs": artists * len(source_names("artist"))
         - _scalar(url, "SELECT count(*) FROM audience_fetches WHERE entity = 'artist'"),
     }
 

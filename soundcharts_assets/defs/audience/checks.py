@@ -2,7 +2,8 @@
 
 from soundcharts_assets.defs.checks import check_spec
 from soundcharts_assets.defs.quality import QualityOutcome, audience_coverage_outcome
-from soundcharts_assets.vocabulary import ARTIST_AUDIENCE_SOURCES, TRACK_AUDIENCE_SOURCES, EntityKind
+from soundcharts_assets.sources import source_names
+from soundcharts_assets.vocabulary import EntityKind
 from soundcharts_assets.warehouse import Warehouse
 
 TRACK_AUDIENCE = check_spec(
@@ -14,10 +15,10 @@ ARTIST_AUDIENCE = check_spec(
 
 
 def track_audience_outcome(wh: Warehouse, slug: str) -> QualityOutcome:
-    coverage = wh.audience_coverage(EntityKind.SONG, wh.ranking_song_uuids(slug), TRACK_AUDIENCE_SOURCES)
+    coverage = wh.audience_coverage(EntityKind.SONG, wh.ranking_song_uuids(slug), source_names(EntityKind.SONG))
     return audience_coverage_outcome(coverage)
 
 
 def artist_audience_outcome(wh: Warehouse, slug: str) -> QualityOutcome:
-    coverage = wh.audience_coverage(EntityKind.ARTIST, wh.chart_artist_uuids(slug), ARTIST_AUDIENCE_SOURCES)
+    coverage = wh.audience_coverage(EntityKind.ARTIST, wh.chart_artist_uuids(slug), source_names(EntityKind.ARTIST))
     return audience_coverage_outcome(coverage)
