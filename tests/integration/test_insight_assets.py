@@ -9,9 +9,8 @@ import dagster as dg
 import pytest
 from insight_seed import SLUG, publish_next_edition, seed
 
-from soundcharts_assets.definitions import defs
+from soundcharts_assets.definitions import CASCADE_ASSETS, defs
 from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
-from soundcharts_assets.defs.jobs import CASCADE_ASSETS
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import ChartNotStoredError

@@ -16,12 +16,9 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
-from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists
-from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, chart_asset, chart_slugs, failures_for_users
+from soundcharts_assets.defs.metadata import markdown_table
 from soundcharts_assets.defs.publish import ChartOutcome, Event, describe_charts, publish
-from soundcharts_assets.defs.reporting import markdown_table
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import fastest_growing
 from soundcharts_assets.insight.charts import growth_for_chart, momentum_for_chart, movers_for_chart
@@ -136,19 +133,19 @@ def _momentum(wh: Warehouse, slug: str) -> Metadata:
     }
 
 
-@_insight_asset(deps=[chart_rankings, artists])
+@_insight_asset(deps=["chart_rankings", "artists"])
 def chart_movers(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """New entries, re-entries, exits, biggest climbers and fallers between the two newest stored editions."""
     yield from _publish_each(context, warehouse, _movers)
 
 
-@_insight_asset(deps=[artist_audience, artist_metadata])
+@_insight_asset(deps=["artist_audience", "artist_metadata"])
 def artist_growth(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """Per chart artist: followers and Spotify monthly listeners over 7 and 28 days, and chart share."""
     yield from _publish_each(context, warehouse, _growth)
 
 
-@_insight_asset(deps=[track_audience])
+@_insight_asset(deps=["track_audience"])
 def track_momentum(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """Per charted track: streams, views, Shazams and radio spins, change over 7 and 28 days."""
     yield from _publish_each(context, warehouse, _momentum)
