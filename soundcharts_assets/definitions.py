@@ -1,20 +1,20 @@
-"""The one Definitions object of the code location: read it as the table of contents."""
+"""The one Definitions object of the code location: read it as the table of contents.
+
+Each asset group under ``defs/`` owns its assets, checks, sensors, schedules and jobs and exposes them as
+``defs/<group>/definitions.py``'s ``defs``; this module merges the groups and adds what they share: the
+automation sensor, the step executor and the resources. Adding an asset touches its group's folder only.
+"""
 
 import dagster as dg
 
-from soundcharts_assets.defs.alerts.assets import alerts, chart_alerts_job
-from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
+from soundcharts_assets.defs.alerts import definitions as alerts
+from soundcharts_assets.defs.audience import definitions as audience
 from soundcharts_assets.defs.automation import cascade_automation_sensor
-from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists, tracks
+from soundcharts_assets.defs.catalogue import definitions as catalogue
 from soundcharts_assets.defs.celery_settings import celery_settings_from_env
-from soundcharts_assets.defs.charts.assets import chart_rankings
-from soundcharts_assets.defs.charts.registry import chart_registry_sensor
-from soundcharts_assets.defs.charts.schedules import daily_charts_schedule, weekly_charts_schedule
-from soundcharts_assets.defs.charts.sensors import new_chart_editions_sensor
-from soundcharts_assets.defs.freshness import with_freshness
-from soundcharts_assets.defs.insight.assets import artist_growth, chart_movers, track_momentum
-from soundcharts_assets.defs.jobs import CASCADE_JOB_NAME, chart_cascade_job
-from soundcharts_assets.defs.names import ALERTS_JOB_NAME
+from soundcharts_assets.defs.charts import definitions as charts
+from soundcharts_assets.defs.insight import definitions as insight
+from soundcharts_assets.defs.names import ALERTS_JOB_NAME, CASCADE_JOB_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 
 #: Each step is a process. Forking them from a server that has already imported this module and the instance's
@@ -31,27 +31,25 @@ STEP_EXECUTOR = dg.multiprocess_executor.configured(
 if celery_settings_from_env().enabled:  # opt-in, needs the `celery` extra: deploy/celery/README.md
     from soundcharts_assets.defs.celery_executor import soundcharts_celery_executor as STEP_EXECUTOR
 
-defs = dg.Definitions(
-    assets=[
-        # the cascade, each asset with a freshness policy (defs/freshness.py): charts/, catalogue/, audience/
-        *with_freshness([chart_rankings, tracks, artists, artist_metadata, track_audience, artist_audience]),
-        # insight/
-        chart_movers,
-        artist_growth,
-        track_momentum,
-        # alerts/: after the cascade, in runs of their own
-        alerts,
-    ],
-    jobs=[chart_cascade_job, chart_alerts_job],
-    sensors=[new_chart_editions_sensor, chart_registry_sensor, cascade_automation_sensor],
-    schedules=[daily_charts_schedule, weekly_charts_schedule],
-    executor=STEP_EXECUTOR,
-    resources={
-        "soundcharts": SoundchartsResource(),
-        "warehouse": WarehouseResource(),
-        "policy": CascadePolicyResource(),
-    },
+defs = dg.Definitions.merge(
+    charts.defs,  # the root of the cascade, the cascade job and what starts it
+    catalogue.defs,
+    audience.defs,
+    insight.defs,
+    alerts.defs,  # after the cascade, in runs of their own
+    dg.Definitions(
+        sensors=[cascade_automation_sensor],
+        executor=STEP_EXECUTOR,
+        resources={
+            "soundcharts": SoundchartsResource(),
+            "warehouse": WarehouseResource(),
+            "policy": CascadePolicyResource(),
+        },
+    ),
 )
+
+CASCADE_ASSETS = [*charts.ASSETS, *catalogue.ASSETS, *audience.ASSETS]
+"""The cascade's assets before insight, in the order a reader follows them (the rows of `cascade --wait`)."""
 
 
 def cascade_job_for_cli() -> dg.JobDefinition:

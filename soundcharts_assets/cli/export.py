@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from soundcharts_assets.insight.charts import stored_chart
+from soundcharts_assets.insight.reads import stored_chart
 from soundcharts_assets.warehouse import Warehouse, loaders
 
 FORMATS: tuple[str, ...] = ("csv", "parquet")

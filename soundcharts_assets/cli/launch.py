@@ -165,8 +165,8 @@ SILENT_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 def cascade_steps() -> list[str]:
     """The steps of a cascade run in the order a reader follows them (the display's rows)."""
+    from soundcharts_assets.definitions import CASCADE_ASSETS
     from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
-    from soundcharts_assets.defs.jobs import CASCADE_ASSETS
 
     return [asset.op.name for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS)]
 

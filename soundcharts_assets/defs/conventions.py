@@ -1,8 +1,9 @@
 """What every chart asset shares: owners, kinds, the API pool and retry policy, the partition key as a chart
 slug, and how our own errors become one-line Dagster failures.
 
-Each asset group (``charts/``, ``catalogue/``, ``audience/``, ``insight/``) builds its assets from these, so a
-rule such as "API-calling steps share the ``soundcharts_api`` pool" is written once.
+Each asset group (``charts/``, ``catalogue/``, ``audience/``, ``insight/``, ``alerts/``) builds its assets from
+these, so a rule such as "API-calling steps share the ``soundcharts_api`` pool" is written once. A group names
+another group's assets by key (``deps=["chart_rankings"]``), never by import: groups stand alone (import-linter).
 """
 
 import warnings

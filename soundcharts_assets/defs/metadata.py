@@ -1,14 +1,33 @@
-"""Turn cascade step reports into the MaterializeResult metadata users read in the Dagster UI."""
+"""The metadata users read in the Dagster UI: cascade step reports, and markdown tables of results."""
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from soundcharts_assets.cascade import StepReport
-from soundcharts_assets.defs.reporting import markdown_table
 
 PREVIEW_ROWS = 10
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+    text = str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """A GitHub-style markdown table (what the Dagster UI renders in metadata); '_no rows_' when empty."""
+    if not rows:
+        return "_no rows_"
+    columns = list(columns or rows[0].keys())
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def report_metadata(report: StepReport, preview: pd.DataFrame | None = None) -> dict[str, Any]:

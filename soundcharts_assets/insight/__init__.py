@@ -1,7 +1,8 @@
 """Analyst insight on top of the cascade: movers, artist growth, track momentum, pictures and reports.
 
-Pure pandas over frames from ``warehouse.loaders``: no Dagster, no SQL, no HTTP. ``charts.py`` is the one
-module that reads the warehouse (through the loaders) on behalf of the assets, the report and notebooks.
+Pure pandas over frames from ``warehouse.loaders``: no Dagster, no SQL, no HTTP. ``reads.py`` is the one
+module that reads the warehouse (through the loaders) on behalf of the assets, the report and notebooks;
+``selections.py`` is what each picture and table shows, and its title, for the assets and the report alike.
 """
 
 from soundcharts_assets.insight.errors import ChartNotStoredError

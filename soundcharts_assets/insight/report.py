@@ -2,7 +2,8 @@
 
 Self-contained means one file that opens anywhere (mail, a shared drive, a browser without network): the
 pictures are embedded as data URIs and the style is inline. The PNGs are also written next to the HTML for
-slides and chat. Tables are escaped by pandas, so a song called ``<b>`` stays text.
+slides and chat. Tables are escaped by pandas, so a song called ``<b>`` stays text. What each picture and
+table shows, and its title, is ``selections.py``'s, the same as the Dagster assets'.
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import pandas as pd
-
 from soundcharts_assets.clock import utc_now
-from soundcharts_assets.insight.charts import growth_for_chart, momentum_for_chart, movers_for_chart
-from soundcharts_assets.insight.growth import fastest_growing
-from soundcharts_assets.insight.pictures import growth_png, movers_png
+from soundcharts_assets.insight import reads, selections
+from soundcharts_assets.insight.selections import Picture, Table
 from soundcharts_assets.warehouse import Warehouse
 
-REPORT_FILE, MOVERS_FILE, GROWTH_FILE = "report.html", "movers.png", "growth.png"
+REPORT_FILE = "report.html"
 TABLE_ROWS = 25
+ALERT_DAYS = 7
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
 h1 { margin-bottom: 0.2rem; } .dates { color: #666; margin-top: 0; }
@@ -35,27 +34,23 @@ img { max-width: 100%; }
 @dataclass(frozen=True)
 class ChartReport:
     html: str
-    movers_png: bytes
-    growth_png: bytes
+    pictures: tuple[Picture, ...]
 
 
-def _table(frame: pd.DataFrame, columns: list[str]) -> str:
-    if frame.empty:
+def _table(table: Table) -> str:
+    if table.frame.empty:
         return "<p><em>nothing to show yet</em></p>"
-    shown = frame.head(TABLE_ROWS)[columns].copy()
+    shown = table.head(TABLE_ROWS).copy()
     for column in shown.columns[shown.dtypes == "Int64"]:  # pandas prints <NA> there, whatever na_rep says
         shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
     html: str = shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.2f}", border=0, escape=True)
     return html
 
 
-ALERT_DAYS = 7
-
-
 def _alerts(warehouse: Warehouse, slug: str) -> str:
     """The chart's alerts of the last week (``alerts`` asset), as a table; escaped like the rest."""
     since = utc_now().date() - timedelta(days=ALERT_DAYS)
-    events = warehouse.chart_alert_events(slug, since)
+    events = reads.alerts_since(warehouse, slug, since)
     if not events:
         return f"<p><em>no alert since {since} (watch artists, labels or this chart: soundcharts-assets watch)</em></p>"
     rows = "".join(
@@ -66,67 +61,50 @@ def _alerts(warehouse: Warehouse, slug: str) -> str:
     return f"<table><tr><th>date</th><th>watchlist</th><th>kind</th><th>what changed</th></tr>{rows}</table>"
 
 
-def _image(png: bytes, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+def _image(picture: Picture) -> str:
+    encoded = base64.b64encode(picture.png).decode()
+    return f'<img alt="{html.escape(picture.alt)}" src="data:image/png;base64,{encoded}">'
 
 
-# Long on purpose: the HTML report's sections in reading order; each is a call, the function only lays them out.
+def _section(heading: str, *parts: str) -> str:
+    return f"<h2>{html.escape(heading)}</h2>\n" + "\n".join(parts)
+
+
 def build_report(warehouse: Warehouse, slug: str) -> ChartReport:
     """Everything the report shows, computed on read from the warehouse."""
-    movers = movers_for_chart(warehouse, slug)
-    growth = growth_for_chart(warehouse, slug)
-    momentum = momentum_for_chart(warehouse, slug)
+    movers = reads.movers_for_chart(warehouse, slug)
+    growth = reads.growth_for_chart(warehouse, slug)
+    momentum = reads.momentum_for_chart(warehouse, slug)
+    pictures = (selections.movers_picture(movers), selections.growth_picture(growth))
+    moves, fastest = selections.movers_table(movers), selections.fastest_growing_table(growth)
+    share, spotify = selections.chart_share_table(growth), selections.spotify_momentum_table(momentum)
     chart = movers.chart
-    latest = chart.latest_date.date().isoformat()
-    previous = chart.previous_date.date().isoformat() if chart.previous_date else "the API's previous edition"
-    fastest, label = fastest_growing(growth)
-    pictures = (
-        movers_png(movers.table, f"{chart.name}: movers {previous} -> {latest}"),
-        growth_png(fastest, label, f"Fastest-growing artists ({label}, 7 and 28 days)"),
-    )
-    share = growth.drop_duplicates("artist_uuid")
-    spotify = momentum[momentum["platform"] == "spotify"].sort_values("change_7d", ascending=False)
-    growth_columns = [
-        "name",
-        "platform",
-        "metric",
-        "value",
-        "change_7d",
-        "change_7d_pct",
-        "change_28d",
-        "change_28d_pct",
-        "chart_share",
-    ]
-    momentum_columns = ["position", "name", "artists", "value", "change_7d", "change_7d_pct", "change_28d_pct"]
     title = html.escape(f"{chart.name} — chart insight")
+    dates = f"edition {selections.latest_edition(chart)} compared with {selections.previous_edition(chart)}"
+    sections = [
+        _section(moves.title, _image(pictures[0]), _table(moves)),
+        _section(fastest.title, _image(pictures[1]), _table(fastest)),
+        _section(share.title, _table(share)),
+        _section(spotify.title, _table(spotify)),
+        _section("Alerts", _alerts(warehouse, slug)),
+    ]
     body = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{_STYLE}</style></head>
 <body>
 <h1>{title}</h1>
-<p class="dates">{html.escape(slug)} · edition {latest} compared with {html.escape(previous)}</p>
-<h2>Movers</h2>
-{_image(pictures[0], "movers")}
-{_table(movers.table, ["kind", "position", "previous_position", "move", "name", "artists"])}
-<h2>Fastest-growing artists</h2>
-{_image(pictures[1], "fastest-growing artists")}
-{_table(fastest, growth_columns)}
-<h2>Share of the chart</h2>
-{_table(share, ["name", "entries", "chart_share"])}
-<h2>Track momentum: Spotify streams</h2>
-{_table(spotify, momentum_columns)}
-<h2>Alerts</h2>
-{_alerts(warehouse, slug)}
+<p class="dates">{html.escape(slug)} · {html.escape(dates)}</p>
+{chr(10).join(sections)}
 </body></html>
 """
-    return ChartReport(body, *pictures)
+    return ChartReport(body, pictures)
 
 
 def write_report(warehouse: Warehouse, slug: str, out_dir: Path) -> Path:
-    """Write ``report.html`` and the two PNGs into ``out_dir``; returns the HTML's path."""
+    """Write ``report.html`` and its PNGs into ``out_dir``; returns the HTML's path."""
     report = build_report(warehouse, slug)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / MOVERS_FILE).write_bytes(report.movers_png)
-    (out_dir / GROWTH_FILE).write_bytes(report.growth_png)
+    for picture in report.pictures:
+        (out_dir / picture.filename).write_bytes(picture.png)
     path = out_dir / REPORT_FILE
     path.write_text(report.html, encoding="utf-8")
     return path

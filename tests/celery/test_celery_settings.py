@@ -53,7 +53,7 @@ def test_the_worker_command_keeps_every_queue():
 
 
 def test_api_steps_go_to_their_own_queue():
-    from soundcharts_assets.defs.jobs import CASCADE_ASSETS
+    from soundcharts_assets.definitions import CASCADE_ASSETS
 
     queues = {a.key.to_user_string(): a.op.tags.get("dagster-celery/queue") for a in CASCADE_ASSETS}
     assert queues == {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from celerykit import NAMESPACE_HOSTNAME, this_hostname
 
-from soundcharts_assets.defs.jobs import CASCADE_ASSETS
+from soundcharts_assets.definitions import CASCADE_ASSETS
 from soundcharts_assets.emulator import EmulatorConfig
 
 pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(300)]

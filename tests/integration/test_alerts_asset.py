@@ -15,8 +15,9 @@ import dagster as dg
 import pytest
 from alert_receivers import SECRETS, SLACK_PATH, http_receiver, smtp_receiver
 
+from soundcharts_assets.definitions import CASCADE_ASSETS
 from soundcharts_assets.defs.alerts.assets import alerts
-from soundcharts_assets.defs.jobs import CASCADE_ASSETS, chart_cascade_job
+from soundcharts_assets.defs.charts.jobs import chart_cascade_job
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.warehouse import Warehouse

@@ -6,9 +6,8 @@ from datetime import timedelta
 import dagster as dg
 from dagster._core.definitions.freshness import TimeWindowFreshnessPolicy
 
-from soundcharts_assets.definitions import defs
+from soundcharts_assets.definitions import CASCADE_ASSETS, defs
 from soundcharts_assets.defs.freshness import cascade_freshness
-from soundcharts_assets.defs.jobs import CASCADE_ASSETS
 from soundcharts_assets.vocabulary import SyncSchedule
 
 

@@ -9,13 +9,13 @@ import dagster as dg
 import pytest
 from insight_seed import SLUG, publish_next_edition, seed
 
-from soundcharts_assets.definitions import defs
+from soundcharts_assets.definitions import CASCADE_ASSETS, defs
 from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
-from soundcharts_assets.defs.jobs import CASCADE_ASSETS
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import ChartNotStoredError
-from soundcharts_assets.insight.charts import growth_for_chart, momentum_for_chart, movers_for_chart
+from soundcharts_assets.insight.reads import growth_for_chart, momentum_for_chart, movers_for_chart
+from soundcharts_assets.insight.report import write_report
 from soundcharts_assets.warehouse import Warehouse
 
 INSIGHT_KEYS = {"chart_movers", "artist_growth", "track_momentum"}
@@ -100,6 +100,21 @@ def test_insight_assets_materialize_and_follow_their_inputs(seeded):
         growth = result.asset_materializations_for_node("artist_growth")[0].metadata
         assert growth["headline_series"].value == "spotify followers"
         assert "Xavi Lume" in growth["fastest_growing"].value
+
+        # the HTML report shows the same selections: the same pictures (titles drawn in), the same headings
+        with Warehouse(url) as wh:
+            write_report(wh, SLUG, data_dir / "html")
+            html = (data_dir / "html" / "report.html").read_text()
+        for filename in ("movers.png", "growth.png"):
+            assert (data_dir / "html" / filename).read_bytes() == (data_dir / "reports" / SLUG / filename).read_bytes()
+        momentum = result.asset_materializations_for_node("track_momentum")[0].metadata
+        shown = {"Movers": movers["preview"], "Fastest-growing artists": growth["fastest_growing"]}
+        shown |= {
+            "Share of the chart": growth["largest_share"],
+            "Track momentum: Spotify streams": momentum["top_spotify_7d"],
+        }
+        for title, preview in shown.items():
+            assert preview.value.startswith(f"**{title}**") and f"<h2>{title}</h2>" in html
 
         second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
         assert requested(second) == set()  # up to date: nothing to do

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from soundcharts_assets.defs.jobs import CASCADE_ASSETS
+from soundcharts_assets.definitions import CASCADE_ASSETS
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer

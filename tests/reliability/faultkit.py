@@ -17,7 +17,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from soundcharts_assets.defs.jobs import CASCADE_ASSETS
+from soundcharts_assets.definitions import CASCADE_ASSETS
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
 from soundcharts_assets.warehouse import Warehouse

@@ -1,10 +1,8 @@
 """Data-quality rules behind the asset checks."""
 
-from soundcharts_assets.defs.quality import (
-    audience_coverage_outcome,
-    metadata_coverage_outcome,
-    ranking_positions_outcome,
-)
+from soundcharts_assets.defs.audience.checks import audience_coverage_outcome
+from soundcharts_assets.defs.catalogue.checks import metadata_coverage_outcome
+from soundcharts_assets.defs.charts.checks import ranking_positions_outcome
 
 
 def test_positions_rule():

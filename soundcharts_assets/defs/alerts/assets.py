@@ -16,9 +16,6 @@ import dagster as dg
 
 from soundcharts_assets.alerts.refresh import AlertsOutcome, refresh_alerts
 from soundcharts_assets.clock import utc_now
-from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
-from soundcharts_assets.defs.catalogue.assets import artist_metadata
-from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, chart_asset, chart_slugs, failures_for_users
 from soundcharts_assets.defs.names import ALERTS_JOB_NAME
 from soundcharts_assets.defs.partitions import chart_partitions
@@ -36,7 +33,7 @@ _COLUMNS = ["date", "watchlist", "kind", "new", "message", *ALERT_CHANNELS]
     kinds={"python", "sql"},
     group_name="alerts",
     automation_condition=FOLLOW_UPSTREAM,
-    deps=[chart_rankings, artist_metadata, track_audience, artist_audience],
+    deps=["chart_rankings", "artist_metadata", "track_audience", "artist_audience"],
 )
 def alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """Chart, audience and staleness events of the charts' stored data; each delivered once to each channel."""

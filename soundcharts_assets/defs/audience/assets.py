@@ -17,8 +17,6 @@ from soundcharts_assets.defs.audience.checks import (
     artist_audience_outcome,
     track_audience_outcome,
 )
-from soundcharts_assets.defs.catalogue.assets import artists
-from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, api_asset, lease_owner
 from soundcharts_assets.defs.metadata import PREVIEW_ROWS, report_metadata
 from soundcharts_assets.defs.publish import ChartOutcome, Event, refresh_charts
@@ -27,7 +25,7 @@ from soundcharts_assets.warehouse import Warehouse, loaders
 
 
 @api_asset(
-    group_name="audience", deps=[chart_rankings], automation_condition=FOLLOW_UPSTREAM, check_specs=[TRACK_AUDIENCE]
+    group_name="audience", deps=["chart_rankings"], automation_condition=FOLLOW_UPSTREAM, check_specs=[TRACK_AUDIENCE]
 )
 def track_audience(
     context: dg.AssetExecutionContext,
@@ -55,7 +53,7 @@ def track_audience(
 
 @api_asset(
     group_name="audience",
-    deps=[artists],
+    deps=["artists"],
     automation_condition=FOLLOW_UPSTREAM,
     check_specs=[ARTIST_AUDIENCE],
 )

@@ -12,7 +12,6 @@ from soundcharts_assets.defs.catalogue.checks import (
     artist_metadata_outcome,
     song_metadata_outcome,
 )
-from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.conventions import (
     FOLLOW_UPSTREAM,
     METADATA_FIRST,
@@ -30,7 +29,7 @@ from soundcharts_assets.warehouse import Warehouse, loaders
 
 @api_asset(
     group_name="catalogue",
-    deps=[chart_rankings],
+    deps=["chart_rankings"],
     automation_condition=FOLLOW_UPSTREAM,
     check_specs=[SONG_METADATA],
     priority=METADATA_FIRST,

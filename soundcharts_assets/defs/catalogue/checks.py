@@ -1,7 +1,10 @@
 """Checks on song and artist metadata: every ranked song and credited artist has it (404s only warn)."""
 
-from soundcharts_assets.defs.checks import check_spec
-from soundcharts_assets.defs.quality import QualityOutcome, metadata_coverage_outcome
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from soundcharts_assets.defs.checks import QualityOutcome, check_spec
 from soundcharts_assets.warehouse import Warehouse
 
 SONG_METADATA = check_spec(
@@ -22,3 +25,30 @@ def artist_metadata_outcome(wh: Warehouse, slug: str) -> QualityOutcome:
     return metadata_coverage_outcome(
         "linked artists", total, wh.artists_without_metadata(slug), wh.artists_not_found(slug)
     )
+
+
+def metadata_coverage_outcome(
+    what: str, total: int, without: Sequence[str], not_found: Sequence[str]
+) -> QualityOutcome:
+    """Every ranked song (linked artist) has metadata; those the API says do not exist are a warning only."""
+    unexplained = [uuid for uuid in without if uuid not in set(not_found)]
+    if unexplained:
+        return QualityOutcome(
+            False,
+            "error",
+            f"{len(unexplained)} of {total} {what} have no metadata",
+            {
+                "total": total,
+                "missing": len(unexplained),
+                "not_found": len(not_found),
+                "first_missing": ", ".join(unexplained[:5]),
+            },
+        )
+    if not_found:
+        return QualityOutcome(
+            False,
+            "warn",
+            f"{len(not_found)} of {total} {what} are unknown to the API (404)",
+            {"total": total, "missing": 0, "not_found": len(not_found)},
+        )
+    return QualityOutcome(True, "error", f"all {total} {what} have metadata", {"total": total, "missing": 0})

@@ -8,7 +8,7 @@ import dagster as dg
 
 from soundcharts_assets.defs.charts.budget import over_budget
 from soundcharts_assets.defs.charts.fleet import block_key, fleet_run_requests
-from soundcharts_assets.defs.jobs import chart_cascade_job
+from soundcharts_assets.defs.charts.jobs import chart_cascade_job
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import WarehouseResource
 

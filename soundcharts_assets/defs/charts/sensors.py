@@ -16,7 +16,7 @@ from soundcharts_assets.clock import utc_now
 from soundcharts_assets.defs.charts.budget import over_budget
 from soundcharts_assets.defs.charts.editions import EditionRequest, dump_cursor, new_editions, parse_cursor
 from soundcharts_assets.defs.charts.fleet import fleet_run_requests
-from soundcharts_assets.defs.jobs import chart_cascade_job
+from soundcharts_assets.defs.charts.jobs import chart_cascade_job
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.settings import automation_settings_from_env

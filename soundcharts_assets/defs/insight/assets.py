@@ -1,10 +1,11 @@
 """Analyst insight per chart: movers, artist growth, track momentum, with pictures in the Dagster UI.
 
 These assets read only the warehouse (no API calls, so no ``pool`` and no retry policy for API trouble) and
-store nothing back: results are computed on read by ``insight.charts`` (see that module for why). A
-materialization is the published snapshot: a markdown preview, the picture embedded as a data URI (the UI
-renders markdown images) and written under ``SOUNDCHARTS_DATA_DIR/reports/<slug>/``. Eager automation
-re-publishes a chart's insight whenever the rows it reads are updated.
+store nothing back: results are computed on read by ``insight.reads`` (see that module for why). A
+materialization is the published snapshot: the tables and pictures of ``insight.selections`` (the HTML
+report's own, with the same titles) as markdown, the picture embedded as a data URI (the UI renders markdown
+images) and written under ``SOUNDCHARTS_DATA_DIR/reports/<slug>/``. Eager automation re-publishes a chart's
+insight whenever the rows it reads are updated.
 """
 
 import base64
@@ -16,17 +17,14 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from soundcharts_assets.defs.audience.assets import artist_audience, track_audience
-from soundcharts_assets.defs.catalogue.assets import artist_metadata, artists
-from soundcharts_assets.defs.charts.assets import chart_rankings
 from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, chart_asset, chart_slugs, failures_for_users
+from soundcharts_assets.defs.metadata import markdown_table
 from soundcharts_assets.defs.publish import ChartOutcome, Event, describe_charts, publish
-from soundcharts_assets.defs.reporting import markdown_table
 from soundcharts_assets.defs.resources import WarehouseResource
-from soundcharts_assets.insight import fastest_growing
-from soundcharts_assets.insight.charts import growth_for_chart, momentum_for_chart, movers_for_chart
+from soundcharts_assets.insight import fastest_growing, selections
 from soundcharts_assets.insight.movers import CLIMBER, EXIT, FALLER, NEW, RE_ENTRY
-from soundcharts_assets.insight.pictures import growth_png, movers_png
+from soundcharts_assets.insight.reads import growth_for_chart, momentum_for_chart, movers_for_chart
+from soundcharts_assets.insight.selections import Picture, Table
 from soundcharts_assets.settings import data_dir_from_env
 from soundcharts_assets.warehouse import Warehouse, WarehouseError
 
@@ -61,17 +59,18 @@ def write_picture(slug: str, filename: str, png: bytes) -> Path:
     return path
 
 
-def _preview(frame: pd.DataFrame, columns: list[str]) -> dg.MetadataValue:
-    records = frame.head(PREVIEW_ROWS)[columns].to_dict("records")
+def _preview(table: Table) -> dg.MetadataValue:
+    """The table under its title, as the HTML report shows it, cut to the first rows."""
+    records = table.head(PREVIEW_ROWS).to_dict("records")
     rows = [{key: None if pd.isna(value) else value for key, value in row.items()} for row in records]
-    return dg.MetadataValue.md(markdown_table(rows, columns))
+    return dg.MetadataValue.md(f"**{table.title}**\n\n{markdown_table(rows, table.columns)}")
 
 
-def _picture_metadata(slug: str, filename: str, png: bytes, alt: str) -> dict[str, Any]:
-    encoded = base64.b64encode(png).decode("ascii")
+def _picture_metadata(slug: str, picture: Picture) -> dict[str, Any]:
+    encoded = base64.b64encode(picture.png).decode("ascii")
     return {
-        "picture": dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{encoded})"),
-        "picture_path": dg.MetadataValue.path(str(write_picture(slug, filename, png))),
+        "picture": dg.MetadataValue.md(f"![{picture.alt}](data:image/png;base64,{encoded})"),
+        "picture_path": dg.MetadataValue.path(str(write_picture(slug, picture.filename, picture.png))),
     }
 
 
@@ -96,59 +95,51 @@ def _publish_each(
 
 
 def _movers(wh: Warehouse, slug: str) -> Metadata:
-    result = movers_for_chart(wh, slug)
-    chart, movers = result.chart, result.table
-    since = chart.previous_date.date().isoformat() if chart.previous_date else "the API's previous edition"
-    title = f"{chart.name}: movers {since} -> {chart.latest_date.date().isoformat()}"
-    counts = movers["kind"].value_counts()
+    movers = movers_for_chart(wh, slug)
+    counts = movers.table["kind"].value_counts()
     return {
-        "ranking_date": dg.MetadataValue.text(chart.latest_date.date().isoformat()),
-        "previous_ranking_date": dg.MetadataValue.text(since),
+        "ranking_date": dg.MetadataValue.text(selections.latest_edition(movers.chart)),
+        "previous_ranking_date": dg.MetadataValue.text(selections.previous_edition(movers.chart)),
         **{name: dg.MetadataValue.int(int(counts.get(kind, 0))) for name, kind in MOVER_COUNTS.items()},
-        "preview": _preview(movers, ["kind", "position", "previous_position", "move", "name", "artists"]),
-        **_picture_metadata(slug, "movers.png", movers_png(movers, title), "movers"),
+        "preview": _preview(selections.movers_table(movers)),
+        **_picture_metadata(slug, selections.movers_picture(movers)),
     }
 
 
 def _growth(wh: Warehouse, slug: str) -> Metadata:
     growth = growth_for_chart(wh, slug)
-    fastest, label = fastest_growing(growth)
-    picture = growth_png(fastest, label, f"Fastest-growing artists ({slug})")
-    columns = ["name", "platform", "metric", "value", "change_7d_pct", "change_28d_pct", "chart_share"]
     return {
         "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
-        "headline_series": dg.MetadataValue.text(label),
-        "fastest_growing": _preview(fastest, columns),
-        "largest_share": _preview(growth.drop_duplicates("artist_uuid"), ["name", "entries", "chart_share"]),
-        **_picture_metadata(slug, "growth.png", picture, "fastest-growing artists"),
+        "headline_series": dg.MetadataValue.text(fastest_growing(growth)[1]),
+        "fastest_growing": _preview(selections.fastest_growing_table(growth)),
+        "largest_share": _preview(selections.chart_share_table(growth)),
+        **_picture_metadata(slug, selections.growth_picture(growth)),
     }
 
 
 def _momentum(wh: Warehouse, slug: str) -> Metadata:
     momentum = momentum_for_chart(wh, slug)
-    spotify = momentum[momentum["platform"] == "spotify"].sort_values("change_7d", ascending=False)
-    columns = ["position", "name", "platform", "value", "change_7d", "change_7d_pct", "change_28d_pct"]
     return {
         "rows": dg.MetadataValue.int(len(momentum)),
         "tracks": dg.MetadataValue.int(int(momentum["song_uuid"].nunique())),
-        "top_spotify_7d": _preview(spotify, columns),
-        "preview": _preview(momentum, columns),
+        "top_spotify_7d": _preview(selections.spotify_momentum_table(momentum)),
+        "preview": _preview(selections.momentum_table(momentum)),
     }
 
 
-@_insight_asset(deps=[chart_rankings, artists])
+@_insight_asset(deps=["chart_rankings", "artists"])
 def chart_movers(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """New entries, re-entries, exits, biggest climbers and fallers between the two newest stored editions."""
     yield from _publish_each(context, warehouse, _movers)
 
 
-@_insight_asset(deps=[artist_audience, artist_metadata])
+@_insight_asset(deps=["artist_audience", "artist_metadata"])
 def artist_growth(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """Per chart artist: followers and Spotify monthly listeners over 7 and 28 days, and chart share."""
     yield from _publish_each(context, warehouse, _growth)
 
 
-@_insight_asset(deps=[track_audience])
+@_insight_asset(deps=["track_audience"])
 def track_momentum(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """Per charted track: streams, views, Shazams and radio spins, change over 7 and 28 days."""
     yield from _publish_each(context, warehouse, _momentum)

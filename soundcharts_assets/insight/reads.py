@@ -1,8 +1,10 @@
-"""A chart's insight from the warehouse: the loaders' frames in, the pure computations' frames out.
+"""What insight reads from the warehouse: the one module of ``insight/`` that does, through the loaders.
 
-The Dagster assets, the HTML report and notebooks share these functions, so "movers of global-28" means
-the same thing everywhere. Nothing is stored: every result is a few milliseconds of pandas over rows the
-cascade already keeps, and computing on read means a late track name or audience point shows up at once.
+The loaders' frames in, the pure computations' frames out. The Dagster assets, the HTML report and notebooks
+share these functions (and ``selections.py`` cuts the same pictures and tables from them), so "movers of
+global-28" means the same thing everywhere. Nothing is stored: every result is a few milliseconds of pandas
+over rows the cascade already keeps, and computing on read means a late track name or audience point shows
+up at once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from soundcharts_assets.insight.growth import GROWTH_METRICS, artist_growth
 from soundcharts_assets.insight.momentum import track_momentum
 from soundcharts_assets.insight.movers import chart_movers, split_editions
 from soundcharts_assets.warehouse import Warehouse, loaders
+from soundcharts_assets.warehouse.alerts import AlertEvent
 
 #: Audience read before the newest edition: the 28-day window, the gap tolerance, and room for audience
 #: fetched weeks after the ranking. Older points cannot change a result and are not read.
@@ -74,6 +77,11 @@ def momentum_for_chart(warehouse: Warehouse, slug: str) -> pd.DataFrame:
     since = _audience_since(stored_chart(warehouse, slug))
     audience = loaders.load_edition_track_audience(warehouse, slug, since=since)
     return track_momentum(audience, loaders.load_chart(warehouse, slug))
+
+
+def alerts_since(warehouse: Warehouse, slug: str, since: date) -> list[AlertEvent]:
+    """The chart's alerts (the ``alerts`` asset's events) dated ``since`` or later, newest first."""
+    return warehouse.chart_alert_events(slug, since)
 
 
 def _audience_since(chart: StoredChart) -> date:

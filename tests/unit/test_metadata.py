@@ -1,6 +1,6 @@
 """Markdown tables shown as asset metadata."""
 
-from soundcharts_assets.defs.reporting import markdown_table
+from soundcharts_assets.defs.metadata import markdown_table
 
 
 def test_markdown_table_escapes_pipes():
