@@ -32,8 +32,9 @@ from benchmarks.emulator_process import EmulatorProcess
 from benchmarks.measure import PaceSampler
 from soundcharts_assets.defs.partition_ranges import MAX_CHARTS_PER_RUN, range_blocks, run_tags
 from tests.support.databases import create_database, drop_database
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 ADMIN_URL = os.environ.get("SOUNDCHARTS_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 QUEUES = "dagster,soundcharts_api"
 

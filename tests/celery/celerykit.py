@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from waiting import wait_for  # noqa: F401  (re-exported for the tests that import it from here)
-
+from tests.support.paths import REPO_ROOT
 from tests.support.ports import free_port  # noqa: F401  (re-exported for test_bad_config.py)
+from tests.support.waiting import wait_for  # noqa: F401  (re-exported for the tests that import it from here)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 RABBITMQ = ("127.0.0.1", 5672)
 

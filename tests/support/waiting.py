@@ -1,4 +1,4 @@
-"""Waiting for something in a test: poll with a deadline, never a bare sleep (shared by e2e and Celery tests)."""
+"""Waiting for something in a test or a benchmark: poll with a deadline, never a bare sleep."""
 
 from __future__ import annotations
 
