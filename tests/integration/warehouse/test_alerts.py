@@ -126,11 +126,10 @@ def test_watchlists_keep_one_watch_per_target_and_find_stored_artists_and_labels
 
 
 def test_events_of_a_stored_chart_and_the_reports_alerts_section(warehouse_url: str, monkeypatch):
-    from insight_seed import SLUG, seed
-
     from soundcharts_assets.alerts.refresh import refresh_alerts
     from soundcharts_assets.insight.report import build_report
     from soundcharts_assets.settings import AlertSettings
+    from tests.integration.insight_seed import SLUG, seed
 
     seed(warehouse_url)
     settings = AlertSettings(milestones=(1_200,))
