@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +31,10 @@ from benchmarks.emulator_process import EmulatorProcess
 from benchmarks.measure import PaceSampler
 from soundcharts_assets.defs.partition_ranges import MAX_CHARTS_PER_RUN, range_blocks, run_tags
 from tests.support.databases import create_database, drop_database
+from tests.support.paths import REPO_ROOT
+from tests.support.rabbitmq import RabbitVhost
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 ADMIN_URL = os.environ.get("SOUNDCHARTS_BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 QUEUES = "dagster,soundcharts_api"
 
@@ -92,10 +93,6 @@ def run_block(slugs: list[str]) -> None:
             raise_on_error=False,
         )
     print(json.dumps({"charts": slugs, "success": result.success}), flush=True)
-
-
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 class Deployment:
@@ -298,9 +295,8 @@ def main() -> None:
 
     charts = fleet_charts(args.fleet_catalogue) if args.fleet_catalogue else CHARTS
     catalogue = [chart.slug for chart in charts]
-    vhost = f"sca_bench_{uuid.uuid4().hex[:8]}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    broker = RabbitVhost("sca_bench").create()
+    vhost = broker.name
     report: dict[str, Any] = {"catalogue_charts": len(catalogue)}
     try:
         if not args.skip_fleet:
@@ -323,7 +319,7 @@ def main() -> None:
             report["scaling_speedup"] = round(one / two, 2)
             print(json.dumps({"scaling": report["scaling"], "speedup": report["scaling_speedup"]}), flush=True)
     finally:
-        rabbitmqctl("delete_vhost", vhost)
+        broker.delete()
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=2) + "\n")
 

@@ -48,9 +48,10 @@ import httpx
 from benchmarks.emulator_process import EmulatorProcess
 from benchmarks.measure import Sampler, step_timings
 from tests.support.databases import create_database, drop_database
+from tests.support.paths import REPO_ROOT
 from tests.support.ports import free_port
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 VENV_BIN = Path(sys.executable).parent
 FOREIGN_PREFIXES = ("DAGSTER_", "SOUNDCHARTS_")
 PG_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"

@@ -43,6 +43,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.postgres)
         if _skip_postgres_requested() and item.get_closest_marker("postgres"):
             item.add_marker(skip)
+        item.add_marker(_tier(item))
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(_group(item)))
     weights: dict[str, int] = {}
@@ -50,6 +51,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         group = _group(item)
         weights[group] = weights.get(group, 0) + _weight(item)
     items.sort(key=lambda item: -weights[_group(item)])  # stable: a group's tests keep their order
+
+
+#: The suite's tiers, one folder each: every test carries its folder's mark (``pytest -m unit``,
+#: ``-m "integration and not postgres"``). Files inside unit/ and integration/ mirror the package
+#: (tests/unit/soundcharts/test_retry.py tests soundcharts_assets/soundcharts/retry.py).
+TIERS = ("unit", "integration", "reliability", "e2e", "celery")
+TESTS = Path(__file__).resolve().parent
+
+
+def _tier(item: pytest.Item) -> pytest.MarkDecorator:
+    folder = item.path.resolve().relative_to(TESTS).parts[0]
+    if folder not in TIERS:
+        raise pytest.UsageError(f"{item.nodeid}: a test lives in one of the tier folders {', '.join(TIERS)}")
+    return getattr(pytest.mark, folder)
 
 
 #: Folders whose files must not run beside each other: the Celery tests restart the one RabbitMQ broker that

@@ -4,8 +4,8 @@ A fleet refresh runs each asset once over a range of chart partitions (``Backfil
 step fetches the union of its charts' entities once, and this module tells every partition what happened to
 its own chart. Dagster 1.13 attaches metadata per partition with ``add_asset_metadata(partition_key=...)``,
 but an ``AssetCheckResult`` in a range run loses its partition, so checks are reported as one
-``AssetCheckEvaluation`` per partition (internal API, pinned by the tests in ``test_fleet_runs.py``), each
-pointing at that partition's materialization.
+``AssetCheckEvaluation`` per partition (internal API, pinned by the tests in
+``tests/integration/defs/charts/test_fleet.py``), each pointing at that partition's materialization.
 
 A chart that failed on its own (an unknown slug, a chart outside the plan) does not hide the others: they
 are materialized one by one, then the step fails naming the failed charts, so nothing stored is lost and the

@@ -1,7 +1,7 @@
 """The warehouse tables as SQLAlchemy Core objects.
 
 Table and key column names are a contract with analysts and with the migrations in ``migrations/versions``;
-``tests/integration/test_warehouse.py`` checks that a migrated database matches these objects exactly.
+``tests/integration/warehouse/test_warehouse.py`` checks that a migrated database matches these objects exactly.
 
 There are no foreign keys on purpose: rows arrive from independent assets in any order (a ranking before its
 tracks, audience before metadata), and ranking history must outlive a chart's removal from the registry.
@@ -67,7 +67,8 @@ def _text(name: str, **kw: Any) -> sa.Column[Any]:
 def one_of(table: str, column: str, values: tuple[str, ...]) -> sa.CheckConstraint:
     """``column IN (values)``, named ``ck_<table>_<column>``: the database refuses a word outside the vocabulary.
 
-    Migration 0004 writes them out by hand; ``test_warehouse_vocabulary.py`` checks a migrated database has each.
+    Migration 0004 writes them out by hand; ``tests/integration/warehouse/test_migrations.py`` checks a migrated
+    database has each.
     """
     allowed = ", ".join(f"'{value}'" for value in values)
     return sa.CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{table}_{column}")

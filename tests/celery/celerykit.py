@@ -1,4 +1,5 @@
-"""What the Celery tests build: a RabbitMQ vhost, a second "host" (network namespace), TCP forwarders, workers.
+"""What the Celery tests build: a RabbitMQ vhost (tests/support/rabbitmq.py), a second "host" (network
+namespace), TCP forwarders, workers.
 
 The second host is a network namespace with its own hostname (``unshare --uts``) and a private filesystem
 (``unshare --mount``: a tmpfs of its own holding its DAGSTER_HOME and TMPDIR, and a tmpfs over /tmp unless the
@@ -25,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from waiting import wait_for  # noqa: F401  (re-exported for the tests that import it from here)
-
+from tests.support.paths import REPO_ROOT
 from tests.support.ports import free_port  # noqa: F401  (re-exported for test_bad_config.py)
+from tests.support.rabbitmq import RabbitVhost  # noqa: F401  (re-exported for conftest.py)
+from tests.support.waiting import wait_for  # noqa: F401  (re-exported for the tests that import it from here)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 RABBITMQ = ("127.0.0.1", 5672)
 
@@ -47,32 +48,6 @@ def run(*command: str, check: bool = True) -> subprocess.CompletedProcess:
 
 
 # RabbitMQ ------------------------------------------------------------------------------------------------
-class RabbitVhost:
-    """A vhost of its own for a test session: deleting it deletes every queue and exchange the tests made."""
-
-    def __init__(self) -> None:
-        self.name = f"sca_celery_{uuid.uuid4().hex[:10]}"
-
-    def create(self) -> RabbitVhost:
-        run("rabbitmqctl", "-q", "add_vhost", self.name)
-        run("rabbitmqctl", "-q", "set_permissions", "-p", self.name, "guest", ".*", ".*", ".*")
-        return self
-
-    def url(self, host: str = "127.0.0.1") -> str:
-        return f"amqp://guest:guest@{host}:5672/{self.name}"
-
-    def queues(self) -> dict[str, tuple[int, int]]:
-        """Queue name -> (messages, consumers)."""
-        out = run(
-            "rabbitmqctl", "-q", "list_queues", "-p", self.name, "name", "messages", "consumers", "--no-table-headers"
-        ).stdout
-        rows = [line.split() for line in out.splitlines() if line.strip()]
-        return {row[0]: (int(row[1]), int(row[2])) for row in rows if len(row) == 3}
-
-    def delete(self) -> None:
-        run("rabbitmqctl", "-q", "delete_vhost", self.name, check=False)
-
-
 def restart_broker() -> None:
     """``stop_app``/``start_app`` on the shared broker (only these tests use it), then wait until it serves."""
     run("rabbitmqctl", "-q", "stop_app")

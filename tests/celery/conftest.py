@@ -53,7 +53,7 @@ def rabbitmq() -> Iterator[RabbitVhost]:
         pytest.skip(reason)
     if os.geteuid() != 0 or not shutil.which("rabbitmqctl") or not shutil.which("unshare"):
         pytest.fail("the Celery tests need root, rabbitmqctl, ip and unshare (a vhost and a network namespace)")
-    vhost = RabbitVhost().create()
+    vhost = RabbitVhost("sca_celery").create()
     yield vhost
     vhost.delete()
 

@@ -21,11 +21,11 @@ import httpx
 import sqlalchemy as sa
 import yaml
 from dagster_api import DagsterApi
-from waiting import wait_for
 
+from tests.support.paths import REPO_ROOT
 from tests.support.ports import free_port  # noqa: F401  (re-exported for the e2e tests)
+from tests.support.waiting import wait_for
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT_SECONDS = 90
 #: Instance settings for tests only: the queue, the run monitor and the daemon answer within a second or two.

@@ -27,9 +27,9 @@ from dagster_ui import (
 )
 from playwright.sync_api import expect
 from served_by_emulator import served_latest_date, served_ranking
-from waiting import wait_for
 
 from soundcharts_assets.warehouse import Warehouse
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 

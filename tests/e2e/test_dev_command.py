@@ -18,7 +18,8 @@ import dagster as dg
 import httpx
 import pytest
 from dagster_deployment import REPO_ROOT, VENV_BIN, free_port
-from waiting import wait_for
+
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -5,7 +5,6 @@ and an SMTP server (aiosmtpd) with a login. Each records what it received; the H
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.support.ports import free_port
 
 SLACK_PATH = "/services/T0000/B0000/s3cr3t-slack-token"
 WEBHOOK_PATH = "/hooks/s3cr3t-webhook-token"
@@ -93,16 +94,10 @@ class SmtpReceiver:
             return list(self.messages)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def smtp_receiver() -> Iterator[SmtpReceiver]:
     """aiosmtpd on loopback that takes a plain LOGIN (no TLS on loopback) for ``SMTP_USER``/``SMTP_PASSWORD``."""
-    receiver = SmtpReceiver("127.0.0.1", _free_port())
+    receiver = SmtpReceiver("127.0.0.1", free_port())
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:

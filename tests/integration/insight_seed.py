@@ -1,6 +1,6 @@
 """A small chart written through the Warehouse methods, shared by the insight tests.
 
-The same chart as tests/unit/test_insight.py, so the expected movers and growth are the hand-computed ones:
+The same chart as tests/unit/insight/test_insight.py, so the expected movers and growth are the hand-computed ones:
   previous 2024-05-03: 1 A, 2 B, 3 C, 4 D, 5 E;  latest 2024-05-10: 1 C, 2 A, 3 F, 4 B, 5 G, 6 H
   G was ranked on 2024-04-26 (a re-entry); H is a re-entry by the API's entry state.
 """

@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_cli import cli_env, run_cli, warehouse_of  # noqa: F401  (the fixture, the runner, the warehouse)
+
+from tests.integration.cli.test_main import cli_env, run_cli, warehouse_of  # noqa: F401  (the fixture, the runner, the warehouse)
 
 pytestmark = pytest.mark.slow
 DG = str(Path(sys.executable).with_name("dg"))

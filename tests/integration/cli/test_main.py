@@ -1,0 +1,114 @@
+"""`soundcharts-assets` as users type it: real subprocesses, a real instance, the emulator on a socket."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from soundcharts_assets.warehouse import Warehouse
+from tests.support.paths import REPO_ROOT
+
+pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
+
+CLI = [sys.executable, "-m", "soundcharts_assets.cli"]
+ROOT = REPO_ROOT
+
+
+@pytest.fixture
+def cli_env(emulator, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCHARTS_", "DAGSTER_"))}
+    env.update(
+        SOUNDCHARTS_BASE_URL=emulator.url,
+        SOUNDCHARTS_DATA_DIR=str(tmp_path / "data"),
+        SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="1000000",
+        DAGSTER_HOME=str(tmp_path / "dagster_home"),
+    )
+    return env
+
+
+def run_cli(env: dict, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def warehouse_of(env: dict) -> Warehouse:
+    return Warehouse(f"sqlite:///{Path(env['SOUNDCHARTS_DATA_DIR']) / 'warehouse.sqlite'}")
+
+
+def test_charts_add_list_remove(cli_env):
+    added = run_cli(cli_env, "charts", "add", "airplay-fr", "--schedule", "daily")
+    assert added.returncode == 0, added.stderr
+    assert "registered airplay-fr (sync schedule: daily" in added.stdout
+    listed = run_cli(cli_env, "charts", "list", "--json")
+    rows = json.loads(listed.stdout)
+    assert [(r["slug"], r["sync_schedule"]) for r in rows] == [("airplay-fr", "daily")]
+    removed = run_cli(cli_env, "charts", "remove", "airplay-fr")
+    assert removed.returncode == 0 and "removed airplay-fr" in removed.stdout
+    assert json.loads(run_cli(cli_env, "charts", "list", "--json").stdout) == []
+    again = run_cli(cli_env, "charts", "remove", "airplay-fr")
+    assert again.returncode == 2 and again.stderr.strip().startswith("error: chart 'airplay-fr' is not registered")
+
+
+def test_unknown_chart_is_refused_in_one_line_and_registers_nothing(cli_env):
+    result = run_cli(cli_env, "charts", "add", "no-such-chart")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: unknown chart 'no-such-chart': Soundcharts has no song chart with this slug (check its spelling)"
+    ]
+    assert json.loads(run_cli(cli_env, "charts", "list", "--json").stdout) == []
+
+
+def test_cascade_wait_runs_the_whole_graph_and_reports_like_the_old_button(cli_env):
+    assert run_cli(cli_env, "charts", "add", "shazam-top-50-fr").returncode == 0
+    result = run_cli(cli_env, "cascade", "shazam-top-50-fr", "--wait")
+    assert result.returncode == 0, result.stderr[-3000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(outcome) == {"success", "message", "run_id", "tracks_count"}
+    assert outcome["success"] is True and outcome["tracks_count"] == 50
+    with dg.DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
+        run = instance.get_run_by_id(outcome["run_id"])
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        assert run.tags["dagster/partition"] == "shazam-top-50-fr"
+        materialized = instance.get_latest_materialization_event(dg.AssetKey("artist_audience"))
+        assert materialized.dagster_event.partition == "shazam-top-50-fr"
+    wh = warehouse_of(cli_env)
+    assert len(wh.ranking_song_uuids("shazam-top-50-fr")) == 50
+    wh.dispose()
+
+
+def test_cascade_without_wait_queues_a_run_for_the_daemon(cli_env):
+    assert run_cli(cli_env, "charts", "add", "airplay-fr").returncode == 0
+    result = run_cli(cli_env, "cascade", "airplay-fr")
+    assert result.returncode == 0, result.stderr[-3000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["success"] is True and "submitted" in outcome["message"]
+    with dg.DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
+        run = instance.get_run_by_id(outcome["run_id"])
+        assert run.status == dg.DagsterRunStatus.QUEUED  # no daemon in this test
+        assert run.job_name == "chart_cascade" and run.tags["dagster/partition"] == "airplay-fr"
+
+
+def test_cascade_of_unregistered_chart_says_what_to_do(cli_env):
+    result = run_cli(cli_env, "cascade", "airplay-fr", "--wait")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: chart 'airplay-fr' is not registered: run `soundcharts-assets charts add airplay-fr`"
+    )
+
+
+def test_demo_runs_twice_and_the_second_run_reuses_what_is_fresh(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCHARTS_", "DAGSTER_"))}
+    env["SOUNDCHARTS_DATA_DIR"] = str(tmp_path / "data")
+    outputs = []
+    for _ in range(2):
+        result = run_cli(env, "demo", "--chart", "shazam-top-50-fr")
+        assert result.returncode == 0, result.stderr[-3000:]
+        outputs.append(dict(line.split(None, 1) for line in result.stdout.splitlines() if line.startswith("  ")))
+    cold, warm = outputs
+    assert cold["ranking_rows"] == warm["ranking_rows"] == "50"
+    assert int(cold["track_audience_rows"]) > 0 and cold["tracks"] == warm["tracks"] == "50"
+    assert int(warm["calls_sent"]) <= 2 < int(cold["calls_sent"])
+    assert int(warm["calls_billed"]) <= int(warm["calls_sent"]) and int(cold["calls_billed"]) < int(cold["calls_sent"])
