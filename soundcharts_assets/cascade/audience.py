@@ -27,7 +27,7 @@ from soundcharts_assets.cascade.current_stats import (
 )
 from soundcharts_assets.cascade.leases import Pair, fetch_leased_audience, new_owner
 from soundcharts_assets.cascade.pool import run_concurrently
-from soundcharts_assets.cascade.report import ChartReports, Fleet, StepReport
+from soundcharts_assets.cascade.step_reports import ChartReports, Fleet, StepReport
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.due import RefreshPolicy
 from soundcharts_assets.refresh_policy import min_hours, refresh_policy
@@ -290,14 +290,14 @@ def _refresh_series(
     policy = refresh_policy(freshness)
     passes: list[tuple[Sequence[str], RefreshPolicy]] = [(state.fleet.uuids, policy)]
     passes += [(uuids, policy.catching_up(day)) for day, uuids in sorted(state.fleet.leavers_by_day().items())]
-    stale: set[Pair] = set()
+    due: set[Pair] = set()
     for uuids, rule in passes:
-        stale.update(state.warehouse.stale_audience(entity, uuids, sources, rule, state.now))
+        due.update(state.warehouse.due_audience(entity, uuids, sources, rule, state.now))
     state.reports.step = "track_audience" if entity == EntityKind.SONG else "artist_audience"
-    state.reports.expect(len(stale))
+    state.reports.expect(len(due))
     for slug, uuids in state.fleet.uuids_by_chart.items():
         pairs = {(uuid, source) for uuid in uuids for source in sources}
-        state.reports.by_chart[slug].reused = len(pairs - stale)
+        state.reports.by_chart[slug].reused = len(pairs - due)
 
     def fetch(leased: list[Pair]) -> None:
         state.remember_stored(leased)

@@ -1,7 +1,7 @@
 """The catalogue steps: song metadata, the artists credited on them, and artist metadata.
 
 Songs and artists are shared by charts and stored once. A step works over the union of its charts' entities:
-only missing or stale ones are fetched, 10 per call (the API's batch size), each under a lease so overlapping
+only missing or due ones are fetched, 10 per call (the API's batch size), each under a lease so overlapping
 runs never fetch one twice; each chart's report then tells what happened to its own entities.
 """
 
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from soundcharts_assets.cascade.leases import fetch_leased_metadata, new_owner
 from soundcharts_assets.cascade.pool import run_concurrently
-from soundcharts_assets.cascade.report import ChartReports, Fleet, StepReport
+from soundcharts_assets.cascade.step_reports import ChartReports, Fleet, StepReport
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.client import SoundchartsClient
@@ -111,10 +111,10 @@ def refresh_artist_metadata(
 def _refresh_metadata(
     client: SoundchartsClient, warehouse: Warehouse, kind: _MetadataKind, fleet: Fleet, run: MetadataRun
 ) -> dict[str, StepReport]:
-    """The stale ones among the fleet's entities, leased then fetched 10 per call; the rest count as reused."""
+    """The due ones among the fleet's entities, leased then fetched 10 per call; the rest count as reused."""
     reports = ChartReports(client, fleet.charts, kind.step)
     max_age = timedelta(hours=run.freshness.metadata_hours)
-    reports.expect(len(warehouse.stale_metadata_uuids(kind.entity, fleet.uuids, max_age, run.now)))
+    reports.expect(len(warehouse.due_metadata_uuids(kind.entity, fleet.uuids, max_age, run.now)))
 
     def fetch_batch(batch: Sequence[str]) -> None:
         found = reports.charge(fleet.owner(batch[0]), lambda: kind.fetch(batch), entities=len(batch))

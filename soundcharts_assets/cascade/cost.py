@@ -105,21 +105,21 @@ def estimate(state: StoredState, artists_per_song: float = ARTISTS_PER_SONG) -> 
     size = state.chart_size or state.edition_size or DEFAULT_CHART_SIZE
     first = state.edition_size == 0
     new_songs = size if first else min(size, round(state.new_editions * state.new_songs_per_edition))
-    stale_songs = new_songs + (0 if first else state.stale_songs)
+    due_songs = new_songs + (0 if first else state.due_songs)
     new_artists = round(
         (new_songs + (0 if first else state.songs_without_credits)) * artists_per_new_song(state, artists_per_song)
     )
     full = windows_for(state.lookback_days)
-    long_tracks, long_artists = state.stale_track_pairs_long, state.stale_artist_pairs_long
-    track_sent = (state.stale_track_pairs - long_tracks) + long_tracks * full
-    artist_sent = (state.stale_artist_pairs - long_artists) + long_artists * full
+    long_tracks, long_artists = state.due_track_pairs_long, state.due_artist_pairs_long
+    track_sent = (state.due_track_pairs - long_tracks) + long_tracks * full
+    artist_sent = (state.due_artist_pairs - long_artists) + long_artists * full
     new_track_sent, new_track_billed = _first_fetches(state, EntityKind.SONG, new_songs)
     new_artist_sent, new_artist_billed = _first_fetches(state, EntityKind.ARTIST, new_artists)
     sent = {
         "chart_rankings": ceil_div(size, MAX_PAGE_SIZE),
-        "tracks": ceil_div(stale_songs, BATCH_SIZE),
+        "tracks": ceil_div(due_songs, BATCH_SIZE),
         "artists": 0,
-        "artist_metadata": ceil_div(state.stale_known_artists + new_artists, BATCH_SIZE),
+        "artist_metadata": ceil_div(state.due_known_artists + new_artists, BATCH_SIZE),
         "track_audience": track_sent + new_track_sent,
         "artist_audience": artist_sent + new_artist_sent,
     }

@@ -1,6 +1,6 @@
 """The fleet's steady-state spend: calls per day and per month for the followed charts (``budget``).
 
-Part of the one cost model (:mod:`cost`): a refresh costs ranking pages, metadata batches of 10 for stale
+Part of the one cost model (:mod:`cost`): a refresh costs ranking pages, metadata batches of 10 for due
 songs and artists, and one call per due audience series (several 90-day windows for a first fetch). Over a
 month, what matters is how often each series is due:
 

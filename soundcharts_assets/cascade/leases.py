@@ -1,7 +1,7 @@
 """Leases: overlapping runs never pay twice for one song, artist or audience series.
 
 Charts share songs and artists, and two runs may refresh overlapping charts (or the same chart) at once.
-Before fetching, a run leases what is stale in the warehouse (``audience_claims``); what another run holds is
+Before fetching, a run leases what is due in the warehouse (``audience_claims``); what another run holds is
 left to that run, and waited for until it is stored or its lease lapses. One loop, :func:`fetch_under_lease`,
 does this for metadata and audience alike; the two differ only in what a key is (a uuid, or a (uuid, source)
 pair) and how the warehouse leases it, which :class:`MetadataLeases` and :class:`AudienceLeases` say.
@@ -70,10 +70,10 @@ class Leases(Protocol, Generic[K]):
     """How the warehouse leases one kind of key."""
 
     def claim(self, keys: Sequence[K]) -> list[K]:
-        """Lease the stale keys among ``keys`` that no other owner holds."""
+        """Lease the due keys among ``keys`` that no other owner holds."""
 
-    def stale(self, keys: Sequence[K]) -> list[K]:
-        """The keys among ``keys`` that are still stale (stored by nobody yet)."""
+    def due(self, keys: Sequence[K]) -> list[K]:
+        """The keys among ``keys`` that are still due (stored by nobody yet)."""
 
     def release(self, keys: Sequence[K]) -> None:
         """Give the leases back once the keys are stored, or given up."""
@@ -85,14 +85,14 @@ def fetch_under_lease(
     fetch: Callable[[list[K]], None],
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Fetch every stale key of ``keys`` exactly once across all runs; return when none is stale.
+    """Fetch every due key of ``keys`` exactly once across all runs; return when none is due.
 
-    Each key is asked for at most once per call, even if its answer leaves it stale (a merged song answered
+    Each key is asked for at most once per call, even if its answer leaves it due (a merged song answered
     under another uuid): asking again would spend calls in a loop. Leases are released whatever happens, so a
     failed run never makes a later one wait out its lease.
     """
     tried: set[K] = set()
-    while True:  # one claim, one fetch (or one wait) per turn; ends when nothing of ``keys`` is stale
+    while True:  # one claim, one fetch (or one wait) per turn; ends when nothing of ``keys`` is due
         untried = [key for key in keys if key not in tried]
         leased = leases.claim(untried)
         if leased:
@@ -101,7 +101,7 @@ def fetch_under_lease(
                 fetch(leased)
             finally:
                 leases.release(leased)
-        elif leases.stale(untried):
+        elif leases.due(untried):
             sleep(CLAIM_POLL_SECONDS)
         else:
             return
@@ -118,10 +118,10 @@ class MetadataLeases:
     owner: str
 
     def claim(self, keys: Sequence[str]) -> list[str]:
-        return self.warehouse.claim_stale_metadata(self.entity, keys, self.max_age, self.now, self.owner, lease=LEASE)
+        return self.warehouse.claim_due_metadata(self.entity, keys, self.max_age, self.now, self.owner, lease=LEASE)
 
-    def stale(self, keys: Sequence[str]) -> list[str]:
-        return self.warehouse.stale_metadata_uuids(self.entity, keys, self.max_age, self.now)
+    def due(self, keys: Sequence[str]) -> list[str]:
+        return self.warehouse.due_metadata_uuids(self.entity, keys, self.max_age, self.now)
 
     def release(self, keys: Sequence[str]) -> None:
         self.warehouse.release_metadata_claims(self.entity, keys, self.owner)
@@ -139,20 +139,20 @@ class AudienceLeases:
 
     def claim(self, keys: Sequence[Pair]) -> list[Pair]:
         uuids, sources = _axes(keys)
-        leased = self.warehouse.claim_stale_audience(
+        leased = self.warehouse.claim_due_audience(
             self.entity, uuids, sources, self.max_age, self.now, self.owner, lease=LEASE, limit=AUDIENCE_CLAIM_CHUNK
         )
         wanted = set(keys)
-        unwanted = [pair for pair in leased if pair not in wanted]  # a tried pair stale again: not twice
+        unwanted = [pair for pair in leased if pair not in wanted]  # a tried pair due again: not twice
         if unwanted:
             self.release(unwanted)
         return [pair for pair in leased if pair in wanted]
 
-    def stale(self, keys: Sequence[Pair]) -> list[Pair]:
+    def due(self, keys: Sequence[Pair]) -> list[Pair]:
         uuids, sources = _axes(keys)
         wanted = set(keys)
-        stale = self.warehouse.stale_audience(self.entity, uuids, sources, self.max_age, self.now)
-        return [pair for pair in stale if pair in wanted]
+        due = self.warehouse.due_audience(self.entity, uuids, sources, self.max_age, self.now)
+        return [pair for pair in due if pair in wanted]
 
     def release(self, keys: Sequence[Pair]) -> None:
         self.warehouse.release_claims(self.entity, keys, self.owner)
@@ -175,7 +175,7 @@ def fetch_leased_metadata(
     fetch: Callable[[list[str]], None],
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """The stale songs or artists among ``uuids``, leased, then handed to ``fetch``."""
+    """The due songs or artists among ``uuids``, leased, then handed to ``fetch``."""
     with lease_heartbeat(warehouse, owner):
         fetch_under_lease(MetadataLeases(warehouse, entity, max_age, now, owner), list(uuids), fetch, sleep)
 
@@ -191,7 +191,7 @@ def fetch_leased_audience(
     fetch: Callable[[list[Pair]], None],
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Every stale (uuid, source) series of ``uuids``, leased a chunk at a time, then handed to ``fetch``."""
+    """Every due (uuid, source) series of ``uuids``, leased a chunk at a time, then handed to ``fetch``."""
     pairs = [(uuid, source) for uuid in dict.fromkeys(uuids) for source in sources]
     with lease_heartbeat(warehouse, owner):
         fetch_under_lease(AudienceLeases(warehouse, entity, max_age, now, owner), pairs, fetch, sleep)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from soundcharts_assets.cascade.pool import run_concurrently
 from soundcharts_assets.cascade.registry import REFUSALS, check_chart, follow_chart
-from soundcharts_assets.cascade.report import ChartReports, StepReport
+from soundcharts_assets.cascade.step_reports import ChartReports, StepReport
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.soundcharts.errors import (

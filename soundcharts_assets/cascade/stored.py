@@ -1,5 +1,5 @@
 """What the warehouse already holds for the charts a refresh would cover, reduced to the counts the cost model
-(``cost.py``) prices: stale songs, artists and audience series (with the due rule of the steps themselves),
+(``cost.py``) prices: due songs, artists and audience series (with the due rule of the steps themselves),
 the editions published since the stored one and the songs they are likely to bring, and the warehouse's own
 rates (artists per song, the share of series the API answers with a free 404).
 
@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from soundcharts_assets.cascade.audience import LEAVERS_LOOKBACK_DAYS
-from soundcharts_assets.cascade.report import Fleet
+from soundcharts_assets.cascade.step_reports import Fleet
 from soundcharts_assets.refresh_policy import refresh_policy
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.sources import source_names
@@ -31,7 +31,7 @@ sync schedule: the same words)."""
 class StoredState:
     """What the warehouse already holds for one chart, reduced to the counts the estimate needs.
 
-    ``*_pairs`` are stale (entity, source) audience pairs, the last fetches of entities the chart dropped
+    ``*_pairs`` are due (entity, source) audience pairs, the last fetches of entities the chart dropped
     included; ``*_pairs_long`` are those never fetched or fetched longer ago than the lookback, which need
     the whole lookback (possibly several 90-day windows); ``free_*_pairs`` those whose last answer cost
     nothing (a by-platform 404: asked again, sent, not billed).
@@ -39,15 +39,15 @@ class StoredState:
 
     chart_size: int | None
     edition_size: int
-    stale_songs: int
+    due_songs: int
     songs_without_credits: int
     songs_with_credits: int
     known_artists: int
-    stale_known_artists: int
-    stale_track_pairs: int = 0
-    stale_track_pairs_long: int = 0
-    stale_artist_pairs: int = 0
-    stale_artist_pairs_long: int = 0
+    due_known_artists: int
+    due_track_pairs: int = 0
+    due_track_pairs_long: int = 0
+    due_artist_pairs: int = 0
+    due_artist_pairs_long: int = 0
     lookback_days: int = 90
     stored_tracks: int = 0
     stored_artists: int = 0
@@ -197,33 +197,33 @@ def _chart_state(
     long_age = timedelta(days=freshness.audience_lookback_days)
     policy = refresh_policy(freshness)  # the audience steps' own due rule (due.py)
 
-    def stale_pairs(entity: str, uuids: list[str], sources: tuple[str, ...]) -> tuple[int, int, int]:
-        stale = warehouse.stale_audience(entity, uuids, sources, policy, now)
+    def due_pairs(entity: str, uuids: list[str], sources: tuple[str, ...]) -> tuple[int, int, int]:
+        due = warehouse.due_audience(entity, uuids, sources, policy, now)
         last_fetches = dict(leavers.get(entity, {}))
         if latest is not None and dropped[entity]:
             last_fetches.setdefault(latest.date(), []).extend(dropped[entity])
         for day, left in last_fetches.items():  # the last fetches charged to this chart
-            stale += warehouse.stale_audience(entity, left, sources, policy.catching_up(day), now)
-        long = warehouse.stale_audience(entity, uuids, sources, max(audience_age, long_age), now)
-        records = warehouse.fetch_records(entity, {uuid for uuid, _ in stale}, sources)
-        free = sum(1 for pair in stale if records.get(pair, ("", None))[0] in FREE_STATUSES)
-        return len(stale), len(long), free
+            due += warehouse.due_audience(entity, left, sources, policy.catching_up(day), now)
+        long = warehouse.due_audience(entity, uuids, sources, max(audience_age, long_age), now)
+        records = warehouse.fetch_records(entity, {uuid for uuid, _ in due}, sources)
+        free = sum(1 for pair in due if records.get(pair, ("", None))[0] in FREE_STATUSES)
+        return len(due), len(long), free
 
     followed_artists = [a for a in artists if a in kept]
-    track_pairs, track_long, free_tracks = stale_pairs("song", songs, source_names(EntityKind.SONG))
-    artist_pairs, artist_long, free_artists = stale_pairs("artist", followed_artists, source_names(EntityKind.ARTIST))
+    track_pairs, track_long, free_tracks = due_pairs("song", songs, source_names(EntityKind.SONG))
+    artist_pairs, artist_long, free_artists = due_pairs("artist", followed_artists, source_names(EntityKind.ARTIST))
     return StoredState(
         chart_size=chart.max_results if chart else None,
         edition_size=len(edition),
-        stale_songs=len(warehouse.stale_song_uuids(songs, metadata_age, now)),
+        due_songs=len(warehouse.due_song_uuids(songs, metadata_age, now)),
         songs_without_credits=sum(1 for u in songs if u not in credited),
         songs_with_credits=len(credited),
         known_artists=len(artists),
-        stale_known_artists=len(warehouse.stale_artist_uuids(followed_artists, metadata_age, now)),
-        stale_track_pairs=track_pairs,
-        stale_track_pairs_long=track_long,
-        stale_artist_pairs=artist_pairs,
-        stale_artist_pairs_long=artist_long,
+        due_known_artists=len(warehouse.due_artist_uuids(followed_artists, metadata_age, now)),
+        due_track_pairs=track_pairs,
+        due_track_pairs_long=track_long,
+        due_artist_pairs=artist_pairs,
+        due_artist_pairs_long=artist_long,
         lookback_days=freshness.audience_lookback_days,
         stored_tracks=stored["tracks"],
         stored_artists=stored["artists"],

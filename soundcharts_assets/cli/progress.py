@@ -2,7 +2,7 @@
 
 Every step of the run has a row: its state, entities done of total, calls sent (every request, retries
 included), quota left (the lowest ``x-quota-remaining`` seen) and the time it took. The figures come from the
-run's event log: the steps log a progress line at most every 2 s (``cascade/report.py``), and Dagster records
+run's event log: the steps log a progress line at most every 2 s (``cascade/step_reports.py``), and Dagster records
 when each step starts and ends. It is a rich live table on a terminal and plain lines otherwise (logs, CI,
 pipes), on stderr, so the JSON answers on stdout stay machine-readable.
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from soundcharts_assets.cascade.report import Progress
+from soundcharts_assets.cascade.step_reports import Progress
 
 POLL_SECONDS = 0.5
 WAITING, RUNNING, RETRYING, DONE, FAILED, NOT_RUN = "waiting", "running", "retrying", "done", "failed", "not run"

@@ -29,7 +29,7 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 )
 
 from soundcharts_assets.cascade.pool import run_concurrently
-from soundcharts_assets.cascade.report import StepReport, progress_to
+from soundcharts_assets.cascade.step_reports import StepReport, progress_to
 from soundcharts_assets.defs.checks import QualityOutcome
 from soundcharts_assets.defs.conventions import chart_slugs, failures_for_users
 from soundcharts_assets.defs.names import FAILED_CHARTS_METADATA

@@ -4,8 +4,8 @@ Points go to ``track_audience`` (songs; airplay is platform ``airplay`` with one
 ``artist_audience`` (artists, one row per metric), under the platform (and metric) of their source's row
 (``sources.py``); the fetch is recorded under the source's name. Every fetch, including a 404 (``not_found``) or a 403
 (``not_in_plan``) that stored nothing, is recorded in ``audience_fetches``: freshness is judged from there, so
-a series the plan does not cover is not asked for again until it is stale. ``stale_audience`` is also a
-module function because an audience lease (``leases.py``) must read what is stale inside its own transaction.
+a series the plan does not cover is not asked for again until it is due. ``due_audience`` is also a
+module function because an audience lease (``leases.py``) must read what is due inside its own transaction.
 Over 300 lines: the due rule's set-based read (last fetch, last crawl and cadence per chunk of uuids) lives
 beside the writes that record them, so the bookkeeping of a series is in one file.
 """
@@ -121,7 +121,7 @@ def _not_due(
     return not_due
 
 
-def stale_audience(
+def due_audience(
     conn: sa.Connection,
     entity: str,
     uuids: Iterable[str],
@@ -201,7 +201,7 @@ class StoredSeries:
 class AudienceStore(Store):
     """Audience points, the outcome of every series fetch, and which series need fetching again."""
 
-    def stale_audience(
+    def due_audience(
         self,
         entity: str,
         uuids: Iterable[str],
@@ -210,7 +210,7 @@ class AudienceStore(Store):
         now: datetime,
     ) -> list[tuple[str, str]]:
         with self._read() as conn:
-            return stale_audience(conn, entity, uuids, platforms, max_age, now)
+            return due_audience(conn, entity, uuids, platforms, max_age, now)
 
     def stored_series(
         self, entity: str, uuids: Iterable[str], platforms: Iterable[str], metric: str | None = None
@@ -382,7 +382,7 @@ class AudienceStore(Store):
         return self.write_series(row, artist_uuid, points, fetched_at, status, last_crawl_at)
 
     def record_audience_outcome(self, entity: str, uuid: str, platform: str, status: str, fetched_at: datetime) -> None:
-        """Remember a 404 (``not_found``) or 403 (``not_in_plan``) so it is not asked again until stale."""
+        """Remember a 404 (``not_found``) or 403 (``not_in_plan``) so it is not asked again until due again."""
         self._write(lambda conn: _record_fetch(conn, entity, uuid, platform, status, fetched_at, 0))
 
     def audience_coverage(

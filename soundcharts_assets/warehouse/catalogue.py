@@ -1,9 +1,9 @@
-"""Songs (``tracks``) and artists in the warehouse: their metadata, the links between them, and staleness.
+"""Songs (``tracks``) and artists in the warehouse: their metadata, the links between them, and when they are due.
 
 Songs and artists are stored once and shared by every chart. An artist first appears as a stub (known from
 a track's credits, ``fetched_at`` NULL, status ``stub``) and becomes ``ok`` when its metadata is fetched.
-``stale_metadata_uuids`` is also a module function because a metadata lease (``leases.py``) must read what
-is stale inside its own transaction.
+``due_metadata_uuids`` is also a module function because a metadata lease (``leases.py``) must read what
+is due inside its own transaction.
 
 Lists of small objects (genres, labels, credited artists) are stored as JSON text: analysts read them whole,
 nothing filters on their parts, and JSON text works the same on SQLite and Postgres.
@@ -115,12 +115,12 @@ def artist_stub_row(ref: ArtistRef) -> Row:
     return {"artist_uuid": ref.uuid, "slug": ref.slug, "name": ref.name, "fetched_at": None, "status": ARTIST_STUB}
 
 
-def stale_metadata_uuids(
+def due_metadata_uuids(
     conn: sa.Connection, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime
 ) -> list[str]:
     """Songs or artists (``entity``) never fetched, or fetched (found or not) longer than ``max_age`` ago.
 
-    Input order is kept. An artist stub's NULL ``fetched_at`` never compares fresh, so stubs are stale.
+    Input order is kept. An artist stub's NULL ``fetched_at`` never compares fresh, so stubs are due.
     """
     table = tracks if EntityKind.parse(entity, "entity") is EntityKind.SONG else artist_table
     key, fetched_at = table.primary_key.columns.values()[0], table.c.fetched_at
@@ -132,7 +132,7 @@ def stale_metadata_uuids(
 
 
 def _record_missing(conn: sa.Connection, table: sa.Table, uuids: Iterable[str], checked_at: datetime) -> None:
-    """Remember a 404 so it is not asked again until stale; metadata fetched earlier is kept."""
+    """Remember a 404 so it is not asked again until due again; metadata fetched earlier is kept."""
     key = table.primary_key.columns.values()[0].name
     status = FetchStatus.NOT_FOUND.value
     upsert(
@@ -174,8 +174,8 @@ class CatalogueStore(Store):
 
     # -- songs ----------------------------------------------------------------------------------------------
 
-    def stale_song_uuids(self, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
-        return self.stale_metadata_uuids(EntityKind.SONG, uuids, max_age, now)
+    def due_song_uuids(self, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
+        return self.due_metadata_uuids(EntityKind.SONG, uuids, max_age, now)
 
     def upsert_songs(self, songs: Iterable[Song], fetched_at: datetime) -> int:
         batch = [track_row(song, fetched_at) for song in songs]
@@ -208,8 +208,8 @@ class CatalogueStore(Store):
 
     # -- artists --------------------------------------------------------------------------------------------
 
-    def stale_artist_uuids(self, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
-        return self.stale_metadata_uuids(EntityKind.ARTIST, uuids, max_age, now)
+    def due_artist_uuids(self, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
+        return self.due_metadata_uuids(EntityKind.ARTIST, uuids, max_age, now)
 
     def upsert_artists(self, artists: Iterable[Artist], fetched_at: datetime) -> int:
         batch = [artist_row(artist, fetched_at) for artist in artists]
@@ -221,7 +221,7 @@ class CatalogueStore(Store):
 
     # -- either ---------------------------------------------------------------------------------------------
 
-    def stale_metadata_uuids(self, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
+    def due_metadata_uuids(self, entity: str, uuids: Iterable[str], max_age: timedelta, now: datetime) -> list[str]:
         """Songs or artists (``entity``) whose metadata is missing or older than ``max_age``."""
         with self._read() as conn:
-            return stale_metadata_uuids(conn, entity, uuids, max_age, now)
+            return due_metadata_uuids(conn, entity, uuids, max_age, now)

@@ -88,15 +88,13 @@ def test_a_source_added_as_one_row_is_fetched_stored_due_and_counted(deezer, mon
             server.set_today(day2)
             monkeypatch.setenv("SOUNDCHARTS_TODAY", day2.isoformat())
             clock.reset()
-            due = set(wh.stale_audience("artist", artists, ["deezer"], refresh_policy(freshness), noon(day2)))
+            due = set(wh.due_audience("artist", artists, ["deezer"], refresh_policy(freshness), noon(day2)))
             assert len(due) < len(fans)
             cascade.refresh_artist_audience(client, wh, [SLUG], freshness, now=noon(day2))
             fetched = wh.last_fetches("artist", artists, ["deezer"]).items()
             assert {pair for pair, fetch in fetched if fetch.fetched_at == noon(day2)} == due
             later = noon(START + timedelta(days=16))
-            assert len(wh.stale_audience("artist", artists, ["deezer"], refresh_policy(freshness), later)) == len(
-                artists
-            )
+            assert len(wh.due_audience("artist", artists, ["deezer"], refresh_policy(freshness), later)) == len(artists)
 
         # the forecast has a line for it; the estimate prices its calls (a 404 is sent, never billed)
         daily = forecast_daily(fleet_state(wh, {SLUG: "daily"}), freshness, None)
@@ -104,6 +102,6 @@ def test_a_source_added_as_one_row_is_fetched_stored_due_and_counted(deezer, mon
         with_it = stored_state(wh, SLUG, freshness, later)
         monkeypatch.setattr(sources, "AUDIENCE_SOURCES", tuple(s for s in sources.AUDIENCE_SOURCES if s != deezer))
         without = stored_state(wh, SLUG, freshness, later)
-        assert with_it.stale_artist_pairs - without.stale_artist_pairs == len(artists)
+        assert with_it.due_artist_pairs - without.due_artist_pairs == len(artists)
         assert with_it.free_artist_pairs - without.free_artist_pairs == len(artists) - len(fans)
         assert estimate(with_it).billed["artist_audience"] > estimate(without).billed["artist_audience"]

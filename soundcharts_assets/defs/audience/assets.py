@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from soundcharts_assets import cascade
-from soundcharts_assets.cascade.report import StepReport
+from soundcharts_assets.cascade.step_reports import StepReport
 from soundcharts_assets.defs.audience.checks import (
     ARTIST_AUDIENCE,
     TRACK_AUDIENCE,

@@ -1,11 +1,11 @@
-"""Song and artist metadata: shared by every chart, stored once, fetched only when missing or stale."""
+"""Song and artist metadata: shared by every chart, stored once, fetched only when missing or due."""
 
 from collections.abc import Iterator
 
 import dagster as dg
 
 from soundcharts_assets import cascade
-from soundcharts_assets.cascade.report import StepReport
+from soundcharts_assets.cascade.step_reports import StepReport
 from soundcharts_assets.defs.catalogue.checks import (
     ARTIST_METADATA,
     SONG_METADATA,
@@ -42,7 +42,7 @@ def tracks(
 ) -> Iterator[Event]:
     """Metadata of every ranked song (ISRC, release date, duration, genres, labels, credited artists).
 
-    Songs are shared by charts and stored once; only missing or stale ones are fetched, 10 per call.
+    Songs are shared by charts and stored once; only missing or due ones are fetched, 10 per call.
     """
 
     def describe(wh: Warehouse, slug: str, report: StepReport) -> ChartOutcome:

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from soundcharts_assets import cascade
 from soundcharts_assets.cascade import cost
-from soundcharts_assets.cascade.report import StepReport
+from soundcharts_assets.cascade.step_reports import StepReport
 from soundcharts_assets.defs.charts.checks import POSITIONS, positions_outcome
 from soundcharts_assets.defs.charts.registry import refuse_invalid_partitions, remove_refused, unchecked_partitions
 from soundcharts_assets.defs.conventions import api_asset, failures_for_users

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 import dagster as dg
 
 from soundcharts_assets.cascade.registry import REFUSALS, check_chart, follow_chart
-from soundcharts_assets.cascade.report import StepReport
+from soundcharts_assets.cascade.step_reports import StepReport
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.partitions import chart_partitions

@@ -1,6 +1,6 @@
 """Schedules: each chart on a sync schedule gets the whole cascade once per cadence, the fleet in few runs.
 
-A scheduled cascade costs only what is stale: the ranking pages, new songs/artists, and one call per
+A scheduled cascade costs only what is due: the ranking pages, new songs/artists, and one call per
 entity and platform for audience (the 24 h audience window has passed by the next day's tick).
 """
 

@@ -25,22 +25,22 @@ SONGS = [f"song-{i}" for i in range(6)]
 def test_a_leased_pair_is_not_leased_to_another_chart_until_it_lapses(warehouse_url):
     wh = Warehouse(warehouse_url)
     wh.migrate()
-    first = wh.claim_stale_audience("song", SONGS[:4], ["spotify"], DAY, NOW, owner="chart-a", limit=100)
-    second = wh.claim_stale_audience("song", SONGS, ["spotify"], DAY, NOW, owner="chart-b", limit=100)
+    first = wh.claim_due_audience("song", SONGS[:4], ["spotify"], DAY, NOW, owner="chart-a", limit=100)
+    second = wh.claim_due_audience("song", SONGS, ["spotify"], DAY, NOW, owner="chart-b", limit=100)
     assert sorted(first) == [(s, "spotify") for s in SONGS[:4]]
     assert sorted(second) == [(s, "spotify") for s in SONGS[4:]]
     # The same chart (a re-run after a killed run) takes its own leases back.
-    again = wh.claim_stale_audience("song", SONGS[:4], ["spotify"], DAY, NOW, owner="chart-a", limit=100)
+    again = wh.claim_due_audience("song", SONGS[:4], ["spotify"], DAY, NOW, owner="chart-a", limit=100)
     assert sorted(again) == sorted(first)
     # Once stored, a series is fresh and nobody leases it.
     wh.write_track_audience("song-0", "spotify", [SongAudiencePoint(date(2026, 11, 20), "sp1", 5)], NOW)
-    assert ("song-0", "spotify") not in wh.claim_stale_audience(
+    assert ("song-0", "spotify") not in wh.claim_due_audience(
         "song", SONGS, ["spotify"], DAY, NOW, owner="chart-c", limit=100
     )
     # A lapsed lease (its run died) can be taken over.
-    lapsed = wh.claim_stale_audience("song", ["song-9"], ["spotify"], DAY, NOW, owner="dead", lease=timedelta(0))
+    lapsed = wh.claim_due_audience("song", ["song-9"], ["spotify"], DAY, NOW, owner="dead", lease=timedelta(0))
     assert lapsed == [("song-9", "spotify")]
-    assert wh.claim_stale_audience("song", ["song-9"], ["spotify"], DAY, NOW, owner="alive") == lapsed
+    assert wh.claim_due_audience("song", ["song-9"], ["spotify"], DAY, NOW, owner="alive") == lapsed
     wh.dispose()
 
 
@@ -78,29 +78,27 @@ def test_two_runs_fetch_each_shared_series_exactly_once(warehouse_url):
     for run in runs:
         run.join(timeout=60)
     assert sorted(fetched) == sorted({(s, p) for s in SONGS for p in ("spotify", "youtube")})
-    assert wh.stale_audience("song", SONGS, ["spotify", "youtube"], DAY, NOW) == []
+    assert wh.due_audience("song", SONGS, ["spotify", "youtube"], DAY, NOW) == []
     wh.dispose()
 
 
 def test_metadata_leases_keep_shared_songs_to_one_run(warehouse_url):
     wh = Warehouse(warehouse_url)
     wh.migrate()
-    first = wh.claim_stale_metadata("song", SONGS[:4], DAY, NOW, owner="chart-a")
-    second = wh.claim_stale_metadata("song", SONGS, DAY, NOW, owner="chart-b")
+    first = wh.claim_due_metadata("song", SONGS[:4], DAY, NOW, owner="chart-a")
+    second = wh.claim_due_metadata("song", SONGS, DAY, NOW, owner="chart-b")
     assert (first, second) == (SONGS[:4], SONGS[4:])
     # A metadata lease and an audience lease on the same song are different things.
-    assert wh.claim_stale_audience("song", ["song-0"], ["spotify"], DAY, NOW, owner="chart-b") == [
-        ("song-0", "spotify")
-    ]
-    assert wh.claim_stale_metadata("song", SONGS[:4], DAY, NOW, owner="chart-a") == SONGS[:4]  # its own, again
+    assert wh.claim_due_audience("song", ["song-0"], ["spotify"], DAY, NOW, owner="chart-b") == [("song-0", "spotify")]
+    assert wh.claim_due_metadata("song", SONGS[:4], DAY, NOW, owner="chart-a") == SONGS[:4]  # its own, again
     # Stored or recorded missing (404): fresh, leased by nobody.
     wh.upsert_songs([Song("song-0", "Song 0")], NOW)
     wh.record_missing_songs(["song-1"], NOW)
-    assert wh.claim_stale_metadata("song", SONGS[:4], DAY, NOW, owner="chart-c") == []
-    assert wh.claim_stale_metadata("song", SONGS[:4], DAY, NOW, owner="chart-a") == SONGS[2:4]
+    assert wh.claim_due_metadata("song", SONGS[:4], DAY, NOW, owner="chart-c") == []
+    assert wh.claim_due_metadata("song", SONGS[:4], DAY, NOW, owner="chart-a") == SONGS[2:4]
     # Artists are leased apart from songs, and a lapsed lease is taken over.
-    assert wh.claim_stale_metadata("artist", ["song-0"], DAY, NOW, owner="dead", lease=timedelta(0)) == ["song-0"]
-    assert wh.claim_stale_metadata("artist", ["song-0"], DAY, NOW, owner="alive") == ["song-0"]
+    assert wh.claim_due_metadata("artist", ["song-0"], DAY, NOW, owner="dead", lease=timedelta(0)) == ["song-0"]
+    assert wh.claim_due_metadata("artist", ["song-0"], DAY, NOW, owner="alive") == ["song-0"]
     wh.dispose()
 
 
@@ -124,23 +122,23 @@ def test_two_runs_fetch_each_shared_song_exactly_once(warehouse_url):
     for run in runs:
         run.join(timeout=60)
     assert sorted(fetched) == SONGS
-    assert wh.stale_song_uuids(SONGS, DAY, NOW) == []
+    assert wh.due_song_uuids(SONGS, DAY, NOW) == []
     wh.dispose()
 
 
 def test_a_released_lease_is_free_for_the_next_run_at_once(warehouse_url):
     wh = Warehouse(warehouse_url)
     wh.migrate()
-    assert wh.claim_stale_metadata("song", SONGS[:3], DAY, NOW, owner="chart-a") == SONGS[:3]
-    assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-a") == [("song-0", "spotify")]
+    assert wh.claim_due_metadata("song", SONGS[:3], DAY, NOW, owner="chart-a") == SONGS[:3]
+    assert wh.claim_due_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-a") == [("song-0", "spotify")]
     wh.release_metadata_claims("song", SONGS[:2], owner="chart-b")  # not its leases: nothing happens
-    assert wh.claim_stale_metadata("song", SONGS[:3], DAY, NOW, owner="chart-b") == []
+    assert wh.claim_due_metadata("song", SONGS[:3], DAY, NOW, owner="chart-b") == []
     wh.release_metadata_claims("song", SONGS[:2], owner="chart-a")
-    assert wh.claim_stale_metadata("song", SONGS[:3], DAY, NOW, owner="chart-b") == SONGS[:2]
+    assert wh.claim_due_metadata("song", SONGS[:3], DAY, NOW, owner="chart-b") == SONGS[:2]
     # The audience lease on song-0 is another lease and is still held.
-    assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-b") == []
+    assert wh.claim_due_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-b") == []
     wh.release_claims("song", [("song-0", "spotify")], owner="chart-a")
-    assert wh.claim_stale_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-b") == [("song-0", "spotify")]
+    assert wh.claim_due_audience("song", SONGS[:1], ["spotify"], DAY, NOW, owner="chart-b") == [("song-0", "spotify")]
     wh.dispose()
 
 
@@ -155,7 +153,7 @@ def test_an_id_whose_answer_leaves_it_stale_is_asked_for_once(warehouse_url):
     asked: list[str] = []
     fetch_leased_metadata(wh, "song", SONGS[:3], DAY, NOW, "chart-a", asked.extend, sleep=_never_wait)
     assert asked == SONGS[:3]
-    assert wh.stale_song_uuids(SONGS[:3], DAY, NOW) == SONGS[:3]
+    assert wh.due_song_uuids(SONGS[:3], DAY, NOW) == SONGS[:3]
     wh.dispose()
 
 
@@ -188,13 +186,13 @@ def test_a_live_holder_keeps_its_lease_by_heartbeat_and_a_dead_one_loses_it(ware
     wh = Warehouse(warehouse_url)
     wh.migrate()
     short = timedelta(seconds=0.4)
-    assert wh.claim_stale_audience("song", ["song-1"], ["spotify"], DAY, NOW, owner="alive", lease=short)
+    assert wh.claim_due_audience("song", ["song-1"], ["spotify"], DAY, NOW, owner="alive", lease=short)
     with lease_heartbeat(wh, "alive", every=0.05):
         time.sleep(1.0)  # well past the unrenewed lease
-        assert wh.claim_stale_audience("song", ["song-1"], ["spotify"], DAY, NOW, owner="other") == []
+        assert wh.claim_due_audience("song", ["song-1"], ["spotify"], DAY, NOW, owner="other") == []
     assert wh.renew_claims("alive", short) == 1  # still held: the heartbeat kept it alive
     deadline = time.monotonic() + 5
-    while not (taken := wh.claim_stale_audience("song", ["song-1"], ["spotify"], DAY, NOW, owner="other")):
+    while not (taken := wh.claim_due_audience("song", ["song-1"], ["spotify"], DAY, NOW, owner="other")):
         assert time.monotonic() < deadline, "a lease nobody renews never lapsed"
         time.sleep(0.05)
     assert taken == [("song-1", "spotify")]
@@ -218,11 +216,9 @@ def test_a_killed_cascade_wait_run_gives_its_leases_back_to_the_next_one(monkeyp
     )
     with dg.instance_for_test() as instance:
         instance.add_run(killed)
-        held = wh.claim_stale_audience("song", SONGS, ["spotify"], DAY, NOW, owner=killed.run_id, limit=100)
-        assert wh.claim_stale_audience("song", SONGS, ["spotify"], DAY, NOW, owner="next", limit=100) == []
+        held = wh.claim_due_audience("song", SONGS, ["spotify"], DAY, NOW, owner=killed.run_id, limit=100)
+        assert wh.claim_due_audience("song", SONGS, ["spotify"], DAY, NOW, owner="next", limit=100) == []
         assert release_abandoned_runs(instance) == [killed.run_id]
         assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
-    assert sorted(wh.claim_stale_audience("song", SONGS, ["spotify"], DAY, NOW, owner="next", limit=100)) == sorted(
-        held
-    )
+    assert sorted(wh.claim_due_audience("song", SONGS, ["spotify"], DAY, NOW, owner="next", limit=100)) == sorted(held)
     wh.dispose()

@@ -43,16 +43,16 @@ def test_audience_writes_staleness_and_coverage(wh: Warehouse) -> None:
         2024, 5, 1
     )
 
-    stale = wh.stale_audience("song", ["s1", "s2", "s3"], ["spotify", "shazam"], timedelta(days=1), NOW)
+    stale = wh.due_audience("song", ["s1", "s2", "s3"], ["spotify", "shazam"], timedelta(days=1), NOW)
     assert stale == [("s1", "shazam"), ("s2", "spotify"), ("s3", "spotify"), ("s3", "shazam")]
-    assert wh.stale_audience("artist", ["a1"], ["spotify"], timedelta(days=1), NOW) == []
+    assert wh.due_audience("artist", ["a1"], ["spotify"], timedelta(days=1), NOW) == []
     assert wh.audience_coverage("song", ["s1", "s2", "s3"], ["spotify", "shazam", "airplay"]) == {
         "spotify": {"ok": 1, "not_found": 1, "not_in_plan": 0, "missing": 1},
         "shazam": {"ok": 0, "not_found": 0, "not_in_plan": 1, "missing": 2},
         "airplay": {"ok": 1, "not_found": 0, "not_in_plan": 0, "missing": 2},
     }
     with pytest.raises(ValueError):
-        wh.stale_audience("album", ["x"], ["spotify"], timedelta(days=1), NOW)
+        wh.due_audience("album", ["x"], ["spotify"], timedelta(days=1), NOW)
 
 
 def test_upsert_updates_changed_values_across_a_large_batch(wh: Warehouse) -> None:

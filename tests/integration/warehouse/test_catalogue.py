@@ -23,8 +23,8 @@ def test_songs_upsert_staleness_and_missing(wh: Warehouse) -> None:
     assert wh.table_counts()["tracks"] == 3
 
     uuids = ["never", "fresh", "old", "gone"]
-    assert wh.stale_song_uuids(uuids, timedelta(days=7), NOW) == ["never", "old"]
-    assert wh.stale_song_uuids(uuids, timedelta(days=7), NOW + timedelta(days=8)) == uuids
+    assert wh.due_song_uuids(uuids, timedelta(days=7), NOW) == ["never", "old"]
+    assert wh.due_song_uuids(uuids, timedelta(days=7), NOW + timedelta(days=8)) == uuids
     assert wh.songs_without_metadata("top-fr") == ["gone", "never"]
     assert wh.songs_not_found("top-fr") == ["gone"]
     track = wh.get_track("fresh")
@@ -55,8 +55,8 @@ def test_link_track_artists_keeps_fetched_artists_and_replaces_links(wh: Warehou
 
     assert wh.chart_artist_uuids("top-fr") == ["a1", "a2", "a3"]
     assert wh.artists_without_metadata("top-fr") == ["a2", "a3"]
-    assert wh.stale_artist_uuids(["a1", "a2", "zz"], timedelta(days=7), NOW) == ["a2", "zz"]
-    assert wh.stale_artist_uuids(["a1"], timedelta(days=7), NOW + timedelta(days=8)) == ["a1"]
+    assert wh.due_artist_uuids(["a1", "a2", "zz"], timedelta(days=7), NOW) == ["a2", "zz"]
+    assert wh.due_artist_uuids(["a1"], timedelta(days=7), NOW + timedelta(days=8)) == ["a1"]
 
     wh.link_track_artists({"s1": [ArtistRef("a2")]})  # the song's credits changed: a1 is no longer on it
     assert wh.chart_artist_uuids("top-fr") == ["a2", "a3"]
@@ -64,7 +64,7 @@ def test_link_track_artists_keeps_fetched_artists_and_replaces_links(wh: Warehou
     wh.record_missing_artists(["a3"], NOW)
     assert wh.artists_without_metadata("top-fr") == ["a3"]
     assert wh.artists_not_found("top-fr") == ["a3"]
-    assert wh.stale_artist_uuids(["a2", "a3"], timedelta(days=7), NOW) == []
+    assert wh.due_artist_uuids(["a2", "a3"], timedelta(days=7), NOW) == []
 
 
 def test_large_inputs_are_chunked(wh: Warehouse) -> None:
@@ -72,6 +72,6 @@ def test_large_inputs_are_chunked(wh: Warehouse) -> None:
     assert wh.upsert_songs([song(u, f"art-{i % 700}") for i, u in enumerate(uuids)], NOW) == 3000
     wh.link_track_artists(wh.credited_artists(uuids))
     assert wh.table_counts()["artists"] == 700
-    stale = wh.stale_song_uuids(uuids + [f"new-{i}" for i in range(2000)], timedelta(days=1), NOW)
+    stale = wh.due_song_uuids(uuids + [f"new-{i}" for i in range(2000)], timedelta(days=1), NOW)
     assert len(stale) == 2000
-    assert len(wh.stale_audience("song", uuids, ["spotify", "shazam"], timedelta(days=1), NOW)) == 6000
+    assert len(wh.due_audience("song", uuids, ["spotify", "shazam"], timedelta(days=1), NOW)) == 6000

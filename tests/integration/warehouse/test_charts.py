@@ -87,5 +87,5 @@ def test_a_song_one_chart_dropped_and_another_ranks_is_estimated_for_the_chart_t
     now = DAY2 + timedelta(days=1)
     for order in ([CHART.slug, other.slug], [other.slug, CHART.slug]):
         states = stored_states(wh, order, freshness_from_env({}), now)
-        assert states[other.slug].stale_track_pairs == 4  # x's four series, never fetched: due under top-gb
-        assert states[CHART.slug].stale_track_pairs == 4  # y's; x is not a leaver while top-gb ranks it
+        assert states[other.slug].due_track_pairs == 4  # x's four series, never fetched: due under top-gb
+        assert states[CHART.slug].due_track_pairs == 4  # y's; x is not a leaver while top-gb ranks it

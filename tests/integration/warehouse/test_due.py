@@ -41,11 +41,11 @@ def test_fetches_record_the_last_crawl_and_the_stored_cadence_and_the_due_read_u
     policy = RefreshPolicy()
     sources = ["instagram", "spotify_listening", "tiktok"]
     next_day = FETCHED + timedelta(days=1)
-    due = set(wh.stale_audience("artist", ["a1", "a2"], sources, policy, next_day))
+    due = set(wh.due_audience("artist", ["a1", "a2"], sources, policy, next_day))
     # a1's instagram waits for its crawl on the 3rd; its listeners and a2 (no lastCrawlDate) are due after 24 h
     assert due == {("a1", "spotify_listening"), ("a1", "tiktok"), ("a2", "instagram"), ("a2", "spotify_listening"),
                    ("a2", "tiktok")}  # fmt: skip
-    assert ("a1", "instagram") in wh.stale_audience("artist", ["a1"], sources, policy, FETCHED + timedelta(days=2))
+    assert ("a1", "instagram") in wh.due_audience("artist", ["a1"], sources, policy, FETCHED + timedelta(days=2))
     # the old window still works for callers that pass one
     later = next_day + timedelta(minutes=1)
-    assert wh.stale_audience("artist", ["a1"], ["instagram"], timedelta(hours=24), later) == [("a1", "instagram")]
+    assert wh.due_audience("artist", ["a1"], ["instagram"], timedelta(hours=24), later) == [("a1", "instagram")]

@@ -10,11 +10,11 @@ def state(**overrides: object) -> StoredState:
     base: dict[str, object] = dict(
         chart_size=200,
         edition_size=200,
-        stale_songs=0,
+        due_songs=0,
         songs_without_credits=0,
         songs_with_credits=200,
         known_artists=130,
-        stale_known_artists=0,
+        due_known_artists=0,
     )
     base.update(overrides)
     return StoredState(**base)  # type: ignore[arg-type]
@@ -44,14 +44,14 @@ def test_the_warehouse_404_shares_and_stale_404s_are_sent_not_billed() -> None:
     first = estimate(state(edition_size=0, songs_with_credits=0, known_artists=0, free_shares=shares))
     assert first.sent["track_audience"] == 800 and first.billed["track_audience"] == 800 - 50
     assert first.sent["artist_audience"] == 900 and first.billed["artist_audience"] == 900 - 90
-    stale = estimate(state(stale_track_pairs=100, free_track_pairs=7, stale_artist_pairs=40, free_artist_pairs=3))
+    stale = estimate(state(due_track_pairs=100, free_track_pairs=7, due_artist_pairs=40, free_artist_pairs=3))
     assert (stale.sent["track_audience"], stale.billed["track_audience"]) == (100, 93)
     assert (stale.sent["artist_audience"], stale.billed["artist_audience"]) == (40, 37)
 
 
 def test_new_editions_bring_new_songs_their_metadata_artists_and_first_fetches() -> None:
     calls = estimate_calls(
-        state(new_editions=2, new_songs_per_edition=5.5, stored_tracks=1000, stored_artists=500, stale_track_pairs=30)
+        state(new_editions=2, new_songs_per_edition=5.5, stored_tracks=1000, stored_artists=500, due_track_pairs=30)
     )
     assert calls["tracks"] == 2  # 11 new songs, 10 per call
     assert calls["artist_metadata"] == 1  # 11 x 0.5 artists per song
@@ -78,23 +78,23 @@ def test_fresh_warehouse_costs_only_the_ranking() -> None:
 
 
 def test_stale_entities_are_batched_by_ten() -> None:
-    calls = estimate_calls(state(stale_songs=21, stale_known_artists=10))
+    calls = estimate_calls(state(due_songs=21, due_known_artists=10))
     assert calls["tracks"] == 3
     assert calls["artist_metadata"] == 1
 
 
 def test_new_songs_bring_artists_at_the_warehouse_ratio_once_it_holds_enough() -> None:
-    calls = estimate_calls(state(stale_songs=40, songs_without_credits=40, stored_tracks=100, stored_artists=50))
+    calls = estimate_calls(state(due_songs=40, songs_without_credits=40, stored_tracks=100, stored_artists=50))
     assert calls["artist_metadata"] == 2  # 40 songs x 0.5 = 20 new artists
     assert calls["artist_audience"] == 20 * 5
-    few = estimate_calls(state(stale_songs=40, songs_without_credits=40, stored_tracks=10, stored_artists=20))
+    few = estimate_calls(state(due_songs=40, songs_without_credits=40, stored_tracks=10, stored_artists=20))
     assert few["artist_audience"] == 36 * 5  # 10 songs say little: 0.9 per song
 
 
 def test_audience_pairs_need_one_window_unless_never_fetched_over_a_long_lookback() -> None:
-    recent = state(stale_track_pairs=800, stale_artist_pairs=650)
+    recent = state(due_track_pairs=800, due_artist_pairs=650)
     assert estimate_calls(recent)["track_audience"] == 800
-    long = state(stale_track_pairs=10, stale_track_pairs_long=4, lookback_days=365)
+    long = state(due_track_pairs=10, due_track_pairs_long=4, lookback_days=365)
     assert estimate_calls(long)["track_audience"] == 6 + 4 * 5
 
 

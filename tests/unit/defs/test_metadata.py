@@ -13,7 +13,7 @@ def test_markdown_table_escapes_pipes():
 def test_a_fleet_groups_the_entities_its_charts_dropped_by_their_last_followed_day():
     from datetime import date
 
-    from soundcharts_assets.cascade.report import Fleet
+    from soundcharts_assets.cascade.step_reports import Fleet
 
     day1, day2 = date(2026, 12, 1), date(2026, 12, 2)
     fleet = Fleet(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from soundcharts_assets.cascade.ranking import no_edition_message
-from soundcharts_assets.cascade.report import Progress
+from soundcharts_assets.cascade.step_reports import Progress
 
 
 @pytest.mark.parametrize(
