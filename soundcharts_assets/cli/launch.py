@@ -102,11 +102,12 @@ def execute_cascade(charts: Sequence[str], ranking_date: datetime | None = None)
     """
     import dagster as dg
 
+    from soundcharts_assets.cli.registry import open_instance
     from soundcharts_assets.definitions import cascade_job_for_cli
 
     home = ensure_dagster_home()
     token = uuid.uuid4().hex
-    with dg.DagsterInstance.get() as instance:
+    with open_instance() as instance:
         release_abandoned_runs(instance)
         with console_for_display(home / CONSOLE_LOG) as console:
             monitor = ProgressMonitor(instance, token, cascade_steps(), console)
