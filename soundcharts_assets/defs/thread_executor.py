@@ -15,6 +15,7 @@ the multiprocess executor's termination event does in each step process, and the
 from __future__ import annotations
 
 import ctypes
+import os
 import queue
 import sys
 import threading
@@ -54,7 +55,7 @@ class ThreadedExecutor(Executor):
         yield DagsterEvent.engine_event(
             plan_context,
             f"Executing steps on threads of this process (max {self._max_concurrent} at once)",
-            event_specific_data=EngineEventData.in_process(0, execution_plan.step_keys_to_execute),
+            event_specific_data=EngineEventData.in_process(os.getpid(), execution_plan.step_keys_to_execute),
         )
         with ExitStack() as stack:
             stack.enter_context(_python_log_handlers_built_once(plan_context.instance))
