@@ -16,6 +16,7 @@ from soundcharts_assets.defs.charts import definitions as charts
 from soundcharts_assets.defs.insight import definitions as insight
 from soundcharts_assets.defs.names import ALERTS_JOB_NAME, CASCADE_JOB_NAME
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
+from soundcharts_assets.defs.thread_executor import threaded_executor
 
 #: Each step is a process. Forking them from a server that has already imported this module and the instance's
 #: storage (`defs.step_preload`) saves ~3 s of imports per step (11 steps a cascade) and shares that memory; 6
@@ -28,8 +29,13 @@ STEP_EXECUTOR = dg.multiprocess_executor.configured(
     },
     name="preloaded_multiprocess",
 )
+#: `cascade --wait` and the demo run their steps on threads of the command's own process instead
+#: (defs/thread_executor.py): no process per step on the path of a run someone waits for.
+CLI_EXECUTOR: dg.ExecutorDefinition = threaded_executor
 if celery_settings_from_env().enabled:  # opt-in, needs the `celery` extra: deploy/celery/README.md
     from soundcharts_assets.defs.celery_executor import soundcharts_celery_executor as STEP_EXECUTOR
+
+    CLI_EXECUTOR = STEP_EXECUTOR
 
 defs = dg.Definitions.merge(
     charts.defs,  # the root of the cascade, the cascade job and what starts it
@@ -53,10 +59,11 @@ CASCADE_ASSETS = [*charts.ASSETS, *catalogue.ASSETS, *audience.ASSETS]
 
 
 def cascade_job_for_cli() -> dg.JobDefinition:
-    """The cascade job, reconstructable by module path so `execute_job` can run its steps in subprocesses."""
-    return defs.resolve_job_def(CASCADE_JOB_NAME)
+    """The cascade job with its steps on threads of this process (Celery workers when Celery is on),
+    reconstructable by module path for `execute_job`."""
+    return defs.resolve_job_def(CASCADE_JOB_NAME).with_executor_def(CLI_EXECUTOR)
 
 
 def alerts_job_for_cli() -> dg.JobDefinition:
     """The alerts job, reconstructable by module path (the demo runs it in process after the cascade)."""
-    return defs.resolve_job_def(ALERTS_JOB_NAME)
+    return defs.resolve_job_def(ALERTS_JOB_NAME).with_executor_def(CLI_EXECUTOR)

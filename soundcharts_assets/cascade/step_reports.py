@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -103,16 +104,17 @@ class _ProgressSink:
     """The step's reports, so that a step stopped by an error still says how far it got."""
 
 
-_progress_sink: _ProgressSink | None = None
+_progress_sink: ContextVar[_ProgressSink | None] = ContextVar("progress_sink", default=None)
+"""Per thread of execution, not per process: `cascade --wait` runs several steps at once on threads of one
+process (defs/thread_executor.py), and each step's lines must go to its own log."""
 
 
 @contextmanager
 def progress_to(sink: Callable[[str], None]) -> Iterator[None]:
     """Steps started inside the block say how far they are through ``sink`` (an asset's ``context.log.info``),
     and once more when an error stops them (the calls sent until then included)."""
-    global _progress_sink
-    previous, _progress_sink = _progress_sink, _ProgressSink(sink)
-    current = _progress_sink
+    current = _ProgressSink(sink)
+    token = _progress_sink.set(current)
     try:
         yield
     except BaseException:
@@ -120,7 +122,7 @@ def progress_to(sink: Callable[[str], None]) -> Iterator[None]:
             reports.say()
         raise
     finally:
-        _progress_sink = previous
+        _progress_sink.reset(token)
 
 
 PROGRESS_EVERY_SECONDS = 2.0
@@ -181,9 +183,10 @@ class ChartReports:
         self._client = client
         self._lock = threading.Lock()
         self.by_chart: dict[str, StepReport] = {slug: StepReport() for slug in charts}
-        self.step, self._on_progress = step, _progress_sink.say if _progress_sink else None
-        if _progress_sink is not None:
-            _progress_sink.reports.append(self)
+        sink = _progress_sink.get()
+        self.step, self._on_progress = step, sink.say if sink else None
+        if sink is not None:
+            sink.reports.append(self)
         self._total = self._done = 0
         self._calls_at_start = client.calls_made if client else 0
         self._said_at = time.monotonic()

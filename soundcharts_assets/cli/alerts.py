@@ -101,12 +101,11 @@ def run_alerts(slugs: Sequence[str]) -> tuple[bool, str]:
     """Run the ``alerts`` asset for ``slugs`` in this process (recorded in the instance like any run)."""
     import dagster as dg
 
-    from soundcharts_assets.cli.launch import ensure_dagster_home
+    from soundcharts_assets.cli.registry import open_instance
     from soundcharts_assets.definitions import alerts_job_for_cli
     from soundcharts_assets.defs.partition_ranges import run_tags
 
-    ensure_dagster_home()
-    with dg.DagsterInstance.get() as instance:
+    with open_instance() as instance:
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
         result = dg.execute_job(
             dg.reconstructable(alerts_job_for_cli),

@@ -102,11 +102,12 @@ def execute_cascade(charts: Sequence[str], ranking_date: datetime | None = None)
     """
     import dagster as dg
 
+    from soundcharts_assets.cli.registry import open_instance
     from soundcharts_assets.definitions import cascade_job_for_cli
 
     home = ensure_dagster_home()
     token = uuid.uuid4().hex
-    with dg.DagsterInstance.get() as instance:
+    with open_instance() as instance:
         release_abandoned_runs(instance)
         with console_for_display(home / CONSOLE_LOG) as console:
             monitor = ProgressMonitor(instance, token, cascade_steps(), console)
@@ -134,8 +135,8 @@ CONSOLE_LOG_MAX_BYTES = 10_000_000
 def console_for_display(log: Path) -> Iterator[TextIO]:
     """Point fd 2 at ``log`` while a run executes in this process; yield a stream on the real stderr.
 
-    The step processes inherit fd 2 (so does the forkserver that starts them, for the rest of this process),
-    and Dagster writes its console lines there; the run's event log has them too. Where fd 2 cannot be moved,
+    The steps run on threads of this process (``defs/thread_executor.py``; Celery workers when Celery is on)
+    and Dagster writes its console lines to fd 2; the run's event log has them too. Where fd 2 cannot be moved,
     the display shares stderr.
     """
     sys.stderr.flush()

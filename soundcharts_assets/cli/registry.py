@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from soundcharts_assets.cascade.registry import CheckedChart, check_chart, follow_chart
@@ -27,14 +28,18 @@ from soundcharts_assets.warehouse import ChartRow, Warehouse
 
 @contextmanager
 def open_instance() -> Iterator[Any]:
-    """The Dagster instance of DAGSTER_HOME (the embedded default one when unset)."""
-    import dagster as dg
-
+    """The Dagster instance of DAGSTER_HOME (the embedded default one when unset), opened once per process
+    and home: a command asks it several things (the registry, then the run), each open cost 0.3-0.8 s."""
     from soundcharts_assets.cli.launch import ensure_dagster_home
 
-    ensure_dagster_home()
-    with dg.DagsterInstance.get() as instance:
-        yield instance
+    yield _instance_of(str(ensure_dagster_home()))
+
+
+@cache
+def _instance_of(home: str) -> Any:
+    import dagster as dg
+
+    return dg.DagsterInstance.from_config(home)
 
 
 @contextmanager

@@ -3,6 +3,7 @@ and the re-run fetches only what is missing (counted by the emulator)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -173,3 +174,47 @@ def _wait_until_idle(emulator) -> None:
     while emulator.stats()["in_flight"]:
         assert time.monotonic() < deadline, "the emulator still serves the killed run"
         time.sleep(0.02)
+
+
+def test_ctrl_c_ends_cascade_wait_as_interrupted_and_the_rerun_fetches_only_the_rest(
+    setup: Setup, clean_reference
+) -> None:
+    """Ctrl-C in the terminal (SIGINT to the command's process group) stops `cascade --wait`: the chart's answer
+    says it was interrupted, the run ends failed, what was stored is consistent, and the same command finishes."""
+    emulator, url = setup.emulator, setup.url
+    env = dict(os.environ)
+    added = subprocess.run([CLI, "charts", "add", CHART], env=env, capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    emulator.configure(latency_ms=60)
+    run = subprocess.Popen(
+        [CLI, "cascade", CHART, "--wait"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while _scalar_or_zero(url, "SELECT count(*) FROM audience_fetches WHERE entity = 'artist'") < 30:
+            assert run.poll() is None, "the run ended before it could be interrupted"
+            assert time.monotonic() < deadline, "no audience rows within 120 s"
+            time.sleep(0.05)
+        os.killpg(run.pid, signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait(timeout=30)
+    assert run.returncode == 1, stdout + stderr
+    answer = json.loads(stdout.strip().splitlines()[-1])
+    assert answer["success"] is False and "interrupted before the end" in answer["message"], answer
+    with dg.DagsterInstance.from_config(str(setup.data_dir / "dagster_home")) as instance:
+        assert instance.get_run_by_id(answer["run_id"]).status == dg.DagsterRunStatus.FAILURE
+    _assert_rows_match_bookkeeping(url)
+
+    emulator.configure(latency_ms=0)
+    _wait_until_idle(emulator)
+    rerun = subprocess.run([CLI, "cascade", CHART, "--wait"], env=env, capture_output=True, text=True, timeout=180)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert snapshot(url) == clean_reference[CHART]

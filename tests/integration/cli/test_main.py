@@ -79,6 +79,43 @@ def test_cascade_wait_runs_the_whole_graph_and_reports_like_the_old_button(cli_e
     wh.dispose()
 
 
+def test_cascade_wait_runs_its_steps_in_its_own_process_and_automation_finds_nothing_left_to_run(cli_env):
+    """The run is the instance's like any other (the UI shows it, each asset materialized for the partition), its
+    steps ran on threads of the command's process, and the automation sensor re-runs none of what it stored."""
+    from soundcharts_assets.definitions import defs
+    from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
+    from soundcharts_assets.definitions import CASCADE_ASSETS
+
+    slug = "airplay-fr"
+    assert run_cli(cli_env, "charts", "add", slug).returncode == 0
+    with dg.DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
+        before = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    result = run_cli(cli_env, "cascade", slug, "--wait")
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_id = json.loads(result.stdout.strip().splitlines()[-1])["run_id"]
+    with dg.DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
+        assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.SUCCESS
+        events = instance.all_logs(run_id)
+        materialized = {
+            (e.dagster_event.asset_key.to_user_string(), e.dagster_event.partition)
+            for e in events
+            if e.dagster_event is not None and e.dagster_event.is_step_materialization
+        }
+        keys = [asset.key.to_user_string() for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS)]
+        assert materialized == {(key, slug) for key in keys}
+        messages = [e.message for e in events if e.dagster_event is not None and e.dagster_event.is_engine_event]
+        assert any("on threads of this process" in message for message in messages), messages
+        assert not [
+            e
+            for e in events
+            if e.dagster_event is not None and e.dagster_event.event_type_value == "STEP_WORKER_STARTED"
+        ]
+
+        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=before.cursor)
+    rerun = {key for key in keys if after.get_num_requested(dg.AssetKey(key))}
+    assert rerun == set(), rerun
+
+
 def test_cascade_without_wait_queues_a_run_for_the_daemon(cli_env):
     assert run_cli(cli_env, "charts", "add", "airplay-fr").returncode == 0
     result = run_cli(cli_env, "cascade", "airplay-fr")
