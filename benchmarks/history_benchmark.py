@@ -38,6 +38,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sample", type=int, default=20, help="charts each per-chart step is timed on")
     parser.add_argument("--steps", nargs="+", default=None, help="only these steps")
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--ui", action="store_true", help="also `status` and the UI pages (instance of N days)")
+    parser.add_argument("--no-steps", action="store_true", help="skip the warehouse steps")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -79,6 +81,23 @@ def _step(step: str, url: str, sample: int) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def _migrate(url: str) -> float:
+    """Bring the cached store to this checkout's schema (new indexes are built here, timed); on PostgreSQL,
+    refresh the planner's statistics, as autovacuum does after a bulk load."""
+    import sqlalchemy as sa
+
+    from soundcharts_assets.warehouse import Warehouse
+
+    started = time.perf_counter()
+    with Warehouse(url) as wh:
+        wh.migrate()
+        if not url.startswith("sqlite"):
+            with wh.engine.connect() as conn:
+                conn.execute(sa.text("ANALYZE"))
+                conn.commit()
+    return round(time.perf_counter() - started, 1)
+
+
 def _size_mb(store: str, url: str) -> float:
     if store == "sqlite":
         return round(Path(url.removeprefix("sqlite:///")).stat().st_size / 2**20, 1)
@@ -91,6 +110,21 @@ def _size_mb(store: str, url: str) -> float:
     return round(size / 2**20, 1)
 
 
+def _status_and_ui(args: argparse.Namespace, store: str, days: int, url: str) -> dict[str, Any]:
+    from benchmarks.history_instance import build_instance
+    from benchmarks.history_ui import make_env, time_status, time_ui_pages
+    from soundcharts_assets.emulator.charts import fleet_charts
+
+    build_instance(days, args.cache, [spec.slug for spec in fleet_charts(100)])
+    env = make_env(days, args.cache, url)
+    found: dict[str, Any] = {"status": time_status(env)}
+    print(f"{store} {days}d status: {found['status']}", file=sys.stderr, flush=True)
+    if store == args.stores[0]:  # the UI reads the instance only: once per size
+        found["ui"] = time_ui_pages(env, args.cache / f"logs-{days}d")
+        print(f"{store} {days}d ui: {found['ui']}", file=sys.stderr, flush=True)
+    return found
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks.history_steps import STEPS
 
@@ -99,14 +133,18 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         for days in args.days:
             found = built(store, days, args.cache) or build(store, days, args.cache)
             url = found["url"]
+            migrated = _migrate(url)
             size = _size_mb(store, url)
             entry: dict[str, Any] = {
                 "rows": found["rows"],
                 "size_mb": size,
+                "migrate_seconds": migrated,
                 "size_mb_per_chart_year": round(size / found["charts"] * 365 / days, 2),
                 "steps": {},
             }
-            for step in args.steps or STEPS:
+            if args.ui:
+                entry.update(_status_and_ui(args, store, days, url))
+            for step in [] if args.no_steps else args.steps or STEPS:
                 started = time.perf_counter()
                 entry["steps"][step] = _step(step, url, args.sample)
                 print(f"{store} {days}d {step}: {entry['steps'][step]} ({time.perf_counter() - started:.0f} s)",

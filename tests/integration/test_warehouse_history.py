@@ -3,6 +3,8 @@ returns for their window, ignore older history, and go through the indexes of al
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -161,3 +163,13 @@ def test_sqlite_reads_the_window_through_the_new_indexes(tmp_path: Path) -> None
     assert "ix_track_audience_song_date (song_uuid=? AND date>?)" in joined
     assert "ix_artist_audience_artist_date (artist_uuid=? AND date>?)" in joined
     assert "ix_chart_rankings_song_chart (song_uuid=? AND chart_slug=?)" in joined
+
+
+def test_opening_the_warehouse_imports_no_pandas() -> None:
+    """`status`, the sensors and every API step open the warehouse; only frames need pandas (loaded on use)."""
+    code = (
+        "import sys; import soundcharts_assets.warehouse as w; before = 'pandas' in sys.modules; w.load_chart; "
+        "print(before, 'pandas' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
