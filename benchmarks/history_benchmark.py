@@ -99,9 +99,16 @@ def _migrate(url: str) -> float:
 
 
 def _size_mb(store: str, url: str) -> float:
-    if store == "sqlite":
-        return round(Path(url.removeprefix("sqlite:///")).stat().st_size / 2**20, 1)
     import sqlalchemy as sa
+
+    if store == "sqlite":  # pages in use: a dropped index leaves free pages in the file
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+            free = conn.exec_driver_sql("PRAGMA freelist_count").scalar_one()
+            size = (pages - free) * conn.exec_driver_sql("PRAGMA page_size").scalar_one()
+        engine.dispose()
+        return round(size / 2**20, 1)
 
     engine = sa.create_engine(url)
     with engine.connect() as conn:
