@@ -9,7 +9,7 @@ Reads the instance and the warehouse in a handful of queries whatever the number
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,8 @@ from soundcharts_assets.defs.partition_ranges import PARTITION_TAG, RANGE_END_TA
 if TYPE_CHECKING:
     from soundcharts_assets.warehouse.spend import Calls
 
+RUNS_READ, RUN_BATCH = 1000, 50
+"""The newest runs ``status`` looks through for each chart's last run, and how many it reads at a time."""
 ASSETS = ("chart_rankings", "tracks", "artists", "artist_metadata", "track_audience", "artist_audience")
 SHORT = {"chart_rankings": "rank", "tracks": "trk", "artists": "art", "artist_metadata": "meta",
          "track_audience": "t.aud", "artist_audience": "a.aud"}  # fmt: skip
@@ -34,13 +36,14 @@ SHORT = {"chart_rankings": "rank", "tracks": "trk", "artists": "art", "artist_me
 def status(as_json: bool) -> None:
     """Every followed chart: schedule, latest edition, last run, freshness per asset, calls sent and billed,
     and the account's quota left."""
-    from soundcharts_assets.cli.registry import open_instance, open_warehouse, registered_slugs
+    from soundcharts_assets.cli.registry import open_instance, open_warehouse
     from soundcharts_assets.cli.watch import watch_summary, watch_summary_lines
+    from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
     from soundcharts_assets.warehouse.spend import UNOWNED, Calls
 
     now, none = utc_now(), Calls()
-    slugs = registered_slugs()
-    with open_instance() as instance:
+    with open_instance() as instance:  # one instance for the registry and the runs: each open costs ~0.1 s
+        slugs = list(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
         runs = _last_runs(instance, slugs)
         fresh = {asset: _materialized_at(instance, asset) for asset in ASSETS}
     with open_warehouse() as wh:
@@ -91,7 +94,7 @@ def _last_runs(instance: Any, slugs: Sequence[str]) -> dict[str, dict[str, Any]]
     """Each chart's newest run (one chart's, or a fleet range's that covers it) and its outcome."""
     index = {slug: i for i, slug in enumerate(slugs)}
     found: dict[str, dict[str, Any]] = {}
-    for record in instance.get_run_records(limit=1000):  # newest first
+    for record in _newest_runs(instance):
         if _alerts_only(record.dagster_run):
             continue
         tags = record.dagster_run.tags
@@ -108,6 +111,20 @@ def _last_runs(instance: Any, slugs: Sequence[str]) -> dict[str, dict[str, Any]]
         if len(found) == len(slugs):
             break
     return found
+
+
+def _newest_runs(instance: Any, most: int = RUNS_READ, batch: int = RUN_BATCH) -> Iterator[Any]:
+    """The ``most`` newest run records, newest first, read ``batch`` at a time: a fleet run usually covers
+    every chart, so after a year of daily runs the first batch is enough, where one read of 1,000 records
+    deserialized them all."""
+    cursor, read = None, 0
+    while read < most:
+        records = instance.get_run_records(limit=min(batch, most - read), cursor=cursor)
+        yield from records
+        read += len(records)
+        if len(records) < batch:
+            return
+        cursor = records[-1].dagster_run.run_id
 
 
 def _alerts_only(run: Any) -> bool:

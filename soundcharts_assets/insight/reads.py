@@ -44,7 +44,7 @@ class ChartMovers:
 
 def stored_chart(warehouse: Warehouse, slug: str) -> StoredChart:
     """The chart, or a one-line error saying whether it is unknown or only waiting for its first ranking."""
-    dates = warehouse.ranking_dates(slug)
+    dates = warehouse.ranking_dates(slug, limit=2)
     row = warehouse.get_chart(slug)
     if not dates:
         if row is None:
@@ -61,7 +61,9 @@ def stored_chart(warehouse: Warehouse, slug: str) -> StoredChart:
 def movers_for_chart(warehouse: Warehouse, slug: str) -> ChartMovers:
     chart = stored_chart(warehouse, slug)
     previous, latest = split_editions(loaders.load_latest_editions(warehouse, slug, count=2))
-    table = chart_movers(previous, latest, loaders.load_first_ranked(warehouse, slug))
+    # Only the latest edition's songs can be entries or re-entries: their first editions, one seek each.
+    first = loaders.load_first_ranked(warehouse, slug, songs=latest["song_uuid"].tolist())
+    table = chart_movers(previous, latest, first)
     return ChartMovers(chart, table)
 
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,6 +26,7 @@ from soundcharts_assets.warehouse.schema import (
 from soundcharts_assets.warehouse.store import Store
 from soundcharts_assets.warehouse.upserts import chunks, unique
 from soundcharts_assets.warehouse.watchlists import StoredArtist
+from soundcharts_assets.warehouse.windows import on_or_after
 
 _r = chart_rankings.c
 Points = list[tuple[date, int]]
@@ -129,7 +131,7 @@ class AlertInputStore(Store):
             for part in chunks(unique(uuids)):
                 stmt = (
                     sa.select(a.artist_uuid, a.platform, a.metric, a.date, a.value)
-                    .where(a.artist_uuid.in_(part), a.date >= since, a.value.is_not(None))
+                    .where(a.artist_uuid.in_(part), on_or_after(conn, a.date, since), a.value.is_not(None))
                     .order_by(a.artist_uuid, a.platform, a.metric, a.date)
                 )
                 for uuid, platform, metric, day, value in conn.execute(stmt):
@@ -147,7 +149,8 @@ class AlertInputStore(Store):
             for part in chunks(unique(uuids)):
                 stmt = (
                     sa.select(t.song_uuid, t.platform, t.date, sa.func.sum(t.value))
-                    .where(t.song_uuid.in_(part), t.platform.in_(platforms), t.date >= since, t.value.is_not(None))
+                    .where(t.song_uuid.in_(part), t.platform.in_(platforms), on_or_after(conn, t.date, since))
+                    .where(t.value.is_not(None))
                     .group_by(t.song_uuid, t.platform, t.date)
                     .order_by(t.song_uuid, t.platform, t.date)
                 )
@@ -156,7 +159,18 @@ class AlertInputStore(Store):
         return series
 
     def latest_editions(self) -> dict[str, datetime]:
-        """The newest stored edition of every chart that has one."""
-        stmt = sa.select(_r.chart_slug, sa.func.max(_r.ranking_date)).group_by(_r.chart_slug)
+        """The newest stored edition of every chart that has one: two index seeks per chart (a skip scan
+        over the primary key), where a GROUP BY read all of a year's rankings (5.8 million rows at 100 charts)."""
         with self._read() as conn:
-            return {slug: when for slug, when in conn.execute(stmt)}
+            return {slug: when for slug, when in conn.execute(_latest_per_chart()) if slug is not None}
+
+
+def _latest_per_chart() -> sa.Select[Any]:
+    """Each chart's newest edition: the next slug after the last one found, then its largest date, by index."""
+    inner = chart_rankings.alias("inner")
+    first = sa.select(sa.func.min(_r.chart_slug).label("slug"))
+    slugs = first.cte("slugs", recursive=True)
+    after = sa.select(sa.func.min(inner.c.chart_slug)).where(inner.c.chart_slug > slugs.c.slug).scalar_subquery()
+    slugs = slugs.union_all(sa.select(after).where(slugs.c.slug.is_not(None)))
+    newest = sa.select(sa.func.max(_r.ranking_date)).where(_r.chart_slug == slugs.c.slug).scalar_subquery()
+    return sa.select(slugs.c.slug, newest.label("latest")).where(slugs.c.slug.is_not(None))

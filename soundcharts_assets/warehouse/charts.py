@@ -104,10 +104,10 @@ def _schedule(raw: str) -> str:
         raise WarehouseError(str(exc)) from None
 
 
-def ranking_dates(conn: sa.Connection, slug: str) -> list[datetime]:
-    """Stored editions of a chart, newest first."""
+def ranking_dates(conn: sa.Connection, slug: str, limit: int | None = None) -> list[datetime]:
+    """Stored editions of a chart, newest first (the ``limit`` newest: the index stops there, not at a year)."""
     stmt = sa.select(_r.ranking_date).where(_r.chart_slug == slug).distinct().order_by(_r.ranking_date.desc())
-    return list(conn.scalars(stmt))
+    return list(conn.scalars(stmt if limit is None else stmt.limit(limit)))
 
 
 def latest_ranking_date(conn: sa.Connection, slug: str) -> datetime | None:
@@ -206,9 +206,9 @@ class ChartStore(Store):
 
         return self._write(work)
 
-    def ranking_dates(self, slug: str) -> list[datetime]:
+    def ranking_dates(self, slug: str, limit: int | None = None) -> list[datetime]:
         with self._read() as conn:
-            return ranking_dates(conn, slug)
+            return ranking_dates(conn, slug, limit)
 
     def latest_ranking_date(self, slug: str) -> datetime | None:
         with self._read() as conn:

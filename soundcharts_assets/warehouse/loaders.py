@@ -29,7 +29,9 @@ from soundcharts_assets.warehouse.schema import (
     track_audience,
     tracks,
 )
+from soundcharts_assets.warehouse.upserts import chunks
 from soundcharts_assets.warehouse.warehouse import Warehouse
+from soundcharts_assets.warehouse.windows import on_or_after
 
 WarehouseSource = Warehouse | str | URL
 
@@ -126,7 +128,7 @@ def load_chart(source: WarehouseSource, slug: str, date: datetime | None = None)
             .order_by(_r.position)
         )
         frame = pd.read_sql(stmt, conn)
-        return _with_artist_names(conn, frame, _chart_songs(slug))
+        return _with_artist_names(conn, frame, _edition_songs(slug, edition))
 
 
 @_retried_through_outages
@@ -234,7 +236,7 @@ def load_latest_editions(source: WarehouseSource, slug: str, count: int = 2) -> 
     Movers compare the two newest editions; reading only those keeps a chart with years of history cheap.
     """
     with _connection(source) as conn:
-        newest = ranking_dates(conn, slug)[:count]
+        newest = ranking_dates(conn, slug, limit=count)
         stmt = (
             sa.select(*_RANKING_COLUMNS)
             .select_from(chart_rankings.outerjoin(tracks, _t.song_uuid == _r.song_uuid))
@@ -242,12 +244,14 @@ def load_latest_editions(source: WarehouseSource, slug: str, count: int = 2) -> 
             .order_by(_r.ranking_date, _r.position)
         )
         frame = pd.read_sql(stmt, conn)
-        return _with_artist_names(conn, frame, _chart_songs(slug))
+        songs = sa.select(_r.song_uuid).where(_r.chart_slug == slug, _r.ranking_date.in_(newest)).distinct()
+        return _with_artist_names(conn, frame, songs)
 
 
 @_retried_through_outages
-def load_first_ranked(source: WarehouseSource, slug: str) -> pd.DataFrame:
-    """Each song's first stored edition on the chart (``song_uuid``, ``first_ranking_date``).
+def load_first_ranked(source: WarehouseSource, slug: str, songs: Collection[str] | None = None) -> pd.DataFrame:
+    """Each song's first stored edition on the chart (``song_uuid``, ``first_ranking_date``); of ``songs``
+    only, when given (movers ask for the latest edition's: one index seek each, whatever the history).
 
     Tells a re-entry from a new entry without loading the whole history.
     """
@@ -258,7 +262,11 @@ def load_first_ranked(source: WarehouseSource, slug: str) -> pd.DataFrame:
         .order_by(_r.song_uuid)
     )
     with _connection(source) as conn:
-        frame = pd.read_sql(stmt, conn)
+        if songs is None:
+            frame = pd.read_sql(stmt, conn)
+        else:
+            parts = [pd.read_sql(stmt.where(_r.song_uuid.in_(part)), conn) for part in chunks(sorted(set(songs)))]
+            frame = pd.concat(parts, ignore_index=True) if parts else pd.read_sql(stmt.where(sa.false()), conn)
     # SQLite hands back text from an aggregate; the column type is lost, so parse it as UTC.
     frame["first_ranking_date"] = pd.to_datetime(frame["first_ranking_date"], utc=True)
     return frame
@@ -307,7 +315,7 @@ def load_edition_track_audience(source: WarehouseSource, slug: str, since: date 
             .order_by(c.song_uuid, c.platform, c.date)
         )
         if since is not None:
-            stmt = stmt.where(c.date >= since)
+            stmt = stmt.where(on_or_after(conn, c.date, since))
         return pd.read_sql(stmt, conn)
 
 
@@ -328,7 +336,7 @@ def load_edition_artist_audience(
             .order_by(c.artist_uuid, c.platform, c.metric, c.date)
         )
         if since is not None:
-            stmt = stmt.where(c.date >= since)
+            stmt = stmt.where(on_or_after(conn, c.date, since))
         if metrics is not None:
             stmt = stmt.where(c.metric.in_(list(metrics)))
         return pd.read_sql(stmt, conn)

@@ -111,6 +111,8 @@ chart_rankings = sa.Table(
     sa.Column("metric", sa.Float),
     sa.Column("fetched_at", UtcDateTime, nullable=False),
     sa.Index("ix_chart_rankings_song_uuid", "song_uuid"),
+    # A song's first edition on a chart, one seek per song (alembic 0009).
+    sa.Index("ix_chart_rankings_song_chart", "song_uuid", "chart_slug", "ranking_date"),
 )
 
 tracks = sa.Table(
@@ -173,6 +175,8 @@ track_audience = sa.Table(
     sa.Column("identifier", sa.String, primary_key=True),  # platform id of the song, or radio slug
     sa.Column("value", sa.BigInteger),
     sa.Column("fetched_at", UtcDateTime, nullable=False),
+    # Windowed reads (the last 60 days of a song, every platform) through an index (alembic 0009).
+    sa.Index("ix_track_audience_song_date", "song_uuid", "date"),
 )
 
 artist_audience = sa.Table(
@@ -184,6 +188,7 @@ artist_audience = sa.Table(
     sa.Column("date", sa.Date, primary_key=True),
     sa.Column("value", sa.BigInteger),
     sa.Column("fetched_at", UtcDateTime, nullable=False),
+    sa.Index("ix_artist_audience_artist_date", "artist_uuid", "date"),
 )
 
 audience_fetches = sa.Table(

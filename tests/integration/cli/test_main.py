@@ -82,9 +82,8 @@ def test_cascade_wait_runs_the_whole_graph_and_reports_like_the_old_button(cli_e
 def test_cascade_wait_runs_its_steps_in_its_own_process_and_automation_finds_nothing_left_to_run(cli_env):
     """The run is the instance's like any other (the UI shows it, each asset materialized for the partition), its
     steps ran on threads of the command's process, and the automation sensor re-runs none of what it stored."""
-    from soundcharts_assets.definitions import defs
+    from soundcharts_assets.definitions import CASCADE_ASSETS, defs
     from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
-    from soundcharts_assets.definitions import CASCADE_ASSETS
 
     slug = "airplay-fr"
     assert run_cli(cli_env, "charts", "add", slug).returncode == 0
