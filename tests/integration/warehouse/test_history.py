@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from warehouse_builders import artist, ranking, song
 
 from soundcharts_assets.soundcharts.models import ArtistAudiencePoint, Chart, SongAudiencePoint
 from soundcharts_assets.warehouse import Warehouse, load_artist_audience, load_track_audience, loaders
 from soundcharts_assets.warehouse.schema import chart_rankings
+from tests.integration.warehouse.builders import artist, ranking, song
 from tests.support.databases import create_database, drop_database
 
 TODAY = date(2024, 5, 10)
