@@ -149,12 +149,14 @@ class _TodayEnv(EnvSettings):
 
 
 class AutomationSettings(EnvSettings):
-    """How often the sensors look: new chart editions (a paid call per chart), the automation sensor, and the
-    chart registry (partitions added in the UI; no call unless one was added)."""
+    """How often the sensors look: new chart editions (a paid call per chart), the automation sensor, the
+    chart registry (partitions added in the UI; no call unless one was added), and succeeded cascade runs (the
+    alerts they start; no call)."""
 
     editions_sensor_interval_seconds: int = Field(3600, ge=1, alias="SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS")
     automation_sensor_interval_seconds: int = Field(30, ge=1, alias="SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS")
     registry_sensor_interval_seconds: int = Field(30, ge=1, alias="SOUNDCHARTS_REGISTRY_SENSOR_INTERVAL_SECONDS")
+    alerts_sensor_interval_seconds: int = Field(5, ge=1, alias="SOUNDCHARTS_ALERTS_SENSOR_INTERVAL_SECONDS")
 
 
 DEFAULT_MILESTONES = (1_000_000, 10_000_000, 100_000_000, 1_000_000_000)
@@ -343,7 +345,7 @@ def today_from_env(env: Mapping[str, str] | None = None) -> date | None:
 def automation_settings_from_env(env: Mapping[str, str] | None = None) -> AutomationSettings:
     """The sensors' intervals: ``SOUNDCHARTS_EDITIONS_SENSOR_INTERVAL_SECONDS`` (default 3600),
     ``SOUNDCHARTS_AUTOMATION_SENSOR_INTERVAL_SECONDS`` and ``SOUNDCHARTS_REGISTRY_SENSOR_INTERVAL_SECONDS``
-    (default 30 each)."""
+    (default 30 each), ``SOUNDCHARTS_ALERTS_SENSOR_INTERVAL_SECONDS`` (default 5)."""
     return read_env(AutomationSettings, env)
 
 

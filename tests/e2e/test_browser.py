@@ -42,7 +42,7 @@ def test_materialize_a_chart_partition_by_clicking(
     deployment: Deployment, emulator, warehouse_db: str, chromium: Path, artifacts_dir: Path
 ):
     api = deployment.api
-    for sensor in ("new_chart_editions", "chart_registry", "cascade_automation"):
+    for sensor in ("new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade"):
         assert api.stop_sensor(sensor) == "STOPPED"
 
     with chromium_browser(chromium) as browser:
@@ -98,7 +98,7 @@ def test_slugs_added_in_the_ui_are_checked_and_the_bad_ones_refused_with_their_r
     """An unknown slug added and launched at once: its run checks it, fails with the reason and removes it. An
     invalid slug only added: the chart_registry sensor refuses it, the reason on its tick. One call at most each."""
     api = deployment.api
-    for sensor in ("new_chart_editions", "cascade_automation"):  # chart_registry keeps running
+    for sensor in ("new_chart_editions", "cascade_automation", "alerts_after_cascade"):  # chart_registry keeps running
         assert api.stop_sensor(sensor) == "STOPPED"
     emulator.reset_stats()
 

@@ -31,7 +31,7 @@ RUN_TIMEOUT_SECONDS = 120
 
 
 def stop_sensors(api: DagsterApi) -> None:
-    for sensor in ("new_chart_editions", "chart_registry", "cascade_automation"):
+    for sensor in ("new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade"):
         assert api.stop_sensor(sensor) == "STOPPED"
 
 

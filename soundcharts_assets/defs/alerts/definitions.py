@@ -1,7 +1,9 @@
-"""The alerts group: the ``alerts`` asset and its job, run after the cascade in runs of their own."""
+"""The alerts group: the ``alerts`` asset and its job, run after the cascade in runs of their own, and the
+sensor that starts them as soon as a cascade run succeeds."""
 
 import dagster as dg
 
 from soundcharts_assets.defs.alerts.assets import alerts, chart_alerts_job
+from soundcharts_assets.defs.alerts.sensors import alerts_after_cascade_sensor
 
-defs = dg.Definitions(assets=[alerts], jobs=[chart_alerts_job])
+defs = dg.Definitions(assets=[alerts], jobs=[chart_alerts_job], sensors=[alerts_after_cascade_sensor])

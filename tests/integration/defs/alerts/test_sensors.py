@@ -1,0 +1,132 @@
+"""The alerts_after_cascade sensor: a succeeded cascade run starts its charts' alerts once, and automation
+requests them no second time.
+
+The cascade and the alerts step are stand-ins with the same asset keys, partitions and job names (no API, no
+warehouse): what is under test is which runs the sensors request, read from a real instance's runs and events.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from soundcharts_assets.definitions import CASCADE_ASSETS, defs
+from soundcharts_assets.defs.alerts.sensors import alerts_after_cascade_sensor
+from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
+from soundcharts_assets.defs.names import ALERTS_ASSET, ALERTS_JOB_NAME, CASCADE_JOB_NAME
+from soundcharts_assets.defs.partition_ranges import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME, chart_partitions
+
+FLEET = ["top-a", "top-b", "top-c"]
+OUTSIDE = "top-d"
+"""Updated by hand, not by a cascade run: automation still starts its alerts (the control)."""
+ALERTS = dg.AssetKey(ALERTS_ASSET)
+
+
+def _stand_ins(keys: list[dg.AssetKey], deps: dict[dg.AssetKey, list[dg.AssetKey]]) -> list[dg.AssetsDefinition]:
+    def stand_in(key: dg.AssetKey) -> dg.AssetsDefinition:
+        @dg.asset(key=key, partitions_def=chart_partitions, deps=deps.get(key, []))
+        def _noop() -> None:
+            return None
+
+        return _noop
+
+    return [stand_in(key) for key in keys]
+
+
+def _jobs() -> tuple[dg.JobDefinition, dg.JobDefinition]:
+    """``chart_cascade`` and ``chart_alerts`` over stand-ins of the real assets, wired like them."""
+    graph = defs.resolve_asset_graph()
+    cascade_keys = [asset.key for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS)]
+    deps = {key: sorted(k for k in graph.get(key).parent_keys if k in cascade_keys) for key in cascade_keys}
+    cascade = _stand_ins(cascade_keys, deps)
+    alerts = _stand_ins([ALERTS], {ALERTS: sorted(graph.get(ALERTS).parent_keys)})
+    stand_ins = dg.Definitions(
+        assets=[*cascade, *alerts],
+        jobs=[
+            dg.define_asset_job(CASCADE_JOB_NAME, selection=cascade_keys, partitions_def=chart_partitions),
+            dg.define_asset_job(ALERTS_JOB_NAME, selection=[ALERTS], partitions_def=chart_partitions),
+        ],
+    )
+    return stand_ins.resolve_job_def(CASCADE_JOB_NAME), stand_ins.resolve_job_def(ALERTS_JOB_NAME)
+
+
+def _tick(instance: dg.DagsterInstance, cursor: str | None) -> tuple[list[dg.RunRequest], str | None]:
+    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+    result = alerts_after_cascade_sensor.evaluate_tick(context)
+    return list(result.run_requests or []), result.cursor
+
+
+def _requested_alerts(result: dg.EvaluateAutomationConditionsResult) -> set[str]:
+    return set(result.get_requested_partitions(ALERTS))
+
+
+def test_a_succeeded_fleet_run_starts_its_alerts_once_and_automation_adds_none():
+    cascade_job, alerts_job = _jobs()
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [*FLEET, OUTSIDE])
+        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance)  # first tick: takes note
+        requests, cursor = _tick(instance, None)  # first tick: sets its cursor
+        assert requests == []
+
+        range_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1]}
+        fleet_run = cascade_job.execute_in_process(instance=instance, tags=range_tags)
+        assert fleet_run.success
+        for key in (asset.key for asset in CASCADE_ASSETS):  # the control chart's cascade, updated by hand
+            instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=OUTSIDE))
+
+        requests, cursor = _tick(instance, cursor)
+        assert [(r.run_key, r.tags) for r in requests] == [
+            (
+                f"alerts-after:{fleet_run.run_id}",
+                {**range_tags, "soundcharts/trigger": "cascade_success", "dagster/sensor_name": "alerts_after_cascade"},
+            )
+        ]
+        assert _tick(instance, cursor)[0] == []  # once per cascade run
+
+        # the daemon submits the request: the alerts run is not started yet when the automation sensor ticks
+        queued = instance.create_run_for_job(alerts_job, tags=requests[0].tags, status=dg.DagsterRunStatus.NOT_STARTED)
+        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+        assert _requested_alerts(automation) == {OUTSIDE}  # the fleet's alerts are left to their run
+
+        instance.delete_run(queued.run_id)  # the queued run, then the run itself, as the daemon runs it
+        alerts_run = alerts_job.execute_in_process(instance=instance, tags=requests[0].tags)
+        assert alerts_run.success
+        materialized = alerts_run.get_asset_materialization_events()
+        assert {event.event_specific_data.materialization.partition for event in materialized} == set(FLEET)
+        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+        assert _requested_alerts(automation) == set()
+
+
+def test_a_single_chart_run_starts_its_alerts_and_other_runs_start_none():
+    cascade_job, alerts_job = _jobs()
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
+        _, cursor = _tick(instance, None)
+        other = alerts_job.execute_in_process(instance=instance, partition_key=FLEET[1])  # not a cascade
+        one = cascade_job.execute_in_process(instance=instance, partition_key=FLEET[1])
+        assert other.success and one.success
+
+        requests, _ = _tick(instance, cursor)  # the other run is passed over in the same tick
+        assert [(r.run_key, r.tags[PARTITION_TAG]) for r in requests] == [(f"alerts-after:{one.run_id}", FLEET[1])]
+        assert RANGE_START_TAG not in requests[0].tags
+
+
+def test_charts_whose_alerts_automation_started_first_are_left_out():
+    cascade_job, alerts_job = _jobs()
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
+        _, cursor = _tick(instance, None)
+        fleet_run = cascade_job.execute_in_process(
+            instance=instance, tags={RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1]}
+        )
+        # automation's tick came first and started the middle chart's alerts (a one-partition run of the asset)
+        automation_run = alerts_job.execute_in_process(
+            instance=instance, partition_key=FLEET[1], asset_selection=[ALERTS]
+        )
+        assert fleet_run.success and automation_run.success
+
+        requests, _ = _tick(instance, cursor)
+        assert [(r.run_key, r.tags[PARTITION_TAG]) for r in requests] == [
+            (f"alerts-after:{fleet_run.run_id}:{FLEET[0]}", FLEET[0]),
+            (f"alerts-after:{fleet_run.run_id}:{FLEET[2]}", FLEET[2]),
+        ]
