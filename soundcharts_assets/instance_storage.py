@@ -21,8 +21,10 @@ deploy/postgres/dagster.yaml names this class as its ``event_log_storage``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -75,3 +77,43 @@ class OutageTolerantEventLogStorage(PostgresEventLogStorage):
 
     def store_event(self, event: EventLogEntry) -> None:
         self._outages.run(lambda: super(OutageTolerantEventLogStorage, self).store_event(event))
+
+
+#: Not statements to re-run: lifecycle, watching, maintenance, and what yields a connection or rows lazily.
+NOT_RETRIED = frozenset(
+    {"store_event", "dispose", "end_watch", "watch", "optimize_for_webserver", "upgrade", "reindex_events",
+     "reindex_assets", "migrate", "wipe", "wipe_asset", "wipe_asset_partitions", "delete_events", "alembic_version",
+     "index_connection", "run_connection", "index_transaction", "run_transaction"}
+)  # fmt: skip
+
+
+def _outage_tolerant(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def run(self: OutageTolerantEventLogStorage, *args: Any, **kwargs: Any) -> Any:
+        outages = self.__dict__.get("_outages")  # None while the parent's __init__ creates the tables
+        if outages is None:
+            return method(self, *args, **kwargs)
+        return outages.run(lambda: method(self, *args, **kwargs))
+
+    return run
+
+
+def _retry_every_statement(cls: type[OutageTolerantEventLogStorage]) -> None:
+    """Every public method of the event log is one read or one small write, run again whole after a dropped
+    connection like ``store_event``. Steps on threads of one process (``cascade --wait``) share the process's
+    kept connection, so a read a step makes as it starts (its partition's existence, its pool slot, the
+    latest materializations) meets a server restart as often as an event write does."""
+    for name, member in inspect.getmembers(PostgresEventLogStorage, inspect.isfunction):
+        static = inspect.getattr_static(PostgresEventLogStorage, name)
+        if (
+            name.startswith("_")
+            or name in NOT_RETRIED
+            or isinstance(static, staticmethod | classmethod)
+            or inspect.isgeneratorfunction(member)
+            or hasattr(member, "__wrapped__")  # a @contextmanager: the caller's statements run outside it
+        ):
+            continue
+        setattr(cls, name, _outage_tolerant(name, member))
+
+
+_retry_every_statement(OutageTolerantEventLogStorage)
