@@ -3,10 +3,11 @@
 ``dagster-postgres`` retries opening a connection, but not a statement whose connection the server drops
 (a restart terminates open connections): a step that logs at that moment failed the whole run with
 "server closed the connection unexpectedly". Events are written by every step process all the time, so
-with the instance database restarting for 2 s a run failed about one time in four. Here ``store_event``
-is retried, whole, like a warehouse transaction (``warehouse.outages``): same test of what an outage is,
-same bounded wait (``SOUNDCHARTS_DB_OUTAGE_WAIT_SECONDS``). A retried insert may store the event twice if
-the server committed it just before dropping the connection; a duplicate log line beats a failed run.
+with the instance database restarting for 2 s a run failed about one time in four. Here ``store_event``,
+and every other public statement of the event log (the reads a step makes as it starts, its pool slot), is
+retried, whole, like a warehouse transaction (``warehouse.outages``): same test of what an outage is, same
+bounded wait (``SOUNDCHARTS_DB_OUTAGE_WAIT_SECONDS``). A retried insert may store the event twice if the
+server committed it just before dropping the connection; a duplicate log line beats a failed run.
 
 It also keeps one connection per process instead of opening one per statement. ``dagster-postgres``
 uses a ``NullPool`` outside the webserver, and writing an event opens two connections (the insert, then the
