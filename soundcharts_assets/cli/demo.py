@@ -12,9 +12,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from soundcharts_assets.cli.wording import day
 from soundcharts_assets.local_setup import write_local_setup
 from soundcharts_assets.settings import data_dir_from_env, has_real_credentials, project_root
 from soundcharts_assets.soundcharts.config import SANDBOX_API_KEY, SANDBOX_APP_ID
@@ -98,7 +100,7 @@ def demo_summary(slug: str, outcome: str, calls: dict[str, int], seconds: float)
     finally:
         warehouse.dispose()
     lines = [outcome, f"warehouse: {url}"]
-    lines += [f"  {name:<24} {value}" for name, value in summary.items()]
+    lines += [f"  {name:<24} {day(value) if isinstance(value, datetime) else value}" for name, value in summary.items()]
     pictures = sorted(path.name for path in (data_dir_from_env() / "reports" / slug).glob("*.png"))
     lines.append(
         f"  {'insight_pictures':<24} {', '.join(pictures) or '-'} (chart_movers, artist_growth, track_momentum)"
