@@ -1,14 +1,13 @@
 """`soundcharts-assets budget` and the monthly cap of a manual cascade, as users type them."""
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from soundcharts_assets.warehouse import Warehouse
+from tests.support.cli import cli_environment, run_cli
 from tests.support.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow  # subprocesses: left out of `make test-fast`
@@ -19,18 +18,7 @@ ROOT = REPO_ROOT
 
 @pytest.fixture
 def cli_env(emulator, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCHARTS_", "DAGSTER_"))}
-    env.update(
-        SOUNDCHARTS_BASE_URL=emulator.url,
-        SOUNDCHARTS_DATA_DIR=str(tmp_path / "data"),
-        SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="1000000",
-        DAGSTER_HOME=str(tmp_path / "dagster_home"),
-    )
-    return env
-
-
-def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=240, cwd=ROOT)
+    return cli_environment(emulator.url, tmp_path)
 
 
 def test_budget_forecasts_beside_the_account_and_a_spent_month_refuses_a_cascade(cli_env, emulator):

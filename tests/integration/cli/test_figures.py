@@ -6,12 +6,11 @@ figure is printed as "unknown", never a traceback.
 """
 
 import json
-import os
-import subprocess
 import sys
 
 import pytest
 
+from tests.support.cli import cli_environment, run_cli
 from tests.support.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow  # subprocesses: left out of `make test-fast`
@@ -23,20 +22,10 @@ UNKNOWN = "quota left unknown; monthly quota unknown; calls billed this month: u
 
 @pytest.fixture
 def cli_env(emulator, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCHARTS_", "DAGSTER_"))}
-    env.update(
-        SOUNDCHARTS_BASE_URL=emulator.url,
-        SOUNDCHARTS_DATA_DIR=str(tmp_path / "data"),
-        SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="1000000",
-        DAGSTER_HOME=str(tmp_path / "dagster_home"),
-    )
+    env = cli_environment(emulator.url, tmp_path)
     added = run_cli(env, "charts", "add", "shazam-top-50-fr")
     assert added.returncode == 0, added.stderr
     return env
-
-
-def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=240, cwd=ROOT)
 
 
 def account_lines(env: dict) -> list[str]:

@@ -2,40 +2,21 @@
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from soundcharts_assets.warehouse import Warehouse
+from tests.support.cli import CLI, cli_environment, run_cli, warehouse_of  # noqa: F401  (shared with test_dg, test_registry)
 from tests.support.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
 
-CLI = [sys.executable, "-m", "soundcharts_assets.cli"]
 ROOT = REPO_ROOT
 
 
 @pytest.fixture
 def cli_env(emulator, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCHARTS_", "DAGSTER_"))}
-    env.update(
-        SOUNDCHARTS_BASE_URL=emulator.url,
-        SOUNDCHARTS_DATA_DIR=str(tmp_path / "data"),
-        SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="1000000",
-        DAGSTER_HOME=str(tmp_path / "dagster_home"),
-    )
-    return env
-
-
-def run_cli(env: dict, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
-
-
-def warehouse_of(env: dict) -> Warehouse:
-    return Warehouse(f"sqlite:///{Path(env['SOUNDCHARTS_DATA_DIR']) / 'warehouse.sqlite'}")
+    return cli_environment(emulator.url, tmp_path)
 
 
 def test_charts_add_list_remove(cli_env):
