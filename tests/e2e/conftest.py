@@ -42,10 +42,17 @@ def warehouse_db(postgres_admin_url: str) -> Iterator[str]:
 def deployment(
     request: pytest.FixtureRequest, postgres_admin_url: str, warehouse_db: str, emulator, tmp_path: Path
 ) -> Iterator[Deployment]:
-    """dagster-webserver and one dagster-daemon on a Postgres instance, ready to answer GraphQL."""
+    """dagster-webserver and one dagster-daemon on a Postgres instance, ready to answer GraphQL; the sensors a
+    test names with ``@pytest.mark.sensors_stopped(...)`` are stopped before the daemon starts."""
     instance_db = create_database(postgres_admin_url, prefix="sca_e2e_instance")
     home = tmp_path / "dagster_home"
-    running = Deployment(home, deployment_env(home, instance_db, warehouse_db, emulator.url), free_port())
+    marker = request.node.get_closest_marker("sensors_stopped")
+    running = Deployment(
+        home,
+        deployment_env(home, instance_db, warehouse_db, emulator.url),
+        free_port(),
+        stopped_sensors=tuple(marker.args) if marker else (),
+    )
     request.node.e2e_deployment = running
     try:
         running.start()

@@ -64,6 +64,10 @@ class Deployment:
     home: Path
     env: dict[str, str]
     port: int
+    #: Sensors stopped before the daemon starts: a sensor stopped while the daemon evaluates it is set running
+    #: again when that tick ends (Dagster's daemon writes back the state it read at the tick's start), so a test
+    #: that must not see a sensor's calls stops it before any tick can be in flight.
+    stopped_sensors: tuple[str, ...] = ()
     logs: dict[str, Path] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -92,9 +96,18 @@ class Deployment:
             str(self.port),
         ]
         self._spawn("webserver", webserver)
-        self._spawn("daemon", [str(VENV_BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"])
         try:
-            self.wait_until_ready()
+            self.wait_until_serving()
+            for sensor in self.stopped_sensors:
+                if self.api.stop_sensor(sensor) != "STOPPED":
+                    raise RuntimeError(f"sensor {sensor} did not stop")
+            self._spawn("daemon", [str(VENV_BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"])
+            wait_for(
+                "the daemon's sensor and run queue heartbeats",
+                self.api.daemons_healthy,
+                STARTUP_TIMEOUT_SECONDS,
+                on_poll=self.check_alive,
+            )
         except BaseException:
             self.stop()
             raise
@@ -134,7 +147,7 @@ class Deployment:
             if process.poll() is not None:
                 raise RuntimeError(f"dagster {name} exited with {process.returncode}:\n{self.log_tail(name)}")
 
-    def wait_until_ready(self) -> None:
+    def wait_until_serving(self) -> None:
         def server_info() -> bool:
             try:
                 return httpx.get(f"{self.url}/server_info", timeout=2).status_code == 200
@@ -145,12 +158,6 @@ class Deployment:
         wait_for(
             "the code location to load",
             self.api.code_location_loaded,
-            STARTUP_TIMEOUT_SECONDS,
-            on_poll=self.check_alive,
-        )
-        wait_for(
-            "the daemon's sensor and run queue heartbeats",
-            self.api.daemons_healthy,
             STARTUP_TIMEOUT_SECONDS,
             on_poll=self.check_alive,
         )

@@ -38,12 +38,11 @@ DOWNSTREAM = ["tracks", "artists", "artist_metadata", "track_audience", "artist_
 RUN_TIMEOUT_SECONDS = 90
 
 
+@pytest.mark.sensors_stopped("new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade")
 def test_materialize_a_chart_partition_by_clicking(
     deployment: Deployment, emulator, warehouse_db: str, chromium: Path, artifacts_dir: Path
 ):
     api = deployment.api
-    for sensor in ("new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade"):
-        assert api.stop_sensor(sensor) == "STOPPED"
 
     with chromium_browser(chromium) as browser:
         page = open_page(browser)
@@ -92,14 +91,13 @@ def charts_list(deployment: Deployment) -> list[str]:
     return [row["slug"] for row in json.loads(listed.stdout)]
 
 
+@pytest.mark.sensors_stopped("new_chart_editions", "cascade_automation", "alerts_after_cascade")  # not chart_registry
 def test_slugs_added_in_the_ui_are_checked_and_the_bad_ones_refused_with_their_reason(
     deployment: Deployment, emulator, chromium: Path, artifacts_dir: Path
 ):
     """An unknown slug added and launched at once: its run checks it, fails with the reason and removes it. An
     invalid slug only added: the chart_registry sensor refuses it, the reason on its tick. One call at most each."""
     api = deployment.api
-    for sensor in ("new_chart_editions", "cascade_automation", "alerts_after_cascade"):  # chart_registry keeps running
-        assert api.stop_sensor(sensor) == "STOPPED"
     emulator.reset_stats()
 
     with chromium_browser(chromium) as browser:
@@ -138,12 +136,12 @@ UI_TARGET_SECONDS = 3.0
 FLEET_PARTITIONS = 100
 
 
+@pytest.mark.sensors_stopped("chart_registry")  # it would check (and remove) these made-up slugs
 def test_asset_pages_with_a_hundred_chart_partitions_load_within_three_seconds(
     deployment: Deployment, chromium: Path, artifacts_dir: Path
 ):
     """The asset page and the partitions view of artist_audience, timed by the GraphQL queries the UI makes."""
     api = deployment.api
-    assert api.stop_sensor("chart_registry") == "STOPPED"  # it would check (and remove) these made-up slugs
     for i in range(FLEET_PARTITIONS):
         api.add_chart_partition(f"fleet-chart-{i:03d}")
     timings: dict[str, list[float]] = {}

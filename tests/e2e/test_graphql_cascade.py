@@ -9,7 +9,7 @@ automation test covers the sensors), so the emulator's counters are this run's a
 from __future__ import annotations
 
 import pytest
-from dagster_api import CASCADE_JOB, FINISHED, DagsterApi
+from dagster_api import CASCADE_JOB, FINISHED
 from dagster_deployment import Deployment, wait_for
 from served_by_emulator import api_requests, served_latest_date, served_ranking
 
@@ -30,20 +30,15 @@ LINEAGE = {
 RUN_TIMEOUT_SECONDS = 120
 
 
-def stop_sensors(api: DagsterApi) -> None:
-    for sensor in ("new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade"):
-        assert api.stop_sensor(sensor) == "STOPPED"
-
-
 def run_to_completion(deployment: Deployment, slug: str):
     api = deployment.api
     run_id = api.launch_cascade(slug)  # the code location's executor: steps forked from a preloaded server
     return api.wait_for_run(run_id, RUN_TIMEOUT_SECONDS, on_poll=deployment.check_alive)
 
 
+@pytest.mark.sensors_stopped("new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade")
 def test_cascade_through_graphql_lands_in_postgres(deployment: Deployment, emulator, warehouse_db: str):
     api = deployment.api
-    stop_sensors(api)
 
     added = api.add_chart_partition(SLUG)
     assert added == {"__typename": "AddDynamicPartitionSuccess", "partitionKey": SLUG}
