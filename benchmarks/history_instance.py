@@ -5,15 +5,17 @@ materializes each chart asset for every chart partition, and one alerts run afte
 through the instance's own ``report_dagster_event``, stamped with the day's time, so the event log, its asset
 index and the run storage look as a year of daily runs leaves them; a run's materializations of one asset go
 in one ``store_event_batch``. PostgreSQL storage (``deploy/postgres/dagster.yaml``, database
-``history_instance_<days>d``), home ``<cache>/dagster_home-<days>d``; a ``.built`` marker makes it once. The
+``<cache name>_instance_<days>d``), home ``<cache>/dagster_home-<days>d``; or the project's SQLite instance
+(``dagster.yaml``), home ``<cache>/dagster_home-sqlite-<days>d``; a ``.built`` marker makes each once. The
 SQLite instance stores about 33 events/s on this machine (a file per run, an fsync per event): a year of a
-100-chart fleet (330,000 events) would take hours to write, so it is not built.
+100-chart fleet (330,000 events) would take hours to write, so only a few days of it are built.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -36,15 +38,20 @@ CHART_ASSETS = (
 )
 
 
-def instance_home(days: int, cache: Path) -> Path:
-    return cache / f"dagster_home-{days}d"
+def instance_home(days: int, cache: Path, store: str = "postgres") -> Path:
+    return cache / (f"dagster_home-{days}d" if store == "postgres" else f"dagster_home-{store}-{days}d")
 
 
-def instance_env(days: int, cache: Path) -> dict[str, str]:
-    return {
-        "DAGSTER_HOME": str(instance_home(days, cache)),
-        "DAGSTER_POSTGRES_URL": f"{PG_SERVER}/history_instance_{days}d",
-    }
+def instance_env(days: int, cache: Path, store: str = "postgres") -> dict[str, str]:
+    env = {"DAGSTER_HOME": str(instance_home(days, cache, store))}
+    if store == "postgres":
+        env["DAGSTER_POSTGRES_URL"] = f"{PG_SERVER}/{_database(days, cache)}"
+    return env
+
+
+def _database(days: int, cache: Path) -> str:
+    """``history_instance_<days>d`` for the history benchmark's cache; another cache gets its own database."""
+    return f"{cache.name}_instance_{days}d"
 
 
 def _fresh_database(name: str) -> None:
@@ -110,19 +117,24 @@ def _materialize(instance: Any, run_id: str, job: str, asset: str, slugs: list[s
     instance.event_log_storage.store_event_batch(entries)
 
 
-def build_instance(days: int, cache: Path, slugs: list[str], log: Any = print) -> dict[str, Any]:
-    """Write ``days`` days of fleet runs into a fresh instance (or find it); returns its counts."""
+def build_instance(
+    days: int, cache: Path, slugs: list[str], log: Any = print, store: str = "postgres"
+) -> dict[str, Any]:
+    """Write ``days`` days of fleet runs into a fresh instance of ``store`` (or find it); returns its counts."""
     from soundcharts_assets.defs.names import ALERTS_ASSET, ALERTS_JOB_NAME, CHARTS_PARTITIONS_NAME
     from soundcharts_assets.defs.partition_ranges import RANGE_END_TAG, RANGE_START_TAG
 
-    home = instance_home(days, cache)
+    home = instance_home(days, cache, store)
     marker = home.with_suffix(".built")
     if marker.exists():
         return dict(json.loads(marker.read_text()))
+    shutil.rmtree(home, ignore_errors=True)  # a SQLite instance's half-written run shards
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text((REPO / "deploy" / "postgres" / "dagster.yaml").read_text())
-    os.environ.update(instance_env(days, cache))
-    _fresh_database(f"history_instance_{days}d")
+    config = REPO / "deploy" / "postgres" / "dagster.yaml" if store == "postgres" else REPO / "dagster.yaml"
+    (home / "dagster.yaml").write_text(config.read_text())
+    os.environ.update(instance_env(days, cache, store))
+    if store == "postgres":
+        _fresh_database(_database(days, cache))
     import dagster as dg
 
     started = time.perf_counter()
@@ -142,8 +154,8 @@ def build_instance(days: int, cache: Path, slugs: list[str], log: Any = print) -
             _event(instance, alerts, ALERTS_JOB_NAME, "PIPELINE_SUCCESS", None, at + 3)
             runs, events = runs + 2, events + len(CHART_ASSETS) * len(slugs) + 4
             if back % 30 == 0:
-                log(f"instance {days}d: {runs} runs, {events} events ({time.perf_counter() - started:.0f} s)")
-    result = {"days": days, "home": str(home), "runs": runs, "events": events,
+                log(f"{store} instance {days}d: {runs} runs, {events} events ({time.perf_counter() - started:.0f} s)")
+    result = {"store": store, "days": days, "home": str(home), "runs": runs, "events": events,
               "build_seconds": round(time.perf_counter() - started, 1),
               "built_at": datetime.now(timezone.utc).isoformat()}  # fmt: skip
     marker.write_text(json.dumps(result, indent=2) + "\n")

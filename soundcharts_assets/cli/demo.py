@@ -113,7 +113,7 @@ def demo_summary(slug: str, outcome: str, calls: dict[str, int], seconds: float)
 def record_setup(command: str, emulator_url: str | None) -> Path:
     """Tell every other shell where this process's emulator and instance are (``local_setup.py``), and name the
     instance in the project's ``.env`` for ``dg`` and ``dagster`` commands; returns the instance folder."""
-    from soundcharts_assets.cli.launch import ensure_dagster_home
+    from soundcharts_assets.cli.registry import ensure_dagster_home
 
     home = ensure_dagster_home()
     write_local_setup(data_dir_from_env(), command, emulator_url, home)

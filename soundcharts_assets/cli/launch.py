@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,27 +23,13 @@ from typing import TYPE_CHECKING, TextIO
 from soundcharts_assets.cli.errors import UserError
 from soundcharts_assets.cli.outcomes import RunReport, chart_answers
 from soundcharts_assets.cli.progress import ProgressMonitor
+from soundcharts_assets.cli.registry import ensure_dagster_home
 from soundcharts_assets.defs.names import CASCADE_JOB_NAME, DEFINITIONS_MODULE
 from soundcharts_assets.defs.partition_ranges import run_tags
-from soundcharts_assets.settings import dagster_home_from_env, project_root
+from soundcharts_assets.settings import project_root
 
 if TYPE_CHECKING:
     import dagster as dg
-
-
-def ensure_dagster_home() -> Path:
-    """Make sure DAGSTER_HOME points at an instance directory holding our dagster.yaml."""
-    home = dagster_home_from_env()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    root = project_root()
-    if not config.exists() and root is not None:
-        try:
-            config.symlink_to(root / "dagster.yaml")
-        except OSError:
-            shutil.copyfile(root / "dagster.yaml", config)
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
 
 
 def cascade_run_config(ranking_date: datetime | None) -> dict:

@@ -1,4 +1,6 @@
-"""`soundcharts-assets`: the command line users type; each command group lives in a module of its own.
+"""`soundcharts-assets`: the command line users type; each command group lives in a module of its own, imported
+when that command is typed (``_COMMANDS``): a command pays for its own imports only, not for the emulator's web
+server or the cascade's client (``status`` spent ~0.7 s importing the modules of the other commands).
 
 Every error a user can cause is printed as one line (``error: ...``) with a non-zero exit, never a traceback
 (``cli/errors.py``); a bug keeps its traceback.
@@ -6,22 +8,30 @@ Every error a user can cause is printed as one line (``error: ...``) with a non-
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Any, NoReturn
 
 import click
 
-from soundcharts_assets.cli.alerts import alerts
-from soundcharts_assets.cli.budget import budget
-from soundcharts_assets.cli.cascade import cascade
-from soundcharts_assets.cli.charts import charts
 from soundcharts_assets.cli.errors import one_line_errors
-from soundcharts_assets.cli.insight import export, report
 from soundcharts_assets.cli.options import slug_argument
-from soundcharts_assets.cli.status import status
-from soundcharts_assets.cli.watch import watch
-from soundcharts_assets.emulator.cli import main as emulator_command
+
+_COMMANDS = {
+    "alerts": "soundcharts_assets.cli.alerts:alerts",
+    "budget": "soundcharts_assets.cli.budget:budget",
+    "cascade": "soundcharts_assets.cli.cascade:cascade",
+    "charts": "soundcharts_assets.cli.charts:charts",
+    # `emulator --host --port --latency-ms --rate-limit-per-minute --fault-rate --quota --seed ...`: the command
+    # itself lives with the emulator.
+    "emulator": "soundcharts_assets.emulator.cli:main",
+    "export": "soundcharts_assets.cli.insight:export",
+    "report": "soundcharts_assets.cli.insight:report",
+    "status": "soundcharts_assets.cli.status:status",
+    "watch": "soundcharts_assets.cli.watch:watch",
+}
+"""The commands of their own modules, by name: ``module:attribute`` of each click command."""
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, wanted: bool) -> None:
@@ -43,7 +53,19 @@ class _Program(click.Group):
     interpreter's teardown (collecting them, joining threads, closing pools) took 1-2 s after the last line was
     printed. Everything the command writes is committed before it returns, so nothing is lost by skipping it.
     Click's test runner calls ``main`` directly and keeps the ordinary exit.
+
+    The commands of ``_COMMANDS`` are imported when typed (or listed by ``--help``): click's own pattern for
+    lazily loaded subcommands (``list_commands`` and ``get_command``).
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _COMMANDS and cmd_name not in self.commands:
+            module, attribute = _COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:
         try:
@@ -116,18 +138,8 @@ def dev(port: int) -> None:
     sys.exit(run_dev(port, echo=click.echo))
 
 
-# `emulator --host --port --latency-ms --rate-limit-per-minute --fault-rate --quota --seed ...`
-main.add_command(emulator_command, name="emulator")
-main.add_command(charts)
-main.add_command(cascade)
-main.add_command(budget)
-main.add_command(status)
 main.add_command(demo)
 main.add_command(dev)
-main.add_command(report)
-main.add_command(export)
-main.add_command(watch)
-main.add_command(alerts)
 
 
 if __name__ == "__main__":

@@ -8,30 +8,48 @@ adds nothing. A chart already followed is not checked again and keeps its schedu
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from soundcharts_assets.cascade.registry import CheckedChart, check_chart, follow_chart
 from soundcharts_assets.cli.errors import UsageError
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
-from soundcharts_assets.settings import api_settings_from_env
-from soundcharts_assets.soundcharts.client import SoundchartsClient
-from soundcharts_assets.soundcharts.models import Chart
+from soundcharts_assets.settings import dagster_home_from_env, project_root
 from soundcharts_assets.vocabulary import SyncSchedule, validate_chart_slug, validate_sync_schedule
 from soundcharts_assets.warehouse import ChartRow, Warehouse
+
+if TYPE_CHECKING:  # the cascade's check and the client are imported by the commands that call the API only:
+    # `status` and `charts list` open the instance and the warehouse through this module
+    from soundcharts_assets.cascade.registry import CheckedChart
+    from soundcharts_assets.soundcharts.models import Chart
+
+
+def ensure_dagster_home() -> Path:
+    """Make sure DAGSTER_HOME points at an instance directory holding our dagster.yaml."""
+    home = dagster_home_from_env()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    root = project_root()
+    if not config.exists() and root is not None:
+        try:
+            config.symlink_to(root / "dagster.yaml")
+        except OSError:
+            shutil.copyfile(root / "dagster.yaml", config)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
 
 
 @contextmanager
 def open_instance() -> Iterator[Any]:
     """The Dagster instance of DAGSTER_HOME (the embedded default one when unset), opened once per process
     and home: a command asks it several things (the registry, then the run), each open cost 0.3-0.8 s."""
-    from soundcharts_assets.cli.launch import ensure_dagster_home
-
     yield _instance_of(str(ensure_dagster_home()))
 
 
@@ -67,6 +85,8 @@ class Registration:
 def register_charts(slugs: Sequence[str], schedule: str | None = None) -> list[Registration]:
     """Follow ``slugs``: each new one is checked with the API first (1 call each), then all are registered, or
     none. A chart already followed costs no call and keeps its schedule unless ``schedule`` is given."""
+    from soundcharts_assets.cascade.registry import follow_chart
+
     for slug in slugs:
         validate_chart_slug(slug)
     if schedule is not None:
@@ -93,6 +113,10 @@ def register_charts(slugs: Sequence[str], schedule: str | None = None) -> list[R
 
 def _check_new(warehouse: Warehouse, slugs: Sequence[str]) -> dict[str, CheckedChart]:
     """Every slug checked before any is registered (all or none); the calls go to the spend ledger."""
+    from soundcharts_assets.cascade.registry import check_chart
+    from soundcharts_assets.settings import api_settings_from_env
+    from soundcharts_assets.soundcharts.client import SoundchartsClient
+
     if not slugs:
         return {}
     checked: dict[str, CheckedChart] = {}
@@ -189,6 +213,9 @@ class Discovery:
 
 def discover_charts(platform: str | None = None, country: str | None = None) -> Discovery:
     """Song charts of one platform (or of every platform), optionally of one country: 1 call per 100 charts."""
+    from soundcharts_assets.settings import api_settings_from_env
+    from soundcharts_assets.soundcharts.client import SoundchartsClient
+
     with SoundchartsClient(api_settings_from_env()) as client:
         platforms = [platform] if platform else client.list_song_chart_platforms()
         charts = [chart for code in platforms for chart in client.list_song_charts(code, country)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,16 +37,47 @@ SHORT = {"chart_rankings": "rank", "tracks": "trk", "artists": "art", "artist_me
 def status(as_json: bool) -> None:
     """Every followed chart: schedule, latest edition, last run, freshness per asset, calls sent and billed,
     and the account's quota left."""
-    from soundcharts_assets.cli.registry import open_instance, open_warehouse
-    from soundcharts_assets.cli.watch import watch_summary, watch_summary_lines
+    from soundcharts_assets.cli.registry import open_instance
+    from soundcharts_assets.cli.watch import watch_summary_lines
     from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
     from soundcharts_assets.warehouse.spend import UNOWNED, Calls
 
     now, none = utc_now(), Calls()
-    with open_instance() as instance:  # one instance for the registry and the runs: each open costs ~0.1 s
-        slugs = list(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
-        runs = _last_runs(instance, slugs)
-        fresh = {asset: _materialized_at(instance, asset) for asset in ASSETS}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # /team/usage answers (or fails, after a retry's pause) while the instance and the warehouse are read
+        asked = pool.submit(account_usage)
+        with open_instance() as instance:  # one instance for the registry and the runs: each open costs ~0.1 s
+            slugs = list(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
+            runs = _last_runs(instance, slugs)
+            fresh = {asset: _materialized_at(instance, asset) for asset in ASSETS}
+        rows, spent_day, spent_month, alerts = _warehouse_figures(slugs, runs, fresh, now)
+        account = asked.result()
+    account["summary"] = account_line(account)
+    if as_json:
+        click.echo(json.dumps({"charts": rows, "account": account, "alerts": alerts}, default=str))
+        return
+    _print_table(rows, now)
+    day, month = _sum(spent_day.values()), _sum(spent_month.values())
+    click.echo(
+        f"{plural(len(rows), 'chart')}; in 24 h: {day.sent:,} {CALLS_SENT}, {day.billed:,} {CALLS_BILLED}; "
+        f"in 30 days: {month.sent:,} {CALLS_SENT}, {month.billed:,} {CALLS_BILLED} (editions sensor polls "
+        f"included; {spent_month.get(UNOWNED, none).billed:,} billed to no single chart)"
+    )
+    click.echo(f"account: {account['summary']}")
+    for line in watch_summary_lines(alerts["watchlists"], alerts["deliveries"], alerts["last_errors"]):
+        click.echo(line)
+
+
+def _warehouse_figures(
+    slugs: Sequence[str], runs: Mapping[str, Any], fresh: Mapping[str, Mapping[str, datetime]], now: datetime
+) -> tuple[list[dict[str, Any]], dict[str, Calls], dict[str, Calls], dict[str, Any]]:
+    """Each chart's row (its schedule, edition and spend beside its ``runs`` and ``fresh``), the spend per chart
+    over 24 hours and 30 days, and where the alerts stand."""
+    from soundcharts_assets.cli.registry import open_warehouse
+    from soundcharts_assets.cli.watch import watch_summary
+    from soundcharts_assets.warehouse.spend import Calls
+
+    none = Calls()
     with open_warehouse() as wh:
         schedules = {row.slug: row.sync_schedule for row in wh.list_charts()}
         spent_day = wh.calls_by_chart(now - timedelta(hours=24))
@@ -64,23 +96,9 @@ def status(as_json: bool) -> None:
             }
             for slug in slugs
         ]
-        watchlists, deliveries, errors = watch_summary(wh), wh.delivery_counts(), wh.last_delivery_errors()
-    account = account_usage()
-    account["summary"] = account_line(account)
-    if as_json:
-        alerts = {"watchlists": watchlists, "deliveries": deliveries, "last_errors": errors}
-        click.echo(json.dumps({"charts": rows, "account": account, "alerts": alerts}, default=str))
-        return
-    _print_table(rows, now)
-    day, month = _sum(spent_day.values()), _sum(spent_month.values())
-    click.echo(
-        f"{plural(len(rows), 'chart')}; in 24 h: {day.sent:,} {CALLS_SENT}, {day.billed:,} {CALLS_BILLED}; "
-        f"in 30 days: {month.sent:,} {CALLS_SENT}, {month.billed:,} {CALLS_BILLED} (editions sensor polls "
-        f"included; {spent_month.get(UNOWNED, none).billed:,} billed to no single chart)"
-    )
-    click.echo(f"account: {account['summary']}")
-    for line in watch_summary_lines(watchlists, deliveries, errors):
-        click.echo(line)
+        alerts = {"watchlists": watch_summary(wh), "deliveries": wh.delivery_counts(),
+                  "last_errors": wh.last_delivery_errors()}  # fmt: skip
+    return rows, spent_day, spent_month, alerts
 
 
 def _sum(calls: Iterable[Calls]) -> Calls:
