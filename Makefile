@@ -31,7 +31,8 @@ check: $(STAMP)
 ## the broker), heaviest first (tests/conftest.py). TEST_PROCESSES=0 runs them one by one in this process.
 TEST_PROCESSES ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder --durations=25
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder --durations=25 \
+		-p tests.support.cpu_report
 
 ## The loop while coding: unit tests and SQLite integration, no PostgreSQL, no browser, no long runs (< 60 s).
 ## Two processes as well: the fast tests are CPU-bound (~65 s of CPU), so two cores halve them.

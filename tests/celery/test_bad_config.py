@@ -8,7 +8,7 @@ import sys
 import pytest
 from celerykit import REPO_ROOT, free_port, wait_for
 
-pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.timeout(480)]
 
 CHART = "airplay-fr"
 

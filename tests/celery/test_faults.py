@@ -14,7 +14,7 @@ from celerykit import restart_broker, wait_for
 
 from soundcharts_assets.emulator import EmulatorConfig
 
-pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(600)]
 
 CHART = "shazam-top-50-fr"
 IN_FLIGHT = 1

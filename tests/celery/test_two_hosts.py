@@ -8,7 +8,7 @@ from celerykit import NAMESPACE_HOSTNAME, this_hostname
 from soundcharts_assets.definitions import CASCADE_ASSETS
 from soundcharts_assets.emulator import EmulatorConfig
 
-pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.celery, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(600)]
 
 CHARTS = ["shazam-top-50-fr", "airplay-gb", "deezer-top-50-de"]
 RATE_PER_MINUTE = 3000

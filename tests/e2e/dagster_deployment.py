@@ -27,7 +27,7 @@ from tests.support.ports import free_port  # noqa: F401  (re-exported for the e2
 from tests.support.waiting import wait_for
 
 VENV_BIN = Path(sys.executable).parent
-STARTUP_TIMEOUT_SECONDS = 90
+STARTUP_TIMEOUT_SECONDS = 180
 #: Instance settings for tests only: the queue, the run monitor and the daemon answer within a second or two.
 FAST_INSTANCE: dict[str, Any] = {
     "run_coordinator": {

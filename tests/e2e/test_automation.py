@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 
 SLUG = "airplay-fr"  # 50 songs, daily
 DOWNSTREAM = ["tracks", "artists", "artist_metadata", "track_audience", "artist_audience"]
-CASCADE_TIMEOUT_SECONDS = 150
+CASCADE_TIMEOUT_SECONDS = 300
 
 
 def latest(api: DagsterApi, asset: str) -> Materialization | None:

@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 
 SLUG = "deezer-top-50-de"  # 50 songs
 DOWNSTREAM = ["tracks", "artists", "artist_metadata", "track_audience", "artist_audience"]
-RUN_TIMEOUT_SECONDS = 90
+RUN_TIMEOUT_SECONDS = 240
 
 
 @pytest.mark.sensors_stopped("new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade")

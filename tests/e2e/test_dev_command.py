@@ -23,7 +23,7 @@ from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-STARTUP_TIMEOUT_SECONDS = 120
+STARTUP_TIMEOUT_SECONDS = 240
 MISLEADING = ("SupersessionWarning", "Use 'dg dev' instead", "will not be used", "Aborted!", "Traceback", "Error 1")
 
 

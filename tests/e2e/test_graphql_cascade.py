@@ -27,7 +27,7 @@ LINEAGE = {
     ("chart_rankings", "track_audience"),
     ("artists", "artist_audience"),
 }
-RUN_TIMEOUT_SECONDS = 120
+RUN_TIMEOUT_SECONDS = 240
 
 
 def run_to_completion(deployment: Deployment, slug: str):
