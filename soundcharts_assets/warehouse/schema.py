@@ -177,8 +177,6 @@ track_audience = sa.Table(
     sa.Column("fetched_at", UtcDateTime, nullable=False),
     # Windowed reads (the last 60 days of a song, every platform) through an index (alembic 0009).
     sa.Index("ix_track_audience_song_date", "song_uuid", "date"),
-    # The metadata preview's order (``load_track_audience(last=n)``), walked backwards (alembic 0010).
-    sa.Index("ix_track_audience_preview", "song_uuid", "platform", "identifier", "date"),
 )
 
 artist_audience = sa.Table(

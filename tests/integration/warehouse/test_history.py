@@ -1,5 +1,5 @@
 """Reads that cost the same on a year of history as on a week (issue 22): they return what a whole-history read
-returns for their window, ignore older history, and go through the indexes of alembic 0009 (and 0010)."""
+returns for their window, ignore older history, and go through the indexes of alembic 0009."""
 
 from __future__ import annotations
 
@@ -163,35 +163,6 @@ def test_sqlite_reads_the_window_through_the_new_indexes(tmp_path: Path) -> None
     assert "ix_track_audience_song_date (song_uuid=? AND date>?)" in joined
     assert "ix_artist_audience_artist_date (artist_uuid=? AND date>?)" in joined
     assert "ix_chart_rankings_song_chart (song_uuid=? AND chart_slug=?)" in joined
-
-
-def test_sqlite_reads_the_previews_walking_an_index_in_their_order(tmp_path: Path) -> None:
-    """``last=n`` previews walk an index in their order backwards and stop: no sort of the chart's audience
-    (alembic 0010 for songs; the primary key is already in the artists' order)."""
-    with Warehouse(f"sqlite:///{tmp_path / 'w.sqlite'}") as wh:
-        wh.migrate()
-        _fill(wh, 30)
-        statements: list[tuple[str, Any]] = []
-
-        def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
-            statements.append((statement, parameters))
-
-        sa.event.listen(wh.engine, "before_cursor_execute", record)
-        tracks = load_track_audience(wh, "top-fr", last=15)
-        artists = load_artist_audience(wh, "top-fr", last=15)
-        sa.event.remove(wh.engine, "before_cursor_execute", record)
-        with wh.engine.connect() as conn:
-            plans = [
-                " | ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params))
-                for statement, params in statements
-                if "LIMIT" in statement
-            ]
-        pd.testing.assert_frame_equal(tracks, load_track_audience(wh, "top-fr").tail(15).reset_index(drop=True))
-        pd.testing.assert_frame_equal(artists, load_artist_audience(wh, "top-fr").tail(15).reset_index(drop=True))
-    assert len(plans) == 2
-    assert "SEARCH track_audience USING INDEX ix_track_audience_preview (song_uuid=?)" in plans[0]
-    assert "SEARCH artist_audience USING INDEX sqlite_autoindex_artist_audience_1 (artist_uuid=?)" in plans[1]
-    assert not [plan for plan in plans if "ORDER BY" in plan]  # no "USE TEMP B-TREE FOR (RIGHT PART OF) ORDER BY"
 
 
 def test_opening_the_warehouse_imports_no_pandas() -> None:
