@@ -24,7 +24,7 @@ from soundcharts_assets.warehouse.schema import UtcDateTime
 from soundcharts_assets.warehouse.warehouse import Warehouse
 
 CHUNK_ROWS = 50_000
-"""Rows per chunk: ~40 MB of frame at the audience tables' width, a few seconds of a year's export each."""
+"""Rows per chunk: an export process peaks at 250-275 MB with it, whatever the history (docs/benchmarks.md)."""
 
 KINDS = ("text", "integer", "float", "boolean", "date", "datetime", "null")
 """What a column holds, for writers that need a type before they see a value (Parquet's schema)."""
