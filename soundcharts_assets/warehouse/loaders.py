@@ -100,8 +100,8 @@ def _chart_artists(slug: str) -> sa.Select[Any]:
     return sa.select(_ta.artist_uuid).where(_ta.song_uuid.in_(_chart_songs(slug))).distinct()
 
 
-def _with_artist_names(conn: sa.Connection, frame: pd.DataFrame, songs: sa.Select[Any] | None) -> pd.DataFrame:
-    """Add ``artists``: the credited artists' names in credit order, joined with ', '."""
+def artist_names(conn: sa.Connection, songs: sa.Select[Any] | None) -> pd.Series:
+    """Each song's credited artists' names in credit order, joined with ', ', by ``song_uuid``."""
     stmt = (
         sa.select(_ta.song_uuid, sa.func.coalesce(_a.name, _ta.artist_uuid).label("artist_name"))
         .select_from(track_artists.join(artists, _a.artist_uuid == _ta.artist_uuid))
@@ -110,10 +110,18 @@ def _with_artist_names(conn: sa.Connection, frame: pd.DataFrame, songs: sa.Selec
     if songs is not None:
         stmt = stmt.where(_ta.song_uuid.in_(songs))
     links = pd.read_sql(stmt, conn)
-    names = links.groupby("song_uuid", sort=False)["artist_name"].agg(", ".join)
+    return links.groupby("song_uuid", sort=False)["artist_name"].agg(", ".join)
+
+
+def with_artist_names(frame: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    """``frame`` with ``artists``: the names of ``artist_names`` for its ``song_uuid``."""
     frame = frame.copy()
     frame["artists"] = frame["song_uuid"].map(names)
     return frame
+
+
+def _with_artist_names(conn: sa.Connection, frame: pd.DataFrame, songs: sa.Select[Any] | None) -> pd.DataFrame:
+    return with_artist_names(frame, artist_names(conn, songs))
 
 
 @_retried_through_outages
@@ -145,13 +153,27 @@ def load_ranking_history(source: WarehouseSource, slug: str) -> pd.DataFrame:
         return _with_artist_names(conn, frame, _chart_songs(slug))
 
 
-@_retried_through_outages
-def load_tracks(source: WarehouseSource, slug: str | None = None) -> pd.DataFrame:
-    """Fetched tracks (all, or those ever ranked on ``slug``), with artist names; 404 rows left out."""
+def tracks_select(slug: str | None) -> tuple[sa.Select[Any], sa.Select[Any] | None]:
+    """``load_tracks``'s statement (by ``song_uuid``), and the songs whose artist names it adds."""
     stmt = sa.select(*_TRACK_COLUMNS).where(_t.status == "ok").order_by(_t.song_uuid)
     songs = _chart_songs(slug) if slug is not None else None
     if songs is not None:
         stmt = stmt.where(_t.song_uuid.in_(songs))
+    return stmt, songs
+
+
+def artists_select(slug: str | None) -> sa.Select[Any]:
+    """``load_artists``'s statement, by ``artist_uuid``."""
+    stmt = sa.select(artists).order_by(_a.artist_uuid)
+    if slug is not None:
+        stmt = stmt.where(_a.artist_uuid.in_(_chart_artists(slug)))
+    return stmt
+
+
+@_retried_through_outages
+def load_tracks(source: WarehouseSource, slug: str | None = None) -> pd.DataFrame:
+    """Fetched tracks (all, or those ever ranked on ``slug``), with artist names; 404 rows left out."""
+    stmt, songs = tracks_select(slug)
     with _connection(source) as conn:
         return _with_artist_names(conn, pd.read_sql(stmt, conn), songs)
 
@@ -159,11 +181,8 @@ def load_tracks(source: WarehouseSource, slug: str | None = None) -> pd.DataFram
 @_retried_through_outages
 def load_artists(source: WarehouseSource, slug: str | None = None) -> pd.DataFrame:
     """Artists (all, or those credited on a song ever ranked on ``slug``); stubs have no ``fetched_at``."""
-    stmt = sa.select(artists).order_by(_a.artist_uuid)
-    if slug is not None:
-        stmt = stmt.where(_a.artist_uuid.in_(_chart_artists(slug)))
     with _connection(source) as conn:
-        return pd.read_sql(stmt, conn)
+        return pd.read_sql(artists_select(slug), conn)
 
 
 @_retried_through_outages
@@ -174,6 +193,13 @@ def load_track_audience(
 
     ``last=n`` reads only the final ``n`` rows of that order (an asset's metadata preview), in SQL.
     """
+    return _read_ordered(source, *track_audience_select(slug, platform), last)
+
+
+def track_audience_select(
+    slug: str | None, platform: str | None = None
+) -> tuple[sa.Select[Any], tuple[sa.ColumnElement[Any], ...]]:
+    """``load_track_audience``'s statement, unordered, and its order."""
     c = track_audience.c
     stmt = sa.select(
         c.song_uuid, _t.name, _t.credit_name, c.platform, c.identifier, c.date, c.value, c.fetched_at
@@ -182,7 +208,7 @@ def load_track_audience(
         stmt = stmt.where(c.song_uuid.in_(_chart_songs(slug)))
     if platform is not None:
         stmt = stmt.where(c.platform == platform)
-    return _read_ordered(source, stmt, (c.song_uuid, c.platform, c.identifier, c.date), last)
+    return stmt, (c.song_uuid, c.platform, c.identifier, c.date)
 
 
 @_retried_through_outages
@@ -193,6 +219,13 @@ def load_artist_audience(
 
     ``last=n`` reads only the final ``n`` rows of that order, in SQL.
     """
+    return _read_ordered(source, *artist_audience_select(slug, platform), last)
+
+
+def artist_audience_select(
+    slug: str | None, platform: str | None = None
+) -> tuple[sa.Select[Any], tuple[sa.ColumnElement[Any], ...]]:
+    """``load_artist_audience``'s statement, unordered, and its order."""
     c = artist_audience.c
     stmt = sa.select(c.artist_uuid, _a.name, c.platform, c.metric, c.date, c.value, c.fetched_at).select_from(
         artist_audience.outerjoin(artists, _a.artist_uuid == c.artist_uuid)
@@ -201,7 +234,7 @@ def load_artist_audience(
         stmt = stmt.where(c.artist_uuid.in_(_chart_artists(slug)))
     if platform is not None:
         stmt = stmt.where(c.platform == platform)
-    return _read_ordered(source, stmt, (c.artist_uuid, c.platform, c.metric, c.date), last)
+    return stmt, (c.artist_uuid, c.platform, c.metric, c.date)
 
 
 def _read_ordered(
