@@ -1,7 +1,7 @@
 """One chart from the command line, as a user types it: ``soundcharts-assets cascade SLUG --wait`` (issue 22).
 
-``python -m benchmarks.cli_cascade_benchmark [--slug global-28] [--repeats 1] [--json-out F]``. On demand,
-never a test.
+``python -m benchmarks.cli_cascade_benchmark [--slug global-28] [--repeats 1] [--json-out F]
+[--dagster-yaml F]``. On demand, never a test.
 
 In a fresh temporary DAGSTER_HOME (the shipped ``dagster.yaml``) and SQLite warehouse, against the emulator in
 its own process (50 ± 10 ms, 6,000 calls/min): ``charts add SLUG``, then
@@ -41,6 +41,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--latency-jitter-ms", type=float, default=10.0)
     parser.add_argument("--rate-limit-per-minute", type=int, default=6000)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, instance)")
+    parser.add_argument(
+        "--dagster-yaml", type=Path, help="the instance's dagster.yaml instead of the shipped one (A/B of settings)"
+    )
     parser.add_argument("--json-out", type=Path)
     return parser.parse_args()
 
@@ -108,6 +111,8 @@ def one_pair(args: argparse.Namespace) -> dict[str, Any]:
 def _cold_then_refresh(args: argparse.Namespace, workdir: Path, server: EmulatorProcess) -> dict[str, Any]:
     env = make_env(workdir, server.url, None)
     env["SOUNDCHARTS_TODAY"] = args.today
+    if args.dagster_yaml:
+        (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text(args.dagster_yaml.read_text())
     cli([str(VENV_BIN / "soundcharts-assets"), "charts", "add", args.slug], env, workdir, "charts-add")
     server.warm([args.slug])
     result = {"cold": timed_cascade(args.slug, env, server, args.rate_limit_per_minute, workdir / "cold.log")}
