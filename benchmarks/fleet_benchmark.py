@@ -30,6 +30,8 @@ used here.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import signal
@@ -50,6 +52,7 @@ from benchmarks.measure import Sampler, step_timings
 from tests.support.databases import create_database, drop_database
 from tests.support.paths import REPO_ROOT
 from tests.support.ports import free_port
+from tests.support.waiting import wait_for
 
 REPO = REPO_ROOT
 VENV_BIN = Path(sys.executable).parent
@@ -205,6 +208,14 @@ def spawn(name: str, command: list[str], env: dict[str, str], logdir: Path) -> s
         )
 
 
+def session_gone(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def stop(process: subprocess.Popen[bytes] | None) -> None:
     """SIGTERM to the process's session (daemon, code server, run workers, steps), SIGKILL what is left."""
     if process is None:
@@ -217,13 +228,8 @@ def stop(process: subprocess.Popen[bytes] | None) -> None:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         pass
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.5)
+    with contextlib.suppress(TimeoutError):  # then killed
+        wait_for("the session to exit", lambda: session_gone(process.pid), 10)
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -527,6 +533,18 @@ def rewind_schedule(env: dict[str, str], schedule_name: str) -> float:
 # ---------------------------------------------------------------------------------------------- UI
 
 
+def code_location_loaded(client: httpx.Client) -> bool:
+    """The webserver answers and every code location of its workspace is loaded."""
+    body = {"query": "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus } } } }"}
+    try:
+        if client.get("/server_info").status_code != 200:
+            return False
+        entries = client.post("/graphql", json=body).json()["data"]["workspaceOrError"]["locationEntries"]
+    except (httpx.HTTPError, KeyError, TypeError):
+        return False
+    return bool(entries) and all(e["loadStatus"] == "LOADED" for e in entries)
+
+
 # Long on purpose: start the webserver, wait for the code location, time each page's queries, stop it.
 def time_ui(env: dict[str, str], logdir: Path, sampler: ProcessSampler, repeats: int = 3) -> dict[str, Any]:
     from benchmarks.ui_queries import ui_queries
@@ -540,25 +558,15 @@ def time_ui(env: dict[str, str], logdir: Path, sampler: ProcessSampler, repeats:
     )
     sampler.track(web.pid)
     url = f"http://127.0.0.1:{port}"
+
+    def alive() -> None:
+        if web.poll() is not None:
+            raise RuntimeError(f"dagster-webserver exited: see {logdir}/webserver.log")
+
     try:
         with httpx.Client(base_url=url, timeout=120) as client:
-            deadline = time.monotonic() + 180
-            while True:
-                if web.poll() is not None:
-                    raise RuntimeError(f"dagster-webserver exited: see {logdir}/webserver.log")
-                try:
-                    if client.get("/server_info").status_code == 200:
-                        body = {"query": "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus } } } }"}
-                        entries = client.post("/graphql", json=body).json()["data"]["workspaceOrError"][
-                            "locationEntries"
-                        ]
-                        if entries and all(e["loadStatus"] == "LOADED" for e in entries):
-                            break
-                except (httpx.HTTPError, KeyError, TypeError):
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the webserver did not load the code location")
-                time.sleep(1)
+            loaded = functools.partial(code_location_loaded, client)
+            wait_for("the webserver to load the code location", loaded, 180, interval=1, on_poll=alive)
             results: dict[str, Any] = {"load": loadavg()}
             for page, queries in ui_queries().items():
                 page_times = []

@@ -173,6 +173,15 @@ def shared_emulator():
         yield server
 
 
+@pytest.fixture
+def emulator_for_test(request: pytest.FixtureRequest):
+    """The emulator a fixture points the settings at: the test's own ``emulator`` when the test asks for it (it
+    tunes the knobs or reads the counters), else the session's. One fixture then serves both kinds of test, and
+    a test that asks for ``emulator`` always counts the server its settings reach."""
+    name = "emulator" if "emulator" in request.fixturenames else "shared_emulator"
+    return request.getfixturevalue(name)
+
+
 @pytest.fixture(autouse=True)
 def clock_reads_today_afresh() -> Iterator[None]:
     """The clock reads ``SOUNDCHARTS_TODAY`` once per process: each test starts from the environment it sets,

@@ -22,15 +22,17 @@ RESOURCES = {
 
 
 @pytest.fixture
-def cascade_env(monkeypatch, emulator, warehouse_url, tmp_path):
-    monkeypatch.setenv("SOUNDCHARTS_BASE_URL", emulator.url)
+def cascade_env(monkeypatch, emulator_for_test, warehouse_url, tmp_path):
+    """The settings of a cascade: the warehouse, and the test's own ``emulator`` when it asks for one (to count or
+    tune it), else the session's."""
+    monkeypatch.setenv("SOUNDCHARTS_BASE_URL", emulator_for_test.url)
     monkeypatch.setenv("SOUNDCHARTS_WAREHOUSE_URL", warehouse_url)
     monkeypatch.setenv("SOUNDCHARTS_DATA_DIR", str(tmp_path / "data"))
     # The emulator has no limit here; the client's own (6,000/min by default) would only slow the suite.
     monkeypatch.setenv("SOUNDCHARTS_RATE_LIMIT_PER_MINUTE", "1000000")
     for name in ("SOUNDCHARTS_APP_ID", "SOUNDCHARTS_API_KEY", "SOUNDCHARTS_CLIENT_ID"):
         monkeypatch.delenv(name, raising=False)
-    return emulator, warehouse_url
+    return emulator_for_test, warehouse_url
 
 
 def materialize_chart(instance: dg.DagsterInstance, slug: str) -> dg.ExecuteInProcessResult:
@@ -80,8 +82,8 @@ def test_full_cascade_stores_what_the_emulator_served(cascade_env):
         wh.dispose()
 
 
-def test_rerun_writes_no_duplicates_and_spends_almost_nothing(cascade_env):
-    emulator, url = cascade_env
+def test_rerun_writes_no_duplicates_and_spends_almost_nothing(cascade_env, emulator):
+    _, url = cascade_env
     with dg.instance_for_test() as instance:
         assert materialize_chart(instance, "shazam-top-50-fr").success
         wh = Warehouse(url)
@@ -96,8 +98,8 @@ def test_rerun_writes_no_duplicates_and_spends_almost_nothing(cascade_env):
     assert sum(n for route, n in by_route.items() if "/artist/" in route) == 0
 
 
-def test_second_chart_reuses_fresh_tracks(cascade_env):
-    emulator, url = cascade_env
+def test_second_chart_reuses_fresh_tracks(cascade_env, emulator):
+    _, url = cascade_env
     with dg.instance_for_test() as instance:
         assert materialize_chart(instance, "shazam-top-50-fr").success
         wh = Warehouse(url)
@@ -114,8 +116,8 @@ def test_second_chart_reuses_fresh_tracks(cascade_env):
     assert song_batch_calls == -(-len(new_songs) // 10)
 
 
-def test_broken_ranking_fails_the_positions_check(cascade_env):
-    emulator, url = cascade_env
+def test_broken_ranking_fails_the_positions_check(cascade_env, emulator):
+    _, url = cascade_env
     emulator.configure(gapped_ranking_charts={"shazam-top-50-fr"})  # the API serves the edition without #5
     with dg.instance_for_test() as instance:
         result = materialize_chart(instance, "shazam-top-50-fr")

@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.cli.test_main import cli_env, run_cli, warehouse_of  # noqa: F401  (the fixture, the runner, the warehouse)
+from tests.support.cli import run_cli, warehouse_of
+from tests.support.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 DG = str(Path(sys.executable).with_name("dg"))
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_dg(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([DG, *args], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    return subprocess.run([DG, *args], env=env, capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
 
 
-def test_dg_checks_lists_and_launches_a_chart_partition(cli_env):  # noqa: F811
+def test_dg_checks_lists_and_launches_a_chart_partition(cli_env):
     checked = run_dg(cli_env, "check", "defs")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "All definitions loaded successfully" in checked.stdout + checked.stderr

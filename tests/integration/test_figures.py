@@ -7,44 +7,29 @@ answers: what the emulator's monthly usage gained), and the same quota left (the
 """
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from soundcharts_assets.cli.demo import demo_summary, run_calls
 from soundcharts_assets.warehouse import Warehouse
+from tests.support.cli import cli_environment, run_cli
 
 pytestmark = pytest.mark.slow  # a Dagster run in a subprocess: left out of `make test-fast`
 
-CLI = [sys.executable, "-m", "soundcharts_assets.cli"]
-ROOT = Path(__file__).resolve().parents[2]
 SLUG = "shazam-top-50-fr"
 CASCADE = ("chart_rankings", "tracks", "artists", "artist_metadata", "track_audience", "artist_audience")
 
 
-def run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
-
-
 def test_status_metadata_ledger_and_demo_agree_with_the_emulator(emulator, tmp_path, monkeypatch):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCHARTS_", "DAGSTER_"))}
-    env.update(
-        SOUNDCHARTS_BASE_URL=emulator.url,
-        SOUNDCHARTS_DATA_DIR=str(tmp_path / "data"),
-        SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="1000000",
-        DAGSTER_HOME=str(tmp_path / "dagster_home"),
-    )
+    env = cli_environment(emulator.url, tmp_path)
     emulator.reset_stats()
     assert run_cli(env, "charts", "add", SLUG).returncode == 0
     check = emulator.stats()  # `charts add` checks the chart with one call, in the ledger under the chart too
     assert (check["requests_total"], check["used_this_month"]) == (1, 1)
     before = emulator.reset_stats()
-    result = run_cli(env, "cascade", SLUG, "--wait")
+    result = run_cli(env, "cascade", SLUG, "--wait", timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     run_id = json.loads(result.stdout.strip().splitlines()[-1])["run_id"]
     after = emulator.stats()

@@ -50,6 +50,8 @@ def stored_fans(wh: Warehouse, uuid: str) -> dict[date, int]:
 
 
 def test_a_source_added_as_one_row_is_fetched_stored_due_and_counted(deezer, monkeypatch, sqlite_url):
+    # Its own emulator: started after the Deezer row is patched in (only then does its catalogue hold Deezer fans),
+    # and its clock is moved.
     with EmulatorServer(EmulatorConfig(seed=7, today=START)) as server, Warehouse(sqlite_url) as wh:
         monkeypatch.setenv("SOUNDCHARTS_BASE_URL", server.url)
         monkeypatch.setenv("SOUNDCHARTS_RATE_LIMIT_PER_MINUTE", "1000000")

@@ -149,16 +149,15 @@ def step_failures(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def clean_reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Snapshot]:
-    """What a fault-free cascade stores, per chart, computed once (on its own emulator) and cached."""
-    from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
+def clean_reference(tmp_path_factory: pytest.TempPathFactory, shared_emulator) -> dict[str, Snapshot]:
+    """What a fault-free cascade stores, per chart, computed once (on the session's emulator) and cached."""
 
     class Reference(dict):
         def __missing__(self, slug: str) -> Snapshot:
             base = tmp_path_factory.mktemp(f"clean-{slug}")
             url = f"sqlite:///{base / 'warehouse.sqlite'}"
-            with EmulatorServer(EmulatorConfig(seed=7)) as server, pytest.MonkeyPatch.context() as env:
-                point_at(env, server.url, url, base / "data")
+            with pytest.MonkeyPatch.context() as env:
+                point_at(env, shared_emulator.url, url, base / "data")
                 with dg.instance_for_test() as instance:
                     result = materialize(instance, slug)
                 assert result.success, step_failures(result)

@@ -53,7 +53,8 @@ class Stored:
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stored]:
-    """A warehouse holding a whole cascade, and a Dagster home where the chart is registered."""
+    """A warehouse holding a whole cascade, and a Dagster home where the chart is registered; an emulator of the
+    module's own, whose calls the cases count."""
     from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
 
     base = tmp_path_factory.mktemp("hostile")

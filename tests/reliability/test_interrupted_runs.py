@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -30,6 +29,7 @@ from faultkit import (
 )
 
 from soundcharts_assets.sources import source_names
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
 
@@ -126,13 +126,9 @@ def test_sigkill_mid_asset_leaves_a_consistent_warehouse_and_the_rerun_fetches_o
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 120
         # Killed once the artist audience has begun: the audience steps run beside the metadata steps, and
         # before ``artists`` has linked the credits this model of what is missing cannot count the artists.
-        while _scalar_or_zero(url, "SELECT count(*) FROM audience_fetches WHERE entity = 'artist'") < 30:
-            assert run.poll() is None, "the run ended before it could be killed"
-            assert time.monotonic() < deadline, "no audience rows within 120 s"
-            time.sleep(0.05)
+        _wait_for_artist_audience(run, url)
         os.killpg(run.pid, signal.SIGKILL)
     finally:
         if run.poll() is None:
@@ -169,11 +165,22 @@ def _scalar_or_zero(url: str, sql: str) -> int:
         return 0
 
 
+def _wait_for_artist_audience(run: subprocess.Popen, url: str) -> None:
+    """Until the run has stored 30 artist audience fetches, failing if it ends first."""
+
+    def begun() -> bool:
+        if _scalar_or_zero(url, "SELECT count(*) FROM audience_fetches WHERE entity = 'artist'") >= 30:
+            return True
+        assert run.poll() is None, "the run ended before it could be stopped"
+        return False
+
+    wait_for("30 artist audience rows", begun, 120, interval=0.05)
+
+
 def _wait_until_idle(emulator) -> None:
-    deadline = time.monotonic() + 10
-    while emulator.stats()["in_flight"]:
-        assert time.monotonic() < deadline, "the emulator still serves the killed run"
-        time.sleep(0.02)
+    wait_for(
+        "the emulator to end the killed run's requests", lambda: not emulator.stats()["in_flight"], 10, interval=0.02
+    )
 
 
 def test_ctrl_c_ends_cascade_wait_as_interrupted_and_the_rerun_fetches_only_the_rest(
@@ -195,11 +202,7 @@ def test_ctrl_c_ends_cascade_wait_as_interrupted_and_the_rerun_fetches_only_the_
         text=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        while _scalar_or_zero(url, "SELECT count(*) FROM audience_fetches WHERE entity = 'artist'") < 30:
-            assert run.poll() is None, "the run ended before it could be interrupted"
-            assert time.monotonic() < deadline, "no audience rows within 120 s"
-            time.sleep(0.05)
+        _wait_for_artist_audience(run, url)
         os.killpg(run.pid, signal.SIGINT)
         stdout, stderr = run.communicate(timeout=120)
     finally:

@@ -1,24 +1,14 @@
 """`soundcharts-assets budget` and the monthly cap of a manual cascade, as users type them."""
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from soundcharts_assets.warehouse import Warehouse
-from tests.support.cli import cli_environment, run_cli
-from tests.support.paths import REPO_ROOT
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow  # subprocesses: left out of `make test-fast`
-
-CLI = [sys.executable, "-m", "soundcharts_assets.cli"]
-ROOT = REPO_ROOT
-
-
-@pytest.fixture
-def cli_env(emulator, tmp_path):
-    return cli_environment(emulator.url, tmp_path)
 
 
 def test_budget_forecasts_beside_the_account_and_a_spent_month_refuses_a_cascade(cli_env, emulator):

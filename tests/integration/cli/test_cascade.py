@@ -9,13 +9,9 @@ already stored was lost.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -24,14 +20,12 @@ import pytest
 from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
 from soundcharts_assets.settings import api_settings_from_env
 from soundcharts_assets.soundcharts.client import SoundchartsClient
-from soundcharts_assets.warehouse import Warehouse
-from tests.support.paths import REPO_ROOT
+from tests.support.cli import cli_environment, warehouse_of
+from tests.support.cli import run_cli as run_plain_cli
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.slow  # CLI subprocesses and Dagster runs
 
-CLI = [sys.executable, "-m", "soundcharts_assets.cli"]
-ROOT = REPO_ROOT
 STORED = "shazam-top-50-fr"
 STEPS = [
     "chart_rankings",
@@ -60,7 +54,7 @@ class Shown:
 
 
 def run_cli(env: dict[str, str], *args: str) -> Shown:
-    done = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    done = run_plain_cli(env, *args, timeout=300)
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     err = done.stderr.splitlines()
     progress = [line for line in err if PROGRESS_LINE.match(line)]
@@ -70,6 +64,7 @@ def run_cli(env: dict[str, str], *args: str) -> Shown:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorServer]:
+    """The module's own: its cases tune the quota and the plan, and count the calls."""
     with EmulatorServer(EmulatorConfig(seed=7)) as server:
         yield server
 
@@ -77,14 +72,7 @@ def emulator() -> Iterator[EmulatorServer]:
 @pytest.fixture(scope="module")
 def stored(emulator: EmulatorServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Shown]:
     """The environment of a project that has fetched ``STORED`` once, and what that cascade printed."""
-    home = tmp_path_factory.mktemp("failures")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCHARTS_", "DAGSTER_"))}
-    env.update(
-        SOUNDCHARTS_BASE_URL=emulator.url,
-        SOUNDCHARTS_DATA_DIR=str(home / "data"),
-        SOUNDCHARTS_RATE_LIMIT_PER_MINUTE="1000000",
-        DAGSTER_HOME=str(home / "dagster_home"),
-    )
+    env = cli_environment(emulator.url, tmp_path_factory.mktemp("failures"))
     assert run_cli(env, "charts", "add", STORED).returncode == 0
     first = run_cli(env, "cascade", STORED, "--wait")
     assert first.returncode == 0, first.stderr[-3000:]
@@ -97,10 +85,6 @@ def env(stored: tuple[dict[str, str], Shown], emulator: EmulatorServer) -> Itera
     """The stored project's environment; the emulator's knobs are put back after each case."""
     yield dict(stored[0])
     emulator.configure(quota=None, not_in_plan_charts=[])
-
-
-def warehouse_of(env: dict[str, str]) -> Warehouse:
-    return Warehouse(f"sqlite:///{Path(env['SOUNDCHARTS_DATA_DIR']) / 'warehouse.sqlite'}")
 
 
 def stored_rows(env: dict[str, str]) -> tuple[dict[str, int], list[str]]:

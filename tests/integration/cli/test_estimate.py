@@ -7,10 +7,8 @@ Their accuracy over a fleet, first fetches and refreshes, is measured by benchma
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -19,10 +17,8 @@ from soundcharts_assets.cascade.cost import estimate_charts
 from soundcharts_assets.settings import freshness_from_env
 from soundcharts_assets.warehouse import Warehouse
 from tests.integration.warehouse.builders import CHART, DAY1, DAY2, NOW, ranking
-from tests.support.paths import REPO_ROOT
+from tests.support.cli import run_cli
 
-CLI = [sys.executable, "-m", "soundcharts_assets.cli"]
-ROOT = REPO_ROOT
 LEGACY_KEYS = {"chart", "estimated_calls", "total_calls", "seconds_at_rate_limit", "rate_limit_per_minute", "basis"}
 
 
@@ -52,7 +48,7 @@ def test_a_new_edition_is_priced_with_its_new_songs(wh: Warehouse) -> None:
 
 
 @pytest.mark.slow
-def test_a_cold_chart_costs_what_it_is_estimated_to_send(emulator, tmp_path) -> None:
+def test_a_cold_chart_costs_what_it_is_estimated_to_send(shared_emulator, tmp_path) -> None:
     """A 50-entry chart, nothing stored: estimated from its size, then refreshed by the cascade's steps."""
     from soundcharts_assets import cascade
     from soundcharts_assets.clock import utc_now
@@ -60,7 +56,7 @@ def test_a_cold_chart_costs_what_it_is_estimated_to_send(emulator, tmp_path) -> 
     from soundcharts_assets.soundcharts.client import SoundchartsClient
 
     slug, freshness = "shazam-top-50-fr", freshness_from_env({})
-    settings = api_settings_from_env({"SOUNDCHARTS_BASE_URL": emulator.url})
+    settings = api_settings_from_env({"SOUNDCHARTS_BASE_URL": shared_emulator.url})
     with Warehouse(f"sqlite:///{tmp_path / 'wh.sqlite'}") as wh, SoundchartsClient(settings) as client:
         wh.migrate()
         [chart] = [c for c in client.list_song_charts("shazam") if c.slug == slug]  # what `charts add` learns
@@ -79,16 +75,8 @@ def test_a_cold_chart_costs_what_it_is_estimated_to_send(emulator, tmp_path) -> 
 
 
 @pytest.mark.slow
-def test_dry_run_of_every_chart_is_one_table_and_a_total(emulator, tmp_path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOUNDCHARTS_", "DAGSTER_"))}
-    env.update(
-        SOUNDCHARTS_BASE_URL=emulator.url,
-        SOUNDCHARTS_DATA_DIR=str(tmp_path / "data"),
-        DAGSTER_HOME=str(tmp_path / "dagster_home"),
-    )
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=240, cwd=ROOT)
+def test_dry_run_of_every_chart_is_one_table_and_a_total(cli_env, emulator) -> None:
+    run = functools.partial(run_cli, cli_env)
 
     assert run("charts", "add", "shazam-top-50-fr", "global-28").returncode == 0
     requests = emulator.stats()["requests_total"]

@@ -5,12 +5,12 @@ import re
 
 import pytest
 
-from tests.integration.cli.test_main import cli_env, run_cli  # noqa: F401  (the fixture and the runner of the CLI tests)
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow
 
 
-def test_discover_lists_the_api_charts_as_a_table_and_says_what_it_cost(cli_env, emulator):  # noqa: F811
+def test_discover_lists_the_api_charts_as_a_table_and_says_what_it_cost(cli_env, emulator):
     emulator.reset_stats()
     result = run_cli(cli_env, "charts", "discover", "--platform", "spotify")
     assert result.returncode == 0, result.stderr
@@ -24,7 +24,7 @@ def test_discover_lists_the_api_charts_as_a_table_and_says_what_it_cost(cli_env,
     assert as_json["charts"] and all(row["country"] == "FR" for row in as_json["charts"])
 
 
-def test_add_many_is_all_or_nothing_and_names_the_unknown_slug(cli_env):  # noqa: F811
+def test_add_many_is_all_or_nothing_and_names_the_unknown_slug(cli_env):
     refused = run_cli(cli_env, "charts", "add", "airplay-fr", "no-such-chart", "top-100-fr")
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
@@ -39,7 +39,7 @@ def test_add_many_is_all_or_nothing_and_names_the_unknown_slug(cli_env):  # noqa
     ]
 
 
-def test_add_from_a_file_skips_blank_lines_and_refuses_a_hostile_one(cli_env, tmp_path):  # noqa: F811
+def test_add_from_a_file_skips_blank_lines_and_refuses_a_hostile_one(cli_env, tmp_path):
     hostile = tmp_path / "hostile.txt"
     hostile.write_text("airplay-fr\n\n# a comment\nx;drop table charts\n")
     refused = run_cli(cli_env, "charts", "add", "--from-file", str(hostile))
@@ -55,7 +55,7 @@ def test_add_from_a_file_skips_blank_lines_and_refuses_a_hostile_one(cli_env, tm
     assert [(r["slug"], r["sync_schedule"]) for r in rows] == [("airplay-fr", "daily"), ("top-100-fr", "daily")]
 
 
-def test_cascade_all_with_nothing_registered_says_what_to_do(cli_env):  # noqa: F811
+def test_cascade_all_with_nothing_registered_says_what_to_do(cli_env):
     result = run_cli(cli_env, "cascade", "--all", "--dry-run")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
@@ -68,7 +68,7 @@ def test_cascade_all_with_nothing_registered_says_what_to_do(cli_env):  # noqa: 
     ]
 
 
-def test_cascade_of_several_charts_is_one_run_with_a_json_line_each_and_a_summary(cli_env, emulator):  # noqa: F811
+def test_cascade_of_several_charts_is_one_run_with_a_json_line_each_and_a_summary(cli_env, emulator):
     paid_before = emulator.stats()["used_this_month"]  # from before `charts add`: its checks are in the ledger too
     assert run_cli(cli_env, "charts", "add", "shazam-top-50-fr", "deezer-top-50-de").returncode == 0
     emulator.reset_stats()

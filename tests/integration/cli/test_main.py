@@ -6,17 +6,9 @@ import os
 import dagster as dg
 import pytest
 
-from tests.support.cli import CLI, cli_environment, run_cli, warehouse_of  # noqa: F401  (shared with test_dg, test_registry)
-from tests.support.paths import REPO_ROOT
+from tests.support.cli import run_cli, warehouse_of
 
 pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
-
-ROOT = REPO_ROOT
-
-
-@pytest.fixture
-def cli_env(emulator, tmp_path):
-    return cli_environment(emulator.url, tmp_path)
 
 
 def test_charts_add_list_remove(cli_env):

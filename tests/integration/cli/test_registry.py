@@ -18,7 +18,7 @@ import pytest
 
 from soundcharts_assets.settings import api_settings_from_env
 from soundcharts_assets.soundcharts import SoundchartsClient
-from tests.integration.cli.test_main import CLI, cli_env, run_cli, warehouse_of  # noqa: F401  (the fixture, runner, warehouse)
+from tests.support.cli import CLI, run_cli, warehouse_of
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,7 @@ def stored_rows(env: dict) -> dict[str, int]:
         return wh.table_counts()
 
 
-def test_a_new_chart_is_checked_in_one_call_and_shown_with_what_the_api_said(cli_env, emulator):  # noqa: F811
+def test_a_new_chart_is_checked_in_one_call_and_shown_with_what_the_api_said(cli_env, emulator):
     emulator.reset_stats()
     added = run_cli(cli_env, "charts", "add", "top-200-fr", "--schedule", "daily")
     assert (added.returncode, added.stderr) == (0, "")
@@ -54,7 +54,7 @@ def test_a_new_chart_is_checked_in_one_call_and_shown_with_what_the_api_said(cli
     ]
 
 
-def test_adding_a_followed_chart_again_keeps_its_schedule_and_costs_nothing(cli_env, emulator):  # noqa: F811
+def test_adding_a_followed_chart_again_keeps_its_schedule_and_costs_nothing(cli_env, emulator):
     assert run_cli(cli_env, "charts", "add", "airplay-fr", "--schedule", "daily").returncode == 0
     before = stored_rows(cli_env)
     emulator.reset_stats()
@@ -74,7 +74,7 @@ def test_adding_a_followed_chart_again_keeps_its_schedule_and_costs_nothing(cli_
     assert stored_rows(cli_env) == before
 
 
-def test_a_partition_added_in_the_ui_is_listed_as_unchecked_until_charts_add_checks_it(cli_env, emulator):  # noqa: F811
+def test_a_partition_added_in_the_ui_is_listed_as_unchecked_until_charts_add_checks_it(cli_env, emulator):
     assert run_cli(cli_env, "charts", "add", "airplay-fr").returncode == 0
     with dg.DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
         instance.add_dynamic_partitions("charts", ["top-200-de"])  # what "Add partition" in the UI does
@@ -94,7 +94,7 @@ def test_a_partition_added_in_the_ui_is_listed_as_unchecked_until_charts_add_che
     assert calls_by_route(emulator) == {CHECK_ROUTE: 1}
 
 
-def test_a_slug_file_may_carry_comments_at_the_end_of_a_line(cli_env, tmp_path):  # noqa: F811
+def test_a_slug_file_may_carry_comments_at_the_end_of_a_line(cli_env, tmp_path):
     fleet = tmp_path / "fleet.txt"
     fleet.write_text("# the French market\nairplay-fr   # radio\n\ntop-100-fr# apple\n")
     added = run_cli(cli_env, "charts", "add", "--from-file", str(fleet))
@@ -105,9 +105,9 @@ def test_a_slug_file_may_carry_comments_at_the_end_of_a_line(cli_env, tmp_path):
     ]
 
 
-def test_charts_list_shows_editions_as_days_and_counts_in_words(cli_env, emulator):  # noqa: F811
+def test_charts_list_shows_editions_as_days_and_counts_in_words(cli_env, shared_emulator):
     assert run_cli(cli_env, "charts", "add", "shazam-top-50-fr", "airplay-fr").returncode == 0
-    with SoundchartsClient(api_settings_from_env({"SOUNDCHARTS_BASE_URL": emulator.url})) as client:
+    with SoundchartsClient(api_settings_from_env({"SOUNDCHARTS_BASE_URL": shared_emulator.url})) as client:
         ranking = client.get_chart_ranking("shazam-top-50-fr")
     with warehouse_of(cli_env) as wh:
         wh.write_ranking(ranking)
@@ -122,7 +122,7 @@ def test_charts_list_shows_editions_as_days_and_counts_in_words(cli_env, emulato
     assert as_json["shazam-top-50-fr"]["latest_ranking_date"] == day
 
 
-def test_an_invalid_slug_is_a_usage_error_before_any_call(cli_env, emulator):  # noqa: F811
+def test_an_invalid_slug_is_a_usage_error_before_any_call(cli_env, emulator):
     emulator.reset_stats()
     refused = run_cli(cli_env, "charts", "add", "Top 200!")
     assert refused.returncode == 2  # bad usage: one line, no click banner
@@ -133,7 +133,7 @@ def test_an_invalid_slug_is_a_usage_error_before_any_call(cli_env, emulator):  #
     assert emulator.stats()["requests_total"] == 0
 
 
-def test_a_sqlite_url_in_a_missing_folder_is_refused_and_the_warehouse_is_untouched(cli_env, tmp_path):  # noqa: F811
+def test_a_sqlite_url_in_a_missing_folder_is_refused_and_the_warehouse_is_untouched(cli_env, tmp_path):
     assert run_cli(cli_env, "charts", "add", "airplay-fr").returncode == 0
     before = stored_rows(cli_env)
     missing = tmp_path / "nonexistent" / "dir"
@@ -151,7 +151,7 @@ def test_a_sqlite_url_in_a_missing_folder_is_refused_and_the_warehouse_is_untouc
     assert [r["slug"] for r in json.loads(run_cli(cli_env, "charts", "list", "--json").stdout)] == ["airplay-fr"]
 
 
-def test_the_default_data_directory_is_still_created(cli_env, tmp_path):  # noqa: F811
+def test_the_default_data_directory_is_still_created(cli_env, tmp_path):
     fresh = tmp_path / "fresh" / "data"
     listed = run_cli({**cli_env, "SOUNDCHARTS_DATA_DIR": str(fresh)}, "charts", "list")
     assert (listed.returncode, listed.stderr) == (0, "")
@@ -161,7 +161,7 @@ def test_the_default_data_directory_is_still_created(cli_env, tmp_path):  # noqa
     assert (fresh / "warehouse.sqlite").is_file()
 
 
-def test_version(cli_env):  # noqa: F811
+def test_version(cli_env):
     from importlib.metadata import version
 
     shown = run_cli(cli_env, "--version")
@@ -231,7 +231,7 @@ def test_a_second_shell_finds_the_recorded_emulator_and_is_told_once_it_stopped(
     assert [row["slug"] for row in json.loads(listed.stdout)] == ["airplay-fr", "top-200-fr"]
 
 
-def test_an_unreachable_api_names_the_host_and_the_setting(cli_env):  # noqa: F811
+def test_an_unreachable_api_names_the_host_and_the_setting(cli_env):
     nowhere = {**cli_env, "SOUNDCHARTS_BASE_URL": "http://127.0.0.1:9", "SOUNDCHARTS_MAX_RETRIES": "1"}
     refused = run_cli(nowhere, "charts", "add", "global-28")
     assert refused.returncode != 0

@@ -17,11 +17,13 @@ DATES_ROUTE = "/api/v2/chart/song/{slug}/available-rankings"
 
 
 @pytest.fixture
-def env(monkeypatch, emulator, sqlite_url):
-    monkeypatch.setenv("SOUNDCHARTS_BASE_URL", emulator.url)
+def env(monkeypatch, emulator_for_test, sqlite_url):
+    """The settings: a SQLite warehouse, and the test's own ``emulator`` when it asks for one (to count its calls
+    or publish an edition), else the session's."""
+    monkeypatch.setenv("SOUNDCHARTS_BASE_URL", emulator_for_test.url)
     monkeypatch.setenv("SOUNDCHARTS_WAREHOUSE_URL", sqlite_url)
     monkeypatch.setenv("SOUNDCHARTS_RATE_LIMIT_PER_MINUTE", "1000000")
-    return emulator, sqlite_url
+    return emulator_for_test, sqlite_url
 
 
 def evaluate_sensor(instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:
@@ -41,8 +43,8 @@ def follow(url: str, *slugs: str) -> None:
             wh.register_chart(slug)
 
 
-def test_sensor_requests_each_new_edition_once_for_one_call_per_chart(env):
-    emulator, url = env
+def test_sensor_requests_each_new_edition_once_for_one_call_per_chart(env, emulator):
+    _, url = env
     follow(url, "global-28", "airplay-fr")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["global-28", "airplay-fr"])
@@ -72,8 +74,8 @@ def test_sensor_requests_each_new_edition_once_for_one_call_per_chart(env):
         ]
 
 
-def test_sensor_skips_editions_already_stored_and_unknown_charts(env):
-    emulator, url = env
+def test_sensor_skips_editions_already_stored_and_unknown_charts(env, emulator):
+    _, url = env
     follow(url, "no-such-chart")  # followed once, unknown to the API since
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["airplay-fr", "no-such-chart", "top-200-xx"])
@@ -159,8 +161,8 @@ def evaluate_registry(instance: dg.DagsterInstance, cursor: str | None = None) -
     return chart_registry_sensor(context)
 
 
-def test_registry_sensor_checks_ui_partitions_once_each_and_removes_the_refused(env):
-    emulator, url = env
+def test_registry_sensor_checks_ui_partitions_once_each_and_removes_the_refused(env, emulator):
+    _, url = env
     follow(url, "global-28")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["global-28", "top-200-xx", "Top 200!", "airplay-fr"])
@@ -200,8 +202,7 @@ def test_registry_sensor_checks_ui_partitions_once_each_and_removes_the_refused(
         assert emulator.stats()["requests_total"] == 0
 
 
-def test_registry_sensor_leaves_a_partition_to_the_run_that_fetches_it(env):
-    emulator, _ = env
+def test_registry_sensor_leaves_a_partition_to_the_run_that_fetches_it(env, emulator):
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["top-200-xx"])
         create_run_for_test(instance, tags={"dagster/partition": "top-200-xx"}, status=dg.DagsterRunStatus.STARTED)
@@ -211,8 +212,7 @@ def test_registry_sensor_leaves_a_partition_to_the_run_that_fetches_it(env):
         assert emulator.stats()["requests_total"] == 0
 
 
-def test_registry_sensor_waits_before_trying_again_when_the_api_refuses_the_credentials(env, monkeypatch):
-    emulator, _ = env
+def test_registry_sensor_waits_before_trying_again_when_the_api_refuses_the_credentials(env, monkeypatch, emulator):
     monkeypatch.setenv("SOUNDCHARTS_API_KEY", "wrong-key")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["airplay-fr"])

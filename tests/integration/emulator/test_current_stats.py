@@ -27,6 +27,7 @@ ITEM_KEYS = {"platform", "value", "date", "evolution", "percentEvolution"}
 
 @pytest.fixture
 def server():
+    """One per test: the first reads the quota left after its first call, the last tunes the plan."""
     with EmulatorServer(EmulatorConfig(seed=7, today=TODAY)) as server:
         yield server
 

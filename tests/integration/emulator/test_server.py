@@ -11,6 +11,8 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from tests.support.waiting import wait_for
+
 BAD_GUY = "7d534228-5165-11e9-9375-549f35161576"
 BILLIE = "11e81bcc-9c1c-ce38-b96b-a0369fe50396"
 SANDBOX = {"x-app-id": "soundcharts", "x-api-key": "soundcharts"}
@@ -19,13 +21,6 @@ NOT_FOUND = {"errors": [{"key": "access", "code": 404, "message": "Not found."}]
 
 def client(server, **kwargs) -> httpx.Client:
     return httpx.Client(base_url=server.url, headers=kwargs.pop("headers", SANDBOX), timeout=10, **kwargs)
-
-
-def wait_until(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met before the deadline"
-        time.sleep(0.05)
 
 
 # auth -----------------------------------------------------------------------------------------------
@@ -53,7 +48,12 @@ def test_oauth_token_works_until_it_expires(emulator) -> None:
         assert token["token_type"] == "Bearer" and token["expires_in"] == 1
         bearer = {"authorization": f"Bearer {token['access_token']}"}
         assert http.get("/api/v2.25/song/" + BAD_GUY, headers=bearer).status_code == 200
-        wait_until(lambda: http.get("/api/v2/team/usage", headers=bearer).status_code == 401, timeout=5)
+        wait_for(
+            "the token to expire",
+            lambda: http.get("/api/v2/team/usage", headers=bearer).status_code == 401,
+            5,
+            interval=0.05,
+        )
 
 
 # envelopes and pagination ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from soundcharts_assets.soundcharts import (
 )
 from soundcharts_assets.soundcharts.config import ApiSettings, OAuthCredentials, SecretStr
 from soundcharts_assets.soundcharts.parsing import parse_day
+from tests.support.waiting import wait_for
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 LISTENING_ROUTE = "/api/v2/artist/{uuid}/streaming/{platform}/listening"
@@ -237,10 +238,13 @@ def test_oauth_tokens_are_fetched_and_refreshed(emulator: Any) -> None:
     with make_client(emulator, oauth=oauth(emulator)) as client:
         client.get_song(uuid)
         assert emulator.stats()["by_route"]["/oauth/token"] == 1
-        deadline = time.monotonic() + 5
-        while emulator.stats()["by_route"]["/oauth/token"] < 2 and time.monotonic() < deadline:
-            client.get_song(uuid)
-            time.sleep(0.05)
+        wait_for(
+            "a second token",
+            lambda: emulator.stats()["by_route"]["/oauth/token"] >= 2,
+            5,
+            interval=0.05,
+            on_poll=lambda: client.get_song(uuid),
+        )
     token_statuses = emulator.stats()["by_route_status"]["/oauth/token"]
     assert token_statuses.get("200", 0) >= 2 and set(token_statuses) == {"200"}
 

@@ -30,9 +30,9 @@ RESOURCES = {"soundcharts": SoundchartsResource(), "warehouse": WarehouseResourc
 
 
 @pytest.fixture
-def env(monkeypatch, emulator, sqlite_url, tmp_path):
+def env(monkeypatch, shared_emulator, sqlite_url, tmp_path):
     for name, value in {
-        "SOUNDCHARTS_BASE_URL": emulator.url,
+        "SOUNDCHARTS_BASE_URL": shared_emulator.url,
         "SOUNDCHARTS_WAREHOUSE_URL": sqlite_url,
         "SOUNDCHARTS_DATA_DIR": str(tmp_path / "data"),
         "SOUNDCHARTS_RATE_LIMIT_PER_MINUTE": "1000000",
