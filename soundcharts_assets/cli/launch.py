@@ -190,7 +190,24 @@ def release_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
         owners.append(run.tags.get("dagster/root_run_id") or run.run_id)  # as defs.conventions.lease_owner
     if owners:
         _release_leases(owners)
+    _free_slots_of_finished_runs(instance)
     return released
+
+
+def _free_slots_of_finished_runs(instance: dg.DagsterInstance) -> None:
+    """Give back the ``soundcharts_api`` slots that finished runs still hold.
+
+    A finished run holds no slot, but one interrupted while it gave them back (Ctrl-C landing in that write, the
+    process killed during its end) keeps them, and every later in-process run would wait for them forever; the
+    daemon's run monitoring does the same for its runs (``free_slots_after_run_end_seconds``)."""
+    from soundcharts_assets.defs.names import API_POOL
+
+    info = instance.event_log_storage.get_concurrency_info(API_POOL)
+    holders = {slot.run_id for slot in info.claimed_slots} | {step.run_id for step in info.pending_steps}
+    for run_id in holders:
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            instance.event_log_storage.free_concurrency_slots_for_run(run_id)
 
 
 def _release_leases(owners: list[str]) -> None:

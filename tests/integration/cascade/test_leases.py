@@ -222,3 +222,23 @@ def test_a_killed_cascade_wait_run_gives_its_leases_back_to_the_next_one(monkeyp
         assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
     assert sorted(wh.claim_due_audience("song", SONGS, ["spotify"], DAY, NOW, owner="next", limit=100)) == sorted(held)
     wh.dispose()
+
+
+def test_pool_slots_a_finished_run_still_holds_are_given_back_to_the_next_cascade_wait():
+    """A Ctrl-C'd run ended failed but kept its `soundcharts_api` slots (the interrupt landed in their release):
+    the next `cascade --wait` gives them back instead of waiting for them forever; a live run's slot stays."""
+    from soundcharts_assets.defs.names import API_POOL
+
+    ended = dg.DagsterRun(job_name="chart_cascade", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.FAILURE)
+    live = dg.DagsterRun(job_name="chart_cascade", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.STARTED)
+    with dg.instance_for_test() as instance:
+        storage = instance.event_log_storage
+        storage.set_concurrency_slots(API_POOL, 3)
+        for run in (ended, live):
+            instance.add_run(run)
+        for step in ("track_audience", "artist_audience"):
+            assert storage.claim_concurrency_slot(API_POOL, ended.run_id, step).is_claimed
+        assert storage.claim_concurrency_slot(API_POOL, live.run_id, "tracks").is_claimed
+        assert release_abandoned_runs(instance) == []  # no run's process is gone: only the slots are released
+        held = {slot.run_id for slot in storage.get_concurrency_info(API_POOL).claimed_slots}
+        assert held == {live.run_id}
