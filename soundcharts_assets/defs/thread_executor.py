@@ -194,6 +194,8 @@ class _StepThread:
         self.key = key
         self._events = events
         self._args = (plan_context, execution_plan, active.get_known_state(), retries)
+        self._ending = threading.Lock()
+        self._ended = False
         self._thread = threading.Thread(target=self._run, name=f"step {key}", daemon=True)
         self._thread.start()
 
@@ -220,14 +222,30 @@ class _StepThread:
         except BaseException:  # an interrupt landing outside the step body included
             self._events.put((self.key, serializable_error_info_from_exc_info(sys.exc_info())))
         finally:
+            self._end()
             self._events.put((self.key, _DONE))
 
+    def _end(self) -> None:
+        """Mark the step ended, after which :meth:`interrupt` sends nothing: an interrupt already sent may land
+        here, and is taken as the end it asked for."""
+        while not self._ended:
+            try:
+                with self._ending:
+                    self._ended = True
+            except DagsterExecutionInterruptedError:
+                continue
+
     def interrupt(self) -> None:
-        """Raise DagsterExecutionInterruptedError in the step's thread at its next Python instruction."""
-        if self._thread.ident is not None and self._thread.is_alive():
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(self._thread.ident), ctypes.py_object(DagsterExecutionInterruptedError)
-            )
+        """Raise DagsterExecutionInterruptedError in the step's thread at its next Python instruction.
+
+        Only while the step has not ended (under ``_ending``): a thread's id is reused as soon as it exits (glibc
+        reuses its stack), and an exception sent to an ended step's id landed in a thread just started by another
+        step's pool, which then never ran its work and left that step, and the run, waiting forever."""
+        with self._ending:
+            if not self._ended and self._thread.ident is not None:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(self._thread.ident), ctypes.py_object(DagsterExecutionInterruptedError)
+                )
 
     def join(self) -> None:
         self._thread.join()

@@ -7,10 +7,8 @@ webserver showing it): each has its own connections, as separate processes do.
 
 from __future__ import annotations
 
-import logging
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -19,6 +17,7 @@ from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from soundcharts_assets.instance_sqlite import KeptOpenSqliteEventLogStorage
+from tests.support.events import log_entry
 from tests.support.paths import REPO_ROOT
 from tests.support.waiting import wait_for
 
@@ -26,16 +25,7 @@ RUN_ID = "0f1e2d3c-aaaa-bbbb-cccc-000000000002"
 
 
 def _entry(message: str) -> EventLogEntry:
-    return EventLogEntry(
-        error_info=None,
-        level=logging.INFO,
-        user_message=message,
-        run_id=RUN_ID,
-        timestamp=time.time(),
-        step_key=None,
-        job_name="cascade",
-        dagster_event=None,
-    )
+    return log_entry(RUN_ID, message, job_name="cascade")
 
 
 def _messages(storage: SqliteEventLogStorage) -> list[str]:

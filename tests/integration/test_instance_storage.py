@@ -7,7 +7,6 @@ by PostgreSQL itself (``pg_stat_database.sessions``), so the test sees what the 
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from dagster._core.events.log import EventLogEntry
 
 from soundcharts_assets.instance_storage import OutageTolerantEventLogStorage
+from tests.support.events import log_entry
 
 pytestmark = pytest.mark.postgres
 
@@ -23,16 +23,7 @@ RUN_ID = "0f1e2d3c-aaaa-bbbb-cccc-000000000001"
 
 
 def _entry(message: str) -> EventLogEntry:
-    return EventLogEntry(
-        error_info=None,
-        level=logging.INFO,
-        user_message=message,
-        run_id=RUN_ID,
-        timestamp=time.time(),
-        step_key=None,
-        job_name="fleet",
-        dagster_event=None,
-    )
+    return log_entry(RUN_ID, message, job_name="fleet")
 
 
 def _sessions(admin_url: str, url: str) -> int:
