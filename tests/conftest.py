@@ -53,6 +53,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: -weights[_group(item)])  # stable: a group's tests keep their order
 
 
+class _GroupsKept:
+    """Refuse to run when ``--dist loadgroup`` lost the groups: files would run split across processes (the
+    Celery tests beside each other, one restarting the broker under another), as pytest 9.2 with pytest-xdist
+    3.8 did without a word."""
+
+    @pytest.hookimpl(trylast=True)  # after pytest-xdist's worker has put each test's group into its nodeid
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if getattr(config.option, "loadgroup", False) and items and not all("@" in item.nodeid for item in items):
+            raise pytest.UsageError(
+                "pytest-xdist did not apply the tests' xdist_group (pytest and pytest-xdist versions disagree): "
+                "reinstall with `make install` (pyproject.toml pins a pytest that works) or run with TEST_PROCESSES=0"
+            )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_GroupsKept(), "soundcharts-groups-kept")
+
+
 #: The suite's tiers, one folder each: every test carries its folder's mark (``pytest -m unit``,
 #: ``-m "integration and not postgres"``). Files inside unit/ and integration/ mirror the package
 #: (tests/unit/soundcharts/test_retry.py tests soundcharts_assets/soundcharts/retry.py).
