@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -100,8 +101,22 @@ def add_partitions(page: Page, base_url: str, asset: str, partitions: list[str])
         add.get_by_role("textbox").fill(partition)
         add.get_by_role("button", name="Save").click()
         expect(add).to_be_hidden()
-    launch.get_by_role("button", name="Cancel").click()
-    expect(launch).to_be_hidden()
+    close_dialog(launch)
+
+
+def close_dialog(dialog: Locator, attempts: int = 5) -> None:
+    """Cancel, again if the dialog is still there: the chart_registry sensor may delete the partition just added
+    while the dialog is open, and a click landing while the dialog re-renders is lost (seen in CI)."""
+    for attempt in range(attempts):
+        if dialog.is_hidden():
+            return
+        try:
+            dialog.get_by_role("button", name="Cancel").click(timeout=UI_TIMEOUT_MS // attempts)
+            expect(dialog).to_be_hidden(timeout=UI_TIMEOUT_MS // attempts)
+            return
+        except (AssertionError, PlaywrightTimeoutError):
+            if attempt == attempts - 1:
+                raise
 
 
 def open_sensor_tick(page: Page, base_url: str, sensor: str, result: str) -> Locator:

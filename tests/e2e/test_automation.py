@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from dagster_api import FINISHED, DagsterApi, Materialization
+from dagster_api import FINISHED, DagsterApi, Materialization, RunInfo
 from dagster_deployment import Deployment, wait_for
 from served_by_emulator import served_latest_date, served_ranking
 
@@ -56,9 +56,16 @@ def wait_for_cascade(deployment: Deployment, edition: datetime) -> dict[str, Mat
     )
 
 
+def finished_runs(api: DagsterApi) -> dict[str, RunInfo] | None:
+    """The chart's runs by id once none is queued or under way; None until then."""
+    runs = api.runs(SLUG)
+    return {run.run_id: run for run in runs} if all(run.status in FINISHED for run in runs) else None
+
+
 def assert_launched_by_the_sensor(api: DagsterApi, cascade: dict[str, Materialization]) -> None:
-    """One run of the whole cascade, started by the editions sensor; nothing was paid for twice."""
-    runs = {run.run_id: run for run in api.runs(SLUG)}
+    """One run of the whole cascade, started by the editions sensor; nothing was paid for twice. The runs the
+    cascade's success starts (its alerts) may still be under way: they are waited for, then every run succeeded."""
+    runs = wait_for(f"every run of {SLUG} to finish", lambda: finished_runs(api), CASCADE_TIMEOUT_SECONDS)
     statuses = {run_id: run.status for run_id, run in runs.items()}
     assert set(statuses.values()) == {"SUCCESS"}, statuses
     assert not any("dagster/from_ui" in run.tags for run in runs.values())
