@@ -14,7 +14,9 @@ so the dialect is picked here from the connection. Rows are:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -40,8 +42,7 @@ def unique(items: Iterable[T]) -> list[T]:
     return list(dict.fromkeys(items))
 
 
-def _insert(conn: sa.Connection, table: sa.Table) -> Any:
-    name = conn.dialect.name
+def _insert(name: str, table: sa.Table) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     if name == "postgresql":
@@ -53,7 +54,7 @@ def _key_columns(table: sa.Table) -> list[str]:
     return [column.name for column in table.primary_key.columns]
 
 
-# Long on purpose: mostly its docstring; one statement builder for both dialects and every conflict rule.
+# Long on purpose: mostly its docstring; one entry point for both dialects and every conflict rule.
 def upsert(
     conn: sa.Connection,
     table: sa.Table,
@@ -68,7 +69,8 @@ def upsert(
 
     ``update`` names the columns a conflict overwrites (default: every non-key column given);
     ``keep_existing_when_null`` lists columns where a NULL in the new row keeps the stored value;
-    ``only_if`` restricts the update to stored rows matching a condition (others stay untouched);
+    ``only_if`` restricts the update to stored rows matching a condition (others stay untouched; a function
+    of the table alone, without captured variables, since its statement is built once per shape);
     ``do_nothing`` ignores conflicts entirely.
     """
     keys = _key_columns(table)
@@ -78,29 +80,76 @@ def upsert(
     if not deduped:
         return 0
     ordered = [deduped[k] for k in sorted(deduped)]
-    columns = list(ordered[0])
-    update_columns = [c for c in columns if c not in keys] if update is None else list(update)
-    stmt = _insert(conn, table)
-    if do_nothing or not update_columns:
-        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    else:
-        excluded = stmt.excluded
-        values = {
-            c: sa.func.coalesce(excluded[c], table.c[c]) if c in keep_existing_when_null else excluded[c]
-            for c in update_columns
-        }
-        stmt = stmt.on_conflict_do_update(
-            index_elements=keys,
-            set_=values,
-            where=only_if(table) if only_if is not None else None,
-        )
+    columns = tuple(ordered[0])
+    update_columns = tuple(c for c in columns if c not in keys) if update is None else tuple(update)
+    shape = _Shape(
+        conn.dialect.name, table, tuple(keys), update_columns, frozenset(keep_existing_when_null), only_if, do_nothing
+    )
     # One single-row statement executed for many parameter sets: SQLAlchemy compiles it once and caches it,
     # and the rows are batched (sqlite3's executemany loop in process; on Postgres "insertmanyvalues", one
     # multi-row statement per 1,000 rows). Building a multi-row VALUES clause ourselves costs ~15 ms of CPU
     # per 90-point series, recompiled on every call, which capped an audience step at ~70 series/s on the GIL.
-    if conn.dialect.name == "postgresql":
+    conn.execute(_statement(shape), [{c: row[c] for c in columns} for row in ordered]).close()
+    return len(ordered)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What an upsert statement depends on (not the rows): the key of the statements built once and reused."""
+
+    dialect: str
+    table: sa.Table
+    keys: tuple[str, ...]
+    update_columns: tuple[str, ...]
+    keep_existing_when_null: frozenset[str]
+    only_if: Callable[[sa.Table], sa.ColumnElement[bool]] | None
+    do_nothing: bool
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Shape) and self._identity() == other._identity()
+
+    def _identity(self) -> tuple[Any, ...]:
+        # A lambda written at a call site is a new function object per call, with the same code: its code is
+        # its identity. One that captures variables could build a different statement, so it is refused.
+        if self.only_if is not None and self.only_if.__closure__:
+            raise ValueError("upsert(only_if=...) must not capture variables: its statement is built once")
+        code = self.only_if.__code__ if self.only_if is not None else None
+        return (
+            self.dialect,
+            self.table,
+            self.keys,
+            self.update_columns,
+            self.keep_existing_when_null,
+            code,
+            self.do_nothing,
+        )
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(shape: _Shape) -> Any:
+    """The ``INSERT ... ON CONFLICT`` of one shape, built once per process and reused: building it (clause
+    coercions, its cache key) cost more CPU than executing it for a 90-point series, on every series written.
+    SQLAlchemy statements are immutable once built, so threads share them."""
+    table = shape.table
+    stmt = _insert(shape.dialect, table)
+    if shape.do_nothing or not shape.update_columns:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(shape.keys))
+    else:
+        excluded = stmt.excluded
+        values = {
+            c: sa.func.coalesce(excluded[c], table.c[c]) if c in shape.keep_existing_when_null else excluded[c]
+            for c in shape.update_columns
+        }
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(shape.keys),
+            set_=values,
+            where=shape.only_if(table) if shape.only_if is not None else None,
+        )
+    if shape.dialect == "postgresql":
         # SQLAlchemy 2.1 batches an ON CONFLICT statement only when it has RETURNING (sqlalchemy#13130);
         # without it psycopg2's executemany sends one statement, one round trip, per row.
         stmt = stmt.returning(sa.literal_column("1"))
-    conn.execute(stmt, [{c: row[c] for c in columns} for row in ordered]).close()
-    return len(ordered)
+    return stmt
