@@ -103,6 +103,7 @@ def run_alerts(slugs: Sequence[str]) -> tuple[bool, str]:
 
     from soundcharts_assets.cli.registry import open_instance
     from soundcharts_assets.definitions import alerts_job_for_cli
+    from soundcharts_assets.defs.names import TRIGGER_TAG
     from soundcharts_assets.defs.partition_ranges import run_tags
 
     with open_instance() as instance:
@@ -110,7 +111,7 @@ def run_alerts(slugs: Sequence[str]) -> tuple[bool, str]:
         result = dg.execute_job(
             dg.reconstructable(alerts_job_for_cli),
             instance=instance,
-            tags={**run_tags(list(slugs)), "soundcharts/trigger": "cli"},
+            tags={**run_tags(list(slugs)), TRIGGER_TAG: "cli"},
             run_config=quiet,
             raise_on_error=False,
         )

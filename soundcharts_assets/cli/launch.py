@@ -24,7 +24,7 @@ from soundcharts_assets.cli.errors import UserError
 from soundcharts_assets.cli.outcomes import RunReport, chart_answers
 from soundcharts_assets.cli.progress import ProgressMonitor
 from soundcharts_assets.cli.registry import ensure_dagster_home
-from soundcharts_assets.defs.names import CASCADE_JOB_NAME, DEFINITIONS_MODULE
+from soundcharts_assets.defs.names import CASCADE_JOB_NAME, DEFINITIONS_MODULE, TRIGGER_TAG
 from soundcharts_assets.defs.partition_ranges import run_tags
 from soundcharts_assets.settings import project_root
 
@@ -40,7 +40,7 @@ def cascade_run_config(ranking_date: datetime | None) -> dict:
 
 def cascade_tags(charts: Sequence[str], trigger: str) -> dict[str, str]:
     """One chart's partition, or the range of several adjacent ones (defs/partition_ranges.py)."""
-    return {**run_tags(charts), "soundcharts/trigger": trigger}
+    return {**run_tags(charts), TRIGGER_TAG: trigger}
 
 
 def launch_cascade(charts: Sequence[str], ranking_date: datetime | None = None) -> str:
@@ -179,7 +179,7 @@ def release_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
     host = socket.gethostname()
     active = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
     released, owners = [], []
-    for record in instance.get_run_records(dg.RunsFilter(statuses=active, tags={"soundcharts/trigger": "cli"})):
+    for record in instance.get_run_records(dg.RunsFilter(statuses=active, tags={TRIGGER_TAG: "cli"})):
         run = record.dagster_run
         launcher_host, _, pid = run.tags.get(LAUNCHER_TAG, "").rpartition(":")
         if launcher_host != host or not pid.isdigit() or _process_alive(int(pid)):

@@ -14,7 +14,7 @@ from typing import Any
 import dagster as dg
 import httpx
 
-from soundcharts_assets.defs.names import API_POOL, CELERY_QUEUE_TAG, PRIORITY_TAG
+from soundcharts_assets.defs.names import API_POOL, CELERY_QUEUE_TAG, PRIORITY_TAG, TRIGGER_TAG
 from soundcharts_assets.defs.partitions import chart_partitions
 from soundcharts_assets.settings import SettingsError, api_settings_from_env
 from soundcharts_assets.soundcharts.errors import RateLimitedError, ServiceUnavailableError, SoundchartsError
@@ -25,7 +25,41 @@ OWNERS = ["team:chart-analytics"]
 KINDS = {"soundcharts", "python", "sql"}
 #: Transient API trouble outlasting the client's own retries gets two more tries a little later.
 API_RETRY = dg.RetryPolicy(max_retries=2, delay=20, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
-FOLLOW_UPSTREAM = dg.AutomationCondition.eager()
+
+
+def _follow_upstream() -> dg.AutomationCondition:
+    """Dagster's ``eager()``, except that an update made by one of our own runs (tagged ``TRIGGER_TAG``) pulls
+    nothing: those runs refresh the whole cascade in one go, and their alerts are started by
+    ``alerts_after_cascade``. What a user materializes in the UI (no such tag) still pulls the rest.
+
+    Why: eager remembers "a dependency updated" from the moment a fleet run stores its ranking, and forgets it
+    only when its automation tick sees the asset's own materialization. A materialization landing while a tick
+    evaluates is seen neither as in progress nor as new, so the next tick re-ran it: 22 runs after a 50-chart
+    fleet run (``track_audience``, then ``alerts`` for 31 charts, then ``track_momentum``), 100 s on a 230 s
+    fleet (docs/benchmarks.md). Dagster's own exception (a dependency updated by a run that also targets the
+    asset) holds only when the run names its assets (``asset_selection``), which a job's runs do not, and only
+    for an asset's last materialized partition; ``all_new_updates_have_run_tags`` looks at each partition's
+    new materializations.
+    """
+    condition = dg.AutomationCondition
+    updated_elsewhere = condition.any_deps_match(
+        (
+            condition.newly_updated()
+            & ~condition.executed_with_root_target()
+            & ~condition.all_new_updates_have_run_tags(tag_keys={TRIGGER_TAG})
+        ).with_label("newly_updated_outside_our_runs")
+        | condition.will_be_requested()
+    ).with_label("any_deps_updated_outside_our_runs")
+    return (
+        condition.in_latest_time_window()
+        & (condition.newly_missing() | updated_elsewhere).since_last_handled()
+        & ~condition.any_deps_missing()
+        & ~condition.any_deps_in_progress()
+        & ~condition.in_progress()
+    ).with_label("eager, except after our own runs")
+
+
+FOLLOW_UPSTREAM = _follow_upstream()
 
 
 def chart_slugs(context: dg.AssetExecutionContext) -> list[str]:

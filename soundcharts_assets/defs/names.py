@@ -18,5 +18,9 @@ CELERY_QUEUE_TAG = "dagster-celery/queue"
 """The op tag dagster-celery routes a step by: API-calling steps go to the queue named like the pool."""
 PRIORITY_TAG = "dagster/priority"
 """The op tag Dagster's executors order ready steps by (higher first); dagster-celery passes it to Celery."""
+TRIGGER_TAG = "soundcharts/trigger"
+"""The run tag of every run we launch over whole cascades (the editions sensor, the schedules, the CLI) and of the
+alerts runs that follow them: what started it (``new_edition``, ``daily_schedule``, ``cli``...). Automation
+ignores what these runs update (``defs/conventions.py``, ``FOLLOW_UPSTREAM``)."""
 FAILED_CHARTS_METADATA = "failed_charts"
 """Metadata of a step's failure: ``{slug: why}`` for the charts that failed on their own (`cascade --wait`)."""

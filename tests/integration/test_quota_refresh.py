@@ -193,15 +193,15 @@ def test_schedule_and_sensor_skip_naming_the_figures_when_the_month_is_spent(wor
     monkeypatch.setenv("SOUNDCHARTS_MONTHLY_BUDGET", "1000")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [SLUG])
-        schedule_context = dg.build_schedule_context(
+        with dg.build_schedule_context(
             instance=instance, scheduled_execution_time=noon(START), resources={"warehouse": WarehouseResource()}
-        )
-        skipped = daily_charts_schedule(schedule_context)
-        sensor_context = dg.build_sensor_context(
+        ) as schedule_context:
+            skipped = daily_charts_schedule(schedule_context)
+        with dg.build_sensor_context(
             instance=instance, resources={"soundcharts": SoundchartsResource(), "warehouse": WarehouseResource()}
-        )
-        polled_before = server.stats()["requests_total"]
-        sensed = new_chart_editions_sensor(sensor_context)
+        ) as sensor_context:
+            polled_before = server.stats()["requests_total"]
+            sensed = new_chart_editions_sensor(sensor_context)
     assert isinstance(skipped, dg.SkipReason)
     assert skipped.skip_message.startswith(
         "monthly budget reached: 995 of SOUNDCHARTS_MONTHLY_BUDGET=1,000 calls spent since 2026-12-01, and "
@@ -214,10 +214,10 @@ def test_schedule_and_sensor_skip_naming_the_figures_when_the_month_is_spent(wor
     monkeypatch.setenv("SOUNDCHARTS_MONTHLY_BUDGET", "100000")
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [SLUG])
-        context = dg.build_schedule_context(
+        with dg.build_schedule_context(
             instance=instance, scheduled_execution_time=noon(START), resources={"warehouse": WarehouseResource()}
-        )
-        assert [r.partition_key for r in daily_charts_schedule(context)] == [SLUG]
+        ) as context:
+            assert [r.partition_key for r in daily_charts_schedule(context)] == [SLUG]
 
 
 def test_the_spend_ledger_records_what_the_api_bills_not_what_failed(world, monkeypatch):

@@ -1,9 +1,11 @@
 """The alerts group: the ``alerts`` asset and its job, run after the cascade in runs of their own, and the
-sensor that starts them as soon as a cascade run succeeds."""
+sensors that start them as soon as a cascade run ends."""
 
 import dagster as dg
 
 from soundcharts_assets.defs.alerts.assets import alerts, chart_alerts_job
-from soundcharts_assets.defs.alerts.sensors import alerts_after_cascade_sensor
+from soundcharts_assets.defs.alerts.sensors import alerts_after_cascade_sensor, alerts_after_failed_cascade_sensor
 
-defs = dg.Definitions(assets=[alerts], jobs=[chart_alerts_job], sensors=[alerts_after_cascade_sensor])
+defs = dg.Definitions(
+    assets=[alerts], jobs=[chart_alerts_job], sensors=[alerts_after_cascade_sensor, alerts_after_failed_cascade_sensor]
+)

@@ -1,17 +1,17 @@
-"""The ``alerts_after_cascade`` sensor: a cascade run that succeeded starts the alerts of its charts at once.
+"""The ``alerts_after_cascade`` sensors: a cascade run that ended starts the alerts of its charts at once.
 
-Eager automation would start them too, but only at the automation sensor's next tick (every 30 s): up to a
-quarter of a small fleet's wall for a one-second step (docs/benchmarks.md). This run-status sensor looks every
-5 s (``SOUNDCHARTS_ALERTS_SENSOR_INTERVAL_SECONDS``) and requests ``chart_alerts`` for the partitions the
-cascade run covered (one partition, or its range), once per cascade run (the run key). The automation sensor
-then requests nothing more for them: the alerts run is in progress at its tick, or has already materialized
-them. If the automation tick came first (between the cascade run's end and this sensor's tick), the charts whose
-alerts it started are left out (``tests/integration/defs/alerts/test_sensors.py``). A cascade run that failed is
-left to automation.
+Automation leaves the runs we launch over whole cascades alone (``FOLLOW_UPSTREAM`` in ``defs/conventions.py``):
+their alerts are started here, once per cascade run (the run key). ``alerts_after_cascade`` looks every 5 s
+(``SOUNDCHARTS_ALERTS_SENSOR_INTERVAL_SECONDS``) for cascade runs that succeeded and requests ``chart_alerts``
+for the partitions the run covered (one partition, or its range); ``alerts_after_failed_cascade`` does the same
+for a cascade run that failed after storing something (one bad chart among fifty), so the others' alerts are not
+held back a day. Charts whose alerts a run created since the cascade ended already covers are left out
+(``tests/integration/defs/alerts/test_sensors.py``). A cascade run made in the command's own process
+(``cascade --wait``) is in no code location; the sensors watch every run of the deployment, so they see it too
+when a daemon runs. What a user materializes in the UI (no ``soundcharts/trigger`` tag) is followed by
+automation as before.
 
 Cost: no API call (alerts compute from stored data); each tick reads the run-status events since its cursor.
-A cascade run made in the command's own process (``cascade --wait``) has no code location, so only daemon
-runs are seen here; automation still starts the alerts of the others.
 """
 
 from collections.abc import Mapping, Sequence
@@ -20,7 +20,13 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from soundcharts_assets.defs.alerts.assets import chart_alerts_job
-from soundcharts_assets.defs.names import ALERTS_ASSET, ALERTS_JOB_NAME, CASCADE_JOB_NAME, CHARTS_PARTITIONS_NAME
+from soundcharts_assets.defs.names import (
+    ALERTS_ASSET,
+    ALERTS_JOB_NAME,
+    CASCADE_JOB_NAME,
+    CHARTS_PARTITIONS_NAME,
+    TRIGGER_TAG,
+)
 from soundcharts_assets.defs.partition_ranges import (
     PARTITION_TAG,
     RANGE_END_TAG,
@@ -31,7 +37,7 @@ from soundcharts_assets.defs.partition_ranges import (
 from soundcharts_assets.settings import automation_settings_from_env
 
 ALERTS_INTERVAL_SECONDS = automation_settings_from_env().alerts_sensor_interval_seconds
-TRIGGER_TAGS = {"soundcharts/trigger": "cascade_success"}
+TRIGGER_TAGS = {TRIGGER_TAG: "cascade_success"}
 
 
 def partitions_of(tags: Mapping[str, str], ordered: Sequence[str]) -> list[str]:
@@ -57,33 +63,48 @@ def alerts_started_since(instance: dg.DagsterInstance, since: float, ordered: Se
 
 
 # The cascade job belongs to the charts group (groups import nothing of each other): it is named, not imported,
-# and every run of the code location is looked at (a run of another job in a few microseconds, no request).
-@dg.run_status_sensor(
-    name="alerts_after_cascade",
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    request_job=chart_alerts_job,
-    minimum_interval_seconds=ALERTS_INTERVAL_SECONDS,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        f"Starts `alerts` for the charts of a `{CASCADE_JOB_NAME}` run as soon as it succeeds, once per run "
-        "(no API call), instead of at the automation sensor's next tick."
-    ),
-)
-def alerts_after_cascade_sensor(context: dg.RunStatusSensorContext) -> list[dg.RunRequest] | dg.SkipReason | None:
-    run = context.dagster_run
+# and every run of the deployment is looked at (a run of another job in a few microseconds, no request), so a
+# `cascade --wait` run, executed in the command's own process and so in no code location, is seen too.
+def _alerts_sensor(name: str, status: dg.DagsterRunStatus, when: str) -> dg.RunStatusSensorDefinition:
+    @dg.run_status_sensor(
+        name=name,
+        run_status=status,
+        request_job=chart_alerts_job,
+        monitor_all_code_locations=True,
+        minimum_interval_seconds=ALERTS_INTERVAL_SECONDS,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            f"Starts `alerts` for the charts of a `{CASCADE_JOB_NAME}` run as soon as it {when}, once per run "
+            "(no API call); automation leaves the runs of cascades to it."
+        ),
+    )
+    def _sensor(context: dg.RunStatusSensorContext) -> list[dg.RunRequest] | dg.SkipReason | None:
+        return alerts_after(context.instance, context.dagster_run, stored_only=status != dg.DagsterRunStatus.SUCCESS)
+
+    return _sensor
+
+
+def alerts_after(
+    instance: dg.DagsterInstance, run: dg.DagsterRun, stored_only: bool = False
+) -> list[dg.RunRequest] | dg.SkipReason | None:
+    """The alerts runs that follow cascade run ``run``: one per block of the registered charts it covered, less
+    those whose alerts a run created since it ended already covers. ``stored_only``: none when the run stored
+    nothing (a failed run that failed at once)."""
     if run.job_name != CASCADE_JOB_NAME:
         return None  # not ours: the sensor moves on to the next run in the same tick
-    ordered = list(context.instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
+    ordered = list(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
     covered = partitions_of(run.tags, ordered)
     if not covered:
         return dg.SkipReason(f"cascade run {run.run_id} covered no chart partition still registered")
-    record = context.instance.get_run_record_by_id(run.run_id)
-    assert record is not None  # the run whose success this is
+    if stored_only and not _stored_anything(instance, run.run_id):
+        return dg.SkipReason(f"cascade run {run.run_id} failed before it stored anything")
+    record = instance.get_run_record_by_id(run.run_id)
+    assert record is not None  # the run whose status this is
     ended = record.end_time or record.create_timestamp.timestamp()
-    started = alerts_started_since(context.instance, ended, ordered)
+    started = alerts_started_since(instance, ended, ordered)
     blocks = range_blocks(ordered, [slug for slug in covered if slug not in started])
     if not blocks:
-        return dg.SkipReason(f"the alerts of cascade run {run.run_id} were already started by automation")
+        return dg.SkipReason(f"the alerts of cascade run {run.run_id} were already started")
     return [
         dg.RunRequest(
             run_key=f"alerts-after:{run.run_id}" + ("" if len(blocks) == 1 else f":{block[0]}"),
@@ -91,3 +112,14 @@ def alerts_after_cascade_sensor(context: dg.RunStatusSensorContext) -> list[dg.R
         )
         for block in blocks
     ]
+
+
+def _stored_anything(instance: dg.DagsterInstance, run_id: str) -> bool:
+    materialized = dg.DagsterEventType.ASSET_MATERIALIZATION
+    return bool(instance.get_records_for_run(run_id, of_type=materialized, limit=1).records)
+
+
+alerts_after_cascade_sensor = _alerts_sensor("alerts_after_cascade", dg.DagsterRunStatus.SUCCESS, "succeeds")
+alerts_after_failed_cascade_sensor = _alerts_sensor(
+    "alerts_after_failed_cascade", dg.DagsterRunStatus.FAILURE, "fails, for the charts it stored"
+)

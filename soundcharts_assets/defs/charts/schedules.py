@@ -9,7 +9,7 @@ import dagster as dg
 from soundcharts_assets.defs.charts.budget import over_budget
 from soundcharts_assets.defs.charts.fleet import block_key, fleet_run_requests
 from soundcharts_assets.defs.charts.jobs import chart_cascade_job
-from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
+from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME, TRIGGER_TAG
 from soundcharts_assets.defs.resources import WarehouseResource
 
 CRON_BY_CADENCE = {"daily": "0 7 * * *", "weekly": "0 7 * * 6"}
@@ -46,7 +46,7 @@ def _build_schedule(cadence: str) -> dg.ScheduleDefinition:
             registered,
             due,
             run_key=lambda block: block_key(block, f"{cadence}:{tick}"),
-            tags={"soundcharts/trigger": f"{cadence}_schedule"},
+            tags={TRIGGER_TAG: f"{cadence}_schedule"},
         )
 
     return _schedule

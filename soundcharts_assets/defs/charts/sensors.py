@@ -17,7 +17,7 @@ from soundcharts_assets.defs.charts.budget import over_budget
 from soundcharts_assets.defs.charts.editions import EditionRequest, dump_cursor, new_editions, parse_cursor
 from soundcharts_assets.defs.charts.fleet import fleet_run_requests
 from soundcharts_assets.defs.charts.jobs import chart_cascade_job
-from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME
+from soundcharts_assets.defs.names import CHARTS_PARTITIONS_NAME, TRIGGER_TAG
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.settings import automation_settings_from_env
 from soundcharts_assets.soundcharts.client import SoundchartsClient
@@ -62,7 +62,7 @@ def new_chart_editions_sensor(
         partitions,
         list(editions),
         run_key=lambda block: _editions_key(editions, block),
-        tags={"soundcharts/trigger": "new_edition"},
+        tags={TRIGGER_TAG: "new_edition"},
         run_config=lambda block: _editions_config(editions, block),
     )
     return dg.SensorResult(run_requests=run_requests, cursor=dump_cursor(seen))

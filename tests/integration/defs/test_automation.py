@@ -27,12 +27,12 @@ def env(monkeypatch, emulator_for_test, sqlite_url):
 
 
 def evaluate_sensor(instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult:
-    context = dg.build_sensor_context(
+    with dg.build_sensor_context(  # closed after the tick: its resources hold the instance as "current"
         instance=instance,
         cursor=cursor,
         resources={"soundcharts": SoundchartsResource(), "warehouse": WarehouseResource()},
-    )
-    return new_chart_editions_sensor(context)
+    ) as context:
+        return new_chart_editions_sensor(context)
 
 
 def follow(url: str, *slugs: str) -> None:
@@ -115,11 +115,11 @@ def test_schedules_request_only_registered_charts_on_their_cadence(env):
     tick = datetime(2026, 11, 21, 7, tzinfo=timezone.utc)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["global-28", "airplay-us", "top-200-us"])
-        context = dg.build_schedule_context(
+        with dg.build_schedule_context(
             instance=instance, scheduled_execution_time=tick, resources={"warehouse": WarehouseResource()}
-        )
-        daily = daily_charts_schedule(context)
-        weekly = weekly_charts_schedule(context)
+        ) as context:
+            daily = daily_charts_schedule(context)
+            weekly = weekly_charts_schedule(context)
     assert [(r.partition_key, r.run_key) for r in daily] == [("global-28", "global-28:daily:2026-11-21")]
     assert [r.partition_key for r in weekly] == ["airplay-us"]
 
@@ -134,12 +134,12 @@ def test_a_schedule_refreshes_adjacent_charts_in_one_run_and_skips_with_a_reason
     tick = datetime(2026, 11, 21, 7, tzinfo=timezone.utc)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, ["global-28", "top-200-gb", "airplay-us"])
-        context = dg.build_schedule_context(
+        with dg.build_schedule_context(
             instance=instance, scheduled_execution_time=tick, resources={"warehouse": WarehouseResource()}
-        )
-        [daily] = daily_charts_schedule(context)
-        instance.delete_dynamic_partition(CHARTS_PARTITIONS_NAME, "airplay-us")
-        weekly = weekly_charts_schedule(context)
+        ) as context:
+            [daily] = daily_charts_schedule(context)
+            instance.delete_dynamic_partition(CHARTS_PARTITIONS_NAME, "airplay-us")
+            weekly = weekly_charts_schedule(context)
     assert daily.tags["dagster/asset_partition_range_start"] == "global-28"
     assert daily.tags["dagster/asset_partition_range_end"] == "top-200-gb"
     assert daily.run_key == "global-28..top-200-gb(2):daily:2026-11-21"
@@ -153,12 +153,12 @@ REGISTRY_CHECK_ROUTE = "/api/v2.14/chart/song/{slug}/ranking/latest"
 
 
 def evaluate_registry(instance: dg.DagsterInstance, cursor: str | None = None) -> dg.SensorResult | dg.SkipReason:
-    context = dg.build_sensor_context(
+    with dg.build_sensor_context(  # closed after the tick: its resources hold the instance as "current"
         instance=instance,
         cursor=cursor,
         resources={"soundcharts": SoundchartsResource(), "warehouse": WarehouseResource()},
-    )
-    return chart_registry_sensor(context)
+    ) as context:
+        return chart_registry_sensor(context)
 
 
 def test_registry_sensor_checks_ui_partitions_once_each_and_removes_the_refused(env, emulator):

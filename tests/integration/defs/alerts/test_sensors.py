@@ -1,5 +1,5 @@
-"""The alerts_after_cascade sensor: a succeeded cascade run starts its charts' alerts once, and automation
-requests them no second time.
+"""The alerts_after_cascade sensors: a cascade run that ended starts its charts' alerts once, and automation
+requests nothing after the runs we launch (neither their alerts nor a cascade step they already ran).
 
 The cascade and the alerts step are stand-ins with the same asset keys, partitions and job names (no API, no
 warehouse): what is under test is which runs the sensors request, read from a real instance's runs and events.
@@ -10,9 +10,9 @@ from __future__ import annotations
 import dagster as dg
 
 from soundcharts_assets.definitions import CASCADE_ASSETS, defs
-from soundcharts_assets.defs.alerts.sensors import alerts_after_cascade_sensor
+from soundcharts_assets.defs.alerts.sensors import alerts_after_cascade_sensor, alerts_after_failed_cascade_sensor
 from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
-from soundcharts_assets.defs.names import ALERTS_ASSET, ALERTS_JOB_NAME, CASCADE_JOB_NAME
+from soundcharts_assets.defs.names import ALERTS_ASSET, ALERTS_JOB_NAME, CASCADE_JOB_NAME, TRIGGER_TAG
 from soundcharts_assets.defs.partition_ranges import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME, chart_partitions
 
@@ -50,9 +50,11 @@ def _jobs() -> tuple[dg.JobDefinition, dg.JobDefinition]:
     return stand_ins.resolve_job_def(CASCADE_JOB_NAME), stand_ins.resolve_job_def(ALERTS_JOB_NAME)
 
 
-def _tick(instance: dg.DagsterInstance, cursor: str | None) -> tuple[list[dg.RunRequest], str | None]:
+def _tick(
+    instance: dg.DagsterInstance, cursor: str | None, sensor: dg.RunStatusSensorDefinition = alerts_after_cascade_sensor
+) -> tuple[list[dg.RunRequest], str | None]:
     context = dg.build_sensor_context(instance=instance, cursor=cursor)
-    result = alerts_after_cascade_sensor.evaluate_tick(context)
+    result = sensor.evaluate_tick(context)
     return list(result.run_requests or []), result.cursor
 
 
@@ -130,3 +132,75 @@ def test_charts_whose_alerts_automation_started_first_are_left_out():
             (f"alerts-after:{fleet_run.run_id}:{FLEET[0]}", FLEET[0]),
             (f"alerts-after:{fleet_run.run_id}:{FLEET[2]}", FLEET[2]),
         ]
+
+
+def _requested(result: dg.EvaluateAutomationConditionsResult) -> dict[str, set[str]]:
+    return {
+        key.to_user_string(): set(result.get_requested_partitions(key))
+        for key in (asset.key for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS))
+        if result.get_requested_partitions(key)
+    } | ({ALERTS_ASSET: _requested_alerts(result)} if _requested_alerts(result) else {})
+
+
+def test_what_our_runs_store_pulls_no_automation_run_and_a_ui_materialization_still_does():
+    """Automation's tick during a fleet run sees its first steps' materializations. Before, eager remembered
+    "a dependency updated" and re-ran every step whose own materialization landed while a tick evaluated (22
+    runs after a 50-chart fleet run). Here the tick sees a tagged run that stored only ``chart_rankings``, as a
+    tick does mid-run: nothing is requested. The same materialization without our tag (a UI click) still pulls
+    the rest of the cascade, and then the alerts."""
+    cascade_job, _ = _jobs()
+    rankings = dg.AssetKey("chart_rankings")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [*FLEET, OUTSIDE])
+        for slug in (*FLEET, OUTSIDE):  # every chart stored once before, so nothing is missing
+            assert cascade_job.execute_in_process(instance=instance, partition_key=slug, tags={TRIGGER_TAG: "cli"})
+        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance)  # first tick: takes note
+
+        fleet_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "daily_schedule"}
+        early = cascade_job.execute_in_process(instance=instance, tags=fleet_tags, asset_selection=[rankings])
+        assert early.success
+        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+        assert _requested(automation) == {}
+
+        clicked = cascade_job.execute_in_process(instance=instance, partition_key=OUTSIDE, asset_selection=[rankings])
+        assert clicked.success
+        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+        pulled = _requested(automation)
+        assert pulled and all(partitions == {OUTSIDE} for partitions in pulled.values()), pulled
+
+
+def _failing_cascade(fail: str) -> dg.JobDefinition:
+    """A stand-in ``chart_cascade`` whose ``fail`` step raises after ``chart_rankings`` stored its charts."""
+
+    @dg.asset(partitions_def=chart_partitions)
+    def chart_rankings() -> None:
+        if fail == "chart_rankings":
+            raise RuntimeError("the API refused the credentials")
+
+    @dg.asset(partitions_def=chart_partitions, deps=[chart_rankings])
+    def tracks() -> None:
+        raise RuntimeError("one chart failed")
+
+    stand_ins = dg.Definitions(
+        assets=[chart_rankings, tracks],
+        jobs=[dg.define_asset_job(CASCADE_JOB_NAME, selection="*", partitions_def=chart_partitions)],
+    )
+    return stand_ins.resolve_job_def(CASCADE_JOB_NAME)
+
+
+def test_a_failed_cascade_run_starts_the_alerts_of_what_it_stored_and_one_that_stored_nothing_none():
+    range_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "daily_schedule"}
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
+        _, cursor = _tick(instance, None, alerts_after_failed_cascade_sensor)
+        stored = _failing_cascade("tracks").execute_in_process(instance=instance, tags=range_tags, raise_on_error=False)
+        nothing = _failing_cascade("chart_rankings").execute_in_process(
+            instance=instance, tags=range_tags, raise_on_error=False
+        )
+        assert not stored.success and not nothing.success
+
+        requests, cursor = _tick(instance, cursor, alerts_after_failed_cascade_sensor)
+        assert [(r.run_key, r.tags[RANGE_START_TAG], r.tags[RANGE_END_TAG]) for r in requests] == [
+            (f"alerts-after:{stored.run_id}", FLEET[0], FLEET[-1])
+        ]
+        assert _tick(instance, None, alerts_after_cascade_sensor)[0] == []  # the success sensor: not its business
