@@ -29,15 +29,17 @@ check: $(STAMP)
 ## TEST_PROCESSES test files run at once (pytest-xdist); every test makes its own databases, ports, vhosts and
 ## namespaces, so files do not share state. Each file is one xdist group (tests/celery/ is one group: it restarts
 ## the broker), heaviest first (tests/conftest.py). TEST_PROCESSES=0 runs them one by one in this process.
-TEST_PROCESSES ?= 2
+## Three processes on two cores: a third of the suite's wall is waiting (deployments, sensor ticks, the broker),
+## and a third process fills it (quiet 2-core machine: 640 s against ~790 s with two; docs/development.md).
+TEST_PROCESSES ?= 3
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder --durations=25 \
 		-p tests.support.cpu_report
 
-## The loop while coding: unit tests and SQLite integration, no PostgreSQL, no browser, no long runs (< 60 s).
-## Two processes as well: the fast tests are CPU-bound (~65 s of CPU), so two cores halve them.
+## The loop while coding: unit tests and SQLite integration, no PostgreSQL, no browser, no long runs (~70 s).
+## Two processes: the fast tests are CPU-bound (~105 s of CPU), so two cores halve them and a third adds nothing.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder \
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder \
 		-m "not postgres and not e2e and not slow" -p no:cacheprovider -q
 
 ## Dagster UI + daemon on http://127.0.0.1:$(DEV_PORT), against the emulator unless real credentials are set;

@@ -8,6 +8,7 @@ warehouse): what is under test is which runs the sensors request, read from a re
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 
 from soundcharts_assets.definitions import CASCADE_ASSETS, defs
 from soundcharts_assets.defs.alerts.sensors import alerts_after_cascade_sensor, alerts_after_failed_cascade_sensor
@@ -20,6 +21,8 @@ FLEET = ["top-a", "top-b", "top-c"]
 OUTSIDE = "top-d"
 """Updated by hand, not by a cascade run: automation still starts its alerts (the control)."""
 ALERTS = dg.AssetKey(ALERTS_ASSET)
+
+pytestmark = pytest.mark.slow  # Dagster runs and automation evaluations (~5 s each): left out of `make test-fast`
 
 
 def _stand_ins(keys: list[dg.AssetKey], deps: dict[dg.AssetKey, list[dg.AssetKey]]) -> list[dg.AssetsDefinition]:
