@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -107,6 +107,8 @@ def execute_cascade(charts: Sequence[str], ranking_date: datetime | None = None)
                 )
             finally:
                 monitor.stop()
+        if not result.success:
+            _release_leases_of_ended_run(result.run_id)
         return chart_answers(result.run_id, result.success, instance.all_logs(result.run_id), charts)
 
 
@@ -221,6 +223,18 @@ def _release_leases(owners: list[str]) -> None:
             warehouse.release_owner_claims(owner)
     finally:
         warehouse.dispose()
+
+
+def _release_leases_of_ended_run(run_id: str) -> None:
+    """A Ctrl-C can end the run while a step's thread still waits on its pool, before the step gave its leases
+    back: the run is over, so they are dropped now instead of being left for the re-run to wait out (a minute).
+    Best effort: when the warehouse itself is what failed the run, the run's answer says so, and its leases
+    lapse on their own."""
+    from soundcharts_assets.settings import SettingsError
+    from soundcharts_assets.warehouse import WarehouseError
+
+    with suppress(WarehouseError, SettingsError):
+        _release_leases([run_id])
 
 
 def _process_alive(pid: int) -> bool:

@@ -165,6 +165,16 @@ def _scalar_or_zero(url: str, sql: str) -> int:
         return 0
 
 
+def _leases_held_by(url: str, run_id: str) -> int:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            held = sa.text("SELECT count(*) FROM audience_claims WHERE claimed_by = :owner")
+            return int(conn.execute(held, {"owner": run_id}).scalar_one())
+    finally:
+        engine.dispose()
+
+
 def _wait_for_artist_audience(run: subprocess.Popen, url: str) -> None:
     """Until the run has stored 30 artist audience fetches, failing if it ends first."""
 
@@ -215,6 +225,8 @@ def test_ctrl_c_ends_cascade_wait_as_interrupted_and_the_rerun_fetches_only_the_
     with dg.DagsterInstance.from_config(str(setup.data_dir / "dagster_home")) as instance:
         assert instance.get_run_by_id(answer["run_id"]).status == dg.DagsterRunStatus.FAILURE
     _assert_rows_match_bookkeeping(url)
+    # the run is over: no lease of it is left for the re-run to wait out (a minute each)
+    assert _leases_held_by(url, answer["run_id"]) == 0
 
     emulator.configure(latency_ms=0)
     _wait_until_idle(emulator)
