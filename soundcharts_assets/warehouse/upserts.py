@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import CodeType
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -82,8 +83,18 @@ def upsert(
     ordered = [deduped[k] for k in sorted(deduped)]
     columns = tuple(ordered[0])
     update_columns = tuple(c for c in columns if c not in keys) if update is None else tuple(update)
+    if only_if is not None and only_if.__closure__:
+        # one that captures variables could build a different statement per call: its statement is built once
+        raise ValueError("upsert(only_if=...) must not capture variables: its statement is built once")
     shape = _Shape(
-        conn.dialect.name, table, tuple(keys), update_columns, frozenset(keep_existing_when_null), only_if, do_nothing
+        conn.dialect.name,
+        table,
+        tuple(keys),
+        update_columns,
+        frozenset(keep_existing_when_null),
+        do_nothing,
+        only_if.__code__ if only_if is not None else None,
+        only_if,
     )
     # One single-row statement executed for many parameter sets: SQLAlchemy compiles it once and caches it,
     # and the rows are batched (sqlite3's executemany loop in process; on Postgres "insertmanyvalues", one
@@ -95,37 +106,19 @@ def upsert(
 
 @dataclass(frozen=True)
 class _Shape:
-    """What an upsert statement depends on (not the rows): the key of the statements built once and reused."""
+    """What an upsert statement depends on (not the rows): the key of the statements built once and reused.
+
+    A lambda written at a call site is a new function object per call with the same code, so ``only_if`` is
+    compared by its code (``only_if_code``) and the function is only carried along to build the statement."""
 
     dialect: str
     table: sa.Table
     keys: tuple[str, ...]
     update_columns: tuple[str, ...]
     keep_existing_when_null: frozenset[str]
-    only_if: Callable[[sa.Table], sa.ColumnElement[bool]] | None
     do_nothing: bool
-
-    def __hash__(self) -> int:
-        return hash(self._identity())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Shape) and self._identity() == other._identity()
-
-    def _identity(self) -> tuple[Any, ...]:
-        # A lambda written at a call site is a new function object per call, with the same code: its code is
-        # its identity. One that captures variables could build a different statement, so it is refused.
-        if self.only_if is not None and self.only_if.__closure__:
-            raise ValueError("upsert(only_if=...) must not capture variables: its statement is built once")
-        code = self.only_if.__code__ if self.only_if is not None else None
-        return (
-            self.dialect,
-            self.table,
-            self.keys,
-            self.update_columns,
-            self.keep_existing_when_null,
-            code,
-            self.do_nothing,
-        )
+    only_if_code: CodeType | None
+    only_if: Callable[[sa.Table], sa.ColumnElement[bool]] | None = field(compare=False)
 
 
 @functools.lru_cache(maxsize=256)

@@ -138,11 +138,10 @@ def test_charts_whose_alerts_automation_started_first_are_left_out():
 
 
 def _requested(result: dg.EvaluateAutomationConditionsResult) -> dict[str, set[str]]:
-    return {
-        key.to_user_string(): set(result.get_requested_partitions(key))
-        for key in (asset.key for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS))
-        if result.get_requested_partitions(key)
-    } | ({ALERTS_ASSET: _requested_alerts(result)} if _requested_alerts(result) else {})
+    """Each asset automation requested, with its partitions (cascade, insight and alerts)."""
+    keys = [asset.key for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS)] + [ALERTS]
+    requested = {key.to_user_string(): set(result.get_requested_partitions(key)) for key in keys}
+    return {name: partitions for name, partitions in requested.items() if partitions}
 
 
 def test_what_our_runs_store_pulls_no_automation_run_and_a_ui_materialization_still_does():
