@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from faultkit import CHART, point_at, snapshot
 
 from soundcharts_assets.cli.launch import CONSOLE_LOG
+from tests.support.cli import run_cli
 from tests.support.databases import create_database
 from tests.support.ports import free_port
 
@@ -178,7 +179,7 @@ def test_warehouse_restart_mid_step_is_waited_out(
     expected = clean_reference[CHART]
     url = private_postgres.create_database("warehouse_restart")
     point_at(monkeypatch, emulator.url, url, tmp_path / "data")
-    added = subprocess.run([CLI, "charts", "add", CHART], env=dict(os.environ), capture_output=True, timeout=60)
+    added = run_cli(dict(os.environ), "charts", "add", CHART, timeout=60)
     assert added.returncode == 0, added.stderr
     emulator.configure(latency_ms=40)  # the audience step takes a few seconds: time to restart under it
     emulator.reset_stats()
@@ -235,7 +236,7 @@ def test_instance_database_restart_mid_step_is_waited_out(
     home.mkdir(parents=True)
     shutil.copy(PRODUCTION_INSTANCE, home / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_POSTGRES_URL", private_postgres.create_database("dagster_instance"))
-    added = subprocess.run([CLI, "charts", "add", CHART], env=dict(os.environ), capture_output=True, timeout=60)
+    added = run_cli(dict(os.environ), "charts", "add", CHART, timeout=60)
     assert added.returncode == 0, added.stderr
     emulator.configure(latency_ms=40)
     emulator.reset_stats()

@@ -20,6 +20,7 @@ from faultkit import CHART, materialize, point_at, snapshot, step_failures
 
 from soundcharts_assets.cli import main
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
 
@@ -42,7 +43,7 @@ class Stored:
 
     def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         """The command as a user types it, in a process of its own."""
-        return subprocess.run([CLI, *args], env={**self.env, **env}, capture_output=True, text=True, timeout=60)
+        return run_cli({**self.env, **env}, *args, timeout=60)
 
     def cli_in_process(self, *args: str) -> subprocess.CompletedProcess[str]:
         """The same command through click's runner (no interpreter start-up), for the long list of slugs."""

@@ -29,6 +29,7 @@ from faultkit import (
 )
 
 from soundcharts_assets.sources import source_names
+from tests.support.cli import run_cli
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
@@ -115,7 +116,7 @@ def test_sigkill_mid_asset_leaves_a_consistent_warehouse_and_the_rerun_fetches_o
 ) -> None:
     emulator, url = setup.emulator, setup.url
     env = dict(os.environ)
-    added = subprocess.run([CLI, "charts", "add", CHART], env=env, capture_output=True, text=True, timeout=60)
+    added = run_cli(env, "charts", "add", CHART, timeout=60)
     assert added.returncode == 0, added.stderr
     emulator.configure(latency_ms=60)  # audience steps then take seconds: time to catch one half way
     run = subprocess.Popen(
@@ -146,7 +147,7 @@ def test_sigkill_mid_asset_leaves_a_consistent_warehouse_and_the_rerun_fetches_o
     emulator.configure(latency_ms=0)
     _wait_until_idle(emulator)  # requests of the killed run still sleeping in the emulator would count
     emulator.reset_stats()
-    rerun = subprocess.run([CLI, "cascade", CHART, "--wait"], env=env, capture_output=True, text=True, timeout=180)
+    rerun = run_cli(env, "cascade", CHART, "--wait", timeout=180)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     _assert_rerun_fetched_only(emulator, missing)
     assert snapshot(url) == clean_reference[CHART]
@@ -200,7 +201,7 @@ def test_ctrl_c_ends_cascade_wait_as_interrupted_and_the_rerun_fetches_only_the_
     says it was interrupted, the run ends failed, what was stored is consistent, and the same command finishes."""
     emulator, url = setup.emulator, setup.url
     env = dict(os.environ)
-    added = subprocess.run([CLI, "charts", "add", CHART], env=env, capture_output=True, text=True, timeout=60)
+    added = run_cli(env, "charts", "add", CHART, timeout=60)
     assert added.returncode == 0, added.stderr
     emulator.configure(latency_ms=60)
     run = subprocess.Popen(
@@ -230,6 +231,6 @@ def test_ctrl_c_ends_cascade_wait_as_interrupted_and_the_rerun_fetches_only_the_
 
     emulator.configure(latency_ms=0)
     _wait_until_idle(emulator)
-    rerun = subprocess.run([CLI, "cascade", CHART, "--wait"], env=env, capture_output=True, text=True, timeout=180)
+    rerun = run_cli(env, "cascade", CHART, "--wait", timeout=180)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert snapshot(url) == clean_reference[CHART]

@@ -6,7 +6,6 @@ Chromium is Debian's (/usr/bin/chromium); Playwright never downloads a browser h
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ import pytest
 from soundcharts_assets.cli.export import TABLES
 from soundcharts_assets.warehouse import Warehouse
 from tests.integration.insight_seed import SLUG, seed
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
 
@@ -43,9 +43,7 @@ def cli_env(tmp_path, sqlite_url):
 
 
 def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "soundcharts_assets.cli", *args], env=env, capture_output=True, text=True, timeout=60
-    )
+    return run_cli(env, *args, timeout=60)
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")

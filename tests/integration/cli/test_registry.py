@@ -18,7 +18,7 @@ import pytest
 
 from soundcharts_assets.settings import api_settings_from_env
 from soundcharts_assets.soundcharts import SoundchartsClient
-from tests.support.cli import CLI, run_cli, warehouse_of
+from tests.support.cli import run_cli, warehouse_of
 
 pytestmark = pytest.mark.slow
 
@@ -188,8 +188,7 @@ def test_a_second_shell_finds_the_recorded_emulator_and_is_told_once_it_stopped(
     project.mkdir()
 
     def second_shell(*args: str, **extra: str) -> subprocess.CompletedProcess:
-        command = [*CLI, *args]
-        return subprocess.run(command, env={**shell, **extra}, cwd=project, capture_output=True, text=True, timeout=120)
+        return run_cli({**shell, **extra}, *args, timeout=120, cwd=project)
 
     dev = subprocess.Popen(
         [sys.executable, "-c", RECORDING_PROCESS],

@@ -7,8 +7,8 @@ alerts run, and nothing secret reaches the event log.
 
 from __future__ import annotations
 
+import os
 import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -22,6 +22,7 @@ from soundcharts_assets.defs.resources import CascadePolicyResource, Soundcharts
 from soundcharts_assets.warehouse import Warehouse
 from soundcharts_assets.warehouse.watchlists import Watch
 from tests.integration.alert_receivers import SECRETS, SLACK_PATH, http_receiver, smtp_receiver
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -106,9 +107,7 @@ def test_a_failing_alerts_step_is_one_line_and_leaves_the_cascade_stored(env, mo
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "soundcharts_assets.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=120
-    )
+    return run_cli(dict(os.environ), *args, timeout=120, cwd=cwd)
 
 
 def test_watch_and_alerts_commands_as_typed(env, tmp_path):
