@@ -7,11 +7,13 @@ fast-updating artist does not look faster just because its data is a day fresher
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from soundcharts_assets.insight.series import MAX_GAP_DAYS, changes_over_windows, latest_date
+from soundcharts_assets.insight.series import MAX_GAP_DAYS, changes_by_chart, chart_members
 from soundcharts_assets.sources import audience_source, audience_sources
 from soundcharts_assets.vocabulary import EntityKind
 
@@ -57,15 +59,38 @@ def artist_growth(
     %) and the artist's chart share. An artist with no stored audience keeps one row with empty series
     columns, so their share is still shown.
     """
-    share = chart_share(edition_artists, entries)
+    charts = {"": ChartArtists(edition_artists, entries)}
+    return artist_growth_by_chart(audience, charts, as_of, max_gap_days)[""]
+
+
+@dataclass(frozen=True)
+class ChartArtists:
+    """One chart's credits on its latest edition (``load_edition_artists``) and its size."""
+
+    links: pd.DataFrame
+    entries: int | None = None
+
+
+def artist_growth_by_chart(
+    audience: pd.DataFrame,
+    charts: Mapping[str, ChartArtists],
+    as_of: date | None = None,
+    max_gap_days: int = MAX_GAP_DAYS,
+) -> dict[str, pd.DataFrame]:
+    """:func:`artist_growth` of each chart, from one ``audience`` frame holding every chart's artists: a
+    fleet's charts share most of their artists, so each artist's series is read and compared once."""
+    shares = {slug: chart_share(chart.links, chart.entries) for slug, chart in charts.items()}
+    if not shares:
+        return {}
     frame = audience[audience["metric"].isin(GROWTH_METRICS)]
-    frame = frame[frame["artist_uuid"].isin(share["artist_uuid"])]
-    parts = []
-    for (platform, metric), series in frame.groupby(["platform", "metric"], sort=True):
-        when = as_of or latest_date(series)
-        changes = changes_over_windows(series, SERIES_KEYS, when, max_gap_days=max_gap_days)
-        parts.append(changes.assign(as_of=pd.Timestamp(when).date()))
-    changes = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*SERIES_KEYS, "value"])
+    members = chart_members(shares, "artist_uuid")
+    changes = changes_by_chart(frame, members, "artist_uuid", ["platform", "metric"], as_of, max_gap_days)
+    return {slug: _growth(share, changes.get(slug)) for slug, share in shares.items()}
+
+
+def _growth(share: pd.DataFrame, changes: pd.DataFrame | None) -> pd.DataFrame:
+    if changes is None:
+        changes = pd.DataFrame(columns=[*SERIES_KEYS, "value"])
     growth = share.merge(changes, on="artist_uuid", how="left")
     order = ["chart_share", "name", "platform", "metric"]
     growth = growth.sort_values(order, ascending=[False, True, True, True], na_position="last")

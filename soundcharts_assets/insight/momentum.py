@@ -8,11 +8,12 @@ and a change compares two windows (this week's spins against those of 7 or 28 da
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import pandas as pd
 
-from soundcharts_assets.insight.series import MAX_GAP_DAYS, as_dates, changes_over_windows, latest_date
+from soundcharts_assets.insight.series import MAX_GAP_DAYS, as_dates, changes_by_chart, chart_members
 
 MEASURES: dict[str, str] = {
     "spotify": "streams",
@@ -53,16 +54,29 @@ def track_momentum(
 
     ``chart`` is an edition shaped like ``load_chart``; ``audience`` like ``load_edition_track_audience``.
     """
+    return track_momentum_by_chart(audience, {"": chart}, as_of, max_gap_days)[""]
+
+
+def track_momentum_by_chart(
+    audience: pd.DataFrame,
+    charts: Mapping[str, pd.DataFrame],
+    as_of: date | None = None,
+    max_gap_days: int = MAX_GAP_DAYS,
+) -> dict[str, pd.DataFrame]:
+    """:func:`track_momentum` of each chart (an edition per slug), from one ``audience`` frame holding every
+    chart's songs: a song charted in several charts of a fleet is summed and compared once."""
+    if not charts:
+        return {}
     totals = daily_totals(audience)
-    totals = totals[totals["song_uuid"].isin(chart["song_uuid"])]
-    parts = []
-    for platform, series in totals.groupby("platform", sort=True):
-        when = as_of or latest_date(series)
-        changes = changes_over_windows(series, ["song_uuid", "platform"], when, max_gap_days=max_gap_days)
-        parts.append(changes.assign(as_of=pd.Timestamp(when).date()))
-    if not parts:
+    members = chart_members(charts, "song_uuid")
+    changes = changes_by_chart(totals, members, "song_uuid", ["platform"], as_of, max_gap_days)
+    return {slug: _momentum(chart, changes.get(slug)) for slug, chart in charts.items()}
+
+
+def _momentum(chart: pd.DataFrame, changes: pd.DataFrame | None) -> pd.DataFrame:
+    if changes is None:
         return pd.DataFrame(columns=MOMENTUM_COLUMNS)
-    changes = pd.concat(parts, ignore_index=True)
+    changes = changes.copy()
     changes["measure"] = changes["platform"].map(MEASURES).fillna("value")
     songs = chart.sort_values("position").drop_duplicates("song_uuid")
     songs = songs[["position", "song_uuid", "name", "artists"]]

@@ -9,14 +9,15 @@ up at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from soundcharts_assets.insight.errors import ChartNotFollowedError, ChartNotStoredError
-from soundcharts_assets.insight.growth import GROWTH_METRICS, artist_growth
-from soundcharts_assets.insight.momentum import track_momentum
+from soundcharts_assets.insight.growth import GROWTH_METRICS, ChartArtists, artist_growth_by_chart
+from soundcharts_assets.insight.momentum import track_momentum_by_chart
 from soundcharts_assets.insight.movers import chart_movers, split_editions
 from soundcharts_assets.warehouse import Warehouse, loaders
 from soundcharts_assets.warehouse.alerts import AlertEvent
@@ -68,17 +69,59 @@ def movers_for_chart(warehouse: Warehouse, slug: str) -> ChartMovers:
 
 
 def growth_for_chart(warehouse: Warehouse, slug: str) -> pd.DataFrame:
-    since = _audience_since(stored_chart(warehouse, slug))
-    links = loaders.load_edition_artists(warehouse, slug)
-    entries = len(warehouse.ranking_positions(slug, None))
-    audience = loaders.load_edition_artist_audience(warehouse, slug, since=since, metrics=GROWTH_METRICS)
-    return artist_growth(audience, links, entries=entries)
+    return _one(growth_by_chart(warehouse, [slug]), slug)
 
 
 def momentum_for_chart(warehouse: Warehouse, slug: str) -> pd.DataFrame:
-    since = _audience_since(stored_chart(warehouse, slug))
-    audience = loaders.load_edition_track_audience(warehouse, slug, since=since)
-    return track_momentum(audience, loaders.load_chart(warehouse, slug))
+    return _one(momentum_by_chart(warehouse, [slug]), slug)
+
+
+Found = dict[str, pd.DataFrame | ChartNotStoredError]
+"""Per chart of a fleet: its frame, or why the warehouse cannot give one (that chart alone fails)."""
+
+
+def growth_by_chart(warehouse: Warehouse, slugs: Sequence[str]) -> Found:
+    """:func:`growth_for_chart` of each chart, its artists' audience read in one query per window: a fleet's
+    charts share most of their artists (100 charts: 4.5 s of CPU instead of 19.8 s, docs/benchmarks.md)."""
+    found: Found = {}
+    for since, group in _by_window(warehouse, slugs, found).items():
+        charts = {
+            slug: ChartArtists(loaders.load_edition_artists(warehouse, slug), len(warehouse.ranking_positions(slug)))
+            for slug in group
+        }
+        audience = loaders.load_edition_artist_audience(warehouse, *group, since=since, metrics=GROWTH_METRICS)
+        found.update(artist_growth_by_chart(audience, charts))
+    return {slug: found[slug] for slug in slugs}
+
+
+def momentum_by_chart(warehouse: Warehouse, slugs: Sequence[str]) -> Found:
+    """:func:`momentum_for_chart` of each chart, their songs' audience read in one query per window (100
+    charts: 5.9 s of CPU instead of 15.5 s)."""
+    found: Found = {}
+    for since, group in _by_window(warehouse, slugs, found).items():
+        editions = {slug: loaders.load_chart(warehouse, slug) for slug in group}
+        audience = loaders.load_edition_track_audience(warehouse, *group, since=since)
+        found.update(track_momentum_by_chart(audience, editions))
+    return {slug: found[slug] for slug in slugs}
+
+
+def _by_window(warehouse: Warehouse, slugs: Sequence[str], found: Found) -> dict[date, list[str]]:
+    """The stored charts grouped by the first day of audience they read (charts of one cadence share it);
+    why each other chart has no insight goes into ``found``."""
+    windows: dict[date, list[str]] = {}
+    for slug in slugs:
+        try:
+            windows.setdefault(_audience_since(stored_chart(warehouse, slug)), []).append(slug)
+        except ChartNotStoredError as error:
+            found[slug] = error
+    return windows
+
+
+def _one(found: Found, slug: str) -> pd.DataFrame:
+    value = found[slug]
+    if isinstance(value, ChartNotStoredError):
+        raise value
+    return value
 
 
 def alerts_since(warehouse: Warehouse, slug: str, since: date) -> list[AlertEvent]:

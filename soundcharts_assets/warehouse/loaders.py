@@ -334,16 +334,16 @@ def load_edition_artists(source: WarehouseSource, slug: str, ranking_date: datet
 
 
 @_retried_through_outages
-def load_edition_track_audience(source: WarehouseSource, slug: str, since: date | None = None) -> pd.DataFrame:
+def load_edition_track_audience(source: WarehouseSource, *slugs: str, since: date | None = None) -> pd.DataFrame:
     """The latest edition's songs' audience from ``since`` on, one row per song, platform and day: the value
     summed over the song's identifiers (or radios), as momentum reads it. Summed in the database, a fleet's
-    insight step reads one row per day instead of one per platform id and radio."""
+    insight step reads one row per day instead of one per platform id and radio. Several charts (a fleet
+    step's) are read in one query, each song once however many of their latest editions rank it."""
     c = track_audience.c
     with _connection(source) as conn:
-        edition = latest_ranking_date(conn, slug)
         stmt = (
             sa.select(c.song_uuid, c.platform, c.date, sa.cast(sa.func.sum(c.value), sa.BigInteger).label("value"))
-            .where(c.song_uuid.in_(_edition_songs(slug, edition)))
+            .where(c.song_uuid.in_(_latest_editions_songs(conn, slugs)))
             .group_by(c.song_uuid, c.platform, c.date)
             .order_by(c.song_uuid, c.platform, c.date)
         )
@@ -354,14 +354,13 @@ def load_edition_track_audience(source: WarehouseSource, slug: str, since: date 
 
 @_retried_through_outages
 def load_edition_artist_audience(
-    source: WarehouseSource, slug: str, since: date | None = None, metrics: Collection[str] | None = None
+    source: WarehouseSource, *slugs: str, since: date | None = None, metrics: Collection[str] | None = None
 ) -> pd.DataFrame:
-    """``load_artist_audience`` for the artists credited on the latest edition, from ``since`` on (and of
-    ``metrics`` only, when given: growth reads 2 of the metrics the series carry)."""
+    """``load_artist_audience`` for the artists credited on the latest edition of each chart of ``slugs``, from
+    ``since`` on (and of ``metrics`` only, when given: growth reads 2 of the metrics the series carry)."""
     c = artist_audience.c
     with _connection(source) as conn:
-        edition = latest_ranking_date(conn, slug)
-        credited = sa.select(_ta.artist_uuid).where(_ta.song_uuid.in_(_edition_songs(slug, edition)))
+        credited = sa.select(_ta.artist_uuid).where(_ta.song_uuid.in_(_latest_editions_songs(conn, slugs)))
         stmt = (
             sa.select(c.artist_uuid, _a.name, c.platform, c.metric, c.date, c.value)
             .select_from(artist_audience.outerjoin(artists, _a.artist_uuid == c.artist_uuid))
@@ -373,3 +372,11 @@ def load_edition_artist_audience(
         if metrics is not None:
             stmt = stmt.where(c.metric.in_(list(metrics)))
         return pd.read_sql(stmt, conn)
+
+
+def _latest_editions_songs(conn: sa.Connection, slugs: Sequence[str]) -> sa.Select[Any]:
+    """The songs of each chart's latest edition (one index seek per chart for its date); none for a chart
+    with no edition stored."""
+    editions = [(slug, latest_ranking_date(conn, slug)) for slug in slugs]
+    wanted = [sa.and_(_r.chart_slug == slug, _r.ranking_date == when) for slug, when in editions if when is not None]
+    return sa.select(_r.song_uuid).where(sa.or_(sa.false(), *wanted)).distinct()

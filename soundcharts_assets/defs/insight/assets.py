@@ -10,9 +10,10 @@ insight whenever the rows it reads are updated.
 
 import base64
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import dagster as dg
 import pandas as pd
@@ -23,12 +24,13 @@ from soundcharts_assets.defs.publish import ChartOutcome, Event, describe_charts
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import fastest_growing, selections
 from soundcharts_assets.insight.movers import CLIMBER, EXIT, FALLER, NEW, RE_ENTRY
-from soundcharts_assets.insight.reads import growth_for_chart, momentum_for_chart, movers_for_chart
+from soundcharts_assets.insight.reads import Found, growth_by_chart, momentum_by_chart, movers_for_chart
 from soundcharts_assets.insight.selections import Picture, Table
 from soundcharts_assets.settings import data_dir_from_env
 from soundcharts_assets.warehouse import Warehouse, WarehouseError
 
 Metadata = Mapping[str, Any]
+T = TypeVar("T")
 
 PREVIEW_ROWS = 15
 MOVER_COUNTS = {
@@ -78,53 +80,101 @@ def _insight_asset(**kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
     return chart_asset(kinds=INSIGHT_KINDS, group_name="insight", automation_condition=FOLLOW_UPSTREAM, **kwargs)
 
 
+Describer = Callable[[Warehouse, list[str]], Callable[[str], Metadata]]
+"""Given the step's warehouse and charts, what describes one chart: a fleet's reads can be made once."""
+
+
 def _publish_each(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, describe: Callable[[Warehouse, str], Metadata]
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, describer: Describer
 ) -> Iterator[Event]:
     """Describe every chart of the step; a chart the warehouse cannot describe fails alone (publish.py)."""
     with failures_for_users(), warehouse.open() as wh:
+        slugs = chart_slugs(context)
+        describe = describer(wh, slugs)
 
         def outcome(slug: str) -> ChartOutcome:
             try:
-                return ChartOutcome(describe(wh, slug))
+                return ChartOutcome(describe(slug))
             except WarehouseError as error:
                 return ChartOutcome({}, error=str(error))
 
-        outcomes = describe_charts(chart_slugs(context), outcome, niceness=INSIGHT_NICENESS)
+        outcomes = describe_charts(slugs, outcome, niceness=INSIGHT_NICENESS)
     yield from publish(context, outcomes)
 
 
-def _movers(wh: Warehouse, slug: str) -> Metadata:
-    movers = movers_for_chart(wh, slug)
-    counts = movers.table["kind"].value_counts()
-    return {
-        "ranking_date": dg.MetadataValue.text(selections.latest_edition(movers.chart)),
-        "previous_ranking_date": dg.MetadataValue.text(selections.previous_edition(movers.chart)),
-        **{name: dg.MetadataValue.int(int(counts.get(kind, 0))) for name, kind in MOVER_COUNTS.items()},
-        "preview": _preview(selections.movers_table(movers)),
-        **_picture_metadata(slug, selections.movers_picture(movers)),
-    }
+def _movers(wh: Warehouse, slugs: list[str]) -> Callable[[str], Metadata]:
+    def describe(slug: str) -> Metadata:
+        movers = movers_for_chart(wh, slug)
+        counts = movers.table["kind"].value_counts()
+        return {
+            "ranking_date": dg.MetadataValue.text(selections.latest_edition(movers.chart)),
+            "previous_ranking_date": dg.MetadataValue.text(selections.previous_edition(movers.chart)),
+            **{name: dg.MetadataValue.int(int(counts.get(kind, 0))) for name, kind in MOVER_COUNTS.items()},
+            "preview": _preview(selections.movers_table(movers)),
+            **_picture_metadata(slug, selections.movers_picture(movers)),
+        }
+
+    return describe
 
 
-def _growth(wh: Warehouse, slug: str) -> Metadata:
-    growth = growth_for_chart(wh, slug)
-    return {
-        "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
-        "headline_series": dg.MetadataValue.text(fastest_growing(growth)[1]),
-        "fastest_growing": _preview(selections.fastest_growing_table(growth)),
-        "largest_share": _preview(selections.chart_share_table(growth)),
-        **_picture_metadata(slug, selections.growth_picture(growth)),
-    }
+def _growth(wh: Warehouse, slugs: list[str]) -> Callable[[str], Metadata]:
+    found = _read_once(lambda: growth_by_chart(wh, slugs))  # the fleet's artists, read once
+
+    def describe(slug: str) -> Metadata:
+        growth = _frame(found()[slug])
+        return {
+            "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
+            "headline_series": dg.MetadataValue.text(fastest_growing(growth)[1]),
+            "fastest_growing": _preview(selections.fastest_growing_table(growth)),
+            "largest_share": _preview(selections.chart_share_table(growth)),
+            **_picture_metadata(slug, selections.growth_picture(growth)),
+        }
+
+    return describe
 
 
-def _momentum(wh: Warehouse, slug: str) -> Metadata:
-    momentum = momentum_for_chart(wh, slug)
-    return {
-        "rows": dg.MetadataValue.int(len(momentum)),
-        "tracks": dg.MetadataValue.int(int(momentum["song_uuid"].nunique())),
-        "top_spotify_7d": _preview(selections.spotify_momentum_table(momentum)),
-        "preview": _preview(selections.momentum_table(momentum)),
-    }
+def _momentum(wh: Warehouse, slugs: list[str]) -> Callable[[str], Metadata]:
+    found = _read_once(lambda: momentum_by_chart(wh, slugs))  # the fleet's songs, read once
+
+    def describe(slug: str) -> Metadata:
+        momentum = _frame(found()[slug])
+        return {
+            "rows": dg.MetadataValue.int(len(momentum)),
+            "tracks": dg.MetadataValue.int(int(momentum["song_uuid"].nunique())),
+            "top_spotify_7d": _preview(selections.spotify_momentum_table(momentum)),
+            "preview": _preview(selections.momentum_table(momentum)),
+        }
+
+    return describe
+
+
+def _read_once(read: Callable[[], Found]) -> Callable[[], Found]:
+    """``read``, made by the first chart's describe and shared by the others, its error included.
+
+    So the fleet's read runs on the describe pool's nicer threads (``INSIGHT_NICENESS``), not at the step's
+    priority while the audience steps may still be calling the API, and a warehouse that is gone fails each
+    chart once instead of reading again for each.
+    """
+    lock = threading.Lock()
+    made: list[Found | WarehouseError] = []
+
+    def value() -> Found:
+        with lock:
+            if not made:
+                try:
+                    made.append(read())
+                except WarehouseError as error:
+                    made.append(error)
+        return _frame(made[0])
+
+    return value
+
+
+def _frame(found: T | WarehouseError) -> T:
+    """A chart's frame (or the fleet's), or the error that stands instead."""
+    if isinstance(found, WarehouseError):
+        raise found
+    return found
 
 
 @_insight_asset(deps=["chart_rankings", "artists"])

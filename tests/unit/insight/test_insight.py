@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from soundcharts_assets.insight import artist_growth, chart_movers, chart_share, track_momentum
-from soundcharts_assets.insight.growth import fastest_growing
+from soundcharts_assets.insight.growth import ChartArtists, artist_growth_by_chart, fastest_growing
+from soundcharts_assets.insight.momentum import track_momentum_by_chart
 from soundcharts_assets.insight.movers import split_editions
 from soundcharts_assets.insight.pictures import growth_png, movers_png
 
@@ -220,3 +221,27 @@ def test_pictures_are_pngs_even_when_empty(editions):
     fastest, label = fastest_growing(artist_growth(ARTIST_AUDIENCE, LINKS, entries=6))
     assert growth_png(fastest, label, "Artists").startswith(png)
     assert growth_png(fastest.head(0), label, "Artists").startswith(png)
+
+
+def test_a_fleet_is_computed_as_each_of_its_charts_alone(editions):
+    # Two charts sharing artist x and song c. "late" has only y and z, whose spotify followers end a day
+    # before x's: each chart compares its series as of its own newest day, not the fleet's.
+    late_links = LINKS[LINKS["artist_uuid"].isin(["y", "z"])]
+    charts = {"top": ChartArtists(LINKS, 6), "late": ChartArtists(late_links, 4), "bare": ChartArtists(LINKS.head(0))}
+    fleet = artist_growth_by_chart(ARTIST_AUDIENCE, charts)
+    for slug, chart in charts.items():
+        pd.testing.assert_frame_equal(fleet[slug], artist_growth(ARTIST_AUDIENCE, chart.links, entries=chart.entries))
+    y = fleet["late"].set_index(["artist_uuid", "platform", "metric"]).loc[("y", "spotify", "followers")]
+    assert y["as_of"] == date(2024, 5, 10) and y["value"] == 660  # z has 05-10, so the chart's day is 05-10
+    assert fleet["bare"].empty
+
+    latest = editions[1]
+    shazam_only = latest[latest["song_uuid"] == "a"]
+    momentum = track_momentum_by_chart(TRACK_AUDIENCE, {"top": latest, "shazam": shazam_only, "none": latest.head(0)})
+    pd.testing.assert_frame_equal(momentum["top"], track_momentum(TRACK_AUDIENCE, latest))
+    pd.testing.assert_frame_equal(momentum["shazam"], track_momentum(TRACK_AUDIENCE, shazam_only))
+    assert momentum["shazam"]["as_of"].tolist() == [date(2024, 5, 8)] and momentum["none"].empty
+
+    as_of = date(2024, 5, 9)
+    fixed = artist_growth_by_chart(ARTIST_AUDIENCE, charts, as_of=as_of)
+    pd.testing.assert_frame_equal(fixed["top"], artist_growth(ARTIST_AUDIENCE, LINKS, entries=6, as_of=as_of))

@@ -6,6 +6,7 @@ import base64
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from soundcharts_assets.definitions import CASCADE_ASSETS, defs
@@ -13,7 +14,14 @@ from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import ChartNotStoredError
-from soundcharts_assets.insight.reads import growth_for_chart, momentum_for_chart, movers_for_chart
+from soundcharts_assets.insight.errors import ChartNotFollowedError
+from soundcharts_assets.insight.reads import (
+    growth_by_chart,
+    growth_for_chart,
+    momentum_by_chart,
+    momentum_for_chart,
+    movers_for_chart,
+)
 from soundcharts_assets.insight.report import write_report
 from soundcharts_assets.warehouse import Warehouse
 from tests.integration.insight_seed import SLUG, publish_next_edition, seed
@@ -62,6 +70,14 @@ def test_insight_reads_on_sqlite_and_postgres(warehouse_url):
         wh.register_chart("registered-only")
         with pytest.raises(ChartNotStoredError, match="no stored ranking yet"):
             growth_for_chart(wh, "registered-only")
+
+        # A fleet step reads its charts at once; each chart gets what it gets alone, or its own error.
+        fleet = [SLUG, "registered-only", "nope"]
+        for by_chart, for_chart in ((growth_by_chart, growth_for_chart), (momentum_by_chart, momentum_for_chart)):
+            found = by_chart(wh, fleet)
+            pd.testing.assert_frame_equal(found[SLUG], for_chart(wh, SLUG))
+            assert "no stored ranking yet" in str(found["registered-only"])
+            assert isinstance(found["nope"], ChartNotFollowedError)
     finally:
         wh.dispose()
 
