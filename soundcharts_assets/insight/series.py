@@ -15,6 +15,9 @@ import pandas as pd
 
 WINDOWS: tuple[int, ...] = (7, 28)
 MAX_GAP_DAYS = 7
+LOOKBACK_DAYS = max(WINDOWS) + MAX_GAP_DAYS
+"""How far before a series' newest day a change can reach: a window's start, less the gap a point may stand in
+for. A chart's "as of" is never before its series' newest day, so older points cannot change any result."""
 
 
 def as_dates(values: pd.Series) -> pd.Series:

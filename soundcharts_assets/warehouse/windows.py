@@ -26,3 +26,10 @@ def on_or_after(conn: sa.Connection, column: sa.ColumnElement[Any], since: date)
     # No boolean type on the function: SQLAlchemy would compare it with 1, and the planner ignores that term.
     hinted: sa.ColumnElement[bool] = sa.func.likelihood(bound, sa.literal_column(SELECTIVE))
     return hinted
+
+
+def days_before(conn: sa.Connection, column: sa.ColumnElement[Any], days: int) -> sa.ColumnElement[Any]:
+    """The date ``days`` before a date column's value, in SQL: SQLite keeps dates as ISO text."""
+    if conn.dialect.name == "sqlite":
+        return sa.func.date(column, f"-{int(days)} days")
+    return column - int(days)

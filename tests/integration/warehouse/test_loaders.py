@@ -109,3 +109,36 @@ def test_edition_artist_audience_reads_only_the_metrics_asked_for(wh: Warehouse)
     growth = load_edition_artist_audience(wh, "top-fr", since=date(2024, 5, 2), metrics=["followers"])
     assert set(every["metric"]) == {"followers", "likes"}
     assert growth[["artist_uuid", "metric", "value"]].values.tolist() == [["a1", "followers", 43]]
+
+
+def test_recent_days_keep_each_series_last_days_before_its_newest_point(wh: Warehouse) -> None:
+    """Insight reads only what a change can reach: per series, the days at most N before its newest one
+    (a track's newest day with a value: a day with none cannot be "as of")."""
+    wh.write_ranking(ranking(DAY2, ["s1", "s2"]))
+    wh.write_ranking(ranking(DAY2, ["other"], Chart(slug="top-us", name="Top US", platform="spotify")))
+    days = [date(2024, 4, 1), date(2024, 4, 20), date(2024, 4, 26), date(2024, 5, 1)]
+    wh.write_track_audience("s1", "spotify", [SongAudiencePoint(d, "sp-1", i) for i, d in enumerate(days)], NOW)
+    wh.write_track_audience("s1", "spotify", [SongAudiencePoint(date(2024, 5, 9), "sp-1", None)], NOW)
+    wh.write_track_audience("s2", "shazam", [SongAudiencePoint(d, "sz", 5) for d in days[:2]], NOW)
+    wh.write_track_audience("other", "youtube", [SongAudiencePoint(d, "yt", 1) for d in days], NOW)
+    frame = load_edition_track_audience(wh, "top-fr", "top-us", since=date(2024, 4, 10), recent_days=5)
+    kept = {(r.song_uuid, r.platform, pd.Timestamp(r.date).date()) for r in frame.itertuples()}
+    # s1 spotify: newest value 05-01 (05-09 has none), so 04-26 on; s2 shazam: newest 04-20, 04-01 is before since
+    assert kept == {
+        ("s1", "spotify", date(2024, 4, 26)),
+        ("s1", "spotify", date(2024, 5, 1)),
+        ("s1", "spotify", date(2024, 5, 9)),
+        ("s2", "shazam", date(2024, 4, 20)),
+        ("other", "youtube", date(2024, 4, 26)),
+        ("other", "youtube", date(2024, 5, 1)),
+    }
+
+    wh.upsert_songs([song("s1", "a1")], NOW)
+    wh.link_track_artists(wh.credited_artists(["s1"]))
+    followers = [ArtistAudiencePoint(d, "followers", 10) for d in days] + [
+        ArtistAudiencePoint(date(2024, 5, 3), "followers", None)
+    ]
+    wh.write_artist_audience("a1", "instagram", followers, NOW)
+    artists = load_edition_artist_audience(wh, "top-fr", recent_days=7)
+    # an artist series' newest row counts even without a value (growth's "as of" is its newest stored day)
+    assert [pd.Timestamp(d).date() for d in artists["date"]] == [date(2024, 4, 26), date(2024, 5, 1), date(2024, 5, 3)]
