@@ -29,8 +29,8 @@ AUDIENCE_READ_DAYS = 60
 FLEET_READ_CHARTS = 25
 """Charts whose audience is read and compared at once. A fleet's charts share most of their entities, but all
 100 of a fleet in one frame took a step process to 610 MB (the target is 400 MB per process). At 25, a 100-chart
-step's reads and comparisons take 8.1 s (momentum) and 5.7 s (growth) of CPU and +150 MB, against 7.2 s, 4.3 s
-and +235 MB at 100 (chart by chart: 15.5 s and 19.8 s)."""
+step's reads and comparisons take 7-8 s (momentum) and 5-6 s (growth) of CPU and +150 MB on SQLite, against
+15.5 s and 19.8 s chart by chart (docs/benchmarks.md)."""
 
 
 @dataclass(frozen=True)
