@@ -88,7 +88,7 @@ def test_the_emulator_serves_every_row():
 
 
 def test_the_emulators_series_and_current_stats_hold_every_rows_value():
-    catalogue = Catalogue(EmulatorConfig(seed=7, today=TODAY))
+    catalogue = Catalogue.from_config(EmulatorConfig(seed=7, today=TODAY))
     start = TODAY - timedelta(days=30)
     platforms = [s.platform for s in AUDIENCE_SOURCES]
     artist = emulator_stats.artist_current_stats(catalogue, BILLIE, 7, platforms)
