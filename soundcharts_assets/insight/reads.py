@@ -75,11 +75,11 @@ def movers_for_chart(warehouse: Warehouse, slug: str) -> ChartMovers:
 
 
 def growth_for_chart(warehouse: Warehouse, slug: str) -> pd.DataFrame:
-    return _one(growth_by_chart(warehouse, [slug]), slug)
+    return chart_frame(growth_by_chart(warehouse, [slug]), slug)
 
 
 def momentum_for_chart(warehouse: Warehouse, slug: str) -> pd.DataFrame:
-    return _one(momentum_by_chart(warehouse, [slug]), slug)
+    return chart_frame(momentum_by_chart(warehouse, [slug]), slug)
 
 
 Found = dict[str, pd.DataFrame | ChartNotStoredError]
@@ -87,8 +87,8 @@ Found = dict[str, pd.DataFrame | ChartNotStoredError]
 
 
 def growth_by_chart(warehouse: Warehouse, slugs: Sequence[str]) -> Found:
-    """:func:`growth_for_chart` of each chart, its artists' audience read in one query per window: a fleet's
-    charts share most of their artists (``FLEET_READ_CHARTS``)."""
+    """:func:`growth_for_chart` of each chart, their artists' audience read in one query per group of charts:
+    a fleet's charts share most of their artists (``FLEET_READ_CHARTS``)."""
     found: Found = {}
     for since, group in _by_window(warehouse, slugs, found):
         charts = {
@@ -103,7 +103,7 @@ def growth_by_chart(warehouse: Warehouse, slugs: Sequence[str]) -> Found:
 
 
 def momentum_by_chart(warehouse: Warehouse, slugs: Sequence[str]) -> Found:
-    """:func:`momentum_for_chart` of each chart, their songs' audience read in one query per window."""
+    """:func:`momentum_for_chart` of each chart, their songs' audience read in one query per group of charts."""
     found: Found = {}
     for since, group in _by_window(warehouse, slugs, found):
         editions = {slug: loaders.load_chart(warehouse, slug) for slug in group}
@@ -113,8 +113,9 @@ def momentum_by_chart(warehouse: Warehouse, slugs: Sequence[str]) -> Found:
 
 
 def _by_window(warehouse: Warehouse, slugs: Sequence[str], found: Found) -> list[tuple[date, list[str]]]:
-    """The stored charts grouped by the first day of audience they read (charts of one cadence share it),
-    ``FLEET_READ_CHARTS`` at most per group; why each other chart has no insight goes into ``found``."""
+    """The stored charts grouped by the first day of audience they read (charts whose latest editions share a
+    day share it), ``FLEET_READ_CHARTS`` at most per group; why each other chart has no insight goes into
+    ``found``."""
     windows: dict[date, list[str]] = {}
     for slug in slugs:
         try:
@@ -128,10 +129,12 @@ def _by_window(warehouse: Warehouse, slugs: Sequence[str], found: Found) -> list
     ]
 
 
-def _one(found: Found, slug: str) -> pd.DataFrame:
+def chart_frame(found: Found, slug: str) -> pd.DataFrame:
+    """One chart's frame of a fleet's, or its own error (a fresh traceback each time: a fleet step's threads
+    may raise it for several charts)."""
     value = found[slug]
     if isinstance(value, ChartNotStoredError):
-        raise value
+        raise value.with_traceback(None)
     return value
 
 

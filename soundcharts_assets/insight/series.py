@@ -57,8 +57,8 @@ def changes_over_windows(
     frame["value"] = frame["value"].astype("float64")
     groups = frame[list(keys)].drop_duplicates().reset_index(drop=True)
     end = pd.Timestamp(as_of).tz_localize(None).normalize().as_unit("ns")
-    # Every look-up (the end, then each window's start) in one as-of merge: a fleet's insight step calls this
-    # per chart and platform, and each merge costs more in pandas' set-up than in rows.
+    # Every look-up (the end, then each window's start) in one as-of merge: each merge costs more in pandas'
+    # set-up than in rows (a fleet's insight step calls this once per series and "as of" day).
     offsets = [0, *windows]
     targets = pd.concat([groups.assign(target=end - timedelta(days=days)) for days in offsets], ignore_index=True)
     found = _value_at(frame, keys, targets, max_gap_days).to_numpy().reshape(len(offsets), len(groups))
@@ -72,13 +72,6 @@ def changes_over_windows(
             pct = change / start * 100
         result[f"change_{days}d_pct"] = pct.where(start != 0)
     return result
-
-
-def latest_date(series: pd.DataFrame) -> pd.Timestamp | None:
-    """The newest day in a series: the common "as of" that makes entities comparable."""
-    if series.empty:
-        return None
-    return as_dates(series["date"]).max()
 
 
 CHART = "chart"
@@ -124,9 +117,9 @@ def changes_by_chart(
     picked = needed.merge(changes, on=[*keys, "when"]).sort_values("order", kind="stable")
     columns = [column for column in changes.columns if column not in ("when", "order")]
     result = {chart: rows[columns].reset_index(drop=True) for chart, rows in picked.groupby(CHART, sort=False)}
-    # A chart whose series hold only empty values has its series but no row (as chart by chart).
+    # A chart whose series hold only empty values has its series but no row (as chart by chart), typed alike.
     for chart in needed[CHART].unique():
-        result.setdefault(chart, pd.DataFrame(columns=columns))
+        result.setdefault(chart, changes[columns].iloc[:0])
     return result
 
 

@@ -13,7 +13,8 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -24,13 +25,12 @@ from soundcharts_assets.defs.publish import ChartOutcome, Event, describe_charts
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import fastest_growing, selections
 from soundcharts_assets.insight.movers import CLIMBER, EXIT, FALLER, NEW, RE_ENTRY
-from soundcharts_assets.insight.reads import Found, growth_by_chart, momentum_by_chart, movers_for_chart
+from soundcharts_assets.insight.reads import Found, chart_frame, growth_by_chart, momentum_by_chart, movers_for_chart
 from soundcharts_assets.insight.selections import Picture, Table
 from soundcharts_assets.settings import data_dir_from_env
 from soundcharts_assets.warehouse import Warehouse, WarehouseError
 
 Metadata = Mapping[str, Any]
-T = TypeVar("T")
 
 PREVIEW_ROWS = 15
 MOVER_COUNTS = {
@@ -102,7 +102,7 @@ def _publish_each(
     yield from publish(context, outcomes)
 
 
-def _movers(wh: Warehouse, slugs: list[str]) -> Callable[[str], Metadata]:
+def _movers(wh: Warehouse, _slugs: list[str]) -> Callable[[str], Metadata]:
     def describe(slug: str) -> Metadata:
         movers = movers_for_chart(wh, slug)
         counts = movers.table["kind"].value_counts()
@@ -121,7 +121,7 @@ def _growth(wh: Warehouse, slugs: list[str]) -> Callable[[str], Metadata]:
     found = _read_once(lambda: growth_by_chart(wh, slugs))  # the fleet's artists, read once
 
     def describe(slug: str) -> Metadata:
-        growth = _frame(found()[slug])
+        growth = chart_frame(found(), slug)
         return {
             "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
             "headline_series": dg.MetadataValue.text(fastest_growing(growth)[1]),
@@ -137,7 +137,7 @@ def _momentum(wh: Warehouse, slugs: list[str]) -> Callable[[str], Metadata]:
     found = _read_once(lambda: momentum_by_chart(wh, slugs))  # the fleet's songs, read once
 
     def describe(slug: str) -> Metadata:
-        momentum = _frame(found()[slug])
+        momentum = chart_frame(found(), slug)
         return {
             "rows": dg.MetadataValue.int(len(momentum)),
             "tracks": dg.MetadataValue.int(int(momentum["song_uuid"].nunique())),
@@ -152,29 +152,26 @@ def _read_once(read: Callable[[], Found]) -> Callable[[], Found]:
     """``read``, made by the first chart's describe and shared by the others, its error included.
 
     So the fleet's read runs on the describe pool's nicer threads (``INSIGHT_NICENESS``), not at the step's
-    priority while the audience steps may still be calling the API, and a warehouse that is gone fails each
-    chart once instead of reading again for each.
+    priority while the audience steps may still be calling the API, and a warehouse that is gone (or a bug)
+    fails the charts once instead of reading again for each.
     """
     lock = threading.Lock()
-    made: list[Found | WarehouseError] = []
+    made: list[Found] = []
+    failed: list[tuple[Exception, TracebackType | None]] = []
 
     def value() -> Found:
         with lock:
-            if not made:
+            if not made and not failed:
                 try:
                     made.append(read())
-                except WarehouseError as error:
-                    made.append(error)
-        return _frame(made[0])
+                except Exception as error:  # re-raised in every describe that asks, from where it was raised
+                    failed.append((error, error.__traceback__))
+        if failed:
+            first, origin = failed[0]
+            raise first.with_traceback(origin)
+        return made[0]
 
     return value
-
-
-def _frame(found: T | WarehouseError) -> T:
-    """A chart's frame (or the fleet's), or the error that stands instead."""
-    if isinstance(found, WarehouseError):
-        raise found
-    return found
 
 
 @_insight_asset(deps=["chart_rankings", "artists"])

@@ -224,16 +224,29 @@ def test_pictures_are_pngs_even_when_empty(editions):
 
 
 def test_a_fleet_is_computed_as_each_of_its_charts_alone(editions):
-    # Two charts sharing artist x and song c. "late" has only y and z, whose spotify followers end a day
-    # before x's: each chart compares its series as of its own newest day, not the fleet's.
-    late_links = LINKS[LINKS["artist_uuid"].isin(["y", "z"])]
-    charts = {"top": ChartArtists(LINKS, 6), "late": ChartArtists(late_links, 4), "bare": ChartArtists(LINKS.head(0))}
-    fleet = artist_growth_by_chart(ARTIST_AUDIENCE, charts)
+    # Three charts sharing artists. y's spotify followers end on 05-09, x's and z's on 05-10: in "yara" (y alone)
+    # that series is as of 05-09, in "top" as of 05-10. Each chart compares its series as of its own newest day.
+    yara_links = LINKS[LINKS["artist_uuid"] == "y"]
+    nulls = audience_rows([("q", "spotify", "followers", "2024-05-10", None)])
+    audience = pd.concat([ARTIST_AUDIENCE, nulls], ignore_index=True)
+    charts = {
+        "top": ChartArtists(LINKS, 6),
+        "yara": ChartArtists(yara_links, 2),
+        "bare": ChartArtists(LINKS.head(0)),
+        "empty values": ChartArtists(pd.DataFrame([(1, "s", "q", "Q")], columns=LINKS.columns), 1),
+    }
+    fleet = artist_growth_by_chart(audience, charts)
     for slug, chart in charts.items():
-        pd.testing.assert_frame_equal(fleet[slug], artist_growth(ARTIST_AUDIENCE, chart.links, entries=chart.entries))
-    y = fleet["late"].set_index(["artist_uuid", "platform", "metric"]).loc[("y", "spotify", "followers")]
-    assert y["as_of"] == date(2024, 5, 10) and y["value"] == 660  # z has 05-10, so the chart's day is 05-10
+        pd.testing.assert_frame_equal(fleet[slug], artist_growth(audience, chart.links, entries=chart.entries))
+    yara = fleet["yara"].set_index(["artist_uuid", "platform", "metric"]).loc[("y", "spotify", "followers")]
+    assert yara["as_of"] == date(2024, 5, 9) and yara["change_7d"] == 60  # 05-09 against 05-01 (05-02: none)
+    top = fleet["top"].set_index(["artist_uuid", "platform", "metric"]).loc[("y", "spotify", "followers")]
+    assert top["as_of"] == date(2024, 5, 10) and top["change_7d"] == 60  # 05-09 standing in for 05-10
     assert fleet["bare"].empty
+    # a chart whose only series holds no value: its artist keeps its share, series columns typed but empty
+    empty = fleet["empty values"]
+    assert empty["artist_uuid"].tolist() == ["q"] and empty["value"].isna().all()
+    assert empty["value"].dtype == "float64" and empty["platform"].isna().all()
 
     latest = editions[1]
     shazam_only = latest[latest["song_uuid"] == "a"]

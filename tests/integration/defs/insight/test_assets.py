@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -13,8 +14,9 @@ from soundcharts_assets.definitions import CASCADE_ASSETS, defs
 from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME
 from soundcharts_assets.defs.resources import WarehouseResource
-from soundcharts_assets.insight import ChartNotStoredError
+from soundcharts_assets.insight import ChartNotStoredError, artist_growth, reads, track_momentum
 from soundcharts_assets.insight.errors import ChartNotFollowedError
+from soundcharts_assets.insight.growth import GROWTH_METRICS
 from soundcharts_assets.insight.reads import (
     growth_by_chart,
     growth_for_chart,
@@ -23,8 +25,9 @@ from soundcharts_assets.insight.reads import (
     movers_for_chart,
 )
 from soundcharts_assets.insight.report import write_report
-from soundcharts_assets.warehouse import Warehouse
-from tests.integration.insight_seed import SLUG, publish_next_edition, seed
+from soundcharts_assets.soundcharts.models import ArtistAudiencePoint, Chart, ChartRanking, RankingEntry, SongRef
+from soundcharts_assets.warehouse import Warehouse, loaders
+from tests.integration.insight_seed import FETCHED, SLUG, day, publish_next_edition, seed
 
 INSIGHT_KEYS = {"chart_movers", "artist_growth", "track_momentum"}
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -38,7 +41,7 @@ def seeded(monkeypatch, sqlite_url, tmp_path):
     return sqlite_url, tmp_path / "data"
 
 
-def test_insight_reads_on_sqlite_and_postgres(warehouse_url):
+def test_insight_reads_on_sqlite_and_postgres(warehouse_url, monkeypatch):
     seed(warehouse_url)
     wh = Warehouse(warehouse_url)
     try:
@@ -71,15 +74,44 @@ def test_insight_reads_on_sqlite_and_postgres(warehouse_url):
         with pytest.raises(ChartNotStoredError, match="no stored ranking yet"):
             growth_for_chart(wh, "registered-only")
 
-        # A fleet step reads its charts at once; each chart gets what it gets alone, or its own error.
-        fleet = [SLUG, "registered-only", "nope"]
-        for by_chart, for_chart in ((growth_by_chart, growth_for_chart), (momentum_by_chart, momentum_for_chart)):
-            found = by_chart(wh, fleet)
-            pd.testing.assert_frame_equal(found[SLUG], for_chart(wh, SLUG))
-            assert "no stored ranking yet" in str(found["registered-only"])
-            assert isinstance(found["nope"], ChartNotFollowedError)
+        # A fleet step reads its charts at once; each chart gets what its own whole audience window gives, or its
+        # own error. "insight-other" ranks only B (credited to Yara, whose followers end a day before Xavi's).
+        other = Chart(slug="insight-other", name="Other", platform="spotify", frequency="daily")
+        entry = RankingEntry(song=SongRef(uuid="b", name="Song B", credit_name=None), position=1)
+        wh.write_ranking(ChartRanking(chart=other, date=day("2024-05-09"), entries=(entry,)), fetched_at=FETCHED)
+        # Zed's YouTube followers: the 28-day change reaches back its full 35 days (04-12, less the 7-day gap).
+        points = [
+            ArtistAudiencePoint(date(2024, 4, 5), "followers", 10),
+            ArtistAudiencePoint(date(2024, 5, 10), "followers", 20),
+        ]
+        wh.write_artist_audience("z", "youtube", points, fetched_at=FETCHED)
+        fleet = [SLUG, other.slug, "registered-only", "nope"]
+        for group_size in (1, 25):
+            monkeypatch.setattr(reads, "FLEET_READ_CHARTS", group_size)
+            growth, momentum = growth_by_chart(wh, fleet), momentum_by_chart(wh, fleet)
+            for slug in (SLUG, other.slug):
+                whole = alone(wh, slug)
+                pd.testing.assert_frame_equal(growth[slug], whole[0])
+                pd.testing.assert_frame_equal(momentum[slug], whole[1])
+            for found in (growth, momentum):
+                assert "no stored ranking yet" in str(found["registered-only"])
+                assert isinstance(found["nope"], ChartNotFollowedError)
+        yara = growth[other.slug].set_index("artist_uuid").loc["y"]
+        assert yara["as_of"] == date(2024, 5, 9) and yara["value"] == 660  # its chart's own newest day
+        assert growth[SLUG].set_index("artist_uuid").loc["y", "as_of"] == date(2024, 5, 10)
+        zed = growth[SLUG].set_index(["artist_uuid", "platform"]).loc[("z", "youtube")]
+        assert zed["change_28d"] == 10 and pd.isna(zed["change_7d"])
     finally:
         wh.dispose()
+
+
+def alone(wh: Warehouse, slug: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One chart's growth and momentum from its own whole audience window, read as one chart's loaders do."""
+    since = reads._audience_since(reads.stored_chart(wh, slug))
+    artists = loaders.load_edition_artist_audience(wh, slug, since=since, metrics=GROWTH_METRICS)
+    links, entries = loaders.load_edition_artists(wh, slug), len(wh.ranking_positions(slug))
+    tracks = loaders.load_edition_track_audience(wh, slug, since=since)
+    return artist_growth(artists, links, entries=entries), track_momentum(tracks, loaders.load_chart(wh, slug))
 
 
 def requested(result, keys=INSIGHT_KEYS) -> set[str]:
