@@ -25,7 +25,14 @@ from soundcharts_assets.defs.publish import ChartOutcome, Event, describe_charts
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import fastest_growing, selections
 from soundcharts_assets.insight.movers import CLIMBER, EXIT, FALLER, NEW, RE_ENTRY
-from soundcharts_assets.insight.reads import Found, chart_frame, growth_by_chart, momentum_by_chart, movers_for_chart
+from soundcharts_assets.insight.reads import (
+    ChartMovers,
+    Found,
+    chart_frame,
+    growth_by_chart,
+    momentum_by_chart,
+    movers_for_chart,
+)
 from soundcharts_assets.insight.selections import Picture, Table
 from soundcharts_assets.settings import data_dir_from_env
 from soundcharts_assets.warehouse import Warehouse, WarehouseError
@@ -102,50 +109,51 @@ def _publish_each(
     yield from publish(context, outcomes)
 
 
-def _movers(wh: Warehouse, _slugs: list[str]) -> Callable[[str], Metadata]:
-    def describe(slug: str) -> Metadata:
-        movers = movers_for_chart(wh, slug)
-        counts = movers.table["kind"].value_counts()
-        return {
-            "ranking_date": dg.MetadataValue.text(selections.latest_edition(movers.chart)),
-            "previous_ranking_date": dg.MetadataValue.text(selections.previous_edition(movers.chart)),
-            **{name: dg.MetadataValue.int(int(counts.get(kind, 0))) for name, kind in MOVER_COUNTS.items()},
-            "preview": _preview(selections.movers_table(movers)),
-            **_picture_metadata(slug, selections.movers_picture(movers)),
-        }
-
-    return describe
+def _movers(slug: str, movers: ChartMovers) -> Metadata:
+    counts = movers.table["kind"].value_counts()
+    return {
+        "ranking_date": dg.MetadataValue.text(selections.latest_edition(movers.chart)),
+        "previous_ranking_date": dg.MetadataValue.text(selections.previous_edition(movers.chart)),
+        **{name: dg.MetadataValue.int(int(counts.get(kind, 0))) for name, kind in MOVER_COUNTS.items()},
+        "preview": _preview(selections.movers_table(movers)),
+        **_picture_metadata(slug, selections.movers_picture(movers)),
+    }
 
 
-def _growth(wh: Warehouse, slugs: list[str]) -> Callable[[str], Metadata]:
-    found = _read_once(lambda: growth_by_chart(wh, slugs))  # the fleet's artists, read once
-
-    def describe(slug: str) -> Metadata:
-        growth = chart_frame(found(), slug)
-        return {
-            "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
-            "headline_series": dg.MetadataValue.text(fastest_growing(growth)[1]),
-            "fastest_growing": _preview(selections.fastest_growing_table(growth)),
-            "largest_share": _preview(selections.chart_share_table(growth)),
-            **_picture_metadata(slug, selections.growth_picture(growth)),
-        }
-
-    return describe
+def _growth(slug: str, growth: pd.DataFrame) -> Metadata:
+    return {
+        "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
+        "headline_series": dg.MetadataValue.text(fastest_growing(growth)[1]),
+        "fastest_growing": _preview(selections.fastest_growing_table(growth)),
+        "largest_share": _preview(selections.chart_share_table(growth)),
+        **_picture_metadata(slug, selections.growth_picture(growth)),
+    }
 
 
-def _momentum(wh: Warehouse, slugs: list[str]) -> Callable[[str], Metadata]:
-    found = _read_once(lambda: momentum_by_chart(wh, slugs))  # the fleet's songs, read once
+def _momentum(slug: str, momentum: pd.DataFrame) -> Metadata:
+    return {
+        "rows": dg.MetadataValue.int(len(momentum)),
+        "tracks": dg.MetadataValue.int(int(momentum["song_uuid"].nunique())),
+        "top_spotify_7d": _preview(selections.spotify_momentum_table(momentum)),
+        "preview": _preview(selections.momentum_table(momentum)),
+    }
 
-    def describe(slug: str) -> Metadata:
-        momentum = chart_frame(found(), slug)
-        return {
-            "rows": dg.MetadataValue.int(len(momentum)),
-            "tracks": dg.MetadataValue.int(int(momentum["song_uuid"].nunique())),
-            "top_spotify_7d": _preview(selections.spotify_momentum_table(momentum)),
-            "preview": _preview(selections.momentum_table(momentum)),
-        }
 
-    return describe
+def _each_chart(metadata: Callable[[str, ChartMovers], Metadata]) -> Describer:
+    """Each chart read on its own (movers: two editions and their songs' first rankings, nothing shared)."""
+    return lambda wh, slugs: lambda slug: metadata(slug, movers_for_chart(wh, slug))
+
+
+def _fleet(
+    read: Callable[[Warehouse, list[str]], Found], metadata: Callable[[str, pd.DataFrame], Metadata]
+) -> Describer:
+    """The step's charts read at once (their audience), then each chart described from its own frame."""
+
+    def describer(wh: Warehouse, slugs: list[str]) -> Callable[[str], Metadata]:
+        found = _read_once(lambda: read(wh, slugs))
+        return lambda slug: metadata(slug, chart_frame(found(), slug))
+
+    return describer
 
 
 def _read_once(read: Callable[[], Found]) -> Callable[[], Found]:
@@ -177,19 +185,19 @@ def _read_once(read: Callable[[], Found]) -> Callable[[], Found]:
 @_insight_asset(deps=["chart_rankings", "artists"])
 def chart_movers(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """New entries, re-entries, exits, biggest climbers and fallers between the two newest stored editions."""
-    yield from _publish_each(context, warehouse, _movers)
+    yield from _publish_each(context, warehouse, _each_chart(_movers))
 
 
 @_insight_asset(deps=["artist_audience", "artist_metadata"])
 def artist_growth(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """Per chart artist: followers and Spotify monthly listeners over 7 and 28 days, and chart share."""
-    yield from _publish_each(context, warehouse, _growth)
+    yield from _publish_each(context, warehouse, _fleet(growth_by_chart, _growth))
 
 
 @_insight_asset(deps=["track_audience"])
 def track_momentum(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """Per charted track: streams, views, Shazams and radio spins, change over 7 and 28 days."""
-    yield from _publish_each(context, warehouse, _momentum)
+    yield from _publish_each(context, warehouse, _fleet(momentum_by_chart, _momentum))
 
 
 INSIGHT_ASSETS = [chart_movers, artist_growth, track_momentum]
