@@ -91,9 +91,9 @@ def changes_by_chart(
 
     A chart's frame is what a loop over its own series (in ``series_keys`` order) with
     :func:`changes_over_windows` gives, plus ``as_of``: the same rows in the same order. Why a fleet at once:
-    a fleet's charts share most of their entities, and one as-of merge per series and day costs what one
-    per chart costs, so a 100-chart insight step computes in ~1 s what took ~10 s chart by chart. A chart
-    whose entities have no row in ``series`` has no frame.
+    a fleet's charts share most of their entities, and one as-of merge per series and day costs about what
+    one per chart costs (the 100-chart figures are in docs/benchmarks.md). A chart whose entities have no row
+    in ``series`` has no frame.
     """
     keys = [entity, *series_keys]
     frame = series.assign(date=as_dates(series["date"])) if len(series) else series.assign(date=pd.NaT)

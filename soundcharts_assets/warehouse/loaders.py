@@ -373,13 +373,12 @@ def load_edition_artist_audience(
         rows = _window(conn, c.artist_uuid.in_(credited.distinct()), c.date, since)
         if metrics is not None:
             rows.append(c.metric.in_(list(metrics)))
-        stmt: sa.Select[Any] = sa.select(c.artist_uuid, _a.name, c.platform, c.metric, c.date, c.value)
-        joined = artist_audience.outerjoin(artists, _a.artist_uuid == c.artist_uuid)
+        stmt: sa.Select[Any] = sa.select(c.artist_uuid, _a.name, c.platform, c.metric, c.date, c.value).select_from(
+            artist_audience.outerjoin(artists, _a.artist_uuid == c.artist_uuid)
+        )
         if recent_days is not None:
             series = (c.artist_uuid, c.platform, c.metric)
-            stmt = _recent(conn, stmt.select_from(joined), artist_audience, series, c.date, rows, recent_days)
-        else:
-            stmt = stmt.select_from(joined)
+            stmt = _recent(conn, stmt, artist_audience, series, c.date, rows, recent_days)
         stmt = stmt.where(*rows).order_by(c.artist_uuid, c.platform, c.metric, c.date)
         return _read_in_chunks(stmt, conn)
 
