@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from soundcharts_assets.cascade.stored import StoredState, stored_states
+from soundcharts_assets.cascade.stored import StoredState, WarehouseRates, stored_states, warehouse_rates
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE, MAX_WINDOW_DAYS
@@ -34,13 +34,14 @@ from soundcharts_assets.warehouse import Warehouse
 
 __all__ = [
     "CallEstimate",
+    "Estimator",
     "StoredState",
     "estimate",
     "estimate_calls",
     "estimate_charts",
     "estimate_document",
-    "estimated_calls",
     "stored_states",
+    "warehouse_rates",
 ]
 
 DEFAULT_CHART_SIZE = 100
@@ -143,15 +144,24 @@ def estimate_charts(
     return {slug: estimate(state) for slug, state in stored_states(warehouse, slugs, freshness, now).items()}
 
 
-def stored_state(warehouse: Warehouse, slug: str, freshness: FreshnessSettings, now: datetime) -> StoredState:
-    return stored_states(warehouse, [slug], freshness, now)[slug]
+def stored_state(
+    warehouse: Warehouse, slug: str, freshness: FreshnessSettings, now: datetime, rates: WarehouseRates | None = None
+) -> StoredState:
+    return stored_states(warehouse, [slug], freshness, now, rates)[slug]
 
 
-def estimated_calls(
-    slug: str, warehouse: Warehouse, freshness: FreshnessSettings, now: datetime | None = None
-) -> dict[str, int]:
-    """Calls billed per asset only: the ``estimated_calls`` metadata of a run's ranking."""
-    return estimate(stored_state(warehouse, slug, freshness, now or utc_now())).billed
+class Estimator:
+    """Each chart's next cascade priced alone, as of one moment: the ``estimated_calls`` metadata of a run's
+    ranking. What the charts share (:class:`WarehouseRates`) is read once, when it is made; a fleet's step
+    makes one after its refresh and asks it for each chart (from several threads: it holds no state)."""
+
+    def __init__(self, warehouse: Warehouse, freshness: FreshnessSettings, now: datetime | None = None) -> None:
+        self._warehouse, self._freshness, self._now = warehouse, freshness, now or utc_now()
+        self._rates = warehouse_rates(warehouse)
+
+    def billed(self, slug: str) -> dict[str, int]:
+        """Calls billed per asset by ``slug``'s cascade now."""
+        return estimate(stored_state(self._warehouse, slug, self._freshness, self._now, self._rates)).billed
 
 
 def estimate_document(slug: str, found: CallEstimate, state: StoredState, rate_limit_per_minute: int) -> dict[str, Any]:

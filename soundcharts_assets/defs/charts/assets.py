@@ -15,7 +15,6 @@ from soundcharts_assets.defs.conventions import api_asset, failures_for_users
 from soundcharts_assets.defs.metadata import report_metadata
 from soundcharts_assets.defs.publish import ChartOutcome, Event, refresh_charts
 from soundcharts_assets.defs.resources import CascadePolicyResource, SoundchartsResource, WarehouseResource
-from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.vocabulary import parse_edition_date
 from soundcharts_assets.warehouse import Warehouse, loaders
@@ -63,10 +62,14 @@ def chart_rankings(
         unchecked = unchecked_partitions(context.instance, wh, context.partition_keys)
     refuse_invalid_partitions(context.instance, unchecked)
 
+    freshness = policy.freshness()
+    estimates: list[cost.Estimator] = []  # one per step: what the charts' estimates share is read once
+
     def refresh(client: SoundchartsClient, wh: Warehouse, slugs: list[str]) -> dict[str, StepReport]:
         dates = config.dates_for(slugs)
         reports = cascade.refresh_rankings(client, wh, slugs, dates, unchecked=set(unchecked))
         remove_refused(context.instance, wh, {slug: reports[slug] for slug in unchecked})
+        estimates.append(cost.Estimator(wh, freshness))
         return reports
 
     yield from refresh_charts(
@@ -74,14 +77,14 @@ def chart_rankings(
         soundcharts,
         warehouse,
         refresh,
-        lambda wh, slug, report: _outcome(wh, slug, report, policy.freshness()),
+        lambda wh, slug, report: _outcome(wh, slug, report, estimates[0]),
         POSITIONS,
     )
 
 
-def _outcome(wh: Warehouse, slug: str, report: StepReport, freshness: FreshnessSettings) -> ChartOutcome:
+def _outcome(wh: Warehouse, slug: str, report: StepReport, estimates: cost.Estimator) -> ChartOutcome:
     if report.error:
         return ChartOutcome({}, error=report.error)
     preview = loaders.load_chart(wh, slug)[["position", "name", "credit_name", "position_evolution"]]
-    estimated = {"estimated_calls": cost.estimated_calls(slug, wh, freshness)}  # its cascade's cost now
+    estimated = {"estimated_calls": estimates.billed(slug)}  # its cascade's cost now
     return ChartOutcome({**report_metadata(report, preview), **estimated}, positions_outcome(wh, slug))
