@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from soundcharts_assets.defs.insight.assets import INSIGHT_NICENESS
-from soundcharts_assets.defs.publish import ChartOutcome, describe_charts
+from soundcharts_assets.defs.publish import SERVER_DESCRIBE_WORKERS, ChartOutcome, describe_charts, describe_workers
+from soundcharts_assets.warehouse import Warehouse
 
 
 def _own_niceness() -> int:
@@ -37,3 +38,31 @@ def test_insight_describes_run_at_a_lower_priority_and_leave_the_process_as_it_w
     assert _own_niceness() == before  # the calling thread (a Celery worker's, reused) is untouched
     describe_charts(["f"], describe)
     assert seen["f"] == before
+
+
+def test_describes_run_on_several_threads_only_where_they_wait_on_a_database_server(tmp_path) -> None:
+    sqlite, server = Warehouse(f"sqlite:///{tmp_path / 'w.sqlite'}"), Warehouse("postgresql+psycopg2://u@db/w")
+    try:  # neither is connected to: the rule reads the URL's dialect
+        assert (describe_workers(sqlite), describe_workers(server)) == (1, SERVER_DESCRIBE_WORKERS)
+    finally:
+        sqlite.dispose()
+        server.dispose()
+
+
+@pytest.mark.parametrize("workers", [1, SERVER_DESCRIBE_WORKERS])
+def test_describe_charts_runs_as_many_describes_at_once_as_it_is_given_workers(workers: int) -> None:
+    lock, running, most = threading.Lock(), [0], [0]
+    pairs = threading.Barrier(2, timeout=30)  # with several threads, describes meet two by two
+
+    def describe(slug: str) -> ChartOutcome:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        if workers > 1:
+            pairs.wait()
+        with lock:
+            running[0] -= 1
+        return ChartOutcome({})
+
+    describe_charts(["a", "b", "c", "d"], describe, workers=workers)
+    assert (most[0] == 1) if workers == 1 else (most[0] >= 2), most[0]
