@@ -159,7 +159,7 @@ def _fleet(
 def _read_once(read: Callable[[], Found]) -> Callable[[], Found]:
     """``read``, made by the first chart's describe and shared by the others, its error included.
 
-    So the fleet's read runs on the describe pool's nicer threads (``INSIGHT_NICENESS``), not at the step's
+    So the fleet's read runs on the describe pool's nicer thread (``INSIGHT_NICENESS``), not at the step's
     priority while the audience steps may still be calling the API, and a warehouse that is gone (or a bug)
     fails the charts once instead of reading again for each.
     """
