@@ -1,5 +1,6 @@
 """The chart ranking: the root of the cascade, one edition per materialization, every edition kept."""
 
+import functools
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -63,13 +64,14 @@ def chart_rankings(
     refuse_invalid_partitions(context.instance, unchecked)
 
     freshness = policy.freshness()
-    estimates: list[cost.Estimator] = []  # one per step: what the charts' estimates share is read once
+    # One estimator per step, made by the first describe: what the charts' estimates share is read once (on
+    # PostgreSQL's four describe threads, the first ones may each read it: a 30 ms read, never per chart).
+    estimator = functools.cache(lambda wh: cost.Estimator(wh, freshness))
 
     def refresh(client: SoundchartsClient, wh: Warehouse, slugs: list[str]) -> dict[str, StepReport]:
         dates = config.dates_for(slugs)
         reports = cascade.refresh_rankings(client, wh, slugs, dates, unchecked=set(unchecked))
         remove_refused(context.instance, wh, {slug: reports[slug] for slug in unchecked})
-        estimates.append(cost.Estimator(wh, freshness))
         return reports
 
     yield from refresh_charts(
@@ -77,7 +79,7 @@ def chart_rankings(
         soundcharts,
         warehouse,
         refresh,
-        lambda wh, slug, report: _outcome(wh, slug, report, estimates[0]),
+        lambda wh, slug, report: _outcome(wh, slug, report, estimator(wh)),
         POSITIONS,
     )
 
