@@ -16,7 +16,12 @@ import dagster as dg
 
 from soundcharts_assets.alerts.refresh import AlertsOutcome, refresh_alerts
 from soundcharts_assets.clock import utc_now
-from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, chart_asset, chart_slugs, failures_for_users
+from soundcharts_assets.defs.conventions import (
+    FOLLOW_UPDATES_OUTSIDE_OUR_RUNS,
+    chart_asset,
+    chart_slugs,
+    failures_for_users,
+)
 from soundcharts_assets.defs.names import ALERTS_JOB_NAME
 from soundcharts_assets.defs.partitions import chart_partitions
 from soundcharts_assets.defs.publish import ChartOutcome, Event, publish
@@ -32,7 +37,7 @@ _COLUMNS = ["date", "watchlist", "kind", "new", "message", *ALERT_CHANNELS]
 @chart_asset(
     kinds={"python", "sql"},
     group_name="alerts",
-    automation_condition=FOLLOW_UPSTREAM,
+    automation_condition=FOLLOW_UPDATES_OUTSIDE_OUR_RUNS,
     deps=["chart_rankings", "artist_metadata", "track_audience", "artist_audience"],
 )
 def alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:

@@ -1,6 +1,7 @@
 """The ``alerts_after_cascade`` sensors: a cascade run that ended starts the alerts of its charts at once.
 
-Automation leaves the runs we launch over whole cascades alone (``FOLLOW_UPSTREAM`` in ``defs/conventions.py``):
+Automation leaves the runs we launch over whole cascades alone (``FOLLOW_UPSTREAM``, and for ``alerts``
+``FOLLOW_UPDATES_OUTSIDE_OUR_RUNS``, in ``defs/conventions.py``):
 their alerts are started here, once per cascade run (the run key). ``alerts_after_cascade`` looks every 5 s
 (``SOUNDCHARTS_ALERTS_SENSOR_INTERVAL_SECONDS``) for cascade runs that succeeded and requests ``chart_alerts``
 for the partitions the run covered (one partition, or its range); ``alerts_after_failed_cascade`` does the same
