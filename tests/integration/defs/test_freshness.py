@@ -7,7 +7,7 @@ import dagster as dg
 from dagster._core.definitions.freshness import TimeWindowFreshnessPolicy
 
 from soundcharts_assets.definitions import CASCADE_ASSETS, defs
-from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM
+from soundcharts_assets.defs.conventions import FOLLOW_UPDATES_OUTSIDE_OUR_RUNS
 from soundcharts_assets.defs.freshness import cascade_freshness
 from soundcharts_assets.vocabulary import SyncSchedule
 
@@ -30,8 +30,8 @@ def test_alerts_follow_the_cascade_in_runs_of_their_own():
     with dg.instance_for_test():
         graph = defs.resolve_asset_graph()
     node = graph.get(dg.AssetKey("alerts"))
-    # eager, except for what the runs we launch store: their alerts are started by `alerts_after_cascade`
-    assert node.automation_condition == FOLLOW_UPSTREAM
+    # only what runs other than ours store pulls them: the alerts of our runs are started by `alerts_after_cascade`
+    assert node.automation_condition == FOLLOW_UPDATES_OUTSIDE_OUR_RUNS
     cascade_job = defs.resolve_job_def("chart_cascade")
     assert "alerts" not in {key.to_user_string() for key in cascade_job.asset_layer.selected_asset_keys}
     assert {k.to_user_string() for k in defs.resolve_job_def("chart_alerts").asset_layer.selected_asset_keys} == {
