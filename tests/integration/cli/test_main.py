@@ -6,6 +6,7 @@ import os
 import dagster as dg
 import pytest
 
+from tests.support.automation import evaluate_automation
 from tests.support.cli import run_cli, warehouse_of
 
 pytestmark = pytest.mark.slow  # Dagster runs or subprocesses: left out of `make test-fast`
@@ -61,7 +62,7 @@ def test_cascade_wait_runs_its_steps_in_its_own_process_and_automation_finds_not
     slug = "airplay-fr"
     assert run_cli(cli_env, "charts", "add", slug).returncode == 0
     with dg.DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
-        before = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        before = evaluate_automation(defs, instance)
     result = run_cli(cli_env, "cascade", slug, "--wait")
     assert result.returncode == 0, result.stderr[-3000:]
     run_id = json.loads(result.stdout.strip().splitlines()[-1])["run_id"]
@@ -83,7 +84,7 @@ def test_cascade_wait_runs_its_steps_in_its_own_process_and_automation_finds_not
             if e.dagster_event is not None and e.dagster_event.event_type_value == "STEP_WORKER_STARTED"
         ]
 
-        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=before.cursor)
+        after = evaluate_automation(defs, instance, before.cursor)
     rerun = {key for key in keys if after.get_num_requested(dg.AssetKey(key))}
     assert rerun == set(), rerun
 

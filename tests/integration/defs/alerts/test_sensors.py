@@ -18,13 +18,14 @@ from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
 from soundcharts_assets.defs.names import ALERTS_ASSET, ALERTS_JOB_NAME, CASCADE_JOB_NAME, TRIGGER_TAG
 from soundcharts_assets.defs.partition_ranges import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from soundcharts_assets.defs.partitions import CHARTS_PARTITIONS_NAME, chart_partitions
+from tests.support.automation import evaluate_automation
 
 FLEET = ["top-a", "top-b", "top-c"]
 OUTSIDE = "top-d"
 """Updated by hand, not by a cascade run: automation still starts its alerts (the control)."""
 ALERTS = dg.AssetKey(ALERTS_ASSET)
 
-pytestmark = pytest.mark.slow  # Dagster runs and automation evaluations (~5 s each): left out of `make test-fast`
+pytestmark = pytest.mark.slow  # Dagster runs in threads and ~30 automation ticks: left out of `make test-fast`
 
 
 def _stand_ins(keys: list[dg.AssetKey], deps: dict[dg.AssetKey, list[dg.AssetKey]]) -> list[dg.AssetsDefinition]:
@@ -83,7 +84,7 @@ def test_a_succeeded_fleet_run_starts_its_alerts_once_and_automation_adds_none()
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [*FLEET, OUTSIDE])
         _by_hand(instance, OUTSIDE, ["chart_rankings"])  # the control chart's ranking, clicked in the UI earlier
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance)  # first tick: takes note
+        automation = evaluate_automation(defs, instance)  # first tick: takes note
         requests, cursor = _tick(instance, None)  # first tick: sets its cursor
         assert requests == []
 
@@ -103,7 +104,7 @@ def test_a_succeeded_fleet_run_starts_its_alerts_once_and_automation_adds_none()
 
         # the daemon submits the request: the alerts run is not started yet when the automation sensor ticks
         queued = instance.create_run_for_job(alerts_job, tags=requests[0].tags, status=dg.DagsterRunStatus.NOT_STARTED)
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+        automation = evaluate_automation(defs, instance, automation.cursor)
         assert _requested_alerts(automation) == {OUTSIDE}  # the fleet's alerts are left to their run
 
         instance.delete_run(queued.run_id)  # the queued run, then the run itself, as the daemon runs it
@@ -111,7 +112,7 @@ def test_a_succeeded_fleet_run_starts_its_alerts_once_and_automation_adds_none()
         assert alerts_run.success
         materialized = alerts_run.get_asset_materialization_events()
         assert {event.event_specific_data.materialization.partition for event in materialized} == set(FLEET)
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+        automation = evaluate_automation(defs, instance, automation.cursor)
         assert _requested_alerts(automation) == set()
 
 
@@ -169,17 +170,17 @@ def test_what_our_runs_store_pulls_no_automation_run_and_a_ui_materialization_st
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [*FLEET, OUTSIDE])
         for slug in (*FLEET, OUTSIDE):  # every chart stored once before, so nothing is missing
             assert cascade_job.execute_in_process(instance=instance, partition_key=slug, tags={TRIGGER_TAG: "cli"})
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance)  # first tick: takes note
+        automation = evaluate_automation(defs, instance)  # first tick: takes note
 
         fleet_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "daily_schedule"}
         early = cascade_job.execute_in_process(instance=instance, tags=fleet_tags, asset_selection=[rankings])
         assert early.success
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+        automation = evaluate_automation(defs, instance, automation.cursor)
         assert _requested(automation) == {}
 
         clicked = cascade_job.execute_in_process(instance=instance, partition_key=OUTSIDE, asset_selection=[rankings])
         assert clicked.success
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+        automation = evaluate_automation(defs, instance, automation.cursor)
         pulled = _requested(automation)
         assert pulled and all(partitions == {OUTSIDE} for partitions in pulled.values()), pulled
 
@@ -226,12 +227,12 @@ def test_on_a_brand_new_instance_a_ui_click_before_the_second_tick_still_pulls_t
     cascade_job, _ = _jobs()
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [OUTSIDE])
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        automation = evaluate_automation(defs, instance)
         clicked = cascade_job.execute_in_process(
             instance=instance, partition_key=OUTSIDE, asset_selection=[dg.AssetKey("chart_rankings")]
         )
         assert clicked.success
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+        automation = evaluate_automation(defs, instance, automation.cursor)
         pulled = _requested(automation)
         assert pulled and all(partitions == {OUTSIDE} for partitions in pulled.values()), pulled
 
@@ -273,7 +274,7 @@ def test_new_charts_alerts_wait_for_their_fleet_run_to_end(brand_new: bool):
             gate.set()
             assert cascade_job.execute_in_process(instance=instance, partition_key=OUTSIDE, tags={TRIGGER_TAG: "cli"})
             gate.clear()
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance)  # brand-new: an empty log
+        automation = evaluate_automation(defs, instance)  # brand-new: an empty log
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
 
         fleet_run = threading.Thread(
@@ -282,10 +283,10 @@ def test_new_charts_alerts_wait_for_their_fleet_run_to_end(brand_new: bool):
         fleet_run.start()
         try:
             assert reached.wait(30)
-            automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+            automation = evaluate_automation(defs, instance, automation.cursor)
             assert _requested(automation) == {}
         finally:
             gate.set()
             fleet_run.join()
-        automation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=automation.cursor)
+        automation = evaluate_automation(defs, instance, automation.cursor)
         assert _requested(automation) == {}

@@ -28,6 +28,7 @@ from soundcharts_assets.insight.report import write_report
 from soundcharts_assets.soundcharts.models import ArtistAudiencePoint, Chart, ChartRanking, RankingEntry, SongRef
 from soundcharts_assets.warehouse import Warehouse, loaders
 from tests.integration.insight_seed import FETCHED, SLUG, day, publish_next_edition, seed
+from tests.support.automation import evaluate_automation
 
 INSIGHT_KEYS = {"chart_movers", "artist_growth", "track_momentum"}
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -127,7 +128,7 @@ def test_insight_assets_materialize_and_follow_their_inputs(seeded):
             instance.report_runless_asset_event(dg.AssetMaterialization(asset.key, partition=SLUG))
 
         # eager never backfills what existed before it was first evaluated: the first tick only takes note
-        first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        first = evaluate_automation(defs, instance)
         assert requested(first) == set()
 
         result = dg.materialize(
@@ -164,12 +165,12 @@ def test_insight_assets_materialize_and_follow_their_inputs(seeded):
         for title, preview in shown.items():
             assert preview.value.startswith(f"**{title}**") and f"<h2>{title}</h2>" in html
 
-        second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+        second = evaluate_automation(defs, instance, first.cursor)
         assert requested(second) == set()  # up to date: nothing to do
 
         publish_next_edition(url)
         instance.report_runless_asset_event(dg.AssetMaterialization("chart_rankings", partition=SLUG))
-        third = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=second.cursor)
+        third = evaluate_automation(defs, instance, second.cursor)
         # a new ranking requests the whole chain in one tick: the cascade and, behind it, all the insight
         assert requested(third) == INSIGHT_KEYS
         assert requested(third, {"tracks", "artists", "artist_audience", "track_audience"}) == {
@@ -187,13 +188,13 @@ def test_insight_assets_materialize_and_follow_their_inputs(seeded):
         assert movers["ranking_date"].value == "2024-05-17"
         assert movers["previous_ranking_date"].value == "2024-05-10"
         assert (movers["climbers"].value, movers["fallers"].value, movers["exits"].value) == (1, 1, 4)
-        fourth = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=third.cursor)
+        fourth = evaluate_automation(defs, instance, third.cursor)
         assert requested(fourth) == set()
 
         instance.report_runless_asset_event(dg.AssetMaterialization("artist_audience", partition=SLUG))
-        fifth = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=fourth.cursor)
+        fifth = evaluate_automation(defs, instance, fourth.cursor)
         assert requested(fifth) == {"artist_growth"}  # only what reads the updated table
 
         instance.report_runless_asset_event(dg.AssetMaterialization("track_audience", partition=SLUG))
-        sixth = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=fifth.cursor)
+        sixth = evaluate_automation(defs, instance, fifth.cursor)
         assert requested(sixth) == {"track_momentum"}
