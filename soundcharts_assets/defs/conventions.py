@@ -28,14 +28,11 @@ API_RETRY = dg.RetryPolicy(max_retries=2, delay=20, backoff=dg.Backoff.EXPONENTI
 
 
 _condition = dg.AutomationCondition
-#: Partitions with a new materialization made by a run that this tick can name: false for every update on the
-#: tick after one that saw an empty event log (a brand-new instance), when Dagster's run-tag conditions have no
-#: event id to start from, and for runless reports.
-_BY_A_KNOWN_RUN = _condition.any_new_update_has_run_tags()
 
 
 def _updated_outside_our_runs() -> dg.AutomationCondition:
-    """A dependency updated by a run that is not one of ours (a UI click, an automation run), or requested now.
+    """A dependency updated by a run that is not one of ours (a UI click, an automation run) or by a runless
+    report, or requested now.
 
     Why: eager remembers "a dependency updated" from the moment a fleet run stores its ranking, and forgets it
     only when its automation tick sees the asset's own materialization. A materialization landing while a tick
@@ -44,31 +41,21 @@ def _updated_outside_our_runs() -> dg.AutomationCondition:
     fleet (docs/benchmarks.md). Dagster's own exception (a dependency updated by a run that also targets the
     asset) holds only when the run names its assets (``asset_selection``), which a job's runs do not, and only
     for an asset's last materialized partition; ``all_new_updates_have_run_tags`` looks at each partition's
-    new materializations. An update no run can be named for is not counted here (see ``_BY_A_KNOWN_RUN``).
+    new materializations, so a UI click followed by one of our runs still counts.
+
+    That test reads the event log from the previous tick's last event id. On the tick after one that saw an
+    empty event log (a brand-new instance) there is none: it names no run, and every update counts as made
+    outside our runs, once per instance (docs/benchmarks.md, "seventh session"; Dagster's ``executed_with_tags``
+    would name the run, but only for an asset's last materialized partition).
     """
     return _condition.any_deps_match(
         (
             _condition.newly_updated()
-            & _BY_A_KNOWN_RUN
             & ~_condition.executed_with_root_target()
             & ~_condition.all_new_updates_have_run_tags(tag_keys={TRIGGER_TAG})
         ).with_label("newly_updated_outside_our_runs")
         | _condition.will_be_requested()
     ).with_label("any_deps_updated_outside_our_runs")
-
-
-def _updated_by_runs_not_told_apart() -> dg.AutomationCondition:
-    """A dependency updated where no run can be named (see ``_BY_A_KNOWN_RUN``), and the asset not since.
-
-    On a brand-new instance the second automation tick cannot tell our runs from a UI click. Counting those
-    updates re-ran what the fleet run had just stored (``chart_movers`` for 50 charts in 12 runs); ignoring them
-    would leave a ranking clicked in the UI before that tick without its cascade. An asset updated since its
-    dependency was stored by the run that stored both; one not updated since is missing that refresh.
-    """
-    return (
-        _condition.any_deps_match(_condition.newly_updated() & ~_BY_A_KNOWN_RUN).with_label("any_deps_newly_updated")
-        & ~_condition.newly_updated()
-    ).with_label("deps_updated_by_runs_not_told_apart_and_not_itself")
 
 
 def _eager(trigger: dg.AutomationCondition, label: str) -> dg.AutomationCondition:
@@ -86,15 +73,11 @@ def _eager(trigger: dg.AutomationCondition, label: str) -> dg.AutomationConditio
 #: ``TRIGGER_TAG``) pulls nothing: those runs refresh the whole cascade in one go, and their alerts are started
 #: by ``alerts_after_cascade``. What a user materializes in the UI (no such tag) still pulls the rest, and a
 #: new chart's missing steps are filled in.
-FOLLOW_UPSTREAM = _eager(
-    _condition.newly_missing() | _updated_outside_our_runs() | _updated_by_runs_not_told_apart(),
-    "eager, except after our own runs",
-)
+FOLLOW_UPSTREAM = _eager(_condition.newly_missing() | _updated_outside_our_runs(), "eager, except after our own runs")
 
-#: ``alerts``: only updates outside our runs pull it. Not "missing": a new chart's alerts are missing for the
-#: whole of its first cascade run, and once the audience steps have stored, eager requested them while the
-#: insight steps still ran; ``alerts_after_cascade`` starts them when the run ends. Nor updates no run can be
-#: named for: the fleet run's own, on a brand-new instance.
+#: ``alerts``: only updates outside our runs pull it, not "missing": a new chart's alerts are missing for the
+#: whole of its first cascade run, and once the steps they read had stored, eager requested them while the
+#: insight steps still ran; ``alerts_after_cascade`` starts them when the run ends.
 FOLLOW_UPDATES_OUTSIDE_OUR_RUNS = _eager(_updated_outside_our_runs(), "after updates outside our runs")
 
 
