@@ -233,7 +233,8 @@ def refresh_track_audience(
         {slug: warehouse.left_recently(slug, EntityKind.SONG, LEAVERS_LOOKBACK_DAYS) for slug in slugs},
     )
     state = _AudienceRun(client, warehouse, fleet, EntityKind.SONG, now, freshness.current_stats)
-    return _refresh_series(state, freshness, owner or new_owner(), _series_io(client, state, freshness), workers)
+    reports = _refresh_series(state, freshness, owner or new_owner(), _series_io(client, state, freshness), workers)
+    return _with_statistics_refreshed(warehouse, EntityKind.SONG, reports)
 
 
 def refresh_artist_audience(
@@ -252,7 +253,18 @@ def refresh_artist_audience(
         {slug: warehouse.left_recently(slug, EntityKind.ARTIST, LEAVERS_LOOKBACK_DAYS) for slug in slugs},
     )
     state = _AudienceRun(client, warehouse, fleet, EntityKind.ARTIST, now, freshness.current_stats)
-    return _refresh_series(state, freshness, owner or new_owner(), _series_io(client, state, freshness), workers)
+    reports = _refresh_series(state, freshness, owner or new_owner(), _series_io(client, state, freshness), workers)
+    return _with_statistics_refreshed(warehouse, EntityKind.ARTIST, reports)
+
+
+def _with_statistics_refreshed(
+    warehouse: Warehouse, entity: EntityKind, reports: dict[str, StepReport]
+) -> dict[str, StepReport]:
+    """The step's reports, once the planner's statistics of what it wrote are up to date for the insight steps
+    that read it next (``Warehouse.refresh_audience_statistics``). Rows shared by several charts are counted
+    for each, so the sum is an upper bound: at worst an ``ANALYZE`` a little early."""
+    warehouse.refresh_audience_statistics(entity, sum(report.rows_written for report in reports.values()))
+    return reports
 
 
 def _series_io(client: SoundchartsClient, state: _AudienceRun, freshness: FreshnessSettings) -> SeriesIO:

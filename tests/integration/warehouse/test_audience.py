@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from soundcharts_assets.soundcharts.models import AirplayCount, ArtistAudiencePoint, SongAudiencePoint
+from soundcharts_assets.vocabulary import EntityKind
 from soundcharts_assets.warehouse import Warehouse, load_track_audience
 from tests.integration.warehouse.builders import NOW
 
@@ -78,3 +80,21 @@ def test_the_spend_ledger_adds_calls_per_day_chart_and_step(wh):
     assert wh.spend_total(date(2026, 11, 1)) == 26
     # The last 24 hours, by the hour: 10:00 on the 30th is more than 24 h before 11:00 on the 1st.
     assert wh.spend_by_chart(datetime(2026, 11, 30, 11, tzinfo=timezone.utc)) == {"global-28": 7}
+
+
+def test_a_step_that_filled_an_audience_table_refreshes_its_planner_statistics(wh: Warehouse) -> None:
+    """PostgreSQL's planner believed a freshly filled table empty (no autovacuum yet) and read it in nested
+    loops; after a step writes a tenth of a table or more, the table is analyzed. SQLite is left as it is."""
+    points = [SongAudiencePoint(date(2024, 1, 1) + timedelta(days=d), "sp", d) for d in range(500)]
+    written = wh.write_track_audience("s1", "spotify", points, NOW)
+    analyzed = wh.refresh_audience_statistics(EntityKind.SONG, written)
+    if wh.dialect != "postgresql":
+        assert analyzed is False
+        return
+    assert analyzed
+    with wh.engine.connect() as conn:
+        believed = conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'track_audience'")).scalar()
+    assert believed == 500
+    assert not wh.refresh_audience_statistics(EntityKind.SONG, 49)  # under a tenth of 500
+    assert wh.refresh_audience_statistics(EntityKind.SONG, 50)
+    assert not wh.refresh_audience_statistics(EntityKind.ARTIST, 0)
