@@ -71,13 +71,13 @@ def _eager(trigger: dg.AutomationCondition, label: str) -> dg.AutomationConditio
 
 #: The cascade and insight steps: ``eager()``, except that an update made by one of our own runs (tagged
 #: ``TRIGGER_TAG``) pulls nothing: those runs refresh the whole cascade in one go, and their alerts are started
-#: by ``alerts_after_cascade``. What a user materializes in the UI (no such tag) still pulls the rest, and a
-#: new chart's missing steps are filled in.
+#: by the sensors of ``defs/alerts/sensors.py``. What a user materializes in the UI (no such tag) still pulls the
+#: rest, and a new chart's missing steps are filled in.
 FOLLOW_UPSTREAM = _eager(_condition.newly_missing() | _updated_outside_our_runs(), "eager, except after our own runs")
 
 #: ``alerts``: only updates outside our runs pull it, not "missing": a new chart's alerts are missing for the
-#: whole of its first cascade run, and once the steps they read had stored, eager requested them while the
-#: insight steps still ran; ``alerts_after_cascade`` starts them when the run ends.
+#: whole of its first cascade run: eager requested them as soon as the steps they read had stored, and the
+#: run's end started them again. ``alerts_when_stored`` starts them at that moment, once per cascade run.
 FOLLOW_UPDATES_OUTSIDE_OUR_RUNS = _eager(_updated_outside_our_runs(), "after updates outside our runs")
 
 

@@ -38,7 +38,9 @@ DOWNSTREAM = ["tracks", "artists", "artist_metadata", "track_audience", "artist_
 RUN_TIMEOUT_SECONDS = 240
 
 
-@pytest.mark.sensors_stopped("new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade")
+@pytest.mark.sensors_stopped(
+    "new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade", "alerts_when_stored"
+)
 def test_materialize_a_chart_partition_by_clicking(
     deployment: Deployment, emulator, warehouse_db: str, chromium: Path, artifacts_dir: Path
 ):
@@ -91,7 +93,9 @@ def charts_list(deployment: Deployment) -> list[str]:
     return [row["slug"] for row in json.loads(listed.stdout)]
 
 
-@pytest.mark.sensors_stopped("new_chart_editions", "cascade_automation", "alerts_after_cascade")  # not chart_registry
+@pytest.mark.sensors_stopped(
+    "new_chart_editions", "cascade_automation", "alerts_after_cascade", "alerts_when_stored"
+)  # not chart_registry
 def test_slugs_added_in_the_ui_are_checked_and_the_bad_ones_refused_with_their_reason(
     deployment: Deployment, emulator, chromium: Path, artifacts_dir: Path
 ):

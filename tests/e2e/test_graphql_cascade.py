@@ -36,7 +36,9 @@ def run_to_completion(deployment: Deployment, slug: str):
     return api.wait_for_run(run_id, RUN_TIMEOUT_SECONDS, on_poll=deployment.check_alive)
 
 
-@pytest.mark.sensors_stopped("new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade")
+@pytest.mark.sensors_stopped(
+    "new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade", "alerts_when_stored"
+)
 def test_cascade_through_graphql_lands_in_postgres(deployment: Deployment, emulator, warehouse_db: str):
     api = deployment.api
 

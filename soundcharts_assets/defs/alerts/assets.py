@@ -1,8 +1,9 @@
 """The ``alerts`` asset: after a refresh, the events its charts' stored data show, delivered once per channel.
 
-Downstream of the cascade and partitioned like it, but in no job of the cascade: eager automation starts it
-in a run of its own once a chart's cascade has landed (``chart_alerts`` runs it by hand, the demo in process).
-So it can neither hold up nor fail a cascade run. A channel that is down is not a failure: its deliveries
+Downstream of the cascade and partitioned like it, but in no job of the cascade: the sensors of
+``defs/alerts/sensors.py`` start it in a run of its own once a cascade run has stored its ``INPUTS`` (or has
+ended), automation after what a user materialized by hand (``chart_alerts`` runs it by hand, the demo in
+process). So it can neither hold up nor fail a cascade run. A channel that is down is not a failure: its deliveries
 wait in the ledger and are retried at a later run (``alerts/delivery.py``). If the step itself fails (the
 warehouse is gone, a bug), only this run is red; the next alerts run computes the same events from the
 warehouse (the window covers the last week) and delivers what the ledger says is still due, so nothing is
@@ -29,6 +30,9 @@ from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.settings import alert_settings_from_env
 from soundcharts_assets.vocabulary import ALERT_CHANNELS
 
+INPUTS = ("chart_rankings", "artist_metadata", "track_audience", "artist_audience")
+"""The steps whose stored data the alerts read: once a cascade run has stored all four, its alerts can start
+(``alerts_when_stored``), whatever insight steps the run still has to go."""
 TABLE_ROWS = 100
 """Events listed per chart in the metadata table (the newest window has a few hundred at most)."""
 _COLUMNS = ["date", "watchlist", "kind", "new", "message", *ALERT_CHANNELS]
@@ -38,7 +42,7 @@ _COLUMNS = ["date", "watchlist", "kind", "new", "message", *ALERT_CHANNELS]
     kinds={"python", "sql"},
     group_name="alerts",
     automation_condition=FOLLOW_UPDATES_OUTSIDE_OUR_RUNS,
-    deps=["chart_rankings", "artist_metadata", "track_audience", "artist_audience"],
+    deps=list(INPUTS),
 )
 def alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Event]:
     """Chart, audience and staleness events of the charts' stored data; each delivered once to each channel."""

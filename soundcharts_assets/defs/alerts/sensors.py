@@ -1,18 +1,23 @@
-"""The ``alerts_after_cascade`` sensors: a cascade run that ended starts the alerts of its charts at once.
+"""The sensors that start a cascade run's alerts: as soon as it has stored what they read, or when it ends.
 
 Automation leaves the runs we launch over whole cascades alone (``FOLLOW_UPSTREAM``, and for ``alerts``
-``FOLLOW_UPDATES_OUTSIDE_OUR_RUNS``, in ``defs/conventions.py``):
-their alerts are started here, once per cascade run (the run key). ``alerts_after_cascade`` looks every 5 s
-(``SOUNDCHARTS_ALERTS_SENSOR_INTERVAL_SECONDS``) for cascade runs that succeeded and requests ``chart_alerts``
-for the partitions the run covered (one partition, or its range); ``alerts_after_failed_cascade`` does the same
-for a cascade run that failed after storing something (one bad chart among fifty), so the others' alerts are not
-held back a day. Charts whose alerts a run created since the cascade ended already covers are left out
-(``tests/integration/defs/alerts/test_sensors.py``). A cascade run made in the command's own process
-(``cascade --wait``) is in no code location; the sensors watch every run of the deployment, so they see it too
-when a daemon runs. What a user materializes in the UI (no ``soundcharts/trigger`` tag) is followed by
-automation as before.
+``FOLLOW_UPDATES_OUTSIDE_OUR_RUNS``, in ``defs/conventions.py``): their alerts are started here, once per cascade
+run (the run key). The alerts read four steps (``INPUTS``: the ranking, the artists' metadata and both
+audiences), not the insight, so ``alerts_when_stored`` starts them while the run's insight steps still work:
+every 5 s (``SOUNDCHARTS_ALERTS_SENSOR_INTERVAL_SECONDS``) it looks at the cascade runs in progress, and requests
+``chart_alerts`` for the partitions (one, or its range) of each run whose four steps have succeeded. A fleet's
+alerts then end with its insight instead of ~10 s after the run (a run-status sensor's tick, a new run process;
+docs/benchmarks.md, "eighth session"). ``alerts_after_cascade`` catches what that did not: a run that ended
+between two of its ticks; ``alerts_after_failed_cascade`` does the same for a cascade run that failed after
+storing something (one bad chart among fifty), so the others' alerts are not held back a day. Charts whose
+alerts a run created after the cascade had stored the four steps (or, if it never did, after it ended) already
+covers are left out (``tests/integration/defs/alerts/test_sensors.py``): such a run read what the cascade
+stored. A cascade run made in the command's own process (``cascade --wait``) is in no code location; the
+sensors watch every run of the deployment, so they see it too when a daemon runs. What a user materializes in
+the UI (no ``soundcharts/trigger`` tag) is followed by automation as before.
 
-Cost: no API call (alerts compute from stored data); each tick reads the run-status events since its cursor.
+Cost: no API call (alerts compute from stored data). A tick of ``alerts_when_stored`` reads the cascade runs in
+progress and each one's step successes; the run-status sensors read the run-status events since their cursor.
 """
 
 from collections.abc import Mapping, Sequence
@@ -20,7 +25,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from soundcharts_assets.defs.alerts.assets import chart_alerts_job
+from soundcharts_assets.defs.alerts.assets import INPUTS, chart_alerts_job
 from soundcharts_assets.defs.names import (
     ALERTS_ASSET,
     ALERTS_JOB_NAME,
@@ -39,6 +44,7 @@ from soundcharts_assets.settings import automation_settings_from_env
 
 ALERTS_INTERVAL_SECONDS = automation_settings_from_env().alerts_sensor_interval_seconds
 TRIGGER_TAGS = {TRIGGER_TAG: "cascade_success"}
+"""The trigger of the alerts runs these sensors start (the same whichever sensor: one step, the same inputs)."""
 
 
 def partitions_of(tags: Mapping[str, str], ordered: Sequence[str]) -> list[str]:
@@ -79,8 +85,14 @@ def _alerts_sensor(name: str, status: dg.DagsterRunStatus, when: str) -> dg.RunS
             "(no API call); automation leaves the runs of cascades to it."
         ),
     )
-    def _sensor(context: dg.RunStatusSensorContext) -> list[dg.RunRequest] | dg.SkipReason | None:
-        return alerts_after(context.instance, context.dagster_run, stored_only=status != dg.DagsterRunStatus.SUCCESS)
+    def _sensor(context: dg.RunStatusSensorContext) -> list[dg.RunRequest] | None:
+        answer = alerts_after(context.instance, context.dagster_run, stored_only=status != dg.DagsterRunStatus.SUCCESS)
+        if isinstance(answer, dg.SkipReason):
+            # Logged, not returned: a tick that passed over another run (None) and then skips this one fails in
+            # Dagster 1.13 ("received both DagsterRunReaction and SkipReason"), and its cursor never moves on.
+            context.log.info(answer.skip_message)
+            return None
+        return answer
 
     return _sensor
 
@@ -88,27 +100,55 @@ def _alerts_sensor(name: str, status: dg.DagsterRunStatus, when: str) -> dg.RunS
 def alerts_after(
     instance: dg.DagsterInstance, run: dg.DagsterRun, stored_only: bool = False
 ) -> list[dg.RunRequest] | dg.SkipReason | None:
-    """The alerts runs that follow cascade run ``run``: one per block of the registered charts it covered, less
-    those whose alerts a run created since it ended already covers. ``stored_only``: none when the run stored
-    nothing (a failed run that failed at once)."""
+    """The alerts runs that follow cascade run ``run`` once it ended: one per block of the registered charts it
+    covered, less those whose alerts a run created since the run stored their inputs (or since it ended)
+    already covers. ``stored_only``: none when the run stored nothing (a failed run that failed at once)."""
     if run.job_name != CASCADE_JOB_NAME:
         return None  # not ours: the sensor moves on to the next run in the same tick
+    if stored_only and not _stored_anything(instance, run.run_id):
+        return dg.SkipReason(f"cascade run {run.run_id} failed before it stored anything")
+    since = inputs_stored_at(instance, run.run_id)
+    if since is None:
+        record = instance.get_run_record_by_id(run.run_id)
+        assert record is not None  # the run whose status this is
+        since = record.end_time or record.create_timestamp.timestamp()
+    return _alerts_requests(instance, run, since, f"alerts-after:{run.run_id}")
+
+
+def alerts_when_stored(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[dg.RunRequest] | dg.SkipReason:
+    """The alerts runs of cascade run ``run``, still in progress, once it has stored every step they read."""
+    since = inputs_stored_at(instance, run.run_id)
+    if since is None:
+        return dg.SkipReason(f"cascade run {run.run_id} has not stored all of {', '.join(INPUTS)} yet")
+    return _alerts_requests(instance, run, since, f"alerts-stored:{run.run_id}")
+
+
+def inputs_stored_at(instance: dg.DagsterInstance, run_id: str) -> float | None:
+    """When cascade run ``run_id`` had stored all the alerts' inputs (its last success among their steps), or
+    None while one of them has not succeeded in it (still running, failed, or not in the run)."""
+    successes = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_SUCCESS).records
+    done = {record.event_log_entry.step_key: record.timestamp for record in successes}
+    if any(step not in done for step in INPUTS):
+        return None
+    return max(done[step] for step in INPUTS)
+
+
+def _alerts_requests(
+    instance: dg.DagsterInstance, run: dg.DagsterRun, since: float, run_key: str
+) -> list[dg.RunRequest] | dg.SkipReason:
+    """One alerts run per block of the registered charts ``run`` covers, less those whose alerts a run created
+    after ``since`` already covers."""
     ordered = list(instance.get_dynamic_partitions(CHARTS_PARTITIONS_NAME))
     covered = partitions_of(run.tags, ordered)
     if not covered:
         return dg.SkipReason(f"cascade run {run.run_id} covered no chart partition still registered")
-    if stored_only and not _stored_anything(instance, run.run_id):
-        return dg.SkipReason(f"cascade run {run.run_id} failed before it stored anything")
-    record = instance.get_run_record_by_id(run.run_id)
-    assert record is not None  # the run whose status this is
-    ended = record.end_time or record.create_timestamp.timestamp()
-    started = alerts_started_since(instance, ended, ordered)
+    started = alerts_started_since(instance, since, ordered)
     blocks = range_blocks(ordered, [slug for slug in covered if slug not in started])
     if not blocks:
         return dg.SkipReason(f"the alerts of cascade run {run.run_id} were already started")
     return [
         dg.RunRequest(
-            run_key=f"alerts-after:{run.run_id}" + ("" if len(blocks) == 1 else f":{block[0]}"),
+            run_key=run_key + ("" if len(blocks) == 1 else f":{block[0]}"),
             tags={**run_tags(block), **TRIGGER_TAGS},
         )
         for block in blocks
@@ -124,3 +164,24 @@ alerts_after_cascade_sensor = _alerts_sensor("alerts_after_cascade", dg.DagsterR
 alerts_after_failed_cascade_sensor = _alerts_sensor(
     "alerts_after_failed_cascade", dg.DagsterRunStatus.FAILURE, "fails, for the charts it stored"
 )
+
+
+@dg.sensor(
+    name="alerts_when_stored",
+    job=chart_alerts_job,
+    minimum_interval_seconds=ALERTS_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        f"Starts `alerts` for the charts of a `{CASCADE_JOB_NAME}` run in progress as soon as it has stored "
+        f"{', '.join(f'`{step}`' for step in INPUTS)}, once per run (no API call): its insight steps need not end first."
+    ),
+)
+def alerts_when_stored_sensor(context: dg.SensorEvaluationContext) -> list[dg.RunRequest] | dg.SkipReason:
+    """Every cascade run in progress whose alerts' inputs are stored, and whose alerts no run has covered yet."""
+    in_progress = dg.RunsFilter(job_name=CASCADE_JOB_NAME, statuses=[dg.DagsterRunStatus.STARTED])
+    requests: list[dg.RunRequest] = []
+    for record in context.instance.get_run_records(in_progress):
+        answer = alerts_when_stored(context.instance, record.dagster_run)
+        if isinstance(answer, list):
+            requests.extend(answer)
+    return requests or dg.SkipReason("no cascade run in progress has stored its alerts' inputs and not started them")

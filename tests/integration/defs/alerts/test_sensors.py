@@ -1,5 +1,6 @@
-"""The alerts_after_cascade sensors: a cascade run that ended starts its charts' alerts once, and automation
-requests nothing after the runs we launch (neither their alerts nor a cascade step they already ran).
+"""The alerts sensors: a cascade run starts its charts' alerts once, as soon as it stored what they read
+(``alerts_when_stored``) or when it ends (``alerts_after_cascade``), and automation requests nothing after the
+runs we launch (neither their alerts nor a cascade step they already ran).
 
 The cascade and the alerts step are stand-ins with the same asset keys, partitions and job names (no API, no
 warehouse): what is under test is which runs the sensors request, read from a real instance's runs and events.
@@ -14,7 +15,12 @@ import dagster as dg
 import pytest
 
 from soundcharts_assets.definitions import CASCADE_ASSETS, defs
-from soundcharts_assets.defs.alerts.sensors import alerts_after_cascade_sensor, alerts_after_failed_cascade_sensor
+from soundcharts_assets.defs.alerts.sensors import (
+    alerts_after_cascade_sensor,
+    alerts_after_failed_cascade_sensor,
+    alerts_when_stored,
+    alerts_when_stored_sensor,
+)
 from soundcharts_assets.defs.insight.assets import INSIGHT_ASSETS
 from soundcharts_assets.defs.names import ALERTS_ASSET, ALERTS_JOB_NAME, CASCADE_JOB_NAME, TRIGGER_TAG
 from soundcharts_assets.defs.partition_ranges import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
@@ -57,6 +63,32 @@ def _jobs() -> tuple[dg.JobDefinition, dg.JobDefinition]:
         ],
     )
     return stand_ins.resolve_job_def(CASCADE_JOB_NAME), stand_ins.resolve_job_def(ALERTS_JOB_NAME)
+
+
+def _held_cascade(held: dict[dg.AssetKey, tuple[threading.Event, threading.Event]]) -> dg.JobDefinition:
+    """A stand-in ``chart_cascade`` (in process) whose ``held`` steps each say they are reached (the first
+    event) and wait for their release (the second)."""
+    graph = defs.resolve_asset_graph()
+    keys = [asset.key for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS)]
+
+    def stand_in(key: dg.AssetKey) -> dg.AssetsDefinition:
+        @dg.asset(
+            key=key, partitions_def=chart_partitions, deps=sorted(k for k in graph.get(key).parent_keys if k in keys)
+        )
+        def _step() -> None:
+            if key in held:
+                reached, release = held[key]
+                reached.set()
+                assert release.wait(GATE_SECONDS)
+
+        return _step
+
+    stand_ins = dg.Definitions(
+        assets=[stand_in(key) for key in keys],
+        jobs=[dg.define_asset_job(CASCADE_JOB_NAME, selection=keys, partitions_def=chart_partitions)],
+        executor=dg.in_process_executor,
+    )
+    return stand_ins.resolve_job_def(CASCADE_JOB_NAME)
 
 
 def _tick(
@@ -237,33 +269,15 @@ def test_new_charts_alerts_wait_for_their_fleet_run_to_end():
     run's last step waits: nothing is requested, then or after the run. (On a brand-new instance the tick after
     one that saw an empty event log still counts the run's updates as made outside our runs, once per instance:
     docs/benchmarks.md, "seventh session".)"""
-    graph = defs.resolve_asset_graph()
-    keys = [asset.key for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS)]
-    last, gate, reached = dg.AssetKey("artist_growth"), threading.Event(), threading.Event()
-
-    def stand_in(key: dg.AssetKey) -> dg.AssetsDefinition:
-        @dg.asset(
-            key=key, partitions_def=chart_partitions, deps=sorted(k for k in graph.get(key).parent_keys if k in keys)
-        )
-        def _step() -> None:
-            if key == last and not gate.is_set():
-                reached.set()
-                assert gate.wait(GATE_SECONDS)
-
-        return _step
-
-    stand_ins = dg.Definitions(
-        assets=[stand_in(key) for key in keys],
-        jobs=[dg.define_asset_job(CASCADE_JOB_NAME, selection=keys, partitions_def=chart_partitions)],
-        executor=dg.in_process_executor,
-    )
-    cascade_job = stand_ins.resolve_job_def(CASCADE_JOB_NAME)
+    reached, gate = threading.Event(), threading.Event()
+    cascade_job = _held_cascade({dg.AssetKey("artist_growth"): (reached, gate)})
     fleet_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "charts_sensor"}
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [OUTSIDE])  # an instance in use: a chart stored
         gate.set()
         assert cascade_job.execute_in_process(instance=instance, partition_key=OUTSIDE, tags={TRIGGER_TAG: "cli"})
         gate.clear()
+        reached.clear()
         automation = evaluate_automation(defs, instance)
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
 
@@ -279,3 +293,62 @@ def test_new_charts_alerts_wait_for_their_fleet_run_to_end():
             assert fleet_run.result(timeout=GATE_SECONDS).success
         automation = evaluate_automation(defs, instance, automation.cursor)
         assert _requested(automation) == {}
+
+
+def _when_stored_tick(instance: dg.DagsterInstance) -> list[dg.RunRequest]:
+    context = dg.build_sensor_context(instance=instance)
+    return list(alerts_when_stored_sensor.evaluate_tick(context).run_requests or [])
+
+
+def test_a_fleet_runs_alerts_start_once_it_stored_their_inputs_while_its_insight_still_runs():
+    """The alerts read the ranking, the artists' metadata and both audiences, not the insight: they start once
+    those four steps of the run succeeded, while an insight step still works, once; the run's end then starts
+    nothing more. Before (the run-status sensor alone) a fleet's alerts ended ~10 s after its run."""
+    audience, insight = dg.AssetKey("track_audience"), dg.AssetKey("artist_growth")
+    gates = {key: (threading.Event(), threading.Event()) for key in (audience, insight)}
+    cascade_job, alerts_job = _held_cascade(gates), _jobs()[1]
+    fleet_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "daily_schedule"}
+    with dg.instance_for_test() as instance, ThreadPoolExecutor(1) as pool:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
+        _, cursor = _tick(instance, None)
+        fleet_run = pool.submit(cascade_job.execute_in_process, instance=instance, tags=fleet_tags)
+        try:
+            for key, (reached, release) in gates.items():
+                while not reached.wait(0.05):  # the held step is reached, or the run ended early: say how
+                    assert not fleet_run.done(), f"the fleet run ended before {key.to_user_string()}: {fleet_run.result()}"  # fmt: skip
+                requests = _when_stored_tick(instance)
+                if key == audience:  # an input is still being fetched: nothing yet
+                    assert requests == []
+                    release.set()
+            (run_id,) = [record.dagster_run.run_id for record in instance.get_run_records()]
+            assert [(r.run_key, r.tags) for r in requests] == [
+                (
+                    f"alerts-stored:{run_id}",
+                    {**fleet_tags, TRIGGER_TAG: "cascade_success", "dagster/sensor_name": "alerts_when_stored"},
+                )
+            ]
+            alerts_run = alerts_job.execute_in_process(instance=instance, tags=requests[0].tags)  # as the daemon would
+            assert alerts_run.success
+            assert _when_stored_tick(instance) == []  # once per cascade run
+        finally:
+            for _, release in gates.values():
+                release.set()
+        assert fleet_run.result(timeout=GATE_SECONDS).success
+        assert _tick(instance, cursor)[0] == []  # the run's end: its alerts already ran
+
+
+def test_a_cascade_run_that_never_stored_the_alerts_inputs_starts_them_at_its_end():
+    """A cascade run whose ``track_audience`` failed has no alerts while it runs (an input is missing); its
+    end starts them, as before, for what it stored."""
+    range_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "daily_schedule"}
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
+        _, cursor = _tick(instance, None, alerts_after_failed_cascade_sensor)
+        failed = _failing_cascade("tracks").execute_in_process(instance=instance, tags=range_tags, raise_on_error=False)
+        assert not failed.success
+        assert alerts_when_stored(instance, instance.get_run_by_id(failed.run_id)) == dg.SkipReason(
+            f"cascade run {failed.run_id} has not stored all of chart_rankings, artist_metadata, track_audience, "
+            "artist_audience yet"
+        )
+        requests, _ = _tick(instance, cursor, alerts_after_failed_cascade_sensor)
+        assert [r.run_key for r in requests] == [f"alerts-after:{failed.run_id}"]
