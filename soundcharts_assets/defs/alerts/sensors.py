@@ -3,9 +3,10 @@
 Automation leaves the runs we launch over whole cascades alone (``FOLLOW_UPSTREAM``, and for ``alerts``
 ``FOLLOW_UPDATES_OUTSIDE_OUR_RUNS``, in ``defs/conventions.py``): their alerts are started here, once per cascade
 run (the run key). The alerts read four steps (``INPUTS``: the ranking, the artists' metadata and both
-audiences), not the insight, so ``alerts_when_stored`` starts them while the run's insight steps still work:
-every 5 s (``SOUNDCHARTS_ALERTS_SENSOR_INTERVAL_SECONDS``) it looks at the cascade runs in progress, and requests
-``chart_alerts`` for the partitions (one, or its range) of each run whose four steps have succeeded. A fleet's
+audiences), not the insight, so ``alerts_when_stored`` starts them while the run's insight steps still work.
+At each pass of the daemon over its sensors (every 5 s; ``SOUNDCHARTS_ALERTS_SENSOR_INTERVAL_SECONDS`` is 1 by
+default, so no pass is skipped) it looks at the cascade runs in progress, and requests ``chart_alerts`` for the
+partitions (one, or its range) of each run whose four steps have succeeded. A fleet's
 alerts then end with its insight instead of ~10 s after the run (a run-status sensor's tick, a new run process;
 docs/benchmarks.md, "eighth session"). ``alerts_after_cascade`` catches what that did not: a run that ended
 between two of its ticks; ``alerts_after_failed_cascade`` does the same for a cascade run that failed after
