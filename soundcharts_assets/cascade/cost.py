@@ -24,7 +24,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from soundcharts_assets.cascade.stored import StoredState, WarehouseRates, stored_states, warehouse_rates
+from soundcharts_assets.cascade.stored import (
+    FetchesRead,
+    StoredState,
+    WarehouseRates,
+    stored_states,
+    warehouse_rates,
+)
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.soundcharts.pagination import BATCH_SIZE, MAX_PAGE_SIZE, MAX_WINDOW_DAYS
@@ -145,23 +151,31 @@ def estimate_charts(
 
 
 def stored_state(
-    warehouse: Warehouse, slug: str, freshness: FreshnessSettings, now: datetime, rates: WarehouseRates | None = None
+    warehouse: Warehouse,
+    slug: str,
+    freshness: FreshnessSettings,
+    now: datetime,
+    rates: WarehouseRates | None = None,
+    fetches: FetchesRead | None = None,
 ) -> StoredState:
-    return stored_states(warehouse, [slug], freshness, now, rates)[slug]
+    return stored_states(warehouse, [slug], freshness, now, rates, fetches)[slug]
 
 
 class Estimator:
     """Each chart's next cascade priced alone, as of one moment: the ``estimated_calls`` metadata of a run's
     ranking. What the charts share (:class:`WarehouseRates`) is read once, when it is made; a fleet's step
-    makes one after its refresh and asks it for each chart (from several threads: it holds no state)."""
+    makes one after its refresh and asks it for each chart, from several threads; the series' fetches it read
+    for one chart serve the next (:class:`FetchesRead`)."""
 
     def __init__(self, warehouse: Warehouse, freshness: FreshnessSettings, now: datetime | None = None) -> None:
         self._warehouse, self._freshness, self._now = warehouse, freshness, now or utc_now()
         self._rates = warehouse_rates(warehouse)
+        self._fetches = FetchesRead(warehouse)
 
     def billed(self, slug: str) -> dict[str, int]:
         """Calls billed per asset by ``slug``'s cascade now."""
-        return estimate(stored_state(self._warehouse, slug, self._freshness, self._now, self._rates)).billed
+        state = stored_state(self._warehouse, slug, self._freshness, self._now, self._rates, self._fetches)
+        return estimate(state).billed
 
 
 def estimate_document(slug: str, found: CallEstimate, state: StoredState, rate_limit_per_minute: int) -> dict[str, Any]:

@@ -9,7 +9,8 @@ Kept apart from the arithmetic, so the rules are unit-tested on plain numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from soundcharts_assets.settings import FreshnessSettings
 from soundcharts_assets.sources import source_names
 from soundcharts_assets.vocabulary import FREE_STATUSES, EntityKind
 from soundcharts_assets.warehouse import Warehouse
+from soundcharts_assets.warehouse.audience import LastFetch, Pair, due_among
 
 FREQUENCY_DAYS = {"daily": 1, "weekly": 7}
 """Days between two editions of a chart, by the frequency the API gives it (and between two refreshes, by
@@ -82,17 +84,46 @@ def warehouse_rates(warehouse: Warehouse) -> WarehouseRates:
     return WarehouseRates(warehouse.table_counts(only=("tracks", "artists")), free_shares(warehouse))
 
 
+class FetchesRead:
+    """The audience fetches of the entities priced so far, each entity's read once (all its sources).
+
+    A chart's estimate asks three questions of the same series (due now, due for the whole lookback, last answer
+    free), which were three reads of its fetches per entity kind: most of the 231,000 rows the describes of a
+    50-chart ``chart_rankings`` read. A fleet's charts share most of their entities, so an :class:`Estimator`
+    keeps one for all its charts, and the steps' own due rule is applied to what was read
+    (``warehouse.audience.due_among``). Its describes run on several threads on PostgreSQL: a lock keeps one read
+    per entity.
+    """
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+        self._lock = threading.Lock()
+        self._read: dict[EntityKind, set[str]] = {kind: set() for kind in EntityKind}
+        self._fetches: dict[EntityKind, dict[Pair, LastFetch]] = {kind: {} for kind in EntityKind}
+
+    def of(self, kind: EntityKind, uuids: Iterable[str]) -> Mapping[Pair, LastFetch]:
+        """The last fetches of ``uuids``' series (a series never fetched has none); read for those not read yet."""
+        with self._lock:
+            missing = [uuid for uuid in dict.fromkeys(uuids) if uuid not in self._read[kind]]
+            if missing:
+                self._fetches[kind].update(self._warehouse.last_fetches(kind.value, missing, source_names(kind)))
+                self._read[kind].update(missing)
+            return self._fetches[kind]
+
+
 def stored_states(
     warehouse: Warehouse,
     slugs: Sequence[str],
     freshness: FreshnessSettings,
     now: datetime,
     rates: WarehouseRates | None = None,
+    fetches: FetchesRead | None = None,
 ) -> dict[str, StoredState]:
     """Each chart's :class:`StoredState`, overlap removed for charts refreshed together: a song or artist several
     charts share is counted for the first of them only, the rule by which a fleet run charges its calls
     (``report.Fleet.owner``). So the charts' estimates add up to what refreshing them together costs.
-    ``rates`` are read from the warehouse when not given."""
+    ``rates`` and ``fetches`` are read from the warehouse when not given."""
+    fetches = fetches or FetchesRead(warehouse)
     seen_songs: set[str] = set()
     seen_artists: set[str] = set()
     rates = rates or warehouse_rates(warehouse)
@@ -108,7 +139,16 @@ def stored_states(
         owned = {kind: by_owner.get(slug, {}) for kind, by_owner in leavers.items()}
         found = churn.get(slug, {})
         state = _chart_state(
-            warehouse, slug, freshness, now, seen_songs, seen_artists, stored, owned, found.get("leaving_songs", 0)
+            warehouse,
+            fetches,
+            slug,
+            freshness,
+            now,
+            seen_songs,
+            seen_artists,
+            stored,
+            owned,
+            found.get("leaving_songs", 0),
         )
         states[slug] = replace(state, **found, free_shares=rates.free_shares)
     return states
@@ -187,6 +227,7 @@ def _leavers_by_owner(
 
 def _chart_state(
     warehouse: Warehouse,
+    fetches: FetchesRead,
     slug: str,
     freshness: FreshnessSettings,
     now: datetime,
@@ -219,21 +260,22 @@ def _chart_state(
     long_age = timedelta(days=freshness.audience_lookback_days)
     policy = refresh_policy(freshness)  # the audience steps' own due rule (due.py)
 
-    def due_pairs(entity: str, uuids: list[str], sources: tuple[str, ...]) -> tuple[int, int, int]:
-        due = warehouse.due_audience(entity, uuids, sources, policy, now)
+    def due_pairs(kind: EntityKind, uuids: list[str]) -> tuple[int, int, int]:
+        entity, sources = kind.value, source_names(kind)
         last_fetches = dict(leavers.get(entity, {}))
         if latest is not None and dropped[entity]:
             last_fetches.setdefault(latest.date(), []).extend(dropped[entity])
+        read = fetches.of(kind, [*uuids, *(uuid for left in last_fetches.values() for uuid in left)])
+        due = due_among(read, uuids, sources, policy, now)
         for day, left in last_fetches.items():  # the last fetches charged to this chart
-            due += warehouse.due_audience(entity, left, sources, policy.catching_up(day), now)
-        long = warehouse.due_audience(entity, uuids, sources, max(audience_age, long_age), now)
-        records = warehouse.fetch_records(entity, {uuid for uuid, _ in due}, sources)
-        free = sum(1 for pair in due if records.get(pair, ("", None))[0] in FREE_STATUSES)
+            due += due_among(read, left, sources, policy.catching_up(day), now)
+        long = due_among(read, uuids, sources, max(audience_age, long_age), now)
+        free = sum(1 for pair in due if pair in read and read[pair].status in FREE_STATUSES)
         return len(due), len(long), free
 
     followed_artists = [a for a in artists if a in kept]
-    track_pairs, track_long, free_tracks = due_pairs("song", songs, source_names(EntityKind.SONG))
-    artist_pairs, artist_long, free_artists = due_pairs("artist", followed_artists, source_names(EntityKind.ARTIST))
+    track_pairs, track_long, free_tracks = due_pairs(EntityKind.SONG, songs)
+    artist_pairs, artist_long, free_artists = due_pairs(EntityKind.ARTIST, followed_artists)
     return StoredState(
         chart_size=chart.max_results if chart else None,
         edition_size=len(edition),

@@ -13,7 +13,7 @@ beside the writes that record them, so the bookkeeping of a series is in one fil
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -91,34 +91,66 @@ def artist_audience_rows(
     ]
 
 
-def _fetch_rows(
-    conn: sa.Connection, entity: str, uuids: Sequence[str], platforms: Sequence[str], *where: Any
-) -> list[sa.Row[Any]]:
-    """The recorded fetches of (uuid, platform) pairs, read in chunks of uuids."""
-    f = audience_fetches.c
-    rows: list[sa.Row[Any]] = []
-    for part in chunks(uuids):
-        stmt = sa.select(f.entity_uuid, f.platform, f.status).where(
-            f.entity == entity, f.entity_uuid.in_(part), f.platform.in_(platforms), *where
-        )
-        rows.extend(conn.execute(stmt))
-    return rows
+Pair = tuple[str, str]
+"""A series: (entity uuid, source name)."""
 
 
-def _not_due(
-    conn: sa.Connection, kind: str, uuids: Sequence[str], platforms: Sequence[str], policy: RefreshPolicy, now: datetime
-) -> set[tuple[str, str]]:
-    """The pairs whose next crawl cannot have happened yet: one query per chunk of uuids, the rule in Python."""
+@dataclass(frozen=True)
+class LastFetch:
+    """A series' last fetch: when, the last crawl it saw (``related.lastCrawlDate``), the cadence (hours) and
+    the answer's status (``ok``, or a free ``not_found``...)."""
+
+    fetched_at: datetime
+    last_crawl_at: datetime | None
+    cadence_hours: float | None
+    status: str
+
+
+def _last_fetches(
+    conn: sa.Connection, kind: str, uuids: Sequence[str], platforms: Sequence[str], since: datetime | None = None
+) -> dict[Pair, LastFetch]:
+    """The recorded last fetch of each (uuid, platform) pair (those fetched at ``since`` or later), read in
+    chunks of uuids."""
     f = audience_fetches.c
-    not_due: set[tuple[str, str]] = set()
+    found: dict[Pair, LastFetch] = {}
+    recent = [f.fetched_at >= since] if since is not None else []
     for part in chunks(uuids):
-        stmt = sa.select(f.entity_uuid, f.platform, f.fetched_at, f.last_crawl_at, f.cadence_hours).where(
-            f.entity == kind, f.entity_uuid.in_(part), f.platform.in_(platforms), f.fetched_at > now - policy.longest
+        stmt = sa.select(f.entity_uuid, f.platform, f.fetched_at, f.last_crawl_at, f.cadence_hours, f.status).where(
+            f.entity == kind, f.entity_uuid.in_(part), f.platform.in_(platforms), *recent
         )
         for row in conn.execute(stmt):
-            if not policy.is_due(row.platform, now, row.fetched_at, row.last_crawl_at, row.cadence_hours):
-                not_due.add((row.entity_uuid, row.platform))
-    return not_due
+            found[(row.entity_uuid, row.platform)] = LastFetch(
+                row.fetched_at, row.last_crawl_at, row.cadence_hours, row.status
+            )
+    return found
+
+
+def _fresh(platform: str, fetch: LastFetch, max_age: timedelta | RefreshPolicy, now: datetime) -> bool:
+    """Whether a series fetched as ``fetch`` is not due: fetched within ``max_age`` whatever the outcome, or,
+    with a :class:`RefreshPolicy`, its next crawl cannot have happened yet (``due.py``)."""
+    if isinstance(max_age, RefreshPolicy):
+        return fetch.fetched_at > now - max_age.longest and not max_age.is_due(
+            platform, now, fetch.fetched_at, fetch.last_crawl_at, fetch.cadence_hours
+        )
+    return fetch.fetched_at >= now - max_age
+
+
+def due_among(
+    fetches: Mapping[Pair, LastFetch],
+    uuids: Iterable[str],
+    platforms: Iterable[str],
+    max_age: timedelta | RefreshPolicy,
+    now: datetime,
+) -> list[Pair]:
+    """(uuid, platform) pairs to fetch, given their last ``fetches`` (a pair with none was never fetched): the
+    one due rule, for the steps' reads (:func:`due_audience`) and for an estimate that read a fleet's once."""
+    wanted_platforms = unique(platforms)
+    return [
+        (uuid, platform)
+        for uuid in unique(uuids)
+        for platform in wanted_platforms
+        if (fetch := fetches.get((uuid, platform))) is None or not _fresh(platform, fetch, max_age, now)
+    ]
 
 
 def due_audience(
@@ -128,17 +160,15 @@ def due_audience(
     platforms: Iterable[str],
     max_age: timedelta | RefreshPolicy,
     now: datetime,
-) -> list[tuple[str, str]]:
+) -> list[Pair]:
     """(uuid, platform) pairs to fetch: never fetched, or fetched longer than ``max_age`` ago whatever the
-    outcome; with a :class:`RefreshPolicy`, those whose next crawl can have happened (``due.py``)."""
+    outcome; with a :class:`RefreshPolicy`, those whose next crawl can have happened (``due.py``). Only the
+    fetches recent enough to matter are read."""
     kind = EntityKind.parse(entity, "entity").value
     wanted, wanted_platforms = unique(uuids), unique(platforms)
-    if isinstance(max_age, RefreshPolicy):
-        fresh = _not_due(conn, kind, wanted, wanted_platforms, max_age, now)
-    else:
-        recent = audience_fetches.c.fetched_at >= now - max_age
-        fresh = {(row.entity_uuid, row.platform) for row in _fetch_rows(conn, kind, wanted, wanted_platforms, recent)}
-    return [(u, p) for u in wanted for p in wanted_platforms if (u, p) not in fresh]
+    since = now - (max_age.longest if isinstance(max_age, RefreshPolicy) else max_age)
+    recent = _last_fetches(conn, kind, wanted, wanted_platforms, since)
+    return due_among(recent, wanted, wanted_platforms, max_age, now)
 
 
 def _record_fetch(
@@ -178,15 +208,6 @@ def _stored_cadence(conn: sa.Connection, table: sa.Table, uuid: str, platform: s
         where = [c.artist_uuid == uuid, c.platform == platform, *([c.metric == metric] if metric else [])]
     stmt = sa.select(c.date).where(*where).distinct().order_by(c.date.desc()).limit(CADENCE_SAMPLE)
     return cadence_hours(list(conn.execute(stmt).scalars()))
-
-
-@dataclass(frozen=True)
-class LastFetch:
-    """A series' last fetch: when, the last crawl it saw (``related.lastCrawlDate``) and the cadence (hours)."""
-
-    fetched_at: datetime
-    last_crawl_at: datetime | None
-    cadence_hours: float | None
 
 
 @dataclass(frozen=True)
@@ -302,35 +323,18 @@ class AudienceStore(Store):
     def fetch_records(
         self, entity: str, uuids: Iterable[str], sources: Iterable[str]
     ) -> dict[tuple[str, str], tuple[str, float | None]]:
-        """Each series' last fetch status and recorded cadence (hours); one query per chunk of uuids."""
-        kind = EntityKind.parse(entity, "entity").value
-        f = audience_fetches.c
-        found: dict[tuple[str, str], tuple[str, float | None]] = {}
-        with self._read() as conn:
-            for part in chunks(unique(uuids)):
-                stmt = sa.select(f.entity_uuid, f.platform, f.status, f.cadence_hours).where(
-                    f.entity == kind, f.entity_uuid.in_(part), f.platform.in_(unique(sources))
-                )
-                found.update({(r.entity_uuid, r.platform): (r.status, r.cadence_hours) for r in conn.execute(stmt)})
-        return found
+        """Each series' last fetch status and recorded cadence (hours)."""
+        return {
+            pair: (fetch.status, fetch.cadence_hours)
+            for pair, fetch in self.last_fetches(entity, uuids, sources).items()
+        }
 
-    def last_fetches(
-        self, entity: str, uuids: Iterable[str], sources: Iterable[str]
-    ) -> dict[tuple[str, str], LastFetch]:
-        """Each series' last fetch: when, the last crawl it saw and the cadence; one query per chunk of uuids."""
+    def last_fetches(self, entity: str, uuids: Iterable[str], sources: Iterable[str]) -> dict[Pair, LastFetch]:
+        """Each series' last fetch: when, the last crawl it saw, the cadence and the status; one query per chunk
+        of uuids."""
         kind = EntityKind.parse(entity, "entity").value
-        f = audience_fetches.c
-        found: dict[tuple[str, str], LastFetch] = {}
         with self._read() as conn:
-            for part in chunks(unique(uuids)):
-                stmt = sa.select(f.entity_uuid, f.platform, f.fetched_at, f.last_crawl_at, f.cadence_hours).where(
-                    f.entity == kind, f.entity_uuid.in_(part), f.platform.in_(unique(sources))
-                )
-                for row in conn.execute(stmt):
-                    found[(row.entity_uuid, row.platform)] = LastFetch(
-                        row.fetched_at, row.last_crawl_at, row.cadence_hours
-                    )
-        return found
+            return _last_fetches(conn, kind, unique(uuids), unique(sources))
 
     def write_series(
         self,
@@ -422,8 +426,8 @@ class AudienceStore(Store):
         kind = EntityKind.parse(entity, "entity").value
         wanted, wanted_platforms = unique(uuids), unique(platforms)
         with self._read() as conn:
-            fetches = _fetch_rows(conn, kind, wanted, wanted_platforms)
-        counts = Counter((row.platform, row.status) for row in fetches)
+            fetches = _last_fetches(conn, kind, wanted, wanted_platforms)
+        counts = Counter((platform, fetch.status) for (_, platform), fetch in fetches.items())
         coverage: dict[str, dict[str, int]] = {}
         for platform in wanted_platforms:
             by_status = {status.value: counts[(platform, status.value)] for status in FetchStatus}
