@@ -7,20 +7,29 @@ from datetime import date, timedelta
 
 from soundcharts_assets.cascade.cost import Estimator, estimate_calls, stored_state
 from soundcharts_assets.settings import freshness_from_env
-from soundcharts_assets.soundcharts.models import Chart, SongAudiencePoint
+from soundcharts_assets.soundcharts.models import ArtistAudiencePoint, Chart, SongAudiencePoint
 from soundcharts_assets.warehouse import Warehouse
-from tests.integration.warehouse.builders import CHART, DAY1, DAY2, ranking
+from tests.integration.warehouse.builders import CHART, DAY1, DAY2, ranking, song
 
 OTHER = Chart(slug="top-gb", name="Top UK", platform="spotify", frequency="daily", country_code="GB")
 SHARED, OWN, THEIRS, DROPPED = ["s1", "s2", "s3"], ["f1", "f2"], ["g1"], "f0"
 
 
+ARTISTS = {"s1": ["a1"], "s2": ["a1", "a2"], "s3": ["a3"], "f1": ["a4"], "f2": ["a4"], "g1": ["a5"], DROPPED: ["a6"]}
+
+
 def _stored(wh: Warehouse) -> None:
-    """Two charts sharing three songs; series fetched an hour ago (fresh), ten days ago (due) and answered 404
-    (due, free), one song dropped by top-fr the day before (its last fetch is due)."""
+    """Two charts sharing three songs (and the artists they credit); series fetched an hour ago (fresh), ten days
+    ago (due) and answered 404 (due, free), one song dropped by top-fr the day before (its last fetch is due)."""
     wh.write_ranking(ranking(DAY1, [DROPPED, *SHARED, *OWN]))
     wh.write_ranking(ranking(DAY2, [*SHARED, *OWN]))
     wh.write_ranking(ranking(DAY2, [*SHARED, *THEIRS], chart=OTHER))
+    wh.upsert_songs([song(uuid, *artists) for uuid, artists in ARTISTS.items()], fetched_at=DAY1)
+    wh.link_track_artists(wh.credited_artists(list(ARTISTS)))
+    wh.write_artist_audience(
+        "a1", "spotify", [ArtistAudiencePoint(date(2024, 5, 9), "followers", 10)], DAY2 - timedelta(hours=1)
+    )
+    wh.record_audience_outcome("artist", "a2", "tiktok", "not_found", DAY2 - timedelta(days=10))
     point = [SongAudiencePoint(date(2024, 5, 9), "id", 5)]
     wh.write_track_audience("s1", "spotify", point, DAY2 - timedelta(hours=1))
     wh.write_track_audience("s2", "spotify", point, DAY2 - timedelta(days=10))
@@ -48,6 +57,8 @@ def test_a_fleets_estimates_read_each_series_once_and_price_each_chart_as_alone(
     assert {uuid for uuid in asked if uuid.startswith("song:")} == {
         f"song:{uuid}" for uuid in (DROPPED, *SHARED, *OWN, *THEIRS)
     }
+    assert {uuid for uuid in asked if uuid.startswith("artist:")} >= {f"artist:a{i}" for i in range(1, 6)}
     state = stored_state(wh, CHART.slug, freshness, now)
     assert state.free_track_pairs == 1  # s3 on YouTube answered 404: due, asked again, not billed
-    assert alone[CHART.slug]["track_audience"] > 0
+    assert state.free_artist_pairs == 1  # a2 on TikTok, likewise
+    assert alone[CHART.slug]["track_audience"] > 0 and alone[CHART.slug]["artist_audience"] > 0

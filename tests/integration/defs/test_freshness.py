@@ -30,7 +30,8 @@ def test_alerts_follow_the_cascade_in_runs_of_their_own():
     with dg.instance_for_test():
         graph = defs.resolve_asset_graph()
     node = graph.get(dg.AssetKey("alerts"))
-    # only what runs other than ours store pulls them: the alerts of our runs are started by `alerts_after_cascade`
+    # only what runs other than ours store pulls them: the alerts of our runs are started by the alerts sensors
+    # (`defs/alerts/sensors.py`)
     assert node.automation_condition == FOLLOW_UPDATES_OUTSIDE_OUR_RUNS
     cascade_job = defs.resolve_job_def("chart_cascade")
     assert "alerts" not in {key.to_user_string() for key in cascade_job.asset_layer.selected_asset_keys}

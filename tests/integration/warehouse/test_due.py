@@ -49,3 +49,23 @@ def test_fetches_record_the_last_crawl_and_the_stored_cadence_and_the_due_read_u
     # the old window still works for callers that pass one
     later = next_day + timedelta(minutes=1)
     assert wh.due_audience("artist", ["a1"], ["instagram"], timedelta(hours=24), later) == [("a1", "instagram")]
+
+
+def test_the_due_read_and_the_rule_over_read_fetches_agree_at_their_bounds(wh: Warehouse) -> None:
+    """``due_audience`` (the steps' read) and ``due_among`` over ``last_fetches`` (an estimate's one read of a
+    fleet) are one rule: at an age bound (fetched exactly ``max_age`` ago: fresh) and at the policy's longest
+    interval (fetched exactly that long ago: due), and for a series never fetched."""
+    from soundcharts_assets.warehouse.audience import due_among
+
+    policy = RefreshPolicy()
+    points = [SongAudiencePoint(date(2026, 12, 1), "x", 1)]
+    ages = {"s1": timedelta(hours=24), "s2": policy.longest, "s3": timedelta(hours=24, microseconds=1)}
+    for uuid, age in ages.items():
+        wh.write_track_audience(uuid, "spotify", points, FETCHED - age)
+    uuids, sources = [*ages, "never"], ["spotify", "shazam"]
+    read = wh.last_fetches("song", uuids, sources)
+    for rule in (timedelta(hours=24), policy):
+        assert due_among(read, uuids, sources, rule, FETCHED) == wh.due_audience("song", uuids, sources, rule, FETCHED)
+    by_age = set(wh.due_audience("song", uuids, ["spotify"], timedelta(hours=24), FETCHED))
+    assert by_age == {("s2", "spotify"), ("s3", "spotify"), ("never", "spotify")}  # s1: exactly 24 h, fresh
+    assert ("s2", "spotify") in wh.due_audience("song", ["s2"], ["spotify"], policy, FETCHED)  # exactly the longest

@@ -15,6 +15,7 @@ import dagster as dg
 import pytest
 
 from soundcharts_assets.definitions import CASCADE_ASSETS, defs
+from soundcharts_assets.defs.alerts.assets import INPUTS
 from soundcharts_assets.defs.alerts.sensors import (
     alerts_after_cascade_sensor,
     alerts_after_failed_cascade_sensor,
@@ -37,58 +38,43 @@ GATE_SECONDS = 300
 pytestmark = pytest.mark.slow  # Dagster runs in threads and ~30 automation ticks: left out of `make test-fast`
 
 
-def _stand_ins(keys: list[dg.AssetKey], deps: dict[dg.AssetKey, list[dg.AssetKey]]) -> list[dg.AssetsDefinition]:
-    def stand_in(key: dg.AssetKey) -> dg.AssetsDefinition:
-        @dg.asset(key=key, partitions_def=chart_partitions, deps=deps.get(key, []))
-        def _noop() -> None:
-            return None
-
-        return _noop
-
-    return [stand_in(key) for key in keys]
+Gates = dict[dg.AssetKey, tuple[threading.Event, threading.Event]]
 
 
-def _jobs() -> tuple[dg.JobDefinition, dg.JobDefinition]:
-    """``chart_cascade`` and ``chart_alerts`` over stand-ins of the real assets, wired like them."""
+def _jobs(
+    held: Gates | None = None, failing: tuple[dg.AssetKey, ...] = ()
+) -> tuple[dg.JobDefinition, dg.JobDefinition]:
+    """``chart_cascade`` and ``chart_alerts`` over stand-ins of the real assets, wired like them, in process. The
+    cascade's ``held`` steps each say they are reached (the first event) and wait for their release (the second);
+    its ``failing`` steps then raise."""
     graph = defs.resolve_asset_graph()
     cascade_keys = [asset.key for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS)]
-    deps = {key: sorted(k for k in graph.get(key).parent_keys if k in cascade_keys) for key in cascade_keys}
-    cascade = _stand_ins(cascade_keys, deps)
-    alerts = _stand_ins([ALERTS], {ALERTS: sorted(graph.get(ALERTS).parent_keys)})
+    gates = held or {}
+
+    def stand_in(key: dg.AssetKey, parents: list[dg.AssetKey]) -> dg.AssetsDefinition:
+        @dg.asset(key=key, partitions_def=chart_partitions, deps=parents)
+        def _step() -> None:
+            if key in gates:
+                reached, release = gates[key]
+                reached.set()
+                assert release.wait(GATE_SECONDS)
+            if key in failing:
+                raise RuntimeError(f"{key.to_user_string()} failed")
+
+        return _step
+
+    cascade = [
+        stand_in(key, sorted(k for k in graph.get(key).parent_keys if k in cascade_keys)) for key in cascade_keys
+    ]
     stand_ins = dg.Definitions(
-        assets=[*cascade, *alerts],
+        assets=[*cascade, stand_in(ALERTS, sorted(graph.get(ALERTS).parent_keys))],
         jobs=[
             dg.define_asset_job(CASCADE_JOB_NAME, selection=cascade_keys, partitions_def=chart_partitions),
             dg.define_asset_job(ALERTS_JOB_NAME, selection=[ALERTS], partitions_def=chart_partitions),
         ],
-    )
-    return stand_ins.resolve_job_def(CASCADE_JOB_NAME), stand_ins.resolve_job_def(ALERTS_JOB_NAME)
-
-
-def _held_cascade(held: dict[dg.AssetKey, tuple[threading.Event, threading.Event]]) -> dg.JobDefinition:
-    """A stand-in ``chart_cascade`` (in process) whose ``held`` steps each say they are reached (the first
-    event) and wait for their release (the second)."""
-    graph = defs.resolve_asset_graph()
-    keys = [asset.key for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS)]
-
-    def stand_in(key: dg.AssetKey) -> dg.AssetsDefinition:
-        @dg.asset(
-            key=key, partitions_def=chart_partitions, deps=sorted(k for k in graph.get(key).parent_keys if k in keys)
-        )
-        def _step() -> None:
-            if key in held:
-                reached, release = held[key]
-                reached.set()
-                assert release.wait(GATE_SECONDS)
-
-        return _step
-
-    stand_ins = dg.Definitions(
-        assets=[stand_in(key) for key in keys],
-        jobs=[dg.define_asset_job(CASCADE_JOB_NAME, selection=keys, partitions_def=chart_partitions)],
         executor=dg.in_process_executor,
     )
-    return stand_ins.resolve_job_def(CASCADE_JOB_NAME)
+    return stand_ins.resolve_job_def(CASCADE_JOB_NAME), stand_ins.resolve_job_def(ALERTS_JOB_NAME)
 
 
 def _tick(
@@ -121,7 +107,12 @@ def test_a_succeeded_fleet_run_starts_its_alerts_once_and_automation_adds_none()
         assert [(r.run_key, r.tags) for r in requests] == [
             (
                 f"alerts-after:{fleet_run.run_id}",
-                {**range_tags, "soundcharts/trigger": "cascade_success", "dagster/sensor_name": "alerts_after_cascade"},
+                {
+                    **range_tags,
+                    "soundcharts/trigger": "cascade_success",
+                    "soundcharts/alerts_of": fleet_run.run_id,
+                    "dagster/sensor_name": "alerts_after_cascade",
+                },
             )
         ]
         assert _tick(instance, cursor)[0] == []  # once per cascade run
@@ -270,7 +261,7 @@ def test_new_charts_alerts_wait_for_their_fleet_run_to_end():
     one that saw an empty event log still counts the run's updates as made outside our runs, once per instance:
     docs/benchmarks.md, "seventh session".)"""
     reached, gate = threading.Event(), threading.Event()
-    cascade_job = _held_cascade({dg.AssetKey("artist_growth"): (reached, gate)})
+    cascade_job, _ = _jobs({dg.AssetKey("artist_growth"): (reached, gate)})
     fleet_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "charts_sensor"}
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [OUTSIDE])  # an instance in use: a chart stored
@@ -306,7 +297,7 @@ def test_a_fleet_runs_alerts_start_once_it_stored_their_inputs_while_its_insight
     nothing more. Before (the run-status sensor alone) a fleet's alerts ended ~10 s after its run."""
     audience, insight = dg.AssetKey("track_audience"), dg.AssetKey("artist_growth")
     gates = {key: (threading.Event(), threading.Event()) for key in (audience, insight)}
-    cascade_job, alerts_job = _held_cascade(gates), _jobs()[1]
+    cascade_job, alerts_job = _jobs(gates)
     fleet_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "daily_schedule"}
     with dg.instance_for_test() as instance, ThreadPoolExecutor(1) as pool:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
@@ -324,7 +315,12 @@ def test_a_fleet_runs_alerts_start_once_it_stored_their_inputs_while_its_insight
             assert [(r.run_key, r.tags) for r in requests] == [
                 (
                     f"alerts-stored:{run_id}",
-                    {**fleet_tags, TRIGGER_TAG: "cascade_success", "dagster/sensor_name": "alerts_when_stored"},
+                    {
+                        **fleet_tags,
+                        TRIGGER_TAG: "cascade_stored",
+                        "soundcharts/alerts_of": run_id,
+                        "dagster/sensor_name": "alerts_when_stored",
+                    },
                 )
             ]
             alerts_run = alerts_job.execute_in_process(instance=instance, tags=requests[0].tags)  # as the daemon would
@@ -338,17 +334,40 @@ def test_a_fleet_runs_alerts_start_once_it_stored_their_inputs_while_its_insight
 
 
 def test_a_cascade_run_that_never_stored_the_alerts_inputs_starts_them_at_its_end():
-    """A cascade run whose ``track_audience`` failed has no alerts while it runs (an input is missing); its
-    end starts them, as before, for what it stored."""
-    range_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "daily_schedule"}
-    with dg.instance_for_test() as instance:
+    """A fleet run whose ``track_audience`` fails: while it runs, an input is missing and nothing is requested;
+    once it ended (failed), the failed-cascade sensor starts the alerts of what it stored, once."""
+    audience = dg.AssetKey("track_audience")
+    gates = {audience: (threading.Event(), threading.Event())}
+    cascade_job, _ = _jobs(gates, failing=(audience,))
+    fleet_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "daily_schedule"}
+    with dg.instance_for_test() as instance, ThreadPoolExecutor(1) as pool:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
         _, cursor = _tick(instance, None, alerts_after_failed_cascade_sensor)
-        failed = _failing_cascade("tracks").execute_in_process(instance=instance, tags=range_tags, raise_on_error=False)
+        run = pool.submit(cascade_job.execute_in_process, instance=instance, tags=fleet_tags, raise_on_error=False)
+        reached, release = gates[audience]
+        try:
+            while not reached.wait(0.05):
+                assert not run.done(), f"the fleet run ended before track_audience: {run.result()}"
+            assert _when_stored_tick(instance) == []  # in progress, track_audience not stored
+        finally:
+            release.set()
+        failed = run.result(timeout=GATE_SECONDS)
         assert not failed.success
+        assert _when_stored_tick(instance) == []  # no longer in progress
         assert alerts_when_stored(instance, instance.get_run_by_id(failed.run_id)) == dg.SkipReason(
             f"cascade run {failed.run_id} has not stored all of chart_rankings, artist_metadata, track_audience, "
             "artist_audience yet"
         )
-        requests, _ = _tick(instance, cursor, alerts_after_failed_cascade_sensor)
-        assert [r.run_key for r in requests] == [f"alerts-after:{failed.run_id}"]
+        requests, cursor = _tick(instance, cursor, alerts_after_failed_cascade_sensor)
+        assert [(r.run_key, r.tags[TRIGGER_TAG]) for r in requests] == [
+            (f"alerts-after:{failed.run_id}", "cascade_success")
+        ]
+        assert _tick(instance, cursor, alerts_after_failed_cascade_sensor)[0] == []
+
+
+def test_the_alerts_inputs_are_steps_of_the_cascade_job():
+    """``INPUTS`` are asset keys (the asset's deps) and the step keys of the real ``chart_cascade`` job whose
+    successes ``alerts_when_stored`` waits for: a renamed step would leave every fleet's alerts to the run's end."""
+    steps = {node.name for node in defs.resolve_job_def(CASCADE_JOB_NAME).nodes_in_topological_order}
+    assert set(INPUTS) <= steps
+    assert {key.to_user_string() for key in defs.resolve_asset_graph().get(ALERTS).parent_keys} == set(INPUTS)
