@@ -106,7 +106,7 @@ def momentum_by_chart(warehouse: Warehouse, slugs: Sequence[str]) -> Found:
     """:func:`momentum_for_chart` of each chart, their songs' audience read in one query per group of charts."""
     found: Found = {}
     for since, group in _by_window(warehouse, slugs, found):
-        editions = {slug: loaders.load_chart(warehouse, slug) for slug in group}
+        editions = loaders.load_charts(warehouse, group)
         audience = loaders.load_edition_track_audience(warehouse, *group, since=since, recent_days=LOOKBACK_DAYS)
         found.update(track_momentum_by_chart(audience, editions))
     return {slug: found[slug] for slug in slugs}

@@ -140,6 +140,28 @@ def load_chart(source: WarehouseSource, slug: str, date: datetime | None = None)
 
 
 @_retried_through_outages
+def load_charts(source: WarehouseSource, slugs: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """:func:`load_chart` of each of ``slugs`` that has an edition stored (its latest), from one read of those
+    editions and one of their songs' artists: a fleet's momentum step needs every chart's edition, and a read
+    per chart was ~18 ms each at the tail of a fleet run. The values are :func:`load_chart`'s; a column's dtype
+    follows the whole read (an integer column with a gap in one chart is float in every chart)."""
+    with _connection(source) as conn:
+        latest = {slug: latest_ranking_date(conn, slug) for slug in dict.fromkeys(slugs)}
+        editions = [(slug, day) for slug, day in latest.items() if day is not None]
+        if not editions:
+            return {}
+        stored = sa.tuple_(_r.chart_slug, _r.ranking_date).in_(editions)
+        stmt = (
+            sa.select(*_RANKING_COLUMNS)
+            .select_from(chart_rankings.outerjoin(tracks, _t.song_uuid == _r.song_uuid))
+            .where(stored)
+            .order_by(_r.chart_slug, _r.position)
+        )
+        frame = _with_artist_names(conn, pd.read_sql(stmt, conn), sa.select(_r.song_uuid).where(stored).distinct())
+    return {str(slug): part.reset_index(drop=True) for slug, part in frame.groupby("chart_slug", sort=False)}
+
+
+@_retried_through_outages
 def load_ranking_history(source: WarehouseSource, slug: str) -> pd.DataFrame:
     """Every stored edition of a chart, oldest first: the input for movers and time-on-chart analysis."""
     with _connection(source) as conn:

@@ -142,3 +142,17 @@ def test_recent_days_keep_each_series_last_days_before_its_newest_point(wh: Ware
     artists = load_edition_artist_audience(wh, "top-fr", recent_days=7)
     # an artist series' newest row counts even without a value (growth's "as of" is its newest stored day)
     assert [pd.Timestamp(d).date() for d in artists["date"]] == [date(2024, 4, 26), date(2024, 5, 1), date(2024, 5, 3)]
+
+
+def test_load_charts_reads_each_charts_latest_edition_as_load_chart_does(wh: Warehouse) -> None:
+    """A fleet's editions in one read: each chart's frame holds ``load_chart``'s values (top-fr's latest, not
+    DAY1's; s3 without metadata, so its duration is missing), a chart with no edition is left out."""
+    from soundcharts_assets.warehouse.loaders import load_charts
+
+    _fill_for_loaders(wh)
+    charts = load_charts(wh, ["top-us", "top-fr", "unknown", "top-fr"])
+    assert list(charts) == ["top-fr", "top-us"]
+    for slug, frame in charts.items():
+        pd.testing.assert_frame_equal(frame, load_chart(wh, slug), check_dtype=False)
+    assert charts["top-fr"]["song_uuid"].tolist() == ["s1", "s2", "s3"]
+    assert load_charts(wh, ["unknown"]) == {}
