@@ -50,6 +50,15 @@ _SERVER_GONE_MESSAGES = (
 _log = logging.getLogger(__name__)
 
 
+def database_error(exc: BaseException | None) -> sa.exc.DBAPIError | None:
+    """SQLAlchemy's error in ``exc`` or in what it was raised from: pandas 3 re-raises a failed ``read_sql`` as
+    its own ``DatabaseError`` (``from`` SQLAlchemy's), and an outage met by a pandas loader went unretried (a
+    Postgres restart under ``chart_movers`` failed the run: tests/reliability/test_database_outage.py)."""
+    while exc is not None and not isinstance(exc, sa.exc.DBAPIError):
+        exc = exc.__cause__
+    return exc
+
+
 def server_went_away(exc: BaseException) -> bool:
     """Whether ``exc`` says the server is unreachable or went away, rather than that the work is wrong.
 
@@ -128,8 +137,9 @@ class OutageRetry:
         while True:
             try:
                 result = work()
-            except sa.exc.DBAPIError as exc:
-                if not server_went_away(exc):
+            except Exception as raised:
+                exc = database_error(raised)
+                if exc is None or not server_went_away(exc):
                     raise
                 waited = self._outage_lasted()
                 left = self.wait_seconds - waited

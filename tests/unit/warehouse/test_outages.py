@@ -141,3 +141,22 @@ def test_units_share_one_deadline() -> None:
     assert retry.run(lambda: "back") == "back"
     assert retry.run(_scripted(_error(REFUSED), "again")) == "again"  # a new outage gets the whole wait again
     assert len(fake.sleeps) == slept + 1
+
+
+def test_an_outage_a_pandas_loader_met_is_waited_out() -> None:
+    """pandas 3 re-raises SQLAlchemy's error from ``read_sql`` as its own ``DatabaseError``: still an outage."""
+    import pandas as pd
+
+    def wrapped(error: sa.exc.DBAPIError) -> Exception:
+        try:
+            raise pd.errors.DatabaseError("Execution failed on sql 'SELECT 1'") from error
+        except pd.errors.DatabaseError as raised:
+            return raised
+
+    fake = FakeTime()
+    work = _scripted(wrapped(_error("server closed the connection unexpectedly")), "done")
+    retry = OutageRetry(PG, 30, sleep=fake.sleep, clock=lambda: fake.now)
+    assert retry.run(work) == "done" and len(fake.sleeps) == 1
+    mistake = wrapped(_error('relation "nope" does not exist', "42P01"))
+    with pytest.raises(pd.errors.DatabaseError):
+        OutageRetry(PG, 30, sleep=fake.sleep, clock=lambda: fake.now).run(_scripted(mistake))
