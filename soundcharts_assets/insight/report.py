@@ -16,6 +16,7 @@ from pathlib import Path
 
 from soundcharts_assets.clock import utc_now
 from soundcharts_assets.insight import reads, selections
+from soundcharts_assets.insight.growth import fastest_growing
 from soundcharts_assets.insight.selections import Picture, Table
 from soundcharts_assets.warehouse import Warehouse
 
@@ -75,8 +76,9 @@ def build_report(warehouse: Warehouse, slug: str) -> ChartReport:
     movers = reads.movers_for_chart(warehouse, slug)
     growth = reads.growth_for_chart(warehouse, slug)
     momentum = reads.momentum_for_chart(warehouse, slug)
-    pictures = (selections.movers_picture(movers), selections.growth_picture(growth))
-    moves, fastest = selections.movers_table(movers), selections.fastest_growing_table(growth)
+    fastest_artists = fastest_growing(growth)
+    pictures = (selections.movers_picture(movers), selections.growth_picture(fastest_artists))
+    moves, fastest = selections.movers_table(movers), selections.fastest_growing_table(fastest_artists)
     share, spotify = selections.chart_share_table(growth), selections.spotify_momentum_table(momentum)
     chart = movers.chart
     title = html.escape(f"{chart.name} — chart insight")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from soundcharts_assets.insight.growth import fastest_growing
+from soundcharts_assets.insight.growth import Fastest
 from soundcharts_assets.insight.pictures import growth_png, movers_png
 from soundcharts_assets.insight.reads import ChartMovers, StoredChart
 
@@ -62,16 +62,14 @@ def movers_table(movers: ChartMovers) -> Table:
     return Table("Movers", movers.table, ("kind", "position", "previous_position", "move", "name", "artists"))
 
 
-def growth_picture(growth: pd.DataFrame) -> Picture:
-    """7- and 28-day % change of the fastest-growing artists on the headline series."""
-    fastest, label = fastest_growing(growth)
-    title = f"Fastest-growing artists ({label}, 7 and 28 days)"
-    return Picture(title, "fastest-growing artists", "growth.png", growth_png(fastest, label, title))
+def growth_picture(fastest: Fastest) -> Picture:
+    """7- and 28-day % change of the fastest-growing artists on the headline series (``growth.fastest_growing``)."""
+    title = f"Fastest-growing artists ({fastest.label}, 7 and 28 days)"
+    return Picture(title, "fastest-growing artists", "growth.png", growth_png(fastest.frame, fastest.label, title))
 
 
-def fastest_growing_table(growth: pd.DataFrame) -> Table:
+def fastest_growing_table(fastest: Fastest) -> Table:
     """The artists of the picture, fastest first, with their changes and their share of the chart."""
-    fastest, _ = fastest_growing(growth)
     columns = (
         "name",
         "platform",
@@ -83,7 +81,7 @@ def fastest_growing_table(growth: pd.DataFrame) -> Table:
         "change_28d_pct",
         "chart_share",
     )
-    return Table("Fastest-growing artists", fastest, columns)
+    return Table("Fastest-growing artists", fastest.frame, columns)
 
 
 def chart_share_table(growth: pd.DataFrame) -> Table:

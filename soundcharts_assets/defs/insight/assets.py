@@ -121,12 +121,13 @@ def _movers(slug: str, movers: ChartMovers) -> Metadata:
 
 
 def _growth(slug: str, growth: pd.DataFrame) -> Metadata:
+    fastest = fastest_growing(growth)
     return {
         "artists": dg.MetadataValue.int(int(growth["artist_uuid"].nunique())),
-        "headline_series": dg.MetadataValue.text(fastest_growing(growth)[1]),
-        "fastest_growing": _preview(selections.fastest_growing_table(growth)),
+        "headline_series": dg.MetadataValue.text(fastest.label),
+        "fastest_growing": _preview(selections.fastest_growing_table(fastest)),
         "largest_share": _preview(selections.chart_share_table(growth)),
-        **_picture_metadata(slug, selections.growth_picture(growth)),
+        **_picture_metadata(slug, selections.growth_picture(fastest)),
     }
 
 
