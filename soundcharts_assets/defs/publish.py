@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
@@ -36,6 +36,8 @@ from soundcharts_assets.defs.names import FAILED_CHARTS_METADATA
 from soundcharts_assets.defs.resources import SoundchartsResource, WarehouseResource
 from soundcharts_assets.soundcharts.client import SoundchartsClient
 from soundcharts_assets.warehouse import Warehouse
+
+T = TypeVar("T")
 
 SERVER_DESCRIBE_WORKERS = 4
 """Charts an API step describes at once when its warehouse is a server (:func:`describe_workers`)."""
@@ -88,6 +90,22 @@ def describe_workers(wh: Warehouse) -> int:
     (issue 22, docs/benchmarks.md).
     """
     return 1 if wh.dialect == "sqlite" else SERVER_DESCRIBE_WORKERS
+
+
+def made_once(make: Callable[[Warehouse], T]) -> Callable[[Warehouse], T]:
+    """``make(wh)``, made by the first describe that asks for it and shared by the step's other describes: what
+    a fleet's charts share is read once. On PostgreSQL's describe threads the others wait for that read (a
+    lock) instead of each making their own."""
+    lock = threading.Lock()
+    made: dict[int, T] = {}
+
+    def get(wh: Warehouse) -> T:
+        with lock:
+            if id(wh) not in made:
+                made[id(wh)] = make(wh)
+            return made[id(wh)]
+
+    return get
 
 
 def describe_charts(

@@ -145,14 +145,18 @@ def test_recent_days_keep_each_series_last_days_before_its_newest_point(wh: Ware
 
 
 def test_load_charts_reads_each_charts_latest_edition_as_load_chart_does(wh: Warehouse) -> None:
-    """A fleet's editions in one read: each chart's frame holds ``load_chart``'s values (top-fr's latest, not
-    DAY1's; s3 without metadata, so its duration is missing), a chart with no edition is left out."""
+    """A fleet's editions in one read: each chart's frame is ``load_chart``'s, dtypes included (top-fr's latest,
+    not DAY1's; s3 without metadata, so its duration is missing: a float column in the read, an integer one in
+    top-us's frame and one of ``None`` in top-new's, whose only song has no metadata), a chart with no edition
+    is left out."""
     from soundcharts_assets.warehouse.loaders import load_charts
 
     _fill_for_loaders(wh)
-    charts = load_charts(wh, ["top-us", "top-fr", "unknown", "top-fr"])
-    assert list(charts) == ["top-fr", "top-us"]
+    wh.write_ranking(ranking(DAY2, ["s8"], Chart(slug="top-new", name="Top New", platform="spotify")))
+    charts = load_charts(wh, ["top-us", "top-fr", "unknown", "top-fr", "top-new"])
+    assert list(charts) == ["top-fr", "top-new", "top-us"]
+    assert charts["top-new"]["duration"].tolist() == [None] and charts["top-us"]["duration"].dtype == "int64"
     for slug, frame in charts.items():
-        pd.testing.assert_frame_equal(frame, load_chart(wh, slug), check_dtype=False)
+        pd.testing.assert_frame_equal(frame, load_chart(wh, slug))
     assert charts["top-fr"]["song_uuid"].tolist() == ["s1", "s2", "s3"]
     assert load_charts(wh, ["unknown"]) == {}

@@ -65,6 +65,7 @@ def test_a_fleet_in_one_run_stores_what_chart_by_chart_runs_store(monkeypatch, e
         assert len(instance.get_run_records()) == 1  # one run for the whole fleet
         _assert_every_partition_has_its_own_events(instance, result)
         calls_in_metadata = _calls_sent_in_metadata(instance)
+        fleet_previews = _ranking_previews(instance)
     stats = emulator.stats()
     for kind in ("song", "artist"):  # a song or artist shared by several charts was fetched once
         served = stats["metadata_served"][kind]
@@ -78,6 +79,8 @@ def test_a_fleet_in_one_run_stores_what_chart_by_chart_runs_store(monkeypatch, e
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
         for slug in FLEET:
             assert _run(instance, [slug]).success
+        # the previews read from one read of the fleet's editions show what each chart's own read shows
+        assert fleet_previews == _ranking_previews(instance)
     assert _rows(fleet_url) == _rows(single_url)
 
 
@@ -103,6 +106,16 @@ def _assert_every_partition_has_its_own_events(instance: dg.DagsterInstance, res
             target = evaluation.target_materialization_data
             assert target is not None and target.storage_id == record.storage_id, (asset, evaluation.partition)
     assert all(e.passed for e in evaluations if e.check_name == "positions_unique_and_contiguous")
+
+
+def _ranking_previews(instance: dg.DagsterInstance) -> dict[str, str]:
+    previews = {}
+    for slug in FLEET:
+        [record] = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("chart_rankings"), asset_partitions=[slug]), limit=1
+        ).records
+        previews[slug] = record.asset_materialization.metadata["preview"].value
+    return previews
 
 
 def _calls_sent_in_metadata(instance: dg.DagsterInstance) -> int:
