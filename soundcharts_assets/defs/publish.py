@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, TypeVar
 
 import dagster as dg
@@ -95,15 +96,30 @@ def describe_workers(wh: Warehouse) -> int:
 def made_once(make: Callable[[Warehouse], T]) -> Callable[[Warehouse], T]:
     """``make(wh)``, made by the first describe that asks for it and shared by the step's other describes: what
     a fleet's charts share is read once. On PostgreSQL's describe threads the others wait for that read (a
-    lock) instead of each making their own."""
+    lock) instead of each making their own. Its error too is made once and raised in every describe that asks,
+    from where it was raised: a warehouse that is gone (or a bug) fails the charts once instead of being read
+    again for each.
+
+    The first describe makes it, not the step: an insight step's fleet read then runs on the describe pool's
+    nicer thread (``describe_charts``' ``niceness``), not at the step's priority while the audience steps may
+    still be calling the API.
+    """
     lock = threading.Lock()
     made: dict[int, T] = {}
+    failed: dict[int, tuple[Exception, TracebackType | None]] = {}
 
     def get(wh: Warehouse) -> T:
+        key = id(wh)
         with lock:
-            if id(wh) not in made:
-                made[id(wh)] = make(wh)
-            return made[id(wh)]
+            if key not in made and key not in failed:
+                try:
+                    made[key] = make(wh)
+                except Exception as error:  # re-raised below, in every describe that asks
+                    failed[key] = (error, error.__traceback__)
+        if key in failed:
+            first, origin = failed[key]
+            raise first.with_traceback(origin)
+        return made[key]
 
     return get
 

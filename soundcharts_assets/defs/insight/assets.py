@@ -10,10 +10,8 @@ insight whenever the rows it reads are updated.
 
 import base64
 import os
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import dagster as dg
@@ -21,7 +19,7 @@ import pandas as pd
 
 from soundcharts_assets.defs.conventions import FOLLOW_UPSTREAM, chart_asset, chart_slugs, failures_for_users
 from soundcharts_assets.defs.metadata import markdown_table
-from soundcharts_assets.defs.publish import ChartOutcome, Event, describe_charts, publish
+from soundcharts_assets.defs.publish import ChartOutcome, Event, describe_charts, made_once, publish
 from soundcharts_assets.defs.resources import WarehouseResource
 from soundcharts_assets.insight import fastest_growing, selections
 from soundcharts_assets.insight.movers import CLIMBER, EXIT, FALLER, NEW, RE_ENTRY
@@ -151,36 +149,10 @@ def _fleet(
     """The step's charts read at once (their audience), then each chart described from its own frame."""
 
     def describer(wh: Warehouse, slugs: list[str]) -> Callable[[str], Metadata]:
-        found = _read_once(lambda: read(wh, slugs))
-        return lambda slug: metadata(slug, chart_frame(found(), slug))
+        found = made_once(lambda warehouse: read(warehouse, slugs))
+        return lambda slug: metadata(slug, chart_frame(found(wh), slug))
 
     return describer
-
-
-def _read_once(read: Callable[[], Found]) -> Callable[[], Found]:
-    """``read``, made by the first chart's describe and shared by the others, its error included.
-
-    So the fleet's read runs on the describe pool's nicer thread (``INSIGHT_NICENESS``), not at the step's
-    priority while the audience steps may still be calling the API, and a warehouse that is gone (or a bug)
-    fails the charts once instead of reading again for each.
-    """
-    lock = threading.Lock()
-    made: list[Found] = []
-    failed: list[tuple[Exception, TracebackType | None]] = []
-
-    def value() -> Found:
-        with lock:
-            if not made and not failed:
-                try:
-                    made.append(read())
-                except Exception as error:  # re-raised in every describe that asks, from where it was raised
-                    failed.append((error, error.__traceback__))
-        if failed:
-            first, origin = failed[0]
-            raise first.with_traceback(origin)
-        return made[0]
-
-    return value
 
 
 @_insight_asset(deps=["chart_rankings", "artists"])

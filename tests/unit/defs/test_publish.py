@@ -5,11 +5,18 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 
 import pytest
 
 from soundcharts_assets.defs.insight.assets import INSIGHT_NICENESS
-from soundcharts_assets.defs.publish import SERVER_DESCRIBE_WORKERS, ChartOutcome, describe_charts, describe_workers
+from soundcharts_assets.defs.publish import (
+    SERVER_DESCRIBE_WORKERS,
+    ChartOutcome,
+    describe_charts,
+    describe_workers,
+    made_once,
+)
 from soundcharts_assets.warehouse import Warehouse
 
 
@@ -66,3 +73,46 @@ def test_describe_charts_runs_as_many_describes_at_once_as_it_is_given_workers(w
 
     describe_charts(["a", "b", "c", "d"], describe, workers=workers)
     assert (most[0] == 1) if workers == 1 else (most[0] >= 2), most[0]
+
+
+def test_what_the_charts_share_is_made_once_for_describes_on_several_threads(tmp_path) -> None:
+    wh = Warehouse(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    made: list[int] = []
+    inside = threading.Barrier(SERVER_DESCRIBE_WORKERS, timeout=30)  # every thread is describing at once
+
+    def make(warehouse: Warehouse) -> dict[str, int]:
+        made.append(1)
+        time.sleep(0.2)  # a read: without the lock, the other threads would each start their own meanwhile
+        return {"calls": len(made)}
+
+    shared = made_once(make)
+
+    def describe(slug: str) -> ChartOutcome:
+        inside.wait()
+        return ChartOutcome(shared(wh))
+
+    try:
+        slugs = [f"chart-{index}" for index in range(SERVER_DESCRIBE_WORKERS)]
+        outcomes = describe_charts(slugs, describe, workers=SERVER_DESCRIBE_WORKERS)
+    finally:
+        wh.dispose()
+    assert len(made) == 1
+    assert all(outcome.metadata == {"calls": 1} for outcome in outcomes.values())
+
+
+def test_a_shared_read_that_failed_fails_every_describe_without_being_read_again(tmp_path) -> None:
+    wh = Warehouse(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    tries: list[int] = []
+
+    def make(warehouse: Warehouse) -> None:
+        tries.append(1)
+        raise RuntimeError("the warehouse is gone")
+
+    shared = made_once(make)
+    try:
+        for _ in range(3):
+            with pytest.raises(RuntimeError, match="the warehouse is gone"):
+                shared(wh)
+    finally:
+        wh.dispose()
+    assert len(tries) == 1
