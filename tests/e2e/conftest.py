@@ -1,7 +1,8 @@
 """Fixtures of the end-to-end tests: a real deployment (webserver + daemon on Postgres) and a browser.
 
-Each test gets a deployment of its own: fresh Postgres databases for the instance and the warehouse, a fresh
-emulator, a fresh DAGSTER_HOME. When a test fails, the tails of the webserver's and the daemon's logs are
+Each test gets a deployment of its own (fresh Postgres databases for the instance and the warehouse, a fresh
+emulator, a fresh DAGSTER_HOME), except where a file shares one between tests that change nothing the others
+look at (``test_browser.py``: a deployment costs ~10 s of CPU to start and ~8 s a minute to keep running). When a test fails, the tails of the webserver's and the daemon's logs are
 added to its report.
 """
 
@@ -12,10 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster_deployment import REPO_ROOT, Deployment, deployment_env
+from dagster_deployment import REPO_ROOT, Deployment, new_deployment, serving
 
 from tests.support.databases import create_database, drop_database
-from tests.support.ports import free_port
 
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,22 +44,14 @@ def deployment(
 ) -> Iterator[Deployment]:
     """dagster-webserver and one dagster-daemon on a Postgres instance, ready to answer GraphQL; the sensors a
     test names with ``@pytest.mark.sensors_stopped(...)`` are stopped before the daemon starts."""
-    instance_db = create_database(postgres_admin_url, prefix="sca_e2e_instance")
-    home = tmp_path / "dagster_home"
     marker = request.node.get_closest_marker("sensors_stopped")
-    running = Deployment(
-        home,
-        deployment_env(home, instance_db, warehouse_db, emulator.url),
-        free_port(),
-        stopped_sensors=tuple(marker.args) if marker else (),
+    stopped = tuple(marker.args) if marker else ()
+    running, instance_db = new_deployment(
+        postgres_admin_url, warehouse_db, emulator.url, tmp_path / "dagster_home", stopped
     )
     request.node.e2e_deployment = running
-    try:
-        running.start()
+    with serving(running, postgres_admin_url, instance_db):
         yield running
-    finally:
-        running.stop()
-        drop_database(postgres_admin_url, instance_db)
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,9 @@ import sqlalchemy as sa
 import yaml
 from dagster_api import DagsterApi
 
+from tests.support.databases import create_database, drop_database
 from tests.support.paths import REPO_ROOT
-from tests.support.ports import free_port  # noqa: F401  (re-exported for the e2e tests)
+from tests.support.ports import free_port
 from tests.support.waiting import wait_for
 
 VENV_BIN = Path(sys.executable).parent
@@ -205,3 +207,23 @@ def deployment_env(home: Path, instance_db_url: str, warehouse_url: str, api_url
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+def new_deployment(
+    postgres_admin_url: str, warehouse_url: str, api_url: str, home: Path, stopped_sensors: tuple[str, ...] = ()
+) -> tuple[Deployment, str]:
+    """A deployment not started yet, on an instance database of its own (its name returned beside it)."""
+    instance_db = create_database(postgres_admin_url, prefix="sca_e2e_instance")
+    env = deployment_env(home, instance_db, warehouse_url, api_url)
+    return Deployment(home, env, free_port(), stopped_sensors=stopped_sensors), instance_db
+
+
+@contextmanager
+def serving(deployment: Deployment, postgres_admin_url: str, instance_db: str) -> Iterator[Deployment]:
+    """``deployment`` started; stopped and its instance database dropped afterwards, however it ended."""
+    try:
+        deployment.start()
+        yield deployment
+    finally:
+        deployment.stop()
+        drop_database(postgres_admin_url, instance_db)

@@ -1,35 +1,33 @@
-"""A person in the Dagster UI: add a chart partition and materialize its ranking by clicking, in Chromium.
+"""A person in the Dagster UI: add a chart partition and materialize its ranking by clicking, and browse an
+asset's pages with a hundred chart partitions, in Chromium.
 
-Screenshots of the launch dialog, the run and the lineage graph land in test-artifacts/<test name>/. The
-daemon's sensors are stopped first: the run is the one launched by the clicks (the automation test covers
-what the sensors do after it).
+Screenshots of the launch dialog, the run and the lineage graph land in test-artifacts/<test name>/. The two
+tests share one deployment whose sensors are all stopped before the daemon starts: the run is the one launched
+by the clicks (the automation test covers what the sensors do after it), and the made-up partitions are never
+checked. Neither test looks at what the other adds (its own partition, its own run).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster_deployment import Deployment
+from dagster_deployment import Deployment, new_deployment, serving
 from dagster_ui import (
-    add_partitions,
     chromium_browser,
     materialize_new_partition,
     open_page,
-    open_sensor_tick,
     screenshot_lineage,
     screenshot_on_failure,
     screenshot_run,
 )
-from playwright.sync_api import expect
 from served_by_emulator import served_latest_date, served_ranking
 
 from soundcharts_assets.warehouse import Warehouse
-from tests.support.waiting import wait_for
+from tests.support.databases import create_database, drop_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 
@@ -38,13 +36,41 @@ DOWNSTREAM = ["tracks", "artists", "artist_metadata", "track_audience", "artist_
 RUN_TIMEOUT_SECONDS = 240
 
 
-@pytest.mark.sensors_stopped(
-    "new_chart_editions", "chart_registry", "cascade_automation", "alerts_after_cascade", "alerts_when_stored"
+ALL_SENSORS = (
+    "new_chart_editions",
+    "chart_registry",
+    "cascade_automation",
+    "alerts_after_cascade",
+    "alerts_when_stored",
 )
-def test_materialize_a_chart_partition_by_clicking(
-    deployment: Deployment, emulator, warehouse_db: str, chromium: Path, artifacts_dir: Path
-):
+
+
+@pytest.fixture(scope="module")
+def quiet_deployment(postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """The file's deployment: its own emulator and warehouse, every sensor stopped."""
+    from soundcharts_assets.emulator import EmulatorConfig, EmulatorServer
+
+    warehouse = create_database(postgres_admin_url, prefix="sca_e2e_warehouse")
+    home = tmp_path_factory.mktemp("browser") / "dagster_home"
+    try:
+        with EmulatorServer(EmulatorConfig(seed=7)) as emulator:
+            running, instance_db = new_deployment(postgres_admin_url, warehouse, emulator.url, home, ALL_SENSORS)
+            with serving(running, postgres_admin_url, instance_db):
+                yield running
+    finally:
+        drop_database(postgres_admin_url, warehouse)
+
+
+@pytest.fixture
+def deployment(request: pytest.FixtureRequest, quiet_deployment: Deployment) -> Deployment:
+    """The file's deployment, its logs added to the report of a test that fails (conftest.py)."""
+    request.node.e2e_deployment = quiet_deployment
+    return quiet_deployment
+
+
+def test_materialize_a_chart_partition_by_clicking(deployment: Deployment, chromium: Path, artifacts_dir: Path):
     api = deployment.api
+    api_url, warehouse_url = deployment.env["SOUNDCHARTS_BASE_URL"], deployment.env["SOUNDCHARTS_WAREHOUSE_URL"]
 
     with chromium_browser(chromium) as browser:
         page = open_page(browser)
@@ -60,11 +86,11 @@ def test_materialize_a_chart_partition_by_clicking(
     assert run.assets == ["chart_rankings"]
     [materialization] = api.materializations("chart_rankings", SLUG)
     assert materialization.run_id == run_id
-    latest = served_latest_date(emulator.url, SLUG)
+    latest = served_latest_date(api_url, SLUG)
     assert materialization.metadata["ranking_date"] == latest.date().isoformat()
-    warehouse = Warehouse(warehouse_db)
+    warehouse = Warehouse(warehouse_url)
     try:
-        served = served_ranking(emulator.url, SLUG)
+        served = served_ranking(api_url, SLUG)
         assert warehouse.ranking_song_uuids(SLUG) == [item["song"]["uuid"] for item in served]
         assert warehouse.latest_ranking_date(SLUG) == latest
     finally:
@@ -73,74 +99,10 @@ def test_materialize_a_chart_partition_by_clicking(
         assert (artifacts_dir / name).stat().st_size > 10_000, name
 
 
-UNKNOWN, INVALID = "top-200-xx", "Top-200!"  # the dialog refuses whitespace ("Top 200!"), not this
-CHECK_ROUTE = "/api/v2.14/chart/song/{slug}/ranking/latest"
-REFUSED_UNKNOWN = (
-    f"unknown chart '{UNKNOWN}': Soundcharts has no song chart with this slug (check its spelling); "
-    "its partition is removed (it was never followed)"
-)
-REFUSED_INVALID = (
-    f"invalid chart slug '{INVALID}': use 1-128 lowercase letters, digits, '-', '_' or '.', starting with a "
-    "letter or digit (e.g. global-28); its partition is removed (it was never followed)"
-)
-
-
-def charts_list(deployment: Deployment) -> list[str]:
-    """`soundcharts-assets charts list --json` against the deployment's instance and warehouse: the slugs."""
-    command = [sys.executable, "-m", "soundcharts_assets.cli", "charts", "list", "--json"]
-    listed = subprocess.run(command, env=deployment.env, capture_output=True, text=True, timeout=120)
-    assert listed.returncode == 0, listed.stderr
-    return [row["slug"] for row in json.loads(listed.stdout)]
-
-
-@pytest.mark.sensors_stopped(
-    "new_chart_editions", "cascade_automation", "alerts_after_cascade", "alerts_when_stored"
-)  # not chart_registry
-def test_slugs_added_in_the_ui_are_checked_and_the_bad_ones_refused_with_their_reason(
-    deployment: Deployment, emulator, chromium: Path, artifacts_dir: Path
-):
-    """An unknown slug added and launched at once: its run checks it, fails with the reason and removes it. An
-    invalid slug only added: the chart_registry sensor refuses it, the reason on its tick. One call at most each."""
-    api = deployment.api
-    emulator.reset_stats()
-
-    with chromium_browser(chromium) as browser:
-        page = open_page(browser)
-        with screenshot_on_failure(page, artifacts_dir / "failure.png"):
-            (artifacts_dir / "unknown").mkdir()
-            run_id = materialize_new_partition(
-                page, deployment.url, "chart_rankings", UNKNOWN, artifacts_dir / "unknown"
-            )
-            run = api.wait_for_run(run_id, RUN_TIMEOUT_SECONDS, on_poll=deployment.check_alive)
-            assert run.status == "FAILURE"
-            assert any(REFUSED_UNKNOWN in message for message in api.run_failure_messages(run_id))
-            page.goto(f"{deployment.url}/runs/{run_id}")
-            expect(page.get_by_text(f"unknown chart '{UNKNOWN}'").first).to_be_visible()
-            page.screenshot(path=str(artifacts_dir / "unknown-run.png"))
-
-            add_partitions(page, deployment.url, "chart_rankings", [INVALID])
-            wait_for(
-                f"the chart_registry sensor to refuse {INVALID!r}",
-                lambda: INVALID not in charts_list(deployment),
-                60,
-                interval=2,
-                on_poll=deployment.check_alive,
-            )
-            tick = open_sensor_tick(page, deployment.url, "chart_registry", "deleted")
-            expect(tick.get_by_text(INVALID, exact=True).first).to_be_visible()  # "Deleted partitions"
-            expect(tick.get_by_text(f"refused '{INVALID}': {REFUSED_INVALID}")).to_be_visible()  # "Skip reason"
-            page.screenshot(path=str(artifacts_dir / "refused-tick.png"))
-
-    assert charts_list(deployment) == []  # neither became a followed chart
-    checks = emulator.stats()["by_route_status"].get(CHECK_ROUTE, {})
-    assert checks == {"404": 1}  # the unknown slug cost one call; the invalid one none
-
-
 UI_TARGET_SECONDS = 3.0
 FLEET_PARTITIONS = 100
 
 
-@pytest.mark.sensors_stopped("chart_registry")  # it would check (and remove) these made-up slugs
 def test_asset_pages_with_a_hundred_chart_partitions_load_within_three_seconds(
     deployment: Deployment, chromium: Path, artifacts_dir: Path
 ):
