@@ -1,6 +1,6 @@
 """The chart ranking: the root of the cascade, one edition per materialization, every edition kept."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 
 import dagster as dg
@@ -82,17 +82,24 @@ def chart_rankings(
         soundcharts,
         warehouse,
         refresh,
-        lambda wh, slug, report: _outcome(wh, slug, report, estimator(wh), editions(wh)),
+        lambda wh, slug, report: _outcome(wh, slug, report, estimator, editions),
         POSITIONS,
     )
 
 
 def _outcome(
-    wh: Warehouse, slug: str, report: StepReport, estimates: cost.Estimator, editions: Mapping[str, pd.DataFrame]
+    wh: Warehouse,
+    slug: str,
+    report: StepReport,
+    estimator: Callable[[Warehouse], cost.Estimator],
+    editions: Callable[[Warehouse], Mapping[str, pd.DataFrame]],
 ) -> ChartOutcome:
+    """A chart's metadata; the fleet's reads (``made_once``) only once a chart has something to describe: a step
+    whose charts all failed (the quota, unknown slugs) publishes their errors without reading the warehouse."""
     if report.error:
         return ChartOutcome({}, error=report.error)
-    edition = editions[slug] if slug in editions else loaders.load_chart(wh, slug)  # none stored: empty
+    stored = editions(wh)
+    edition = stored[slug] if slug in stored else loaders.load_chart(wh, slug)  # none stored: empty
     preview = edition[["position", "name", "credit_name", "position_evolution"]]
-    estimated = {"estimated_calls": estimates.billed(slug)}  # its cascade's cost now
+    estimated = {"estimated_calls": estimator(wh).billed(slug)}  # its cascade's cost now
     return ChartOutcome({**report_metadata(report, preview), **estimated}, positions_outcome(wh, slug))
