@@ -2,8 +2,8 @@
 
 Each test gets a deployment of its own (fresh Postgres databases for the instance and the warehouse, a fresh
 emulator, a fresh DAGSTER_HOME), except where a file shares one between tests that change nothing the others
-look at (``test_browser.py``: a deployment costs ~10 s of CPU to start and ~8 s a minute to keep running). When a test fails, the tails of the webserver's and the daemon's logs are
-added to its report.
+look at (``test_browser.py``: a deployment costs ~10 s of CPU to start and ~8 s a minute to keep running).
+When a test fails, the tails of the webserver's and the daemon's logs are added to its report.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ asset's pages with a hundred chart partitions, in Chromium.
 Screenshots of the launch dialog, the run and the lineage graph land in test-artifacts/<test name>/. The two
 tests share one deployment whose sensors are all stopped before the daemon starts: the run is the one launched
 by the clicks (the automation test covers what the sensors do after it), and the made-up partitions are never
-checked. Neither test looks at what the other adds (its own partition, its own run).
+checked. Neither test looks at what the other adds (its own partition, its own run). The asset pages are timed
+with the sensors stopped: with no chart followed in the warehouse, running they would only tick.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ ALL_SENSORS = (
     "chart_registry",
     "cascade_automation",
     "alerts_after_cascade",
+    "alerts_after_failed_cascade",
     "alerts_when_stored",
 )
 
