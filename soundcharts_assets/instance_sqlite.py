@@ -46,11 +46,13 @@ from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
 from watchdog.events import FileSystemEvent
 
+from soundcharts_assets.instance_events import NeverEmptyEventLog
+
 KEPT_RUN_DATABASES = 8
 """Run databases a process keeps open at once, besides the index (the webserver reads many runs)."""
 
 
-class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
+class KeptOpenSqliteEventLogStorage(NeverEmptyEventLog, SqliteEventLogStorage):
     """``SqliteEventLogStorage`` with one kept engine per database per process (module docstring)."""
 
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None) -> None:

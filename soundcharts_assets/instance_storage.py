@@ -35,10 +35,11 @@ from dagster._serdes import ConfigurableClassData
 from dagster_postgres.event_log import PostgresEventLogStorage
 from dagster_postgres.utils import create_pg_engine, get_token_provider_from_config, pg_url_from_config
 
+from soundcharts_assets.instance_events import NeverEmptyEventLog
 from soundcharts_assets.warehouse.outages import OutageRetry
 
 
-class OutageTolerantEventLogStorage(PostgresEventLogStorage):
+class OutageTolerantEventLogStorage(NeverEmptyEventLog, PostgresEventLogStorage):
     """``PostgresEventLogStorage`` whose event writes wait out a server restart (module docstring)."""
 
     POOL_RECYCLE_SECONDS = 1800
@@ -114,7 +115,7 @@ def _retry_every_statement(cls: type[OutageTolerantEventLogStorage]) -> None:
             or hasattr(member, "__wrapped__")  # a @contextmanager: the caller's statements run outside it
         ):
             continue
-        setattr(cls, name, _outage_tolerant(name, member))
+        setattr(cls, name, _outage_tolerant(name, getattr(cls, name)))  # as the class has it (mixins first)
 
 
 _retry_every_statement(OutageTolerantEventLogStorage)

@@ -200,6 +200,49 @@ def test_what_our_runs_store_pulls_no_automation_run_and_a_ui_materialization_st
         assert pulled and all(partitions == {OUTSIDE} for partitions in pulled.values()), pulled
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shipped_event_log(request: pytest.FixtureRequest) -> dict[str, object]:
+    """The instance settings naming each event log we ship: dagster.yaml's, and deploy/postgres/dagster.yaml's."""
+    if request.param == "sqlite":
+        return {
+            "event_log_storage": {
+                "module": "soundcharts_assets.instance_sqlite",
+                "class": "KeptOpenSqliteEventLogStorage",
+            }
+        }
+    url = request.getfixturevalue("postgres_url")
+    return {
+        "event_log_storage": {
+            "module": "soundcharts_assets.instance_storage",
+            "class": "OutageTolerantEventLogStorage",
+            "config": {"postgres_url": url},
+        }
+    }
+
+
+def test_the_first_fleet_run_of_a_new_instance_pulls_no_automation_run(shipped_event_log):
+    """The daemon's first automation tick on a new instance sees an empty event log. Dagster stored no cursor
+    then, and the next tick took every update of our first fleet run as made outside our runs: automation
+    re-ran the cascade's steps and the alerts after it (3-18 runs in the fleet benchmark's first scenario).
+    ``instance_events.NeverEmptyEventLog`` gives that first tick an event to start from."""
+    cascade_job, _ = _jobs()
+    rankings = dg.AssetKey("chart_rankings")
+    with dg.instance_for_test(overrides=shipped_event_log) as instance:
+        instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, FLEET)
+        automation = evaluate_automation(defs, instance)  # the daemon's first tick, before any run
+        fleet_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "charts_sensor"}
+        early = cascade_job.execute_in_process(instance=instance, tags=fleet_tags, asset_selection=[rankings])
+        assert early.success
+        automation = evaluate_automation(defs, instance, automation.cursor)  # mid-run: the ranking is stored
+        assert _requested(automation) == {}
+
+        assert cascade_job.execute_in_process(instance=instance, tags=fleet_tags).success  # the rest of the run
+        automation = evaluate_automation(defs, instance, automation.cursor)
+        assert _requested(automation) == {}
+        # the first entry is no asset's: the instance knows the cascade's assets only
+        assert set(instance.get_asset_keys()) == {asset.key for asset in (*CASCADE_ASSETS, *INSIGHT_ASSETS)}
+
+
 def _failing_cascade(fail: str) -> dg.JobDefinition:
     """A stand-in ``chart_cascade`` whose ``fail`` step raises after ``chart_rankings`` stored its charts."""
 
