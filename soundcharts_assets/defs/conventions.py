@@ -43,10 +43,9 @@ def _updated_outside_our_runs() -> dg.AutomationCondition:
     for an asset's last materialized partition; ``all_new_updates_have_run_tags`` looks at each partition's
     new materializations, so a UI click followed by one of our runs still counts.
 
-    That test reads the event log from the previous tick's last event id. On the tick after one that saw an
-    empty event log (a brand-new instance) there is none: it names no run, and every update counts as made
-    outside our runs, once per instance (docs/benchmarks.md, "seventh session"; Dagster's ``executed_with_tags``
-    would name the run, but only for an asset's last materialized partition).
+    That test reads the event log from the previous tick's last event id. After a tick that saw an empty event
+    log (a brand-new instance) there is none, and it names no run; our event logs are therefore never empty
+    when a tick asks (``instance_events.py``).
     """
     return _condition.any_deps_match(
         (
