@@ -6,8 +6,8 @@ after it. On a brand-new instance the first tick finds no event and stores ``Non
 ``all_new_updates_have_run_tags`` returns nothing without a cursor, so it cannot name the run behind any of
 them. ``defs/conventions.py`` tells our own runs' updates from everyone else's by that run-tag test. So on the
 tick after one that saw an empty log, everything our first fleet run had stored counted as "updated outside
-our runs", and automation re-ran it: 3-18 runs after the first fleet run of an instance, 13-46 s of its wall
-(docs/benchmarks.md, "tenth session").
+our runs", and automation re-ran it: 3 extra runs after a 100-chart fleet run on PostgreSQL (13 s of its
+wall), 18 after a 50-chart one on SQLite (~47 s); docs/benchmarks.md, "ninth session" and "tenth session".
 
 Here an empty log answers that question by writing one first entry and returning its id. The entry is a
 run-less log line (no Dagster event, no asset, no run) in the cross-run index, which is where the newest id is
@@ -20,9 +20,12 @@ from __future__ import annotations
 import logging
 import time
 
+import sqlalchemy as sa
 from dagster._core.events.log import EventLogEntry
 from dagster._core.instance import RUNLESS_RUN_ID
 from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
+
+from soundcharts_assets.warehouse.outages import server_went_away
 
 FIRST_ENTRY = "soundcharts-assets: the event log's first entry, so that automation's first tick has a cursor"
 
@@ -34,8 +37,13 @@ class NeverEmptyEventLog(SqlEventLogStorage):
         newest = super().get_maximum_record_id()
         if newest is not None:
             return newest
-        with self.index_connection() as conn:  # two processes may both write one: harmless
-            conn.execute(self.prepare_insert_event(_first_entry()))
+        try:
+            with self.index_connection() as conn:  # two processes may both write one: harmless
+                conn.execute(self.prepare_insert_event(_first_entry()))
+        except sa.exc.DBAPIError as error:
+            if server_went_away(error):  # an outage: waited out like any statement (``instance_storage``)
+                raise
+            return None  # a connection that may not write (a read-only replica or role): Dagster's answer
         return super().get_maximum_record_id()
 
 

@@ -105,17 +105,17 @@ def _retry_every_statement(cls: type[OutageTolerantEventLogStorage]) -> None:
     connection like ``store_event``. Steps on threads of one process (``cascade --wait``) share the process's
     kept connection, so a read a step makes as it starts (its partition's existence, its pool slot, the
     latest materializations) meets a server restart as often as an event write does."""
-    for name, member in inspect.getmembers(PostgresEventLogStorage, inspect.isfunction):
-        static = inspect.getattr_static(PostgresEventLogStorage, name)
+    for name, _ in inspect.getmembers(PostgresEventLogStorage, inspect.isfunction):
+        member = getattr(cls, name)  # as the class has it: a mixin's method (``NeverEmptyEventLog``) is kept
         if (
             name.startswith("_")
             or name in NOT_RETRIED
-            or isinstance(static, staticmethod | classmethod)
+            or isinstance(inspect.getattr_static(cls, name), staticmethod | classmethod)
             or inspect.isgeneratorfunction(member)
-            or hasattr(member, "__wrapped__")  # a @contextmanager: the caller's statements run outside it
+            or hasattr(member, "__wrapped__")  # a @contextmanager (the caller's statements run outside it), or done
         ):
             continue
-        setattr(cls, name, _outage_tolerant(name, getattr(cls, name)))  # as the class has it (mixins first)
+        setattr(cls, name, _outage_tolerant(name, member))
 
 
 _retry_every_statement(OutageTolerantEventLogStorage)

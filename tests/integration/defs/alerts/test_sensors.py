@@ -280,11 +280,12 @@ def test_a_failed_cascade_run_starts_the_alerts_of_what_it_stored_and_one_that_s
         assert _tick(instance, None, alerts_after_cascade_sensor)[0] == []  # the success sensor: not its business
 
 
-def test_on_a_brand_new_instance_a_ui_click_before_the_second_tick_pulls_the_cascade():
-    """The first thing stored on a brand-new instance is a ranking clicked in the UI: the next tick cannot name
-    the run behind it from the event log (no previous event id), and it still pulls the chart's cascade."""
+def test_on_a_brand_new_instance_a_ui_click_before_the_second_tick_pulls_the_cascade(shipped_event_log):
+    """The first thing stored on a brand-new instance is a ranking clicked in the UI: the next tick reads it
+    after the first entry our event log wrote for the first tick, and pulls the chart's cascade (the control of
+    ``test_the_first_fleet_run_of_a_new_instance_pulls_no_automation_run``)."""
     cascade_job, _ = _jobs()
-    with dg.instance_for_test() as instance:
+    with dg.instance_for_test(overrides=shipped_event_log) as instance:
         instance.add_dynamic_partitions(CHARTS_PARTITIONS_NAME, [OUTSIDE])
         automation = evaluate_automation(defs, instance)  # brand-new: an empty event log
         clicked = cascade_job.execute_in_process(
@@ -300,9 +301,8 @@ def test_new_charts_alerts_wait_for_their_fleet_run_to_end():
     """A new chart's alerts are missing for its whole first cascade run; eager requested them as soon as their
     dependencies (the audience steps) had stored, while the insight steps still ran, so they were computed
     twice (15 alerts runs after a 100-chart fleet run on PostgreSQL). Here automation ticks while the fleet
-    run's last step waits: nothing is requested, then or after the run. (On a brand-new instance the tick after
-    one that saw an empty event log still counts the run's updates as made outside our runs, once per instance:
-    docs/benchmarks.md, "seventh session".)"""
+    run's last step waits: nothing is requested, then or after the run. (A brand-new instance's first fleet run:
+    ``test_the_first_fleet_run_of_a_new_instance_pulls_no_automation_run``.)"""
     reached, gate = threading.Event(), threading.Event()
     cascade_job, _ = _jobs({dg.AssetKey("artist_growth"): (reached, gate)})
     fleet_tags = {RANGE_START_TAG: FLEET[0], RANGE_END_TAG: FLEET[-1], TRIGGER_TAG: "charts_sensor"}
