@@ -39,7 +39,7 @@ class NeverEmptyEventLog(SqlEventLogStorage):
             return newest
         try:
             with self.index_connection() as conn:  # two processes may both write one: harmless
-                conn.execute(self.prepare_insert_event(_first_entry()))
+                conn.execute(self.prepare_insert_event(log_line(FIRST_ENTRY)))
         except sa.exc.DBAPIError as error:
             if server_went_away(error):  # an outage: waited out like any statement (``instance_storage``)
                 raise
@@ -47,14 +47,15 @@ class NeverEmptyEventLog(SqlEventLogStorage):
         return super().get_maximum_record_id()
 
 
-def _first_entry() -> EventLogEntry:
+def log_line(message: str, run_id: str = RUNLESS_RUN_ID, job_name: str | None = None) -> EventLogEntry:
+    """A plain log line (no Dagster event), of ``run_id`` or of no run, as ``context.log.info`` writes one."""
     return EventLogEntry(
         error_info=None,
         level=logging.INFO,
-        user_message=FIRST_ENTRY,
-        run_id=RUNLESS_RUN_ID,
+        user_message=message,
+        run_id=run_id,
         timestamp=time.time(),
         step_key=None,
-        job_name=None,
+        job_name=job_name,
         dagster_event=None,
     )
