@@ -36,7 +36,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder --durations=25 \
 		-p tests.support.cpu_report
 
-## The loop while coding: unit tests and SQLite integration, no PostgreSQL, no browser, no long runs (~80-85 s).
+## The loop while coding: unit tests and SQLite integration, no PostgreSQL, no browser, no long runs (~60-85 s).
 ## Two processes: the fast tests are CPU-bound (~105 s of CPU), so two cores halve them and a third adds nothing.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder \
