@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 
+from soundcharts_assets.instance_events import log_line
 from soundcharts_assets.instance_sqlite import KeptOpenSqliteEventLogStorage
 from soundcharts_assets.instance_storage import OutageTolerantEventLogStorage
-from tests.support.events import log_entry
 
 RUN_ID = "0f1e2d3c-aaaa-bbbb-cccc-000000000003"
 
@@ -43,7 +43,7 @@ def test_an_empty_event_log_answers_with_its_first_entry_written_once(event_logs
     assert daemon.get_maximum_record_id() == first
     assert daemon.get_asset_keys() == []  # no asset's event, in no run of the instance
 
-    cli.store_event(log_entry(RUN_ID, "a run's first line"))
+    cli.store_event(log_line("a run's first line", run_id=RUN_ID))
     assert [entry.user_message for entry in daemon.get_logs_for_run(RUN_ID)] == ["a run's first line"]
 
 

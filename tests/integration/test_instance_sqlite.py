@@ -16,8 +16,8 @@ import pytest
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
+from soundcharts_assets.instance_events import log_line
 from soundcharts_assets.instance_sqlite import KeptOpenSqliteEventLogStorage
-from tests.support.events import log_entry
 from tests.support.paths import REPO_ROOT
 from tests.support.waiting import wait_for
 
@@ -25,7 +25,7 @@ RUN_ID = "0f1e2d3c-aaaa-bbbb-cccc-000000000002"
 
 
 def _entry(message: str) -> EventLogEntry:
-    return log_entry(RUN_ID, message, job_name="cascade")
+    return log_line(message, run_id=RUN_ID, job_name="cascade")
 
 
 def _messages(storage: SqliteEventLogStorage) -> list[str]:

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from dagster._core.events.log import EventLogEntry
 
+from soundcharts_assets.instance_events import log_line
 from soundcharts_assets.instance_storage import OutageTolerantEventLogStorage
-from tests.support.events import log_entry
 
 pytestmark = pytest.mark.postgres
 
@@ -23,7 +23,7 @@ RUN_ID = "0f1e2d3c-aaaa-bbbb-cccc-000000000001"
 
 
 def _entry(message: str) -> EventLogEntry:
-    return log_entry(RUN_ID, message, job_name="fleet")
+    return log_line(message, run_id=RUN_ID, job_name="fleet")
 
 
 def _sessions(admin_url: str, url: str) -> int:
